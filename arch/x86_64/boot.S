@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Boot entry. One 32-bit entry serves Multiboot 1 (header with address fields,
+ * flag 16, because QEMU's loader only takes an ELF64 that way) and PVH (Xen ELF
+ * note PHYS32_ENTRY). PVH is recognised by the start_info magic at [EBX], not by
+ * EAX: QEMU's microvm firmware enters PVH kernels with EAX=0x2badb002.
+ * Maps the first 1 GiB with 2 MiB pages, enters long mode and calls kmain.
+ */
+#define MB_MAGIC 0x1badb002
+#define MB_FLAGS ((1 << 1) | (1 << 16))
+
+	.section .boot.multiboot, "a"
+	.align 4
+	.globl toro_multiboot_header
+toro_multiboot_header:
+	.long MB_MAGIC
+	.long MB_FLAGS
+	.long -(MB_MAGIC + MB_FLAGS)
+	.long toro_multiboot_header	/* header_addr */
+	.long __toro_load_start		/* load_addr */
+	.long __toro_load_end		/* load_end_addr */
+	.long __toro_bss_end		/* bss_end_addr */
+	.long toro_entry32		/* entry_addr */
+
+	.section .note.Xen, "a"
+	.align 4
+	.globl toro_pvh_note
+toro_pvh_note:
+	.long 4			/* namesz */
+	.long 8			/* descsz: read as 64 bits for ELF64 */
+	.long 18		/* XEN_ELFNOTE_PHYS32_ENTRY */
+	.asciz "Xen"
+	.align 4
+	.quad toro_entry32
+
+	.section .boot.text, "ax"
+	.code32
+	.globl toro_entry32
+toro_entry32:
+	cli
+	cld
+	mov %eax, %edi
+	mov %ebx, %esi
+	mov $boot_stack_top, %esp
+
+	/* PD: 512 x 2 MiB, present | writable | large */
+	mov $boot_pd, %edx
+	xor %ecx, %ecx
+1:	mov %ecx, %eax
+	shl $21, %eax
+	or $0x83, %eax
+	mov %eax, (%edx, %ecx, 8)
+	movl $0, 4(%edx, %ecx, 8)
+	inc %ecx
+	cmp $512, %ecx
+	jb 1b
+	mov $boot_pdpt, %eax
+	or $3, %eax
+	mov %eax, boot_pml4
+	movl $0, boot_pml4 + 4
+	mov $boot_pd, %eax
+	or $3, %eax
+	mov %eax, boot_pdpt
+	movl $0, boot_pdpt + 4
+
+	mov %cr4, %eax
+	or $(1 << 5), %eax		/* PAE */
+	mov %eax, %cr4
+	mov $boot_pml4, %eax
+	mov %eax, %cr3
+	mov $0xc0000080, %ecx		/* EFER */
+	rdmsr
+	or $(1 << 8), %eax		/* LME */
+	wrmsr
+	mov %cr0, %eax
+	or $0x80000001, %eax		/* PG | PE */
+	and $~0x60000000, %eax		/* caches on: clear CD, NW */
+	mov %eax, %cr0
+	lgdt boot_gdtr
+	ljmp $0x08, $entry64
+
+	.code64
+entry64:
+	mov $0x10, %eax
+	mov %eax, %ds
+	mov %eax, %es
+	mov %eax, %ss
+	xor %eax, %eax
+	mov %eax, %fs
+	mov %eax, %gs
+	mov $boot_stack_top, %rsp
+	mov %edi, %edi
+	mov %esi, %esi
+	xor %ebp, %ebp
+	call kmain
+2:	hlt
+	jmp 2b
+
+	.section .boot.rodata, "a"
+	.align 16
+boot_gdt:
+	.quad 0
+	.quad 0x00209a0000000000	/* 0x08: 64-bit code */
+	.quad 0x0000920000000000	/* 0x10: data */
+boot_gdt_end:
+	.align 4
+	.word 0
+boot_gdtr:
+	.word boot_gdt_end - boot_gdt - 1
+	.long boot_gdt
+
+	.section .bss.boot, "aw", @nobits
+	.align 4096
+	.globl boot_pml4, boot_stack_guard, boot_stack_top
+boot_pml4:	.skip 4096
+boot_pdpt:	.skip 4096
+boot_pd:	.skip 4096
+boot_stack_guard: .skip 4096
+boot_stack:	.skip 8192
+boot_stack_top:
+
+	.section .note.GNU-stack, "", @progbits

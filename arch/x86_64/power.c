@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Power off with a status: isa-debug-exit (QEMU exits with (v << 1) | 1), then
+ * ACPI S5 (PM1 control or the hardware-reduced sleep control register), then
+ * the i8042 reset line, then a triple fault. The exact status is printed first
+ * because isa-debug-exit carries only 7 bits of it.
+ */
+#include <k/arch.h>
+#include <k/acpi.h>
+#include <k/console.h>
+#include <k/vmm.h>
+#include "x86.h"
+
+uint64_t boot_rsdp;
+
+static const void *map_phys(void *ctx, uint64_t pa, size_t len)
+{
+	(void)ctx;
+	if (pa == 0 || pa + len < pa || pa + len > 0x100000000ull)
+		return NULL;
+	for (uint64_t p = pa & ~0xfffull; p < pa + len; p += 0x1000)
+		if (!vmm_lookup(p, NULL, NULL) && vmm_map(p, p, 0))
+			return NULL;
+	return (const void *)pa;
+}
+
+static uint32_t reg_read(const struct acpi_reg_write *w)
+{
+	if (w->space_id == ACPI_GAS_IO)
+		return w->width <= 8 ? arch_inb((uint16_t)w->address)
+		       : w->width <= 16 ? arch_inw((uint16_t)w->address)
+					: arch_inl((uint16_t)w->address);
+	if (!map_phys(NULL, w->address, 4))
+		return 0;
+	return w->width <= 8 ? *(volatile uint8_t *)w->address
+	       : w->width <= 16 ? *(volatile uint16_t *)w->address
+				: *(volatile uint32_t *)w->address;
+}
+
+static void reg_write(const struct acpi_reg_write *w)
+{
+	uint32_t v = w->keep ? (reg_read(w) & w->keep) | w->value : w->value;
+	if (w->space_id == ACPI_GAS_IO) {
+		if (w->width <= 8)
+			arch_outb((uint16_t)w->address, (uint8_t)v);
+		else if (w->width <= 16)
+			arch_outw((uint16_t)w->address, (uint16_t)v);
+		else
+			arch_outl((uint16_t)w->address, v);
+	} else if (w->space_id == ACPI_GAS_MEM && map_phys(NULL, w->address, 4)) {
+		if (w->width <= 8)
+			*(volatile uint8_t *)w->address = (uint8_t)v;
+		else if (w->width <= 16)
+			*(volatile uint16_t *)w->address = (uint16_t)v;
+		else
+			*(volatile uint32_t *)w->address = v;
+	}
+}
+
+static void acpi_off(void)
+{
+	static struct acpi_info ai;
+	struct acpi_s5_write w;
+	uint64_t rsdp = boot_rsdp;
+	if (!rsdp && acpi_find_rsdp(map_phys, NULL, &rsdp))
+		return;
+	if (acpi_parse(&ai, rsdp, map_phys, NULL) || acpi_s5_plan(&ai, &w))
+		return;
+	for (unsigned i = 0; i < w.count; i++)
+		reg_write(&w.w[i]);
+}
+
+void arch_poweroff(int status)
+{
+	arch_irq_disable();
+	arch_outl(0xf4, (uint32_t)status);
+	acpi_off();
+	for (int i = 0; i < 100000 && (arch_inb(0x64) & 2); i++)
+		arch_pause();
+	arch_outb(0x64, 0xfe);
+	/* Triple fault: an empty IDT and an exception. */
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = { 0, 0 };
+	__asm__ volatile("lidt %0; int3" ::"m"(idtr));
+	for (;;)
+		__asm__ volatile("hlt");
+}

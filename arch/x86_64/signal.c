@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Signal frames in the Linux x86-64 layout (rt_sigframe: return address, then
+ * ucontext with the sigcontext register order of <sys/ucontext.h>, siginfo, and
+ * the XSAVE/FXSAVE image 64-byte aligned), so musl's handlers, siglongjmp and
+ * rt_sigreturn work unchanged. Also the crash report of an unhandled fault.
+ */
+#include <k/arch.h>
+#include <k/console.h>
+#include <k/errno.h>
+#include <k/pmm.h>
+#include <k/proc.h>
+#include <k/string.h>
+#include <k/symtab.h>
+#include <k/vmm.h>
+#include "x86.h"
+#include "trap.h"
+
+struct sigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2, fpstate;
+	uint64_t reserved[8];
+};
+
+struct ucontext {
+	uint64_t uc_flags, uc_link;
+	uint64_t ss_sp;
+	int32_t ss_flags, pad;
+	uint64_t ss_size;
+	struct sigcontext mc;
+	uint64_t sigmask[16];   /* musl's ucontext_t has 128 bytes here */
+	uint8_t fpregs_mem[512];
+};
+
+struct siginfo {
+	int32_t si_signo, si_errno, si_code, pad;
+	uint64_t si_addr;
+	uint8_t rest[128 - 24];
+};
+
+_Static_assert(sizeof(struct sigcontext) == 256, "sigcontext layout");
+_Static_assert(__builtin_offsetof(struct ucontext, mc) == 40, "ucontext layout");
+_Static_assert(__builtin_offsetof(struct ucontext, sigmask) == 296, "ucontext layout");
+
+/* User-modifiable flags: CF PF AF ZF SF TF DF OF AC ID; IF always on. */
+#define RFLAGS_USER 0x254dd5ull
+
+static uint8_t *fpu_buf;
+
+static void *fpu_area(void)
+{
+	if (!fpu_buf)
+		fpu_buf = pmm_alloc_zero();
+	return fpu_buf;
+}
+
+static const char *const signames[] = {
+	[SIGILL] = "SIGILL", [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
+	[SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE", [SIGKILL] = "SIGKILL",
+	[SIGSEGV] = "SIGSEGV",
+};
+
+static const char *signame(int sig)
+{
+	if (sig > 0 && sig < (int)(sizeof(signames) / sizeof(signames[0])) && signames[sig])
+		return signames[sig];
+	return "signal";
+}
+
+extern char toro_symtab[], toro_symtab_end[];
+
+static void print_addr(const char *prefix, uint64_t a)
+{
+	uint64_t off;
+	const char *name = symtab_lookup(toro_symtab, (size_t)(toro_symtab_end - toro_symtab),
+					 a, &off);
+	if (name)
+		kprintf("%s%#018lx %s+%#lx\n", prefix, a, name, off);
+	else
+		kprintf("%s%#018lx\n", prefix, a);
+}
+
+static bool read_frame(uint64_t fp, bool user, uint64_t out[2])
+{
+	if (fp & 7)
+		return false;
+	if (user) {
+		return vmm_user_range_ok(fp, 16) && arch_copy_from_user(out, (void *)fp, 16) == 0;
+	}
+	uint64_t pa;
+	unsigned fl;
+	if (!vmm_lookup(fp, &pa, &fl) || !vmm_lookup(fp + 8, &pa, &fl) || (fl & VMM_U))
+		return false;
+	memcpy(out, (void *)fp, 16);
+	return true;
+}
+
+void crash_report(const struct regs *r, uint64_t addr, int sig)
+{
+	bool user = (r->cs & 3) == 3;
+	if (sig > 0)
+		kprintf("toro: fatal signal %d (%s): %s at %#lx, address %#lx\n", sig,
+			signame(sig), trap_name(r->vector), r->rip, addr);
+	else
+		kprintf("toro: kernel fault: %s at %#lx, address %#lx, error %#lx\n",
+			trap_name(r->vector), r->rip, addr, r->error);
+	kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", r->rax, r->rbx, r->rcx, r->rdx);
+	kprintf("  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", r->rsi, r->rdi, r->rbp, r->rsp);
+	kprintf("  r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", r->r8, r->r9, r->r10, r->r11);
+	kprintf("  r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", r->r12, r->r13, r->r14, r->r15);
+	kprintf("  rip %016lx rflags %08lx cs %lx ss %lx error %lx\n", r->rip, r->rflags, r->cs,
+		r->ss, r->error);
+	kprintf("backtrace:\n");
+	print_addr("  #0 ", r->rip);
+	uint64_t fp = r->rbp, frame[2];
+	for (int i = 1; i < 16 && fp && read_frame(fp, user, frame); i++) {
+		if (frame[1] == 0)
+			break;
+		char prefix[8] = "  #  ";
+		prefix[3] = (char)('0' + i % 10);
+		if (i >= 10) {
+			prefix[3] = '1';
+			prefix[4] = (char)('0' + i % 10);
+		}
+		print_addr(prefix, frame[1]);
+		if (frame[0] <= fp)
+			break; /* frames must move up the stack */
+		fp = frame[0];
+	}
+}
+
+static void die(struct regs *r, int sig, uint64_t addr)
+{
+	struct thread *t = thread_current();
+	if (!t->in_signal_report) {
+		t->in_signal_report = true;
+		crash_report(r, addr, sig);
+	}
+	proc_exit(128 + sig);
+}
+
+/* Build the frame and point the thread at the handler of sig. */
+static void push_frame(struct regs *r, int sig, int code, uint64_t addr)
+{
+	struct thread *t = thread_current();
+	struct k_sigaction *act = &proc.act[sig];
+	uint64_t sp = r->rsp;
+	bool on_alt = t->altstack_size && sp >= t->altstack_sp &&
+		      sp < t->altstack_sp + t->altstack_size;
+	if ((act->flags & SA_ONSTACK) && t->altstack_size && !on_alt)
+		sp = t->altstack_sp + t->altstack_size;
+	sp -= 128; /* the interrupted code's red zone */
+	uint64_t fsize = cpu_feat.xsave_size;
+	uint64_t fpaddr = (sp - fsize) & ~63ull;
+	uint64_t frame = (fpaddr - sizeof(struct ucontext) - sizeof(struct siginfo)) & ~15ull;
+	frame -= 8; /* as after a call: rsp + 8 is 16-byte aligned */
+	uint64_t uc_addr = frame + 8, si_addr = uc_addr + sizeof(struct ucontext);
+
+	static struct ucontext uc;
+	static struct siginfo si;
+	memset(&uc, 0, sizeof(uc));
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = code;
+	si.si_addr = addr;
+	uc.ss_sp = t->altstack_sp;
+	uc.ss_size = t->altstack_size;
+	uc.ss_flags = on_alt ? 1 : (t->altstack_size ? 0 : 2);
+	struct sigcontext *mc = &uc.mc;
+	mc->r8 = r->r8; mc->r9 = r->r9; mc->r10 = r->r10; mc->r11 = r->r11;
+	mc->r12 = r->r12; mc->r13 = r->r13; mc->r14 = r->r14; mc->r15 = r->r15;
+	mc->rdi = r->rdi; mc->rsi = r->rsi; mc->rbp = r->rbp; mc->rbx = r->rbx;
+	mc->rdx = r->rdx; mc->rax = r->rax; mc->rcx = r->rcx; mc->rsp = r->rsp;
+	mc->rip = r->rip; mc->eflags = r->rflags; mc->cs = (uint16_t)r->cs;
+	mc->ss = (uint16_t)r->ss;
+	mc->err = r->error; mc->trapno = r->vector; mc->cr2 = addr;
+	mc->oldmask = t->sigmask;
+	mc->fpstate = fpaddr;
+	uc.sigmask[0] = t->sigmask;
+
+	uint8_t *fp = fpu_area();
+	if (!fp)
+		die(r, sig, addr);
+	memset(fp, 0, 4096);
+	fpu_save(fp);
+	uint64_t ret = act->restorer;
+	if (!vmm_user_range_ok(frame, fpaddr + fsize - frame) ||
+	    arch_copy_to_user((void *)fpaddr, fp, fsize) ||
+	    arch_copy_to_user((void *)uc_addr, &uc, sizeof(uc)) ||
+	    arch_copy_to_user((void *)si_addr, &si, sizeof(si)) ||
+	    arch_copy_to_user((void *)frame, &ret, 8)) {
+		kprintf("toro: cannot write the signal frame for %s (stack overflow?)\n",
+			signame(sig));
+		die(r, sig, addr);
+	}
+
+	t->sigmask |= act->mask;
+	if (!(act->flags & SA_NODEFER))
+		t->sigmask |= 1ull << (sig - 1);
+	if (act->flags & SA_RESETHAND)
+		act->handler = SIG_DFL;
+	r->rsp = frame;
+	r->rip = act->handler;
+	r->rdi = (uint64_t)sig;
+	r->rsi = si_addr;
+	r->rdx = uc_addr;
+	r->rax = 0;
+	r->rflags &= ~(RFLAGS_DF | RFLAGS_TF | RFLAGS_AC);
+	r->cs = SEL_UCODE;
+	r->ss = SEL_UDATA;
+	/* The handler starts with a clean FPU (as Linux does). */
+	__asm__ volatile("fninit");
+	uint32_t mxcsr = 0x1f80;
+	__asm__ volatile("ldmxcsr %0" ::"m"(mxcsr));
+}
+
+void signal_fault(struct regs *r, int sig, int code, uint64_t addr)
+{
+	struct thread *t = thread_current();
+	struct k_sigaction *act = &proc.act[sig];
+	bool blocked = t->sigmask & (1ull << (sig - 1));
+
+	/* A blocked or ignored fault signal cannot be resumed from: Linux kills. */
+	if (act->handler == SIG_DFL || act->handler == SIG_IGN || blocked ||
+	    !(act->flags & SA_RESTORER))
+		die(r, sig, addr);
+	push_frame(r, sig, code, addr);
+}
+
+static bool ignored_by_default(int sig)
+{
+	return sig == 17 || sig == 18 || sig == 23 || sig == 28; /* CHLD CONT URG WINCH */
+}
+
+void signal_deliver_pending(struct regs *r)
+{
+	struct thread *t = thread_current();
+	uint64_t ready = t->pending & ~t->sigmask;
+	if (!ready)
+		return;
+	int sig = __builtin_ctzll(ready) + 1;
+	t->pending &= ~(1ull << (sig - 1));
+	struct k_sigaction *act = &proc.act[sig];
+	if (act->handler == SIG_IGN || (act->handler == SIG_DFL && ignored_by_default(sig)))
+		return;
+	if (act->handler == SIG_DFL || !(act->flags & SA_RESTORER)) {
+		kprintf("toro: terminated by signal %d (%s)\n", sig, signame(sig));
+		die(r, sig, 0);
+	}
+	push_frame(r, sig, SI_TKILL, 0);
+}
+
+/* rt_sigreturn: the handler returned into the restorer, so rsp points at the
+ * ucontext. Every value taken back is sanitised: a bad frame kills with SIGSEGV. */
+long signal_return(struct regs *r)
+{
+	struct thread *t = thread_current();
+	static struct ucontext uc;
+	uint64_t uc_addr = r->rsp;
+
+	if (!vmm_user_range_ok(uc_addr, sizeof(uc)) ||
+	    arch_copy_from_user(&uc, (void *)uc_addr, sizeof(uc)))
+		die(r, SIGSEGV, uc_addr);
+	struct sigcontext *mc = &uc.mc;
+	r->r8 = mc->r8; r->r9 = mc->r9; r->r10 = mc->r10; r->r11 = mc->r11;
+	r->r12 = mc->r12; r->r13 = mc->r13; r->r14 = mc->r14; r->r15 = mc->r15;
+	r->rdi = mc->rdi; r->rsi = mc->rsi; r->rbp = mc->rbp; r->rbx = mc->rbx;
+	r->rdx = mc->rdx; r->rax = mc->rax; r->rcx = mc->rcx; r->rsp = mc->rsp;
+	r->rip = mc->rip;
+	r->rflags = (mc->eflags & RFLAGS_USER) | RFLAGS_IF | 2;
+	r->cs = SEL_UCODE;
+	r->ss = SEL_UDATA;
+	t->sigmask = uc.sigmask[0] & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+
+	uint8_t *fp = fpu_area();
+	uint64_t fsize = cpu_feat.xsave_size;
+	if (fp && mc->fpstate && !(mc->fpstate & 63) && vmm_user_range_ok(mc->fpstate, fsize) &&
+	    arch_copy_from_user(fp, (void *)mc->fpstate, fsize) == 0) {
+		/* Reserved bits that would make FXRSTOR/XRSTOR fault: MXCSR's
+		 * upper bits, XSTATE_BV beyond XCR0, compaction, header reserved. */
+		uint32_t *mxcsr = (uint32_t *)(fp + 24);
+		*mxcsr &= 0xffff;
+		if (cpu_feat.xsave) {
+			uint64_t *hdr = (uint64_t *)(fp + 512);
+			hdr[0] &= cpu_feat.xcr0;
+			for (int i = 1; i < 8; i++)
+				hdr[i] = 0;
+		}
+		fpu_restore(fp);
+	} else {
+		__asm__ volatile("fninit");
+	}
+	return (long)r->rax;
+}

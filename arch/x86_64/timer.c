@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Clock hardware: TSC frequency (CPUID 0x15/0x16, else counted against PIT
+ * channel 2 with its gate on port 0x61), the CMOS RTC (MC146818 registers,
+ * BCD or binary), the 8259 PICs (remapped and masked) and the local APIC timer
+ * in one-shot mode (TSC-deadline where the CPU has it).
+ */
+#include <k/arch.h>
+#include <k/console.h>
+#include <k/time.h>
+#include <k/vmm.h>
+#include "x86.h"
+#include "timer.h"
+
+#define LAPIC_BASE 0xfee00000ull
+#define LAPIC_SVR 0xf0
+#define LAPIC_EOI 0xb0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR 0x390
+#define LAPIC_TIMER_DIV 0x3e0
+
+static volatile uint32_t *lapic;
+static uint64_t lapic_hz; /* timer counts per second at divide 1 */
+
+static uint32_t lapic_rd(uint32_t reg) { return lapic[reg / 4]; }
+static void lapic_wr(uint32_t reg, uint32_t v) { lapic[reg / 4] = v; }
+
+/* Count TSC ticks across PIT channel 2 counting `pit` input clocks (1.193182 MHz).
+ * 0 when the PIT does not answer. */
+static uint64_t pit_measure(uint16_t pit)
+{
+	uint8_t gate = arch_inb(0x61);
+	arch_outb(0x61, (gate & ~0x02) | 0x01); /* speaker off, gate on */
+	arch_outb(0x43, 0xb0);                  /* channel 2, lo/hi, mode 0 */
+	arch_outb(0x42, pit & 0xff);
+	arch_outb(0x42, pit >> 8);
+	/* Restart the count: gate low then high. */
+	arch_outb(0x61, arch_inb(0x61) & ~0x01);
+	arch_outb(0x61, arch_inb(0x61) | 0x01);
+	uint64_t t0 = arch_rdtsc();
+	uint64_t limit = t0 + 10000000000ull; /* give up after 10^10 ticks */
+	while (!(arch_inb(0x61) & 0x20)) {
+		if (arch_rdtsc() > limit)
+			return 0;
+	}
+	uint64_t t1 = arch_rdtsc();
+	arch_outb(0x61, gate);
+	return t1 - t0;
+}
+
+uint64_t arch_tsc_hz(const char **source)
+{
+	uint32_t r[4];
+	if (cpu_feat.max_leaf >= 0x15) {
+		cpuid(0x15, 0, r);
+		if (r[0] && r[1] && r[2]) {
+			*source = "CPUID 0x15";
+			return (uint64_t)r[2] * r[1] / r[0];
+		}
+	}
+	if (cpu_feat.max_leaf >= 0x16) {
+		cpuid(0x16, 0, r);
+		if (r[0]) {
+			*source = "CPUID 0x16";
+			return (uint64_t)(r[0] & 0xffff) * 1000000;
+		}
+	}
+	/* 5 ms of PIT: 5966 input clocks. */
+	uint64_t ticks = pit_measure(5966);
+	if (ticks) {
+		*source = "PIT";
+		return ticks * 1193182 / 5966;
+	}
+	return 0;
+}
+
+static uint8_t cmos(uint8_t reg)
+{
+	arch_outb(0x70, reg);
+	return arch_inb(0x71);
+}
+
+static uint64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	/* Days since 1970-01-01 of a proleptic Gregorian date. */
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (uint64_t)(era * 146097 + (int64_t)doe - 719468);
+}
+
+bool arch_rtc_read(uint64_t *epoch)
+{
+	uint8_t v[6], prev[6];
+	int tries = 0;
+	/* Read until two consecutive reads agree and no update is in progress. */
+	do {
+		for (int spin = 0; (cmos(0x0a) & 0x80) && spin < 100000; spin++)
+			;
+		for (int i = 0; i < 6; i++)
+			prev[i] = v[i];
+		v[0] = cmos(0x00); v[1] = cmos(0x02); v[2] = cmos(0x04);
+		v[3] = cmos(0x07); v[4] = cmos(0x08); v[5] = cmos(0x09);
+	} while (++tries < 5 && (tries == 1 || __builtin_memcmp(v, prev, 6)));
+	if (v[0] == 0xff && v[5] == 0xff)
+		return false;
+	uint8_t b = cmos(0x0b);
+	bool pm = v[2] & 0x80;
+	v[2] &= 0x7f;
+	if (!(b & 0x04))
+		for (int i = 0; i < 6; i++)
+			v[i] = (uint8_t)((v[i] & 0x0f) + (v[i] >> 4) * 10);
+	unsigned hour = v[2];
+	if (!(b & 0x02))
+		hour = (hour % 12) + (pm ? 12 : 0);
+	uint64_t days = days_from_civil(2000 + v[5], v[4], v[3]);
+	*epoch = days * 86400 + hour * 3600 + v[1] * 60 + v[0];
+	return true;
+}
+
+static void pic_disable(void)
+{
+	/* Remap the 8259s to vectors 0x20-0x2f, then mask every line: a spurious
+	 * IRQ then lands on a harmless vector instead of an exception's. */
+	static const uint8_t seq[][2] = {
+		{ 0x20, 0x11 }, { 0xa0, 0x11 }, { 0x21, 0x20 }, { 0xa1, 0x28 },
+		{ 0x21, 0x04 }, { 0xa1, 0x02 }, { 0x21, 0x01 }, { 0xa1, 0x01 },
+		{ 0x21, 0xff }, { 0xa1, 0xff },
+	};
+	for (unsigned i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+		arch_outb(seq[i][0], seq[i][1]);
+}
+
+void timer_init(void)
+{
+	pic_disable();
+	wrmsr(MSR_APIC_BASE, (rdmsr(MSR_APIC_BASE) & ~0xfffull) | LAPIC_BASE | (1u << 11));
+	vmm_map_mmio(LAPIC_BASE, 0x1000);
+	lapic = (volatile uint32_t *)LAPIC_BASE;
+	lapic_wr(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
+	lapic_wr(LAPIC_LVT_TIMER, 1u << 16); /* masked */
+}
+
+void timer_eoi(void)
+{
+	lapic_wr(LAPIC_EOI, 0);
+}
+
+static void lapic_calibrate(void)
+{
+	lapic_wr(LAPIC_TIMER_DIV, 0xb); /* divide by 1 */
+	lapic_wr(LAPIC_LVT_TIMER, 1u << 16);
+	lapic_wr(LAPIC_TIMER_INIT, 0xffffffff);
+	uint64_t hz = time_tsc_hz();
+	uint64_t t0 = arch_rdtsc(), span = hz / 1000; /* 1 ms */
+	while (arch_rdtsc() - t0 < span)
+		arch_pause();
+	uint32_t used = 0xffffffff - lapic_rd(LAPIC_TIMER_CUR);
+	uint64_t dt = arch_rdtsc() - t0;
+	lapic_wr(LAPIC_TIMER_INIT, 0);
+	lapic_hz = dt ? (uint64_t)used * hz / dt : 0;
+	if (!lapic_hz)
+		lapic_hz = 1000000000;
+}
+
+void arch_timer_arm(uint64_t deadline)
+{
+	if (!lapic)
+		return;
+	if (cpu_feat.tsc_deadline) {
+		if (deadline == 0) {
+			wrmsr(MSR_TSC_DEADLINE, 0);
+			return;
+		}
+		lapic_wr(LAPIC_LVT_TIMER, (2u << 17) | VEC_TIMER);
+		wrmsr(MSR_TSC_DEADLINE, deadline);
+		return;
+	}
+	if (deadline == 0) {
+		lapic_wr(LAPIC_TIMER_INIT, 0);
+		return;
+	}
+	if (!lapic_hz)
+		lapic_calibrate();
+	uint64_t now = arch_rdtsc();
+	uint64_t ticks = deadline > now ? deadline - now : 1;
+	uint64_t hz = time_tsc_hz();
+	uint64_t count = ticks >= 4 * hz ? 0xffffffff : ticks * (lapic_hz / 1000) / (hz / 1000);
+	if (count == 0)
+		count = 1;
+	if (count > 0xffffffff)
+		count = 0xffffffff;
+	lapic_wr(LAPIC_TIMER_DIV, 0xb);
+	lapic_wr(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot */
+	lapic_wr(LAPIC_TIMER_INIT, (uint32_t)count);
+}

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* Interrupt vectors and the local APIC timer (private to arch). */
+#ifndef ARCH_TIMER_H
+#define ARCH_TIMER_H
+
+#define VEC_TIMER 0x40
+#define VEC_SPURIOUS 0xff
+
+void timer_init(void);
+void timer_eoi(void);
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The narrow interface portable kernel code uses to reach the CPU and the
+ * platform. Implemented in arch/x86_64/, the only place with inline asm,
+ * port I/O and MSRs.
+ */
+#ifndef K_ARCH_H
+#define K_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void arch_outb(uint16_t port, uint8_t v);
+void arch_outw(uint16_t port, uint16_t v);
+void arch_outl(uint16_t port, uint32_t v);
+uint8_t arch_inb(uint16_t port);
+uint16_t arch_inw(uint16_t port);
+uint32_t arch_inl(uint16_t port);
+
+uint64_t arch_rdtsc(void);
+void arch_pause(void);
+/* Halt until the next interrupt, with interrupts enabled during the halt. */
+void arch_wait_for_interrupt(void);
+void arch_irq_disable(void);
+void arch_irq_enable(void);
+/* Hardware random bits (RDRAND/RDSEED); false when the CPU has none. */
+bool arch_random64(uint64_t *out);
+
+/* Copy between kernel and user memory. The caller has validated that the user
+ * range lies in user space; a fault on the way (unmapped, read-only) makes them
+ * return -EFAULT instead of faulting the kernel. */
+int arch_copy_from_user(void *dst, const void *usrc, size_t n);
+int arch_copy_to_user(void *udst, const void *src, size_t n);
+int arch_clear_user(void *udst, size_t n);
+/* Copy a NUL-terminated user string of at most n-1 bytes: its length, -EFAULT,
+ * or -ENAMETOOLONG when no NUL is found within n bytes. */
+long arch_strncpy_from_user(char *dst, const char *usrc, size_t n);
+
+/* Power off with status; never returns. */
+__attribute__((noreturn)) void arch_poweroff(int status);
+
+#endif

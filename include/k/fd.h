@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The descriptor table, shared by files, devices and (later) sockets. A file is
+ * an ops table plus state; descriptors 0-2 are the console at start.
+ */
+#ifndef K_FD_H
+#define K_FD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FD_MAX 256
+
+struct kstat {
+	uint64_t dev, ino, nlink;
+	uint32_t mode, uid, gid, pad0;
+	uint64_t rdev;
+	int64_t size, blksize, blocks;
+	uint64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+	int64_t reserved[3];
+};
+
+#define S_IFCHR 0020000
+#define S_IFDIR 0040000
+#define S_IFREG 0100000
+
+struct file;
+struct file_ops {
+	long (*read)(struct file *f, void *buf, size_t n);
+	long (*write)(struct file *f, const void *buf, size_t n);
+	long (*ioctl)(struct file *f, unsigned long req, uint64_t arg);
+	void (*stat)(struct file *f, struct kstat *st);
+	int (*close)(struct file *f);
+};
+
+struct file {
+	const struct file_ops *ops;
+	int refs;
+	int flags;     /* O_* status flags */
+	int64_t off;
+	void *priv;
+};
+
+void fd_init(void);
+/* Install f at the lowest free descriptor: the descriptor or -EMFILE. */
+int fd_install(struct file *f);
+struct file *fd_get(int fd);
+
+/* Character devices under /dev: a new file, or NULL if no such device. */
+struct file *devfs_open(const char *path, int flags, int *err);
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Physical page allocator. RAM is identity mapped, so a page's physical address
+ * is also the kernel's pointer to it. Fed from the firmware memory map: every
+ * usable range is added, then the kernel image, boot data and page 0 reserved.
+ * Extents are kept as (base, pages) ranges: nothing is touched at init, so boot
+ * costs nothing per page; freed pages go on a free list threaded through them.
+ * Not yet per-core: callers hold no lock on one core (the SMP issue adds caches).
+ */
+#ifndef K_PMM_H
+#define K_PMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PAGE_SIZE 4096ul
+#define PMM_MAX_RANGES 64
+
+void pmm_init(void);
+/* Add usable RAM [base, base+len); base rounded up, end down to pages. */
+void pmm_add_range(uint64_t base, uint64_t len);
+/* Remove [base, base+len) from what was added (rounded outwards). Call before
+ * any allocation. */
+void pmm_reserve_range(uint64_t base, uint64_t len);
+/* One page, or NULL. Contents undefined. */
+void *pmm_alloc(void);
+/* One zeroed page, or NULL. */
+void *pmm_alloc_zero(void);
+/* n physically contiguous pages, or NULL. */
+void *pmm_alloc_contig(size_t n);
+void pmm_free(void *page);
+void pmm_free_contig(void *base, size_t n);
+size_t pmm_free_pages(void);
+size_t pmm_total_pages(void);
+
+#endif

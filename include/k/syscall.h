@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * System calls: the Linux x86-64 numbers and ABI, the subset a single-process
+ * program uses. Handlers take the six argument registers and return a value or
+ * -errno; musl turns that into -1 + errno. Every user pointer goes through
+ * user_copy_in/user_copy_out (range check, then a fault-safe copy).
+ */
+#ifndef K_SYSCALL_H
+#define K_SYSCALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef long (*syscall_fn)(long, long, long, long, long, long);
+
+struct syscall_entry {
+	const char *name;
+	syscall_fn fn;
+};
+
+#define SYSCALL_MAX 450
+extern const struct syscall_entry syscall_table[SYSCALL_MAX];
+
+/* Fault-safe copies of validated user ranges: 0 or -EFAULT. */
+int user_copy_in(void *dst, uint64_t usrc, size_t n);
+int user_copy_out(uint64_t udst, const void *src, size_t n);
+/* A user string into dst[n]: length, -EFAULT or -ENAMETOOLONG. */
+long user_string_in(char *dst, uint64_t usrc, size_t n);
+
+/* The frame of the system call being served (for rt_sigreturn, signals). */
+struct regs;
+struct regs *syscall_current_regs(void);
+long syscall_run(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+
+#endif

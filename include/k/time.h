@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Time. CLOCK_MONOTONIC counts from boot on the TSC; its frequency is found
+ * lazily the first time time is read (CPUID 0x15/0x16, else a short calibration
+ * against the PIT), so a program that never asks the time never pays for it.
+ * CLOCK_REALTIME adds the CMOS RTC's wall time read at that moment.
+ */
+#ifndef K_TIME_H
+#define K_TIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define NSEC_PER_SEC 1000000000ull
+
+void time_init(uint64_t boot_tsc);
+uint64_t time_monotonic_ns(void);
+uint64_t time_realtime_ns(void);
+uint64_t time_tsc_hz(void);
+/* TSC value at which monotonic time reaches ns. */
+uint64_t time_ns_to_tsc_deadline(uint64_t ns);
+/* Block the calling thread until monotonic time reaches ns (halting the core). */
+void time_sleep_until(uint64_t ns);
+/* Convert a TSC delta to nanoseconds. */
+uint64_t time_tsc_to_ns(uint64_t delta);
+
+/* Provided by arch: TSC frequency from CPUID or calibration; 0 if unknown. */
+uint64_t arch_tsc_hz(const char **source);
+/* Wall time from the RTC as seconds since the epoch; false if none. */
+bool arch_rtc_read(uint64_t *epoch_seconds);
+/* One-shot timer interrupt at TSC value `deadline` (0 cancels). */
+void arch_timer_arm(uint64_t deadline);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Kernel console: kprintf over the UART, with '\n' sent as "\r\n" as a Linux
+ * serial tty does by default (ONLCR), so a terminal shows clean lines. */
+#include <k/console.h>
+#include <k/fmt.h>
+#include <k/uart.h>
+
+void console_write(const char *s, size_t len)
+{
+	size_t start = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] != '\n')
+			continue;
+		uart_write(s + start, i - start);
+		uart_write("\r\n", 2);
+		start = i + 1;
+	}
+	uart_write(s + start, len - start);
+}
+
+static void out(void *ctx, const char *s, size_t len)
+{
+	(void)ctx;
+	console_write(s, len);
+}
+
+int kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = fmt_vformat(out, NULL, fmt, ap);
+	va_end(ap);
+	return n;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/* /dev/console, /dev/null, /dev/zero, /dev/urandom (and /dev/random),
+ * /dev/stdin|stdout|stderr. The console is a tty: TIOCGWINSZ answers 80x24 so
+ * musl line-buffers stdout on it, as on a Linux serial console. */
+#include <k/arch.h>
+#include <k/errno.h>
+#include <k/fd.h>
+#include <k/kheap.h>
+#include <k/random.h>
+#include <k/string.h>
+#include <k/syscall.h>
+#include <k/uart.h>
+#include <k/console.h>
+
+#define TCGETS 0x5401
+#define TIOCGWINSZ 0x5413
+#define TIOCGPGRP 0x540f
+#define FIONREAD 0x541b
+
+static long console_read(struct file *f, void *buf, size_t n)
+{
+	/* No console input yet: stdin is at end of file. */
+	return 0;
+}
+
+static long console_write_op(struct file *f, const void *buf, size_t n)
+{
+	console_write(buf, n);
+	return (long)n;
+}
+
+static long console_ioctl(struct file *f, unsigned long req, uint64_t arg)
+{
+	switch (req) {
+	case TIOCGWINSZ: {
+		uint16_t ws[4] = { 24, 80, 0, 0 };
+		return user_copy_out(arg, ws, sizeof(ws));
+	}
+	case TCGETS: {
+		/* A termios in the state of a fresh serial tty (ICRNL, OPOST|ONLCR,
+		 * B38400 CS8 CREAD, ISIG ICANON ECHO...). */
+		uint32_t t[15] = { 0x500, 0x5, 0xbf, 0x8a3b };
+		return user_copy_out(arg, t, 60);
+	}
+	case FIONREAD: {
+		int zero = 0;
+		return user_copy_out(arg, &zero, sizeof(zero));
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void chr_stat(struct file *f, struct kstat *st)
+{
+	st->mode = S_IFCHR | 0666;
+	st->rdev = (uint64_t)(uintptr_t)f->priv;
+}
+
+static long null_read(struct file *f, void *buf, size_t n) { return 0; }
+static long null_write(struct file *f, const void *buf, size_t n) { return (long)n; }
+static long zero_read(struct file *f, void *buf, size_t n) { memset(buf, 0, n); return (long)n; }
+static long random_read(struct file *f, void *buf, size_t n)
+{
+	random_fill(buf, n);
+	return (long)n;
+}
+
+static const struct file_ops console_ops = {
+	.read = console_read, .write = console_write_op, .ioctl = console_ioctl, .stat = chr_stat,
+};
+static const struct file_ops null_ops = { .read = null_read, .write = null_write, .stat = chr_stat };
+static const struct file_ops zero_ops = { .read = zero_read, .write = null_write, .stat = chr_stat };
+static const struct file_ops random_ops = {
+	.read = random_read, .write = null_write, .stat = chr_stat,
+};
+
+static const struct {
+	const char *path;
+	const struct file_ops *ops;
+	uint64_t rdev; /* Linux major:minor, as (major << 8) | minor */
+} devs[] = {
+	{ "/dev/console", &console_ops, (5 << 8) | 1 },
+	{ "/dev/tty", &console_ops, (5 << 8) | 0 },
+	{ "/dev/stdin", &console_ops, (5 << 8) | 1 },
+	{ "/dev/stdout", &console_ops, (5 << 8) | 1 },
+	{ "/dev/stderr", &console_ops, (5 << 8) | 1 },
+	{ "/dev/null", &null_ops, (1 << 8) | 3 },
+	{ "/dev/zero", &zero_ops, (1 << 8) | 5 },
+	{ "/dev/random", &random_ops, (1 << 8) | 8 },
+	{ "/dev/urandom", &random_ops, (1 << 8) | 9 },
+};
+
+struct file *devfs_open(const char *path, int flags, int *err)
+{
+	for (unsigned i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		if (strcmp(path, devs[i].path))
+			continue;
+		struct file *f = kzalloc(sizeof(*f));
+		if (!f) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		f->ops = devs[i].ops;
+		f->refs = 1;
+		f->flags = flags & ~02000000; /* O_CLOEXEC lives in the table */
+		f->priv = (void *)(uintptr_t)devs[i].rdev;
+		return f;
+	}
+	if (flags & 0100) /* O_CREAT */
+		*err = -EROFS;
+	else
+		*err = -ENOENT;
+	return NULL;
+}

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Descriptor table and the file system calls that work on any descriptor:
+ * read, write, readv, writev, pread64/pwrite64, open/openat, close, lseek,
+ * fstat, ioctl, fcntl, dup/dup2/dup3. Data moves through a bounce buffer in
+ * chunks, so no device ever sees a user pointer.
+ */
+#include <stdbool.h>
+#include <k/console.h>
+#include <k/errno.h>
+#include <k/fd.h>
+#include <k/kheap.h>
+#include <k/string.h>
+#include <k/syscall.h>
+#include "sys.h"
+
+#define O_ACCMODE 3
+#define O_NONBLOCK 04000
+#define O_APPEND 02000
+#define O_CLOEXEC 02000000
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_DUPFD_CLOEXEC 1030
+#define AT_FDCWD (-100)
+#define IOV_MAX 1024
+#define CHUNK 512
+
+static struct file *fds[FD_MAX];
+static uint8_t cloexec[FD_MAX];
+
+int fd_install(struct file *f)
+{
+	for (int i = 0; i < FD_MAX; i++) {
+		if (!fds[i]) {
+			fds[i] = f;
+			cloexec[i] = 0;
+			return i;
+		}
+	}
+	return -EMFILE;
+}
+
+struct file *fd_get(int fd)
+{
+	if (fd < 0 || fd >= FD_MAX)
+		return NULL;
+	return fds[fd];
+}
+
+void fd_init(void)
+{
+	int err;
+	for (int i = 0; i < 3; i++) {
+		struct file *f = devfs_open("/dev/console", i == 0 ? 0 : 1, &err);
+		if (f)
+			fd_install(f);
+	}
+}
+
+static long do_read(struct file *f, uint64_t ubuf, size_t n)
+{
+	char buf[CHUNK];
+	size_t done = 0;
+	if ((f->flags & O_ACCMODE) == 1)
+		return -EBADF;
+	if (!f->ops->read)
+		return -EINVAL;
+	while (done < n) {
+		size_t want = n - done < CHUNK ? n - done : CHUNK;
+		long r = f->ops->read(f, buf, want);
+		if (r < 0)
+			return done ? (long)done : r;
+		if (r == 0)
+			break;
+		if (user_copy_out(ubuf + done, buf, (size_t)r))
+			return done ? (long)done : -EFAULT;
+		done += (size_t)r;
+		if ((size_t)r < want)
+			break;
+	}
+	return (long)done;
+}
+
+static long do_write(struct file *f, uint64_t ubuf, size_t n)
+{
+	char buf[CHUNK];
+	size_t done = 0;
+	if ((f->flags & O_ACCMODE) == 0)
+		return -EBADF;
+	if (!f->ops->write)
+		return -EINVAL;
+	while (done < n) {
+		size_t want = n - done < CHUNK ? n - done : CHUNK;
+		if (user_copy_in(buf, ubuf + done, want))
+			return done ? (long)done : -EFAULT;
+		long r = f->ops->write(f, buf, want);
+		if (r < 0)
+			return done ? (long)done : r;
+		done += (size_t)r;
+		if ((size_t)r < want)
+			break;
+	}
+	return (long)done;
+}
+
+long sys_read(long fd, long buf, long n, long a3, long a4, long a5)
+{
+	struct file *f = fd_get((int)fd);
+	if (!f)
+		return -EBADF;
+	if (n < 0)
+		return -EINVAL;
+	return do_read(f, (uint64_t)buf, (size_t)n);
+}
+
+long sys_write(long fd, long buf, long n, long a3, long a4, long a5)
+{
+	struct file *f = fd_get((int)fd);
+	if (!f)
+		return -EBADF;
+	if (n < 0)
+		return -EINVAL;
+	return do_write(f, (uint64_t)buf, (size_t)n);
+}
+
+struct iovec_k {
+	uint64_t base, len;
+};
+
+static long do_iov(long fd, long uiov, long cnt, bool wr)
+{
+	struct file *f = fd_get((int)fd);
+	struct iovec_k iov;
+	long total = 0;
+	if (!f)
+		return -EBADF;
+	if (cnt < 0 || cnt > IOV_MAX)
+		return -EINVAL;
+	for (long i = 0; i < cnt; i++) {
+		if (user_copy_in(&iov, (uint64_t)uiov + (uint64_t)i * sizeof(iov), sizeof(iov)))
+			return total ? total : -EFAULT;
+		if ((int64_t)iov.len < 0)
+			return -EINVAL;
+		if (iov.len == 0)
+			continue;
+		long r = wr ? do_write(f, iov.base, iov.len) : do_read(f, iov.base, iov.len);
+		if (r < 0)
+			return total ? total : r;
+		total += r;
+		if ((uint64_t)r < iov.len)
+			break;
+	}
+	return total;
+}
+
+long sys_readv(long fd, long iov, long cnt, long a3, long a4, long a5)
+{
+	return do_iov(fd, iov, cnt, false);
+}
+
+long sys_writev(long fd, long iov, long cnt, long a3, long a4, long a5)
+{
+	return do_iov(fd, iov, cnt, true);
+}
+
+long sys_openat(long dirfd, long upath, long flags, long mode, long a4, long a5)
+{
+	char path[256];
+	long r = user_string_in(path, (uint64_t)upath, sizeof(path));
+	if (r < 0)
+		return r;
+	if (path[0] != '/' && dirfd != AT_FDCWD)
+		return fd_get((int)dirfd) ? -ENOTDIR : -EBADF;
+	int err = -ENOENT;
+	struct file *f = devfs_open(path, (int)flags, &err);
+	if (!f)
+		return err;
+	int fd = fd_install(f);
+	if (fd < 0) {
+		if (f->ops->close)
+			f->ops->close(f);
+		kfree(f);
+		return fd;
+	}
+	cloexec[fd] = (flags & O_CLOEXEC) != 0;
+	return fd;
+}
+
+long sys_open(long upath, long flags, long mode, long a3, long a4, long a5)
+{
+	return sys_openat(AT_FDCWD, upath, flags, mode, 0, 0);
+}
+
+static void file_put(struct file *f)
+{
+	if (--f->refs > 0)
+		return;
+	if (f->ops->close)
+		f->ops->close(f);
+	kfree(f);
+}
+
+long sys_close(long fd, long a1, long a2, long a3, long a4, long a5)
+{
+	struct file *f = fd_get((int)fd);
+	if (!f)
+		return -EBADF;
+	fds[fd] = NULL;
+	file_put(f);
+	return 0;
+}
+
+long sys_lseek(long fd, long off, long whence, long a3, long a4, long a5)
+{
+	struct file *f = fd_get((int)fd);
+	if (!f)
+		return -EBADF;
+	/* Character devices: seeking is accepted and meaningless, as on Linux
+	 * for /dev/null; the console is a tty and cannot seek. */
+	if (f->ops->ioctl)
+		return -ESPIPE;
+	if (whence < 0 || whence > 2)
+		return -EINVAL;
+	return 0;
+}
+
+long sys_fstat(long fd, long ust, long a2, long a3, long a4, long a5)
+{
+	struct file *f = fd_get((int)fd);
+	struct kstat st;
+	if (!f)
+		return -EBADF;
+	memset(&st, 0, sizeof(st));
+	st.blksize = 4096;
+	st.nlink = 1;
+	if (f->ops->stat)
+		f->ops->stat(f, &st);
+	return user_copy_out((uint64_t)ust, &st, sizeof(st));
+}
+
+long sys_ioctl(long fd, long req, long arg, long a3, long a4, long a5)
+{
+	struct file *f = fd_get((int)fd);
+	if (!f)
+		return -EBADF;
+	if (!f->ops->ioctl)
+		return -ENOTTY;
+	return f->ops->ioctl(f, (unsigned long)req, (uint64_t)arg);
+}
+
+static long dup_to(struct file *f, int min, bool cx)
+{
+	for (int i = min; i < FD_MAX; i++) {
+		if (!fds[i]) {
+			fds[i] = f;
+			f->refs++;
+			cloexec[i] = cx;
+			return i;
+		}
+	}
+	return -EMFILE;
+}
+
+long sys_fcntl(long fd, long cmd, long arg, long a3, long a4, long a5)
+{
+	struct file *f = fd_get((int)fd);
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if (arg < 0 || arg >= FD_MAX)
+			return -EINVAL;
+		return dup_to(f, (int)arg, cmd == F_DUPFD_CLOEXEC);
+	case F_GETFD: return cloexec[fd];
+	case F_SETFD: cloexec[fd] = arg & 1; return 0;
+	case F_GETFL: return f->flags;
+	case F_SETFL:
+		f->flags = (f->flags & ~(O_NONBLOCK | O_APPEND)) |
+			   ((int)arg & (O_NONBLOCK | O_APPEND));
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+long sys_dup(long fd, long a1, long a2, long a3, long a4, long a5)
+{
+	struct file *f = fd_get((int)fd);
+	return f ? dup_to(f, 0, false) : -EBADF;
+}
+
+long sys_dup3(long oldfd, long newfd, long flags, long a3, long a4, long a5)
+{
+	struct file *f = fd_get((int)oldfd);
+	if (!f)
+		return -EBADF;
+	if (newfd < 0 || newfd >= FD_MAX || (flags & ~O_CLOEXEC))
+		return -EINVAL;
+	if (oldfd == newfd)
+		return -EINVAL;
+	if (fds[newfd])
+		file_put(fds[newfd]);
+	fds[newfd] = f;
+	f->refs++;
+	cloexec[newfd] = (flags & O_CLOEXEC) != 0;
+	return newfd;
+}
+
+long sys_dup2(long oldfd, long newfd, long a2, long a3, long a4, long a5)
+{
+	if (oldfd == newfd)
+		return fd_get((int)oldfd) ? newfd : -EBADF;
+	return sys_dup3(oldfd, newfd, 0, 0, 0, 0);
+}

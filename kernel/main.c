@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel start: console, boot information, CPU, memory, time, then the
+ * application. Try it: `bin/toro run build/examples/hello.elf -- world`.
+ * Options: toro.debug prints the memory map and CPU features at boot;
+ * toro.bench prints the TSC at kernel entry (with -icount, an instruction count).
+ */
+#include <k/arch.h>
+#include <k/bootinfo.h>
+#include <k/cmdline.h>
+#include <k/console.h>
+#include <k/fmt.h>
+#include <k/fd.h>
+#include <k/pmm.h>
+#include <k/proc.h>
+#include <k/string.h>
+#include <k/time.h>
+#include <k/uart.h>
+#include <k/uvm.h>
+#include <k/vmm.h>
+
+void cpu_init(void);
+void timer_init(void);
+void cpu_print_features(void);
+extern uint64_t boot_rsdp;
+
+static struct boot_info bi;
+static struct cmdline cl;
+static bool debug;
+extern bool syscall_trace;
+
+/* Before paging is rebuilt, the boot tables map the first 1 GiB. */
+static const void *map_boot(uint64_t pa, size_t len)
+{
+	if (pa == 0 || pa + len < pa || pa + len > 0x40000000ull)
+		return NULL;
+	return (const void *)pa;
+}
+
+static void memory_init(void)
+{
+	pmm_init();
+	for (int i = 0; i < bi.nmem; i++)
+		if (bi.mem[i].type == BOOT_MEM_RAM)
+			pmm_add_range(bi.mem[i].base, bi.mem[i].len);
+	pmm_reserve_range(0, 0x1000);
+	pmm_reserve_range((uint64_t)__toro_load_start,
+			  (uint64_t)__toro_bss_end - (uint64_t)__toro_load_start);
+	if (pmm_total_pages() == 0)
+		panic("no usable memory in the firmware memory map");
+	vmm_init(&bi);
+	uvm_init();
+}
+
+static void print_boot_info(void)
+{
+	kprintf("toro: booted by %s\n", bi.proto == BOOT_PVH ? "PVH" : "Multiboot");
+	for (int i = 0; i < bi.nmem; i++)
+		kprintf("toro: memory %#014lx-%#014lx %s\n", bi.mem[i].base,
+			bi.mem[i].base + bi.mem[i].len - 1, bootinfo_type_name(bi.mem[i].type));
+	if (bi.nmem_dropped)
+		kprintf("toro: %d memory map entries dropped\n", bi.nmem_dropped);
+	kprintf("toro: %zu KiB free of %zu KiB\n", pmm_free_pages() * 4, pmm_total_pages() * 4);
+	cpu_print_features();
+}
+
+void kmain(uint32_t magic, uint32_t info)
+{
+	uint64_t entry_tsc = arch_rdtsc();
+
+	uart_init();
+	if (bootinfo_parse(&bi, magic, info, map_boot))
+		panic("unknown boot protocol (eax %#x): boot with PVH or Multiboot", magic);
+	boot_rsdp = bi.rsdp;
+	/* Multiboot loaders put the kernel's file name first. */
+	char *words = bi.cmdline;
+	if (bi.proto == BOOT_MULTIBOOT) {
+		while (*words && *words != ' ')
+			words++;
+	}
+	if (cmdline_parse(&cl, words))
+		kprintf("toro: command line too long, extra words ignored\n");
+	debug = cmdline_opt(&cl, "toro.debug") != NULL;
+	syscall_trace = cmdline_opt(&cl, "toro.strace") != NULL;
+	cpu_init();
+	memory_init();
+	time_init(entry_tsc);
+	timer_init();
+	fd_init();
+	if (debug)
+		print_boot_info();
+	if (cmdline_opt(&cl, "toro.bench"))
+		kprintf("toro: entry_tsc=%lu\n", entry_tsc);
+	proc_start((const char *const *)cl.argv, cl.argc, (const char *const *)cl.envp, cl.envc);
+}
+
+void proc_exit(int status)
+{
+	/* The exact status, last on the console: isa-debug-exit keeps 7 bits. */
+	kprintf("toro: exit status %d\n", status);
+	arch_poweroff(status);
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+	char buf[256];
+	va_start(ap, fmt);
+	fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	kprintf("toro: panic: %s\n", buf);
+	proc_exit(255);
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The process: its main thread and the Linux process stack musl's _start
+ * expects (argc, argv, envp, auxv with AT_PHDR/AT_PHNUM/AT_RANDOM/...), built
+ * at the top of a fresh user stack. The ELF header page is supervisor-only, so
+ * the program headers are copied onto the stack and AT_PHDR points there.
+ */
+#include <k/arch.h>
+#include <k/cmdline.h>
+#include <k/console.h>
+#include <k/errno.h>
+#include <k/proc.h>
+#include <k/random.h>
+#include <k/string.h>
+#include <k/syscall.h>
+#include <k/uvm.h>
+#include <k/vmm.h>
+
+#define MAIN_STACK_SIZE (8ull << 20)
+#define KSTACK_PAGES 4
+
+struct process proc;
+static struct thread *current = &proc.main_thread;
+
+extern char _start[];
+extern const char toro_app_name[] __attribute__((weak));
+
+struct thread *thread_current(void) { return current; }
+
+enum {
+	AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7,
+	AT_FLAGS = 8, AT_ENTRY = 9, AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14,
+	AT_PLATFORM = 15, AT_HWCAP = 16, AT_CLKTCK = 17, AT_SECURE = 23, AT_RANDOM = 25,
+	AT_HWCAP2 = 26, AT_EXECFN = 31,
+};
+
+/* Push bytes below *sp; returns their user address, 0 on a fault. */
+static uint64_t push(uint64_t *sp, const void *data, size_t n)
+{
+	*sp -= n;
+	return user_copy_out(*sp, data, n) ? 0 : *sp;
+}
+
+static uint64_t push_str(uint64_t *sp, const char *s)
+{
+	return push(sp, s, strlen(s) + 1);
+}
+
+uint64_t arch_hwcap(void);
+__attribute__((noreturn)) void arch_user_start(uint64_t entry, uint64_t sp, uint64_t kstack);
+void *vmm_alloc_kstack(size_t pages);
+
+void proc_start(const char *const *argv, int argc, const char *const *envp, int envc)
+{
+	struct thread *t = &proc.main_thread;
+	t->tid = 1;
+	uint64_t kstack = (uint64_t)vmm_alloc_kstack(KSTACK_PAGES);
+	uint64_t sp = uvm_alloc_stack(MAIN_STACK_SIZE);
+	if (!kstack || !sp)
+		panic("out of memory for the main thread's stacks");
+	t->kstack_top = kstack;
+
+	const char *name = toro_app_name ? toro_app_name : "app";
+	uint64_t uargv[CMDLINE_MAX_ARGS + 2], uenv[CMDLINE_MAX_ENV + 1];
+	uint8_t rnd[16];
+	random_fill(rnd, sizeof(rnd));
+	uint64_t at_random = push(&sp, rnd, sizeof(rnd));
+	uint64_t at_platform = push_str(&sp, "x86_64");
+	uint64_t at_execfn = push_str(&sp, name);
+	uargv[0] = at_execfn;
+	for (int i = 0; i < argc; i++)
+		uargv[i + 1] = push_str(&sp, argv[i]);
+	for (int i = 0; i < envc; i++)
+		uenv[i] = push_str(&sp, envp[i]);
+
+	/* Program headers, from the ELF header at the image start. */
+	const uint8_t *eh = (const uint8_t *)__toro_load_start;
+	uint64_t phoff, phnum, phent;
+	phoff = *(const uint64_t *)(eh + 32);
+	phent = *(const uint16_t *)(eh + 54);
+	phnum = *(const uint16_t *)(eh + 56);
+	sp &= ~7ull;
+	uint64_t at_phdr = push(&sp, eh + phoff, phnum * phent);
+
+	uint64_t aux[][2] = {
+		{ AT_PHDR, at_phdr }, { AT_PHENT, phent }, { AT_PHNUM, phnum },
+		{ AT_PAGESZ, 4096 }, { AT_BASE, 0 }, { AT_FLAGS, 0 },
+		{ AT_ENTRY, (uint64_t)_start }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
+		{ AT_EGID, 0 }, { AT_PLATFORM, at_platform }, { AT_HWCAP, arch_hwcap() },
+		{ AT_CLKTCK, 100 }, { AT_SECURE, 0 }, { AT_RANDOM, at_random },
+		{ AT_HWCAP2, 0 }, { AT_EXECFN, at_execfn }, { AT_NULL, 0 },
+	};
+	int nptrs = 1 + (argc + 2) + (envc + 1); /* argc, argv+NULL, envp+NULL */
+	size_t total = nptrs * 8 + sizeof(aux);
+	sp = (sp - total) & ~15ull;
+	uint64_t p = sp;
+	uint64_t v = (uint64_t)argc + 1, zero = 0;
+	int err = user_copy_out(p, &v, 8);
+	p += 8;
+	err |= user_copy_out(p, uargv, (argc + 1) * 8);
+	p += (argc + 1) * 8;
+	err |= user_copy_out(p, &zero, 8);
+	p += 8;
+	err |= user_copy_out(p, uenv, envc * 8);
+	p += envc * 8;
+	err |= user_copy_out(p, &zero, 8);
+	p += 8;
+	err |= user_copy_out(p, aux, sizeof(aux));
+	if (err || !at_random || !at_phdr)
+		panic("cannot build the process stack");
+	current = t;
+	arch_user_start((uint64_t)_start, sp, kstack);
+}

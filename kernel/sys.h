@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* System call handlers, one group per file; the table is in systab.c. */
+#ifndef KERNEL_SYS_H
+#define KERNEL_SYS_H
+
+#define SYSARGS long a0, long a1, long a2, long a3, long a4, long a5
+
+/* fd.c */
+long sys_read(long fd, long buf, long n, long a3, long a4, long a5);
+long sys_write(long fd, long buf, long n, long a3, long a4, long a5);
+long sys_readv(long fd, long iov, long cnt, long a3, long a4, long a5);
+long sys_writev(long fd, long iov, long cnt, long a3, long a4, long a5);
+long sys_open(long upath, long flags, long mode, long a3, long a4, long a5);
+long sys_openat(long dirfd, long upath, long flags, long mode, long a4, long a5);
+long sys_close(long fd, long a1, long a2, long a3, long a4, long a5);
+long sys_lseek(long fd, long off, long whence, long a3, long a4, long a5);
+long sys_fstat(long fd, long ust, long a2, long a3, long a4, long a5);
+long sys_ioctl(long fd, long req, long arg, long a3, long a4, long a5);
+long sys_fcntl(long fd, long cmd, long arg, long a3, long a4, long a5);
+long sys_dup(long fd, long a1, long a2, long a3, long a4, long a5);
+long sys_dup2(long oldfd, long newfd, long a2, long a3, long a4, long a5);
+long sys_dup3(long oldfd, long newfd, long flags, long a3, long a4, long a5);
+
+/* sys_mm.c */
+long sys_brk(SYSARGS);
+long sys_mmap(SYSARGS);
+long sys_munmap(SYSARGS);
+long sys_mprotect(SYSARGS);
+long sys_madvise(SYSARGS);
+long sys_mremap(SYSARGS);
+
+/* sys_time.c */
+long sys_clock_gettime(SYSARGS);
+long sys_clock_getres(SYSARGS);
+long sys_gettimeofday(SYSARGS);
+long sys_time(SYSARGS);
+long sys_nanosleep(SYSARGS);
+long sys_clock_nanosleep(SYSARGS);
+
+/* signal.c */
+long sys_rt_sigaction(SYSARGS);
+long sys_rt_sigprocmask(SYSARGS);
+long sys_sigaltstack(SYSARGS);
+long sys_kill(SYSARGS);
+long sys_tkill(SYSARGS);
+long sys_tgkill(SYSARGS);
+long sys_pause(SYSARGS);
+
+/* sys_misc.c */
+long sys_uname(SYSARGS);
+long sys_getrandom(SYSARGS);
+long sys_getpid(SYSARGS);
+long sys_gettid(SYSARGS);
+long sys_getuid(SYSARGS);
+long sys_sched_yield(SYSARGS);
+long sys_set_tid_address(SYSARGS);
+long sys_set_robust_list(SYSARGS);
+long sys_exit(SYSARGS);
+long sys_exit_group(SYSARGS);
+long sys_getcwd(SYSARGS);
+long sys_umask(SYSARGS);
+long sys_prlimit64(SYSARGS);
+long sys_getrlimit(SYSARGS);
+long sys_sysinfo(SYSARGS);
+
+/* arch */
+long sys_arch_prctl(SYSARGS);
+long sys_rt_sigreturn(SYSARGS);
+
+#endif

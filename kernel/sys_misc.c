@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/* Identity, limits, randomness and exit of the one process. */
+#include <k/arch.h>
+#include <k/errno.h>
+#include <k/pmm.h>
+#include <k/proc.h>
+#include <k/random.h>
+#include <k/string.h>
+#include <k/syscall.h>
+#include <k/time.h>
+#include "sys.h"
+
+long sys_uname(SYSARGS)
+{
+	char u[6][65];
+	memset(u, 0, sizeof(u));
+	const char *f[6] = { "Toro", "toro", "6.1.0-toro", "toro 0.1", "x86_64", "(none)" };
+	for (int i = 0; i < 6; i++)
+		memcpy(u[i], f[i], strlen(f[i]));
+	return user_copy_out((uint64_t)a0, u, sizeof(u));
+}
+
+long sys_getrandom(SYSARGS)
+{
+	uint8_t buf[256];
+	uint64_t ubuf = (uint64_t)a0;
+	size_t n = (size_t)a1, done = 0;
+	if (a2 & ~7l)
+		return -EINVAL;
+	if (n > 33554431)
+		n = 33554431; /* Linux caps a single call likewise */
+	while (done < n) {
+		size_t take = n - done < sizeof(buf) ? n - done : sizeof(buf);
+		random_fill(buf, take);
+		if (user_copy_out(ubuf + done, buf, take))
+			return done ? (long)done : -EFAULT;
+		done += take;
+	}
+	memset(buf, 0, sizeof(buf));
+	return (long)done;
+}
+
+long sys_getpid(SYSARGS) { return 1; }
+long sys_gettid(SYSARGS) { return thread_current()->tid; }
+long sys_getuid(SYSARGS) { return 0; }
+long sys_sched_yield(SYSARGS) { return 0; }
+
+long sys_set_tid_address(SYSARGS)
+{
+	thread_current()->clear_child_tid = (uint64_t)a0;
+	return thread_current()->tid;
+}
+
+long sys_set_robust_list(SYSARGS) { return a1 == 24 ? 0 : -EINVAL; }
+
+long sys_exit(SYSARGS)
+{
+	/* The last (only) thread leaving ends the program, as on Linux. */
+	proc_exit((int)(a0 & 0xff));
+}
+
+long sys_exit_group(SYSARGS) { proc_exit((int)(a0 & 0xff)); }
+
+long sys_getcwd(SYSARGS)
+{
+	if ((size_t)a1 < 2)
+		return -ERANGE;
+	if (user_copy_out((uint64_t)a0, "/", 2))
+		return -EFAULT;
+	return 2;
+}
+
+long sys_umask(SYSARGS)
+{
+	static long mask = 022;
+	long old = mask;
+	mask = a0 & 0777;
+	return old;
+}
+
+struct krlimit {
+	uint64_t cur, max;
+};
+
+static int limit_of(long res, struct krlimit *l)
+{
+	const uint64_t inf = ~0ull;
+	switch (res) {
+	case 3: *l = (struct krlimit){ 8 << 20, inf }; return 0;   /* RLIMIT_STACK */
+	case 7: *l = (struct krlimit){ 256, 256 }; return 0;        /* RLIMIT_NOFILE */
+	default:
+		if (res < 0 || res >= 16)
+			return -EINVAL;
+		*l = (struct krlimit){ inf, inf };
+		return 0;
+	}
+}
+
+long sys_prlimit64(SYSARGS)
+{
+	struct krlimit l;
+	if (a0 != 0 && a0 != 1)
+		return -ESRCH;
+	int r = limit_of(a1, &l);
+	if (r)
+		return r;
+	/* Limits are fixed: setting one is accepted only if it changes nothing
+	 * a program could rely on (lowering is ignored). */
+	if (a3 && user_copy_out((uint64_t)a3, &l, sizeof(l)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_getrlimit(SYSARGS) { return sys_prlimit64(0, a0, 0, a1, 0, 0); }
+
+struct ksysinfo {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint32_t pad2;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char rest[4];
+};
+
+long sys_sysinfo(SYSARGS)
+{
+	struct ksysinfo si;
+	memset(&si, 0, sizeof(si));
+	si.uptime = (int64_t)(time_monotonic_ns() / NSEC_PER_SEC);
+	si.totalram = pmm_total_pages() * PAGE_SIZE;
+	si.freeram = pmm_free_pages() * PAGE_SIZE;
+	si.procs = 1;
+	si.mem_unit = 1;
+	return user_copy_out((uint64_t)a0, &si, sizeof(si));
+}
+
+long sys_pause(SYSARGS)
+{
+	/* Nothing can wake this thread yet: halt for good, costing no CPU. */
+	for (;;)
+		arch_wait_for_interrupt();
+}

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/* Application memory: VMAs in the user window, demand paging, brk and mmap. */
+#include <k/console.h>
+#include <k/errno.h>
+#include <k/pmm.h>
+#include <k/string.h>
+#include <k/uvm.h>
+#include <k/vmm.h>
+
+#define MAX_VMAS 256
+#define BRK_BASE USER_WIN_BASE
+#define BRK_MAX (1ull << 30)
+#define MMAP_BASE (USER_WIN_BASE + BRK_MAX)
+#define VMA_GUARD 0x100 /* never mapped: a stack's guard */
+
+struct vma {
+	uint64_t start, end;
+	unsigned prot; /* VMM_* flags, or VMA_GUARD */
+};
+
+static struct vma vmas[MAX_VMAS];
+static int nvmas;
+static uint64_t brk_cur = BRK_BASE;
+static size_t resident;
+
+static uint64_t page_up(uint64_t x) { return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1); }
+
+static struct vma *find(uint64_t addr)
+{
+	for (int i = 0; i < nvmas; i++)
+		if (addr >= vmas[i].start && addr < vmas[i].end)
+			return &vmas[i];
+	return NULL;
+}
+
+static unsigned to_vmm(int prot)
+{
+	unsigned f = VMM_U;
+	if (prot & PROT_WRITE)
+		f |= VMM_W;
+	if (prot & PROT_EXEC)
+		f |= VMM_X;
+	return f;
+}
+
+/* Free the pages mapped in [start, end) (page aligned). */
+static void release(uint64_t start, uint64_t end)
+{
+	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+		uint64_t pa = vmm_unmap(a);
+		if (pa) {
+			pmm_free((void *)pa);
+			resident--;
+		}
+	}
+}
+
+/* Cut [start, end) out of the VMA table (pages are released by the caller). */
+static int carve(uint64_t start, uint64_t end)
+{
+	for (int i = 0; i < nvmas; i++) {
+		struct vma *v = &vmas[i];
+		if (v->end <= start || v->start >= end)
+			continue;
+		if (v->start < start && v->end > end) {
+			if (nvmas == MAX_VMAS)
+				return -ENOMEM;
+			memmove(&vmas[i + 2], &vmas[i + 1], (nvmas - i - 1) * sizeof(*v));
+			vmas[i + 1] = (struct vma){ end, v->end, v->prot };
+			v->end = start;
+			nvmas++;
+			return 0;
+		}
+		if (v->start < start) {
+			v->end = start;
+		} else if (v->end > end) {
+			v->start = end;
+		} else {
+			memmove(v, v + 1, (nvmas - i - 1) * sizeof(*v));
+			nvmas--;
+			i--;
+		}
+	}
+	return 0;
+}
+
+static int insert(uint64_t start, uint64_t end, unsigned prot)
+{
+	if (nvmas == MAX_VMAS)
+		return -ENOMEM;
+	int i = 0;
+	while (i < nvmas && vmas[i].start < start)
+		i++;
+	memmove(&vmas[i + 1], &vmas[i], (nvmas - i) * sizeof(vmas[0]));
+	vmas[i] = (struct vma){ start, end, prot };
+	nvmas++;
+	return 0;
+}
+
+/* First gap of len bytes at or above MMAP_BASE. */
+static uint64_t find_gap(uint64_t len)
+{
+	uint64_t cand = MMAP_BASE;
+	for (int i = 0; i < nvmas; i++) {
+		if (vmas[i].end <= cand)
+			continue;
+		if (vmas[i].start >= cand + len)
+			break;
+		cand = vmas[i].end;
+	}
+	return cand + len <= USER_WIN_END ? cand : 0;
+}
+
+void uvm_init(void)
+{
+	nvmas = 0;
+	brk_cur = BRK_BASE;
+}
+
+int uvm_fault(uint64_t addr, bool write, bool exec)
+{
+	struct vma *v = find(addr);
+	if (!v || !(v->prot & VMM_U))
+		return -EFAULT; /* no VMA, a guard, or PROT_NONE */
+	if ((write && !(v->prot & VMM_W)) || (exec && !(v->prot & VMM_X)))
+		return -EFAULT;
+	if (vmm_lookup(addr, NULL, NULL))
+		return -EFAULT; /* present: a protection fault, not a missing page */
+	void *p = pmm_alloc_zero();
+	if (!p) {
+		kprintf("toro: out of memory for application page at %#lx\n", addr);
+		return -EFAULT;
+	}
+	if (vmm_map(addr & ~(PAGE_SIZE - 1), (uint64_t)p, v->prot)) {
+		pmm_free(p);
+		return -EFAULT;
+	}
+	resident++;
+	return 0;
+}
+
+long uvm_brk(uint64_t newbrk)
+{
+	if (newbrk == 0 || newbrk < BRK_BASE || newbrk > BRK_BASE + BRK_MAX)
+		return (long)brk_cur;
+	uint64_t old_end = page_up(brk_cur), new_end = page_up(newbrk);
+	if (new_end < old_end) {
+		release(new_end, old_end);
+		carve(new_end, old_end);
+	} else if (new_end > old_end) {
+		struct vma *v = find(old_end - 1);
+		if (v && v->end == old_end && old_end > BRK_BASE)
+			v->end = new_end;
+		else if (insert(old_end, new_end, VMM_U | VMM_W))
+			return (long)brk_cur;
+	}
+	brk_cur = newbrk;
+	return (long)brk_cur;
+}
+
+long uvm_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
+{
+	if (len == 0 || (addr & (PAGE_SIZE - 1)) || (off & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS))
+		return -ENODEV; /* no file mappings yet */
+	if ((flags & (MAP_SHARED | MAP_PRIVATE)) == 0)
+		return -EINVAL;
+	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
+		return -EACCES; /* W^X */
+	if (len > USER_WIN_END - USER_WIN_BASE)
+		return -ENOMEM;
+	len = page_up(len);
+	uint64_t start;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr < MMAP_BASE || addr + len > USER_WIN_END)
+			return (flags & MAP_FIXED_NOREPLACE) ? -EEXIST : -ENOMEM;
+		for (uint64_t a = addr; a < addr + len; a += PAGE_SIZE)
+			if ((flags & MAP_FIXED_NOREPLACE) && find(a))
+				return -EEXIST;
+		release(addr, addr + len);
+		if (carve(addr, addr + len))
+			return -ENOMEM;
+		start = addr;
+	} else {
+		start = find_gap(len);
+		if (!start)
+			return -ENOMEM;
+	}
+	unsigned vprot = prot ? to_vmm(prot) : 0; /* PROT_NONE */
+	if (insert(start, start + len, vprot))
+		return -ENOMEM;
+	return (long)start;
+}
+
+long uvm_munmap(uint64_t addr, uint64_t len)
+{
+	if ((addr & (PAGE_SIZE - 1)) || len == 0)
+		return -EINVAL;
+	len = page_up(len);
+	if (addr < MMAP_BASE || addr + len > USER_WIN_END || addr + len < addr)
+		return -EINVAL;
+	release(addr, addr + len);
+	return carve(addr, addr + len);
+}
+
+long uvm_mprotect(uint64_t addr, uint64_t len, int prot)
+{
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
+		return -EACCES;
+	len = page_up(len);
+	if (addr + len < addr)
+		return -ENOMEM;
+	if (len == 0)
+		return 0;
+	if (addr < USER_WIN_BASE || addr + len > USER_WIN_END)
+		return vmm_user_range_ok(addr, len) ? -EACCES : -ENOMEM;
+	for (uint64_t a = addr; a < addr + len; a += PAGE_SIZE) {
+		struct vma *v = find(a);
+		if (!v || (v->prot & VMA_GUARD))
+			return -ENOMEM;
+	}
+	unsigned vprot = prot ? to_vmm(prot) : 0; /* PROT_NONE */
+	if (carve(addr, addr + len) || insert(addr, addr + len, vprot))
+		return -ENOMEM;
+	for (uint64_t a = addr; a < addr + len; a += PAGE_SIZE) {
+		/* PROT_NONE keeps the page and its contents, supervisor-only. */
+		if (vmm_lookup(a, NULL, NULL))
+			vmm_protect(a, vprot);
+	}
+	return 0;
+}
+
+uint64_t uvm_alloc_stack(uint64_t size)
+{
+	size = page_up(size);
+	uint64_t base = find_gap(size + PAGE_SIZE);
+	if (!base || insert(base, base + PAGE_SIZE, VMA_GUARD) ||
+	    insert(base + PAGE_SIZE, base + PAGE_SIZE + size, VMM_U | VMM_W))
+		return 0;
+	return base + PAGE_SIZE + size;
+}
+
+size_t uvm_resident_pages(void) { return resident; }

@@ -1,0 +1,10 @@
+# Host unit tests: build/unit/test_NAME from tests/unit/test_NAME.c plus the
+# portable sources listed in UNIT_SRCS_test_NAME (and tests/unit/host_stubs.c).
+UNIT_SRCS_test_fmt     := lib/fmt.c
+UNIT_SRCS_test_cmdline := lib/cmdline.c
+UNIT_SRCS_test_symtab  := lib/symtab.c
+UNIT_SRCS_test_pmm     := kernel/pmm.c
+UNIT_SRCS_test_kheap   := kernel/kheap.c kernel/pmm.c
+UNIT_SRCS_test_acpi    := drivers/acpi.c
+# test_symtab runs tools/mksyms on nm listings (order-only: not linked in).
+$(B)/unit/test_symtab: | $(B)/tools/mksyms
