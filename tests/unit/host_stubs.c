@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel console for host unit tests: kprintf and console_write go to
+ * stdout, panic prints its message and aborts (a test that expects a panic can
+ * catch SIGABRT).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <k/console.h>
+
+int kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void console_write(const char *s, size_t len)
+{
+	fwrite(s, 1, len, stdout);
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("panic: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
