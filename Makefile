@@ -31,7 +31,7 @@ all: deps kernel examples guest-tests
 deps:
 	@tools/deps.sh
 
-kernel: $(B)/toro.o $(B)/tools/mksyms
+kernel: $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack
 
 $(B)/k/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -53,17 +53,21 @@ $(B)/tools/mksyms: tools/mksyms.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Iinclude -o $@ $<
 
+$(B)/tools/toropack: tools/toropack.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -o $@ $<
+
 examples: $(EXAMPLE_ELF)
-$(B)/examples/%.elf: examples/%/*.c $(B)/toro.o $(B)/tools/mksyms tools/toro.ld $(TOROCC)
+$(B)/examples/%.elf: examples/%/*.c $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
 	$(TOROCC) -O2 -o $@ $(filter %.c,$^)
 
 guest-tests: $(GUEST_ELF)
-$(B)/tests/guest/%.elf: tests/guest/%.c $(B)/toro.o $(B)/tools/mksyms tools/toro.ld $(TOROCC)
+$(B)/tests/guest/%.elf: tests/guest/%.c $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
 	$(TOROCC) -O2 -o $@ $<
 # PVH-only variant: no Multiboot header, so QEMU takes the PVH note.
-$(B)/tests/guest/%.pvh.elf: tests/guest/%.c $(B)/toro.o $(B)/tools/mksyms tools/toro.ld $(TOROCC)
+$(B)/tests/guest/%.pvh.elf: tests/guest/%.c $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
 	$(TOROCC) --pvh-only -O2 -o $@ $<
 

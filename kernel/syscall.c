@@ -5,6 +5,7 @@
 #include <k/arch.h>
 #include <k/console.h>
 #include <k/errno.h>
+#include <k/string.h>
 #include <k/syscall.h>
 #include <k/vmm.h>
 
@@ -40,29 +41,39 @@ long user_string_in(char *dst, uint64_t usrc, size_t n)
 	return r;
 }
 
-static uint64_t warned[(SYSCALL_MAX + 63) / 64];
+const char *syscall_name(long nr)
+{
+	const unsigned char *p = (const unsigned char *)syscall_names;
+	while (!(p[0] == 0xff && p[1] == 0xff)) {
+		long n = p[0] << 8 | p[1];
+		if (n == nr)
+			return (const char *)p + 2;
+		p += 2 + strlen((const char *)p + 2) + 1;
+	}
+	return "unknown";
+}
+
+static uint64_t warned[512 / 64];
 bool syscall_trace;
 
 long syscall_run(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	if (nr >= 0 && nr < SYSCALL_MAX && syscall_table[nr].fn) {
-		if (!syscall_trace)
-			return syscall_table[nr].fn(a0, a1, a2, a3, a4, a5);
-		kprintf("toro: strace %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx)\n",
-			syscall_table[nr].name, a0, a1, a2, a3, a4, a5);
-		long r = syscall_table[nr].fn(a0, a1, a2, a3, a4, a5);
-		kprintf("toro: strace %s = %ld (%#lx)\n", syscall_table[nr].name, r, r);
+	syscall_fn fn = nr >= 0 && nr < SYSCALL_HANDLERS ? syscall_handlers[nr] : NULL;
+	if (fn && !syscall_trace)
+		return fn(a0, a1, a2, a3, a4, a5);
+	if (fn) {
+		kprintf("toro: strace %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx)\n", syscall_name(nr),
+			a0, a1, a2, a3, a4, a5);
+		long r = fn(a0, a1, a2, a3, a4, a5);
+		kprintf("toro: strace %s = %ld\n", syscall_name(nr), r);
 		return r;
 	}
-	if (nr >= 0 && nr < SYSCALL_MAX) {
-		if (!(warned[nr / 64] & (1ull << (nr % 64)))) {
-			warned[nr / 64] |= 1ull << (nr % 64);
-			const char *name = syscall_table[nr].name;
-			kprintf("toro: unsupported system call %ld (%s), returning ENOSYS\n", nr,
-				name ? name : "unknown");
-		}
-	} else {
-		kprintf("toro: unsupported system call %ld, returning ENOSYS\n", nr);
+	if (nr >= 0 && nr < 512) {
+		if (warned[nr / 64] & (1ull << (nr % 64)))
+			return -ENOSYS;
+		warned[nr / 64] |= 1ull << (nr % 64);
 	}
+	kprintf("toro: unsupported system call %ld (%s), returning ENOSYS\n", nr,
+		syscall_name(nr));
 	return -ENOSYS;
 }

@@ -39,10 +39,44 @@ toro_pvh_note:
 toro_entry32:
 	cli
 	cld
-	mov %eax, %edi
-	mov %ebx, %esi
 	mov $boot_stack_top, %esp
+	push %eax
+	push %ebx
 
+	/* tools/toropack packs the segments in the file; move each from its load
+	 * address (p_paddr) up to where it runs (p_vaddr), last first, copying
+	 * backwards since they overlap. The program headers are in the first
+	 * segment, which never moves. */
+	mov $__toro_load_start, %ebx
+	movzwl 56(%ebx), %ecx		/* e_phnum */
+	mov 32(%ebx), %edx		/* e_phoff */
+	add %ebx, %edx
+	imul $56, %ecx, %eax
+	add %eax, %edx			/* end of the table */
+3:	test %ecx, %ecx
+	jz 5f
+	sub $56, %edx
+	dec %ecx
+	cmpl $1, (%edx)			/* PT_LOAD */
+	jne 3b
+	mov 16(%edx), %edi		/* p_vaddr */
+	mov 24(%edx), %esi		/* p_paddr */
+	mov 32(%edx), %eax		/* p_filesz */
+	cmp %esi, %edi
+	je 3b
+	test %eax, %eax
+	jz 3b
+	push %ecx
+	mov %eax, %ecx
+	lea -1(%esi, %ecx), %esi
+	lea -1(%edi, %ecx), %edi
+	std
+	rep movsb
+	cld
+	pop %ecx
+	jmp 3b
+5:	pop %esi			/* boot information (EBX) */
+	pop %edi			/* boot magic (EAX) */
 	/* PD: 512 x 2 MiB, present | writable | large */
 	mov $boot_pd, %edx
 	xor %ecx, %ecx
@@ -97,6 +131,7 @@ entry64:
 	jmp 2b
 
 	.section .boot.rodata, "a"
+	.align 4
 	.align 16
 boot_gdt:
 	.quad 0

@@ -34,7 +34,8 @@ struct idt_entry {
 static struct tss tss0;
 static uint64_t gdt[7];
 static struct idt_entry idt[256];
-extern const uint64_t vec_table[256];
+extern char vec_stubs[], vec_other[];
+#define VEC_STUBS 80
 extern char syscall_entry[];
 
 #define IST_NMI 1
@@ -166,7 +167,7 @@ static void gdt_init(void)
 void idt_init(void)
 {
 	for (int v = 0; v < 256; v++) {
-		uint64_t off = vec_table[v];
+		uint64_t off = v < VEC_STUBS ? (uint64_t)vec_stubs + v * 16 : (uint64_t)vec_other;
 		struct idt_entry *e = &idt[v];
 		e->off_lo = off & 0xffff;
 		e->sel = SEL_KCODE;

@@ -57,14 +57,22 @@ vec_\n:
 	jmp intr_common
 .endm
 
+/* Stubs for vectors 0..VEC_STUBS-1, 16 bytes apart (cpu.c computes their
+ * addresses); every other vector shares vec_other, reported as vector 0x1ff. */
 	.align 16
+	.globl vec_stubs, vec_other
 vec_stubs:
 .altmacro
 .set i, 0
-.rept 256
+.rept 80
 	VEC %i
 	.set i, i + 1
 .endr
+	.align 16
+vec_other:
+	push $0
+	push $0x1ff
+	jmp intr_common
 
 intr_common:
 	testb $3, 24(%rsp)
@@ -125,16 +133,6 @@ syscall_entry:
 	mov 40(%rsp), %rsp
 	swapgs
 	sysretq
-
-	.section .rodata
-	.align 8
-	.globl vec_table
-vec_table:
-.set i, 0
-.rept 256
-	.quad vec_stubs + i * 16
-	.set i, i + 1
-.endr
 
 /* User copies. A fault between *_start and *_end resumes at the fixup, which
  * returns -EFAULT (see extable[] in trap.c). SMAP is opened by the C caller. */

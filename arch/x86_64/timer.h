@@ -4,7 +4,7 @@
 #define ARCH_TIMER_H
 
 #define VEC_TIMER 0x40
-#define VEC_SPURIOUS 0xff
+#define VEC_SPURIOUS 0x4f /* low 4 bits set, as older local APICs require */
 
 void timer_init(void);
 void timer_eoi(void);

@@ -13,13 +13,13 @@
 
 typedef long (*syscall_fn)(long, long, long, long, long, long);
 
-struct syscall_entry {
-	const char *name;
-	syscall_fn fn;
-};
-
-#define SYSCALL_MAX 450
-extern const struct syscall_entry syscall_table[SYSCALL_MAX];
+/* Handlers by number (NULL: not offered), and the names of Linux's calls as
+ * records of a 2-byte big-endian number then a NUL-terminated name, ended by
+ * 0xffff. */
+#define SYSCALL_HANDLERS 335
+extern const syscall_fn syscall_handlers[SYSCALL_HANDLERS];
+extern const char syscall_names[];
+const char *syscall_name(long nr);
 
 /* Fault-safe copies of validated user ranges: 0 or -EFAULT. */
 int user_copy_in(void *dst, uint64_t usrc, size_t n);
