@@ -27,7 +27,7 @@ extern uint64_t boot_rsdp;
 static struct boot_info bi;
 static struct cmdline cl;
 static bool debug;
-extern bool syscall_trace;
+extern bool syscall_trace, time_debug;
 
 /* Before paging is rebuilt, the boot tables map the first 1 GiB. */
 static const void *map_boot(uint64_t pa, size_t len)
@@ -81,6 +81,7 @@ void kmain(uint32_t magic, uint32_t info)
 	if (cmdline_parse(&cl, words))
 		kprintf("toro: command line too long, extra words ignored\n");
 	debug = cmdline_opt(&cl, "toro.debug") != NULL;
+	time_debug = debug;
 	syscall_trace = cmdline_opt(&cl, "toro.strace") != NULL;
 	cpu_init();
 	memory_init();

@@ -4,6 +4,7 @@
 #include <k/console.h>
 #include <k/time.h>
 
+bool time_debug;
 static uint64_t tsc0, tsc_hz, mult; /* ns = (delta * mult) >> 32 */
 static uint64_t wall_base_ns;
 static bool wall_known;
@@ -22,6 +23,8 @@ uint64_t time_tsc_hz(void)
 	}
 	mult = (NSEC_PER_SEC << 32) / hz;
 	tsc_hz = hz;
+	if (time_debug)
+		kprintf("toro: TSC %lu Hz from %s\n", hz, src);
 	return hz;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Clock hardware: TSC frequency (CPUID 0x15/0x16, else counted against PIT
- * channel 2 with its gate on port 0x61), the CMOS RTC (MC146818 registers,
+ * channel 0 read through latches), the CMOS RTC (MC146818 registers,
  * BCD or binary), the 8259 PICs (remapped and masked) and the local APIC timer
  * in one-shot mode (TSC-deadline where the CPU has it).
  */
@@ -26,27 +26,37 @@ static uint64_t lapic_hz; /* timer counts per second at divide 1 */
 static uint32_t lapic_rd(uint32_t reg) { return lapic[reg / 4]; }
 static void lapic_wr(uint32_t reg, uint32_t v) { lapic[reg / 4] = v; }
 
-/* Count TSC ticks across PIT channel 2 counting `pit` input clocks (1.193182 MHz).
- * 0 when the PIT does not answer. */
+static uint16_t pit_read0(void)
+{
+	arch_outb(0x43, 0x00); /* latch channel 0 */
+	uint8_t lo = arch_inb(0x40);
+	return (uint16_t)(lo | arch_inb(0x40) << 8);
+}
+
+/* TSC ticks while PIT channel 0 counts down `pit` input clocks (1.193182 MHz),
+ * read through latches: port 0x61's gate and OUT2 bits are not on every
+ * machine (microvm has no speaker port). 0 when the PIT does not count. */
 static uint64_t pit_measure(uint16_t pit)
 {
-	uint8_t gate = arch_inb(0x61);
-	arch_outb(0x61, (gate & ~0x02) | 0x01); /* speaker off, gate on */
-	arch_outb(0x43, 0xb0);                  /* channel 2, lo/hi, mode 0 */
-	arch_outb(0x42, pit & 0xff);
-	arch_outb(0x42, pit >> 8);
-	/* Restart the count: gate low then high. */
-	arch_outb(0x61, arch_inb(0x61) & ~0x01);
-	arch_outb(0x61, arch_inb(0x61) | 0x01);
-	uint64_t t0 = arch_rdtsc();
-	uint64_t limit = t0 + 10000000000ull; /* give up after 10^10 ticks */
-	while (!(arch_inb(0x61) & 0x20)) {
+	arch_outb(0x43, 0x34); /* channel 0, lo/hi, mode 2, binary */
+	arch_outb(0x40, 0xff);
+	arch_outb(0x40, 0xff);
+	uint16_t start = pit_read0();
+	uint64_t t0 = arch_rdtsc(), limit = t0 + 2000000000ull;
+	/* Wait for the first change so the window starts on a count edge. */
+	while (pit_read0() == start)
 		if (arch_rdtsc() > limit)
 			return 0;
+	start = pit_read0();
+	t0 = arch_rdtsc();
+	for (;;) {
+		uint16_t now = pit_read0();
+		if ((uint16_t)(start - now) >= pit)
+			break;
+		if (arch_rdtsc() - t0 > 20000000000ull)
+			return 0;
 	}
-	uint64_t t1 = arch_rdtsc();
-	arch_outb(0x61, gate);
-	return t1 - t0;
+	return arch_rdtsc() - t0;
 }
 
 uint64_t arch_tsc_hz(const char **source)
@@ -66,11 +76,11 @@ uint64_t arch_tsc_hz(const char **source)
 			return (uint64_t)(r[0] & 0xffff) * 1000000;
 		}
 	}
-	/* 5 ms of PIT: 5966 input clocks. */
-	uint64_t ticks = pit_measure(5966);
+	/* 10 ms of PIT: 11932 input clocks. */
+	uint64_t ticks = pit_measure(11932);
 	if (ticks) {
 		*source = "PIT";
-		return ticks * 1193182 / 5966;
+		return ticks * 1193182 / 11932;
 	}
 	return 0;
 }
