@@ -1,0 +1,161 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# tests/guest/run.sh: boot each guest test image under QEMU and check its exit
+# status and console markers (Solo5 style). Expectations live in each
+# tests/guest/NAME.c as header comments; see docs/testing.md for the list.
+#   tests/guest/run.sh [-j N] [--counts FILE] [--timeout S] [NAME...]
+# Prints one PASS/FAIL line per run and "guest: N passed, N failed" last.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+TORO=$ROOT/bin/toro
+IMGDIR=${TORO_GUEST_DIR:-$ROOT/build/tests/guest}
+ALL_MACHINES="pc q35 microvm"
+# A kernel that fails itself never counts as a pass, whatever the test expects.
+KERNEL_FAILURES=("toro: panic" "toro: kernel panic" "toro: kernel fault")
+
+# ---- one run (called back through xargs) ----
+# $2 is a job file written by declare -p below; results go beside it.
+run_one() {
+	local job=$1
+	# shellcheck disable=SC1090
+	source "$job"
+	local out=${job%.job}.out res=${job%.job}.res
+	local start end rc why=() m n
+	start=$(date +%s.%N)
+	"$TORO" run --timeout "$timeout_s" --machine "$machine" --mem "$mem" "$image" \
+		-- toro.debug "${args[@]+"${args[@]}"}" > "$out" 2>&1
+	rc=$?
+	end=$(date +%s.%N)
+	if [ "$rc" = 124 ]; then
+		why+=("timed out after ${timeout_s}s")
+	elif [ "$rc" != "$expect_exit" ]; then
+		why+=("exit $rc, expected $expect_exit")
+	fi
+	for m in "${KERNEL_FAILURES[@]}"; do
+		grep -qF -- "$m" "$out" && why+=("kernel failure: '$(grep -m1 -F -- "$m" "$out")'")
+	done
+	# toro.debug makes the kernel name its boot protocol: check the path taken.
+	grep -qxF -- "toro: booted by $booted_by" "$out" || why+=("not booted by $booted_by")
+	for m in "${expect_out[@]+"${expect_out[@]}"}"; do
+		grep -qF -- "$m" "$out" || why+=("missing '$m'")
+	done
+	for m in "${expect_once[@]+"${expect_once[@]}"}"; do
+		n=$(grep -cF -- "$m" "$out")
+		[ "$n" = 1 ] || why+=("'$m' seen $n times, expected once")
+	done
+	local secs reasons
+	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+	reasons=$(printf '%s; ' "${why[@]+"${why[@]}"}")
+	{
+		if [ ${#why[@]} = 0 ]; then
+			echo "PASS $name $machine $path (${secs}s)"
+			echo PASS > "$res"
+		else
+			echo "FAIL $name $machine $path (${reasons%; })"
+			echo FAIL > "$res"
+			echo "---- last 30 lines of console: $name $machine $path ----"
+			tail -n 30 "$out" | sed 's/^/    /'
+			echo "----"
+		fi
+	} > "${job%.job}.report"
+	flock "$workdir/lock" cat "${job%.job}.report"
+}
+
+if [ "${1:-}" = --one ]; then
+	run_one "$2"
+	exit 0
+fi
+
+usage() { sed -n '3,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+jobs=2 counts= default_timeout=30 names=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-j) jobs=$2; shift ;;
+	-j*) jobs=${1#-j} ;;
+	--counts) counts=$2; shift ;;
+	--timeout) default_timeout=$2; shift ;;
+	-h|--help) usage ;;
+	-*) echo "run.sh: unknown option '$1'" >&2; usage ;;
+	*) names+=("$(basename "${1%.c}")") ;;
+	esac
+	shift
+done
+if [ ${#names[@]} = 0 ]; then
+	for f in "$ROOT"/tests/guest/*.c; do names+=("$(basename "${f%.c}")"); done
+fi
+
+workdir=$(mktemp -d "${TMPDIR:-/tmp}/toro-guest.XXXXXX")
+trap 'rm -rf "$workdir"' EXIT
+: > "$workdir/lock"
+njob=0 setup_fail=0
+
+# header FILE KEY: every value of "// KEY: VALUE" lines, one per line.
+header() { sed -n "s|^// $2:[[:space:]]*\(.*[^[:space:]]\)[[:space:]]*\$|\1|p" "$1"; }
+# Shell-like word splitting with quotes, and no evaluation.
+words() { printf '%s' "$1" | xargs -r printf '%s\0'; }
+
+add_job() { # name machine path image args...
+	local name=$1 machine=$2 path=$3 image=$4 booted_by=Multiboot
+	shift 4
+	local args=("$@")
+	[ "$path" = pvh ] && booted_by=PVH
+	njob=$((njob + 1))
+	{
+		declare -p name machine path image booted_by mem expect_exit timeout_s \
+			expect_out expect_once args
+		echo "workdir=$(printf '%q' "$workdir")"
+	} > "$workdir/$(printf '%04d' $njob).job"
+}
+
+setup_failure() {
+	echo "FAIL $1 - - ($2)"
+	setup_fail=$((setup_fail + 1))
+}
+
+for name in "${names[@]}"; do
+	src=$ROOT/tests/guest/$name.c
+	[ -f "$src" ] || { setup_failure "$name" "no $src"; continue; }
+	mem=$(header "$src" mem | tail -n 1); mem=${mem:-16}
+	expect_exit=$(header "$src" expect-exit | tail -n 1); expect_exit=${expect_exit:-0}
+	timeout_s=$(header "$src" timeout | tail -n 1); timeout_s=${timeout_s:-$default_timeout}
+	machines=$(header "$src" machines | tail -n 1); machines=${machines:-$ALL_MACHINES}
+	pvh_machines=$(header "$src" pvh-machines | tail -n 1)
+	if [ -z "$pvh_machines" ]; then
+		pvh_machines=${machines%% *}
+		[[ " $machines " == *" microvm "* ]] && pvh_machines=microvm
+	fi
+	variants=$(header "$src" variants | tail -n 1)
+	mapfile -t expect_out < <(header "$src" expect-output)
+	mapfile -t expect_once < <(header "$src" expect-once)
+	mapfile -d '' -t targs < <(words "$(header "$src" args | tail -n 1)")
+
+	for path in multiboot pvh; do
+		image=$IMGDIR/$name.elf ms=$machines
+		[ "$path" = pvh ] && image=$IMGDIR/$name.pvh.elf ms=$pvh_machines
+		[ "$ms" = none ] && continue
+		[ -f "$image" ] || { setup_failure "$name" "no image $image: make guest-tests"; continue; }
+		for m in $ms; do
+			if [ -z "$variants" ]; then
+				add_job "$name" "$m" "$path" "$image" "${targs[@]+"${targs[@]}"}"
+				continue
+			fi
+			for v in $variants; do
+				expect_exit=$v
+				add_job "$name[$v]" "$m" "$path" "$image" "${targs[@]+"${targs[@]}"}" "$v"
+			done
+		done
+	done
+done
+
+if [ $njob -gt 0 ]; then
+	printf '%s\0' "$workdir"/*.job | xargs -0 -P "$jobs" -n 1 "$0" --one
+fi
+passed=$(cat "$workdir"/*.res 2>/dev/null | grep -c PASS)
+failed=$(cat "$workdir"/*.res 2>/dev/null | grep -c FAIL)
+missing=$((njob - passed - failed))
+failed=$((failed + missing + setup_fail))
+echo "guest: $passed passed, $failed failed"
+[ -n "$counts" ] && echo "$passed $failed" > "$counts"
+[ "$failed" = 0 ]
