@@ -80,14 +80,14 @@ static int parse_multiboot(struct boot_info *bi, uint64_t info, boot_map_fn map)
 		if (len > 64 * 1024)
 			len = 64 * 1024;
 		const uint8_t *m = map(rd32(mb + 48), len);
-		for (uint32_t off = 0; m && off + 24 <= len;) {
+		/* 64-bit offset: a size field near 2^32 must end the walk, not wrap
+		 * the offset back into the buffer. */
+		for (uint64_t off = 0; m && off + 24 <= len;) {
 			uint32_t size = rd32(m + off);
 			if (size < 20)
 				break;
 			add_mem(bi, rd64(m + off + 4), rd64(m + off + 12), rd32(m + off + 20));
-			if (off + size + 4 < off)
-				break;
-			off += size + 4;
+			off += (uint64_t)size + 4;
 		}
 	}
 	if (bi->nmem == 0 && (flags & 1)) {
