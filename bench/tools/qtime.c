@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/* qtime: run a command (a VMM) with its output on a pipe and time it with
+ * CLOCK_MONOTONIC: from just before fork to the first occurrence of a marker in
+ * its output, and to its exit. Kills it after a timeout. Prints one line:
+ *   first_us=N exit_us=N status=N timeout=0|1      (first_us=-1: no marker)
+ * Usage: qtime [-t SECONDS] [-m MARKER] [-o LOGFILE] -- COMMAND [ARGS...] */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: qtime [-t SECONDS] [-m MARKER] [-o LOGFILE] -- COMMAND [ARGS...]\n");
+	exit(64);
+}
+
+/* The marker may straddle two reads: search the tail of the previous read
+ * (marker length - 1 bytes) joined with the new bytes. */
+struct scan {
+	const char *marker;
+	size_t mlen;
+	char *win;
+	size_t wlen;
+};
+
+static int scan_feed(struct scan *s, const char *buf, size_t n)
+{
+	size_t keep;
+	int found;
+
+	if (s->mlen == 0)
+		return 0;
+	memcpy(s->win + s->wlen, buf, n);
+	s->wlen += n;
+	found = memmem(s->win, s->wlen, s->marker, s->mlen) != NULL;
+	keep = s->mlen - 1;
+	if (s->wlen > keep) {
+		memmove(s->win, s->win + s->wlen - keep, keep);
+		s->wlen = keep;
+	}
+	return found;
+}
+
+static pid_t spawn(char **argv, int *out_fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		if (null >= 0)
+			dup2(null, 0);
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		execvp(argv[0], argv);
+		fprintf(stderr, "qtime: exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	*out_fd = p[0];
+	return pid;
+}
+
+int main(int argc, char **argv)
+{
+	double timeout_s = 30;
+	const char *log_path = NULL;
+	struct scan sc = { .marker = "" };
+	char buf[4096];
+	int64_t t0, first = -1, end = -1, deadline;
+	int opt, out_fd, pid_fd, log_fd = -1, wstatus = 0, timed_out = 0;
+	int out_open = 1, alive = 1, status;
+	pid_t pid;
+
+	while ((opt = getopt(argc, argv, "+t:m:o:")) != -1) {
+		switch (opt) {
+		case 't': timeout_s = atof(optarg); break;
+		case 'm': sc.marker = optarg; break;
+		case 'o': log_path = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind >= argc)
+		usage();
+	sc.mlen = strlen(sc.marker);
+	sc.win = malloc(sc.mlen + sizeof(buf));
+	if (!sc.win)
+		return 70;
+	if (log_path) {
+		log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (log_fd < 0) {
+			perror(log_path);
+			return 70;
+		}
+	}
+
+	t0 = now_us();
+	deadline = t0 + (int64_t)(timeout_s * 1e6);
+	pid = spawn(argv + optind, &out_fd);
+	if (pid < 0) {
+		perror("qtime: spawn");
+		return 70;
+	}
+	/* A pidfd turns readable the moment the child exits, so the exit time is
+	 * not delayed by polling; without one, fall back to a 1 ms waitpid poll. */
+	pid_fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	while (alive) {
+		struct pollfd pf[2];
+		int nfds = 0, ms, r;
+		int64_t left = deadline - now_us();
+
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			timed_out = 1;
+			waitpid(pid, &wstatus, 0);
+			end = now_us();
+			break;
+		}
+		ms = (int)((left + 999) / 1000);
+		if (out_open)
+			pf[nfds++] = (struct pollfd){ .fd = out_fd, .events = POLLIN };
+		if (pid_fd >= 0)
+			pf[nfds++] = (struct pollfd){ .fd = pid_fd, .events = POLLIN };
+		else if (ms > 1)
+			ms = 1;
+		r = poll(pf, nfds, ms);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (out_open && (pf[0].revents & (POLLIN | POLLHUP))) {
+			ssize_t n = read(out_fd, buf, sizeof(buf));
+
+			if (n <= 0) {
+				out_open = 0;
+			} else {
+				if (first < 0 && scan_feed(&sc, buf, (size_t)n))
+					first = now_us();
+				if (log_fd >= 0 && write(log_fd, buf, (size_t)n) < 0)
+					log_fd = -1;
+			}
+		}
+		if (waitpid(pid, &wstatus, WNOHANG) == pid) {
+			end = now_us();
+			alive = 0;
+		}
+	}
+	/* Drain what the child wrote just before it exited. */
+	while (out_open) {
+		ssize_t n = read(out_fd, buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		if (first < 0 && scan_feed(&sc, buf, (size_t)n))
+			first = end;
+		if (log_fd >= 0 && write(log_fd, buf, (size_t)n) < 0)
+			log_fd = -1;
+	}
+
+	if (WIFEXITED(wstatus))
+		status = WEXITSTATUS(wstatus);
+	else if (WIFSIGNALED(wstatus))
+		status = 128 + WTERMSIG(wstatus);
+	else
+		status = -1;
+	printf("first_us=%lld exit_us=%lld status=%d timeout=%d\n",
+	       first < 0 ? -1LL : (long long)(first - t0), (long long)(end - t0),
+	       status, timed_out);
+	if (timed_out)
+		return 2;
+	return first < 0 && sc.mlen ? 1 : 0;
+}
