@@ -10,7 +10,10 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 TORO=$ROOT/bin/toro
 IMGDIR=${TORO_GUEST_DIR:-$ROOT/build/tests/guest}
+LOGDIR=$ROOT/build/tests/guest/logs
 ALL_MACHINES="pc q35 microvm"
+# Lines toro.debug adds at boot: left out of the console excerpt of a failure.
+DEBUG_LINES='^toro: (booted by |memory |cpu |TSC |[0-9]+ KiB free)'
 # A kernel that fails itself never counts as a pass, whatever the test expects.
 KERNEL_FAILURES=("toro: panic" "toro: kernel panic" "toro: kernel fault")
 
@@ -20,6 +23,7 @@ run_one() {
 	local job=$1
 	# shellcheck disable=SC1090
 	source "$job"
+	local log=$LOGDIR/${name//[^A-Za-z0-9_.-]/_}.$machine.$path.log
 	local out=${job%.job}.out res=${job%.job}.res
 	local start end rc why=() m n
 	start=$(date +%s.%N)
@@ -33,15 +37,15 @@ run_one() {
 		why+=("exit $rc, expected $expect_exit")
 	fi
 	for m in "${KERNEL_FAILURES[@]}"; do
-		grep -qF -- "$m" "$out" && why+=("kernel failure: '$(grep -m1 -F -- "$m" "$out")'")
+		grep -aqF -- "$m" "$out" && why+=("kernel failure: '$(grep -am1 -F -- "$m" "$out")'")
 	done
 	# toro.debug makes the kernel name its boot protocol: check the path taken.
-	grep -qxF -- "toro: booted by $booted_by" "$out" || why+=("not booted by $booted_by")
+	grep -aqxF -- "toro: booted by $booted_by" "$out" || why+=("not booted by $booted_by")
 	for m in "${expect_out[@]+"${expect_out[@]}"}"; do
-		grep -qF -- "$m" "$out" || why+=("missing '$m'")
+		grep -aqF -- "$m" "$out" || why+=("missing '$m'")
 	done
 	for m in "${expect_once[@]+"${expect_once[@]}"}"; do
-		n=$(grep -cF -- "$m" "$out")
+		n=$(grep -acF -- "$m" "$out")
 		[ "$n" = 1 ] || why+=("'$m' seen $n times, expected once")
 	done
 	local secs reasons
@@ -54,11 +58,12 @@ run_one() {
 		else
 			echo "FAIL $name $machine $path (${reasons%; })"
 			echo FAIL > "$res"
-			echo "---- last 30 lines of console: $name $machine $path ----"
-			tail -n 30 "$out" | sed 's/^/    /'
+			echo "---- last 30 lines of console, boot info left out (all: $log) ----"
+			grep -avE "$DEBUG_LINES" "$out" | tail -n 30 | cat -v | sed 's/^/    /'
 			echo "----"
 		fi
 	} > "${job%.job}.report"
+	cp "$out" "$log" 2>/dev/null
 	flock "$workdir/lock" cat "${job%.job}.report"
 }
 
@@ -89,6 +94,7 @@ fi
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/toro-guest.XXXXXX")
 trap 'rm -rf "$workdir"' EXIT
 : > "$workdir/lock"
+mkdir -p "$LOGDIR"
 njob=0 setup_fail=0
 
 # header FILE KEY: every value of "// KEY: VALUE" lines, one per line.

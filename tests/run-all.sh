@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# tests/run-all.sh: what `make test` runs once everything is built: the host
+# unit tests (cmocka; each test case counts), the QEMU guest tests
+# (tests/guest/run.sh) and a boot-reliability test (hello boots in 20 of 20
+# runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
+#   TORO_BOOTS=N changes the 20; TORO_JOBS=N the number of QEMUs at once (2).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cd "$ROOT" || exit 2
+BOOTS=${TORO_BOOTS:-20}
+JOBS=${TORO_JOBS:-2}
+passed=0 failed=0
+t0=$SECONDS
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/toro-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+section() { printf '\n==== %s\n' "$*"; }
+
+# ---- host unit tests ----
+# cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)..." per
+# group; a binary that dies without them (a sanitizer report) counts as one failure.
+section "unit tests (host, cmocka)"
+for src in tests/unit/test_*.c; do
+	name=$(basename "${src%.c}")
+	bin=build/unit/$name
+	if [ ! -x "$bin" ]; then
+		echo "FAIL $name (not built: make unit-tests)"
+		failed=$((failed + 1))
+		continue
+	fi
+	"$bin" > "$work/$name.out" 2>&1
+	rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$work/$name.out" | awk '{s+=$1} END {print s+0}')
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$work/$name.out" | awk '{s+=$1} END {print s+0}')
+	[ "$rc" != 0 ] && [ "$f" = 0 ] && f=1
+	[ "$rc" = 0 ] && [ "$p" = 0 ] && [ "$f" = 0 ] && p=1
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$f" = 0 ]; then
+		echo "PASS $name ($p)"
+	else
+		echo "FAIL $name ($p passed, $f failed, exit $rc)"
+		grep -E '^\[  (FAILED|ERROR) +\]|ERROR|error|Assert|==[0-9]+==' "$work/$name.out" | head -n 20 |
+			sed 's/^/    /'
+	fi
+done
+
+# ---- guest tests ----
+section "guest tests (QEMU)"
+tests/guest/run.sh -j "$JOBS" --counts "$work/guest.counts"
+if read -r gp gf < "$work/guest.counts" 2>/dev/null; then
+	passed=$((passed + gp))
+	failed=$((failed + gf))
+else
+	echo "FAIL guest tests (the runner gave no counts)"
+	failed=$((failed + 1))
+fi
+
+# ---- boot reliability ----
+section "boot reliability: hello, $BOOTS boots on each machine"
+hello=build/examples/hello.elf
+boot_one() { # machine index
+	local out=$work/boot.$1.$2
+	bin/toro run --timeout 30 --machine "$1" --mem 16 "$hello" -- world > "$out.out" 2>&1
+	echo $? > "$out.rc"
+}
+export -f boot_one
+export work hello
+if [ -f "$hello" ]; then
+	for i in $(seq "$BOOTS"); do for m in pc q35 microvm; do echo "$m $i"; done; done |
+		xargs -P "$JOBS" -n 2 bash -c 'boot_one "$0" "$1"'
+fi
+for m in pc q35 microvm; do
+	ok=0 first_bad=
+	for i in $(seq "$BOOTS"); do
+		out=$work/boot.$m.$i
+		if [ "$(cat "$out.rc" 2>/dev/null)" = 0 ] && grep -qxF 'hello, world!' "$out.out"; then
+			ok=$((ok + 1))
+		elif [ -z "$first_bad" ]; then
+			first_bad=$i
+		fi
+	done
+	if [ "$ok" = "$BOOTS" ]; then
+		echo "PASS hello boots in $ok of $BOOTS runs on $m"
+		passed=$((passed + 1))
+	else
+		echo "FAIL hello boots in $ok of $BOOTS runs on $m"
+		failed=$((failed + 1))
+		if [ -n "$first_bad" ]; then
+			echo "---- run $first_bad on $m: exit $(cat "$work/boot.$m.$first_bad.rc" 2>/dev/null), last 30 lines ----"
+			tail -n 30 "$work/boot.$m.$first_bad.out" 2>/dev/null | sed 's/^/    /'
+			echo "----"
+		else
+			echo "    (no image: $hello)"
+		fi
+	fi
+done
+
+echo
+echo "took $((SECONDS - t0)) s"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
