@@ -14,10 +14,10 @@ static uint64_t rd64(const void *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
 static void add_mem(struct boot_info *bi, uint64_t base, uint64_t len, uint32_t type)
 {
-	if (len == 0)
-		return;
 	if (base + len < base)
 		len = ~0ull - base;
+	if (len == 0)
+		return;
 	if (bi->nmem == BOOT_MAX_MEM) {
 		bi->nmem_dropped++;
 		return;

@@ -206,6 +206,13 @@ static void test_pvh_entry_wraps(void **state)
 	assert_int_equal(bi.nmem, 1);
 	assert_int_equal(bi.mem[0].base, 0xfffffffffffff000ull);
 	assert_true(bi.mem[0].base + bi.mem[0].len >= bi.mem[0].base);
+
+	/* clipped to nothing: dropped, not kept as an empty entry */
+	pvh_info(1, 0, 0, MMAP, 2);
+	pvh_entry(0, ~0ull, 1, BOOT_MEM_RAM);
+	pvh_entry(1, ~0ull, ~0ull, BOOT_MEM_RAM);
+	assert_int_equal(bootinfo_parse(&bi, 0, INFO, fake_map), 0);
+	assert_int_equal(bi.nmem, 0);
 }
 
 static void test_pvh_long_cmdline(void **state)
