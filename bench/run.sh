@@ -18,6 +18,7 @@ DO_LINUX=${BENCH_LINUX:-1}
 HELLO_ARGS=world		# what `make run` passes to hello
 MARKER=hello			# the first line hello prints contains it
 TORO_HELLO=build/examples/hello.elf
+TORO_IMG=$B/toro/hello.elf	# a copy: a rebuild during the bench cannot change it
 TOROCC=bin/toro-cc
 MEM_SMALL=16			# floor and Toro
 MEM_LINUX=128			# Debian's kernel needs at least 96 here
@@ -69,7 +70,7 @@ sys_args() {
 		ARGS=(-M "$machine" -m "${mem:-$MEM_LINUX}" -kernel "$B/linux/vmlinuz"
 		      -initrd "$B/linux/hello.initrd.gz" -append "$LINUX_APPEND") ;;
 	toro)
-		ARGS=(-M "$machine" -m "${mem:-$MEM_SMALL}" -kernel "$TORO_HELLO"
+		ARGS=(-M "$machine" -m "${mem:-$MEM_SMALL}" -kernel "$TORO_IMG"
 		      -append "-- $HELLO_ARGS") ;;
 	esac
 }
@@ -114,6 +115,7 @@ build_toro() {
 		return 1
 	fi
 	mkdir -p "$B/toro"
+	cp "$TORO_HELLO" "$TORO_IMG"
 	if [ -x "$TOROCC" ] && "$TOROCC" -O2 -o "$B/toro/tsc_main.elf" bench/tsc_main.c; then
 		:
 	else
@@ -227,7 +229,7 @@ measure_sizes() {
 		printf 'size_bytes\tlinux\tinitrd\t%s\n' "$(stat -c %s "$B/linux/hello.initrd.gz")" >> "$RAW"
 	fi
 	if has_system toro; then
-		strip -o "$B/toro/hello.stripped.elf" "$TORO_HELLO"
+		strip -o "$B/toro/hello.stripped.elf" "$TORO_IMG"
 		printf 'size_bytes\ttoro\t-\t%s\n' "$(stat -c %s "$B/toro/hello.stripped.elf")" >> "$RAW"
 	fi
 }
