@@ -44,6 +44,9 @@ run_one() {
 	for m in "${expect_out[@]+"${expect_out[@]}"}"; do
 		grep -aqF -- "$m" "$out" || why+=("missing '$m'")
 	done
+	for m in "${reject_out[@]+"${reject_out[@]}"}"; do
+		grep -aqF -- "$m" "$out" && why+=("unexpected '$m'")
+	done
 	for m in "${expect_once[@]+"${expect_once[@]}"}"; do
 		n=$(grep -acF -- "$m" "$out")
 		[ "$n" = 1 ] || why+=("'$m' seen $n times, expected once")
@@ -110,7 +113,7 @@ add_job() { # name machine path image args...
 	njob=$((njob + 1))
 	{
 		declare -p name machine path image booted_by mem expect_exit timeout_s \
-			expect_out expect_once args
+			expect_out expect_once reject_out args
 		echo "workdir=$(printf '%q' "$workdir")"
 	} > "$workdir/$(printf '%04d' $njob).job"
 }
@@ -135,6 +138,7 @@ for name in "${names[@]}"; do
 	variants=$(header "$src" variants | tail -n 1)
 	mapfile -t expect_out < <(header "$src" expect-output)
 	mapfile -t expect_once < <(header "$src" expect-once)
+	mapfile -t reject_out < <(header "$src" reject-output)
 	mapfile -d '' -t targs < <(words "$(header "$src" args | tail -n 1)")
 
 	for path in multiboot pvh; do

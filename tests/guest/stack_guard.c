@@ -4,7 +4,7 @@
 // expect-exit: 139
 // expect-output: toro: fatal signal 11 (SIGSEGV)
 // expect-output: recursing
-// mem: 32
+// reject-output: out of memory
 #include <stdio.h>
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * on an alternate signal stack (sigaltstack, SA_ONSTACK) catches; siglongjmp
  * then leaves it and the program goes on. */
 // expect-output: SUCCESS
-// mem: 32
+// reject-output: out of memory
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
