@@ -97,9 +97,27 @@ static int insert(uint64_t start, uint64_t end, unsigned prot)
 	return 0;
 }
 
+/* Table size after carve(start, end) and insert(start, end): checked first so
+ * that neither can fail half way. */
+static int vmas_after_replace(uint64_t start, uint64_t end)
+{
+	int n = nvmas + 1;
+	for (int i = 0; i < nvmas; i++) {
+		if (vmas[i].end <= start || vmas[i].start >= end)
+			continue;
+		if (vmas[i].start < start && vmas[i].end > end)
+			n++;
+		else if (vmas[i].start >= start && vmas[i].end <= end)
+			n--;
+	}
+	return n;
+}
+
 /* First gap of len bytes at or above MMAP_BASE. */
 static uint64_t find_gap(uint64_t len)
 {
+	if (len > USER_WIN_END - MMAP_BASE)
+		return 0;
 	uint64_t cand = MMAP_BASE;
 	for (int i = 0; i < nvmas; i++) {
 		if (vmas[i].end <= cand)
@@ -115,6 +133,7 @@ void uvm_init(void)
 {
 	nvmas = 0;
 	brk_cur = BRK_BASE;
+	resident = 0;
 }
 
 int uvm_fault(uint64_t addr, bool write, bool exec)
@@ -149,7 +168,7 @@ long uvm_brk(uint64_t newbrk)
 		carve(new_end, old_end);
 	} else if (new_end > old_end) {
 		struct vma *v = find(old_end - 1);
-		if (v && v->end == old_end && old_end > BRK_BASE)
+		if (v && v->end == old_end && old_end > BRK_BASE && v->prot == (VMM_U | VMM_W))
 			v->end = new_end;
 		else if (insert(old_end, new_end, VMM_U | VMM_W))
 			return (long)brk_cur;
@@ -173,14 +192,15 @@ long uvm_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
 	len = page_up(len);
 	uint64_t start;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		if (addr < MMAP_BASE || addr + len > USER_WIN_END)
+		if (addr < MMAP_BASE || addr > USER_WIN_END - len)
 			return (flags & MAP_FIXED_NOREPLACE) ? -EEXIST : -ENOMEM;
 		for (uint64_t a = addr; a < addr + len; a += PAGE_SIZE)
 			if ((flags & MAP_FIXED_NOREPLACE) && find(a))
 				return -EEXIST;
-		release(addr, addr + len);
-		if (carve(addr, addr + len))
+		if (vmas_after_replace(addr, addr + len) > MAX_VMAS)
 			return -ENOMEM;
+		carve(addr, addr + len);
+		release(addr, addr + len);
 		start = addr;
 	} else {
 		start = find_gap(len);
@@ -195,13 +215,16 @@ long uvm_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
 
 long uvm_munmap(uint64_t addr, uint64_t len)
 {
-	if ((addr & (PAGE_SIZE - 1)) || len == 0)
+	if ((addr & (PAGE_SIZE - 1)) || len == 0 || len > USER_WIN_END)
 		return -EINVAL;
 	len = page_up(len);
-	if (addr < MMAP_BASE || addr + len > USER_WIN_END || addr + len < addr)
+	if (addr < MMAP_BASE || addr > USER_WIN_END - len)
 		return -EINVAL;
+	/* carve fails (no slot for a split) before changing anything */
+	if (carve(addr, addr + len))
+		return -ENOMEM;
 	release(addr, addr + len);
-	return carve(addr, addr + len);
+	return 0;
 }
 
 long uvm_mprotect(uint64_t addr, uint64_t len, int prot)
@@ -210,6 +233,8 @@ long uvm_mprotect(uint64_t addr, uint64_t len, int prot)
 		return -EINVAL;
 	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
 		return -EACCES;
+	if (len > USER_WIN_END)
+		return -ENOMEM;
 	len = page_up(len);
 	if (addr + len < addr)
 		return -ENOMEM;
@@ -222,9 +247,11 @@ long uvm_mprotect(uint64_t addr, uint64_t len, int prot)
 		if (!v || (v->prot & VMA_GUARD))
 			return -ENOMEM;
 	}
-	unsigned vprot = prot ? to_vmm(prot) : 0; /* PROT_NONE */
-	if (carve(addr, addr + len) || insert(addr, addr + len, vprot))
+	if (vmas_after_replace(addr, addr + len) > MAX_VMAS)
 		return -ENOMEM;
+	unsigned vprot = prot ? to_vmm(prot) : 0; /* PROT_NONE */
+	carve(addr, addr + len);
+	insert(addr, addr + len, vprot);
 	for (uint64_t a = addr; a < addr + len; a += PAGE_SIZE) {
 		/* PROT_NONE keeps the page and its contents, supervisor-only. */
 		if (vmm_lookup(a, NULL, NULL))
@@ -235,6 +262,8 @@ long uvm_mprotect(uint64_t addr, uint64_t len, int prot)
 
 uint64_t uvm_alloc_stack(uint64_t size)
 {
+	if (size > USER_WIN_END || nvmas > MAX_VMAS - 2)
+		return 0;
 	size = page_up(size);
 	uint64_t base = find_gap(size + PAGE_SIZE);
 	if (!base || insert(base, base + PAGE_SIZE, VMA_GUARD) ||

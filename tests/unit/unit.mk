@@ -9,3 +9,4 @@ UNIT_SRCS_test_acpi    := drivers/acpi.c
 # test_symtab runs tools/mksyms on nm listings (order-only: not linked in).
 $(B)/unit/test_symtab: | $(B)/tools/mksyms
 UNIT_SRCS_test_bootinfo := kernel/bootinfo.c
+UNIT_SRCS_test_uvm := kernel/uvm.c kernel/pmm.c

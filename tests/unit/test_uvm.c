@@ -1,0 +1,644 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for kernel/uvm.c: VMAs, demand paging, brk, mmap, munmap,
+ * mprotect, W^X and stack guards. The page tables are a fake vmm in this file
+ * (a table of va -> pa, flags); physical pages come from the real pmm over an
+ * aligned host arena, so pmm_free_pages() shows what uvm.c allocates and frees.
+ */
+#include <k/uvm.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <k/errno.h>
+#include <k/pmm.h>
+#include <k/vmm.h>
+
+#define ARENA_PAGES 256
+#define PG PAGE_SIZE
+#define RW (PROT_READ | PROT_WRITE)
+#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+
+/* ---- fake vmm: one entry per mapped 4 KiB page ---- */
+
+#define FAKE_PAGES 1024
+
+struct fake_pte {
+	uint64_t va, pa;
+	unsigned flags;
+	bool used;
+};
+
+static struct fake_pte ptes[FAKE_PAGES];
+static unsigned nprotect, last_protect_flags;
+static bool fail_map;
+
+static struct fake_pte *pte_of(uint64_t va)
+{
+	va &= ~(PG - 1);
+	for (int i = 0; i < FAKE_PAGES; i++)
+		if (ptes[i].used && ptes[i].va == va)
+			return &ptes[i];
+	return NULL;
+}
+
+int vmm_map(uint64_t va, uint64_t pa, unsigned flags)
+{
+	struct fake_pte *e = pte_of(va);
+
+	assert_int_equal(va % PG, 0);
+	assert_int_equal(pa % PG, 0);
+	assert_true(va >= USER_WIN_BASE && va < USER_WIN_END);
+	if (fail_map)
+		return -ENOMEM;
+	for (int i = 0; !e && i < FAKE_PAGES; i++)
+		if (!ptes[i].used)
+			e = &ptes[i];
+	assert_non_null(e);
+	*e = (struct fake_pte){ va, pa, flags, true };
+	return 0;
+}
+
+uint64_t vmm_unmap(uint64_t va)
+{
+	struct fake_pte *e = pte_of(va);
+
+	if (!e)
+		return 0;
+	e->used = false;
+	return e->pa;
+}
+
+int vmm_protect(uint64_t va, unsigned flags)
+{
+	struct fake_pte *e = pte_of(va);
+
+	nprotect++;
+	last_protect_flags = flags;
+	if (!e)
+		return -EFAULT;
+	e->flags = flags;
+	return 0;
+}
+
+bool vmm_lookup(uint64_t va, uint64_t *pa, unsigned *flags)
+{
+	struct fake_pte *e = pte_of(va);
+
+	if (!e)
+		return false;
+	if (pa)
+		*pa = e->pa | (va & (PG - 1));
+	if (flags)
+		*flags = e->flags;
+	return true;
+}
+
+/* The user-window half of arch/x86_64/paging.c's check (no image here). */
+bool vmm_user_range_ok(uint64_t p, uint64_t n)
+{
+	uint64_t end = p + n;
+
+	return end >= p && p >= USER_WIN_BASE && end <= USER_WIN_END;
+}
+
+static int fake_mapped(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < FAKE_PAGES; i++)
+		n += ptes[i].used;
+	return n;
+}
+
+/* The host pointer to the page backing va (it must be mapped). */
+static uint8_t *page_at(uint64_t va)
+{
+	uint64_t pa;
+
+	assert_true(vmm_lookup(va, &pa, NULL));
+	return (uint8_t *)(uintptr_t)pa;
+}
+
+static unsigned flags_at(uint64_t va)
+{
+	unsigned f = 0;
+
+	assert_true(vmm_lookup(va, NULL, &f));
+	return f;
+}
+
+/* ---- fixture ---- */
+
+static uint8_t *arena;
+static size_t free0; /* pmm_free_pages() after setup */
+
+static int setup(void **state)
+{
+	arena = aligned_alloc(PG, ARENA_PAGES * PG);
+	if (!arena)
+		return -1;
+	memset(arena, 0x5a, ARENA_PAGES * PG); /* so zeroing shows */
+	pmm_init();
+	pmm_add_range((uintptr_t)arena, ARENA_PAGES * PG);
+	free0 = pmm_free_pages();
+	memset(ptes, 0, sizeof(ptes));
+	nprotect = last_protect_flags = 0;
+	fail_map = false;
+	uvm_init();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(arena);
+	return 0;
+}
+
+static uint64_t map_anon(uint64_t len, int prot)
+{
+	long r = uvm_mmap(0, len, prot, ANON, -1, 0);
+
+	assert_true(r > 0);
+	return (uint64_t)r;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* ---- tests ---- */
+
+static void test_mmap_ranges(void **state)
+{
+	uint64_t a = map_anon(3 * PG + 1, RW);
+	uint64_t b = map_anon(PG, PROT_READ);
+	uint64_t c = map_anon(16 * PG, RW);
+
+	for (int i = 0; i < 3; i++) {
+		uint64_t x = i == 0 ? a : i == 1 ? b : c;
+		assert_int_equal(x % PG, 0);
+		assert_true(x >= USER_WIN_BASE && x < USER_WIN_END);
+	}
+	/* disjoint: a is 4 pages, b 1, c 16 */
+	assert_true(a + 4 * PG <= b || b + PG <= a);
+	assert_true(a + 4 * PG <= c || c + 16 * PG <= a);
+	assert_true(b + PG <= c || c + 16 * PG <= b);
+	/* nothing is allocated until touched */
+	assert_int_equal(pmm_free_pages(), free0);
+	assert_int_equal(uvm_resident_pages(), 0);
+	assert_int_equal(fake_mapped(), 0);
+	/* the 4th page of a (from the rounded-up byte) is part of it */
+	assert_int_equal(uvm_fault(a + 3 * PG + 100, true, false), 0);
+}
+
+static void test_fault_maps_zeroed_page(void **state)
+{
+	uint64_t a = map_anon(4 * PG, RW);
+
+	assert_int_equal(uvm_fault(a + PG + 123, true, false), 0);
+	assert_int_equal(pmm_free_pages(), free0 - 1);
+	assert_int_equal(uvm_resident_pages(), 1);
+	assert_int_equal(fake_mapped(), 1);
+	assert_true(all_zero(page_at(a + PG), PG));
+	assert_int_equal(flags_at(a + PG), VMM_U | VMM_W);
+	/* present already: a protection fault, not a missing page */
+	assert_int_equal(uvm_fault(a + PG, false, false), -EFAULT);
+	assert_int_equal(uvm_fault(a + PG + 7, true, false), -EFAULT);
+	assert_int_equal(pmm_free_pages(), free0 - 1);
+	/* execute in a non-executable mapping */
+	assert_int_equal(uvm_fault(a, false, true), -EFAULT);
+	/* outside any mapping */
+	assert_int_equal(uvm_fault(a + 4 * PG, false, false), -EFAULT);
+	assert_int_equal(uvm_fault(a - 1, false, false), -EFAULT);
+	assert_int_equal(uvm_fault(0, false, false), -EFAULT);
+	assert_int_equal(uvm_fault(~0ull, true, false), -EFAULT);
+	assert_int_equal(uvm_resident_pages(), 1);
+}
+
+static void test_readonly_and_exec(void **state)
+{
+	uint64_t r = map_anon(PG, PROT_READ);
+	uint64_t x = map_anon(PG, PROT_READ | PROT_EXEC);
+
+	assert_int_equal(uvm_fault(r, true, false), -EFAULT);
+	assert_int_equal(fake_mapped(), 0);
+	assert_int_equal(uvm_fault(r, false, false), 0);
+	assert_int_equal(flags_at(r), VMM_U);
+	assert_int_equal(uvm_fault(x + 8, false, true), 0);
+	assert_int_equal(flags_at(x), VMM_U | VMM_X);
+}
+
+static void test_out_of_memory_fault(void **state)
+{
+	uint64_t a = map_anon(2 * PG, RW);
+	void *pages[ARENA_PAGES + 1];
+	size_t n = 0;
+
+	while ((pages[n] = pmm_alloc()) != NULL)
+		n++;
+	assert_int_equal(uvm_fault(a, true, false), -EFAULT);
+	assert_int_equal(fake_mapped(), 0);
+	pmm_free(pages[--n]);
+	/* the page table refuses: the page goes back */
+	fail_map = true;
+	assert_int_equal(uvm_fault(a, true, false), -EFAULT);
+	assert_int_equal(pmm_free_pages(), 1);
+	fail_map = false;
+	assert_int_equal(uvm_fault(a, true, false), 0);
+	assert_int_equal(pmm_free_pages(), 0);
+	while (n > 0)
+		pmm_free(pages[--n]);
+}
+
+static void test_munmap_frees(void **state)
+{
+	uint64_t a = map_anon(4 * PG, RW);
+
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(uvm_fault(a + i * PG, true, false), 0);
+	assert_int_equal(pmm_free_pages(), free0 - 4);
+	assert_int_equal(uvm_resident_pages(), 4);
+	assert_int_equal(uvm_munmap(a, 4 * PG), 0);
+	assert_int_equal(pmm_free_pages(), free0);
+	assert_int_equal(uvm_resident_pages(), 0);
+	assert_int_equal(fake_mapped(), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(uvm_fault(a + i * PG, false, false), -EFAULT);
+	/* unmapping nothing is fine */
+	assert_int_equal(uvm_munmap(a, 4 * PG), 0);
+	assert_int_equal(pmm_free_pages(), free0);
+}
+
+static void test_munmap_partial(void **state)
+{
+	uint64_t a = map_anon(6 * PG, RW);
+
+	assert_int_equal(uvm_fault(a, true, false), 0);
+	assert_int_equal(uvm_fault(a + 2 * PG, true, false), 0);
+	page_at(a)[0] = 0x11;
+	/* a hole in the middle splits the mapping in two */
+	assert_int_equal(uvm_munmap(a + 2 * PG, 2 * PG), 0);
+	assert_int_equal(pmm_free_pages(), free0 - 1);
+	assert_int_equal(uvm_fault(a + 2 * PG, true, false), -EFAULT);
+	assert_int_equal(uvm_fault(a + 3 * PG + 5, true, false), -EFAULT);
+	assert_int_equal(uvm_fault(a + PG, true, false), 0);
+	assert_int_equal(uvm_fault(a + 4 * PG, true, false), 0);
+	assert_int_equal(uvm_fault(a + 5 * PG, true, false), 0);
+	assert_int_equal(page_at(a)[0], 0x11);
+	/* trim the head and the tail */
+	assert_int_equal(uvm_munmap(a, PG), 0);
+	assert_int_equal(uvm_munmap(a + 5 * PG, PG), 0);
+	assert_int_equal(uvm_fault(a, false, false), -EFAULT);
+	assert_int_equal(uvm_fault(a + 5 * PG, false, false), -EFAULT);
+	assert_int_equal(uvm_resident_pages(), 2);
+	/* one call across the gap removes the rest */
+	assert_int_equal(uvm_munmap(a, 6 * PG), 0);
+	assert_int_equal(pmm_free_pages(), free0);
+	assert_int_equal(uvm_resident_pages(), 0);
+	/* the hole is reusable */
+	assert_int_equal(uvm_mmap(a + 2 * PG, PG, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0),
+			 (long)(a + 2 * PG));
+}
+
+static void test_mprotect_none_and_back(void **state)
+{
+	uint64_t a = map_anon(2 * PG, RW);
+
+	assert_int_equal(uvm_fault(a, true, false), 0);
+	uint8_t *p = page_at(a);
+	p[10] = 0x42;
+	assert_int_equal(uvm_mprotect(a, PG, 0), 0);
+	assert_true(nprotect >= 1);
+	assert_int_equal(last_protect_flags, 0);
+	assert_int_equal(flags_at(a) & VMM_U, 0);  /* no user access */
+	assert_ptr_equal(page_at(a), p);           /* same page, kept */
+	assert_int_equal(pmm_free_pages(), free0 - 1);
+	assert_int_equal(uvm_fault(a, false, false), -EFAULT);
+	assert_int_equal(uvm_fault(a + 1, true, false), -EFAULT);
+	/* the other page keeps its protection */
+	assert_int_equal(uvm_fault(a + PG, true, false), 0);
+	assert_int_equal(flags_at(a + PG), VMM_U | VMM_W);
+	/* back to read-write: same page, same contents */
+	assert_int_equal(uvm_mprotect(a, PG, RW), 0);
+	assert_int_equal(flags_at(a), VMM_U | VMM_W);
+	assert_ptr_equal(page_at(a), p);
+	assert_int_equal(p[10], 0x42);
+	assert_int_equal(pmm_free_pages(), free0 - 2);
+	/* read-only: write faults, read-only flags on the present page */
+	assert_int_equal(uvm_mprotect(a, 2 * PG, PROT_READ), 0);
+	assert_int_equal(flags_at(a), VMM_U);
+	assert_int_equal(flags_at(a + PG), VMM_U);
+	/* an unmapped page in the range: -ENOMEM, nothing changed */
+	assert_int_equal(uvm_mprotect(a, 3 * PG, RW), -ENOMEM);
+	assert_int_equal(flags_at(a), VMM_U);
+	/* zero length is a no-op */
+	assert_int_equal(uvm_mprotect(a, 0, RW), 0);
+	assert_int_equal(flags_at(a), VMM_U);
+	/* below the window, not user memory */
+	assert_int_equal(uvm_mprotect(0x200000, PG, PROT_READ), -ENOMEM);
+}
+
+static void test_wx_refused(void **state)
+{
+	uint64_t a = map_anon(PG, RW);
+
+	assert_int_equal(uvm_mmap(0, PG, PROT_WRITE | PROT_EXEC, ANON, -1, 0), -EACCES);
+	assert_int_equal(uvm_mmap(0, PG, RW | PROT_EXEC, ANON, -1, 0), -EACCES);
+	assert_int_equal(uvm_mprotect(a, PG, RW | PROT_EXEC), -EACCES);
+	assert_int_equal(uvm_mprotect(a, PG, PROT_WRITE | PROT_EXEC), -EACCES);
+	/* RW -> RX is allowed: W^X is per moment, not per lifetime */
+	assert_int_equal(uvm_fault(a, true, false), 0);
+	assert_int_equal(uvm_mprotect(a, PG, PROT_READ | PROT_EXEC), 0);
+	assert_int_equal(flags_at(a), VMM_U | VMM_X);
+	assert_int_equal(uvm_fault(a, true, false), -EFAULT);
+}
+
+static void test_map_fixed_replaces(void **state)
+{
+	uint64_t pad = map_anon(PG, RW); /* so that a - PG is in the mmap area */
+	uint64_t a = map_anon(4 * PG, RW);
+
+	assert_true(a > pad);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(uvm_fault(a + i * PG, true, false), 0);
+		page_at(a + i * PG)[0] = 0x77;
+	}
+	assert_int_equal(uvm_mmap(a + PG, 2 * PG, PROT_READ, ANON | MAP_FIXED, -1, 0),
+			 (long)(a + PG));
+	assert_int_equal(pmm_free_pages(), free0 - 2); /* the replaced pages freed */
+	assert_int_equal(uvm_resident_pages(), 2);
+	assert_false(vmm_lookup(a + PG, NULL, NULL));
+	assert_int_equal(uvm_fault(a + PG, true, false), -EFAULT); /* now read-only */
+	assert_int_equal(uvm_fault(a + PG, false, false), 0);
+	assert_true(all_zero(page_at(a + PG), PG));                /* fresh page */
+	assert_int_equal(page_at(a)[0], 0x77);
+	assert_int_equal(page_at(a + 3 * PG)[0], 0x77);
+	/* MAP_FIXED into free space far from everything */
+	uint64_t far = a + 4096 * PG;
+	assert_int_equal(uvm_mmap(far, PG, RW, ANON | MAP_FIXED, -1, 0), (long)far);
+	assert_int_equal(uvm_fault(far, true, false), 0);
+	/* and over all of the first mapping plus its neighbourhood */
+	assert_int_equal(uvm_mmap(a - PG, 6 * PG, RW, ANON | MAP_FIXED, -1, 0), (long)(a - PG));
+	assert_int_equal(uvm_resident_pages(), 1);
+	assert_int_equal(pmm_free_pages(), free0 - 1);
+}
+
+static void test_map_fixed_noreplace(void **state)
+{
+	uint64_t a = map_anon(4 * PG, RW);
+
+	assert_int_equal(uvm_fault(a, true, false), 0);
+	assert_int_equal(uvm_mmap(a, PG, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0), -EEXIST);
+	assert_int_equal(uvm_mmap(a + 3 * PG, 2 * PG, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0),
+			 -EEXIST);
+	assert_int_equal(uvm_mmap(a - PG, 2 * PG, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0),
+			 -EEXIST);
+	assert_int_equal(uvm_resident_pages(), 1); /* nothing was replaced */
+	assert_true(vmm_lookup(a, NULL, NULL));
+	assert_int_equal(uvm_mmap(a + 4 * PG, PG, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0),
+			 (long)(a + 4 * PG));
+}
+
+static void test_map_fixed_outside_window(void **state)
+{
+	/* the brk area and anything outside the window are not MAP_FIXED targets */
+	assert_int_equal(uvm_mmap(USER_WIN_BASE, PG, RW, ANON | MAP_FIXED, -1, 0), -ENOMEM);
+	assert_int_equal(uvm_mmap(0x400000, PG, RW, ANON | MAP_FIXED, -1, 0), -ENOMEM);
+	assert_int_equal(uvm_mmap(USER_WIN_END, PG, RW, ANON | MAP_FIXED, -1, 0), -ENOMEM);
+	assert_int_equal(uvm_mmap(USER_WIN_END - PG, 2 * PG, RW, ANON | MAP_FIXED, -1, 0),
+			 -ENOMEM);
+	/* addr + len wrapping past 2^64 */
+	assert_int_equal(uvm_mmap(0xfffffffffffff000ull, PG, RW, ANON | MAP_FIXED, -1, 0),
+			 -ENOMEM);
+	assert_int_equal(uvm_mmap(0xffff800000000000ull, 0x800000000000ull, RW,
+				  ANON | MAP_FIXED, -1, 0), -ENOMEM);
+	assert_true(uvm_mmap(0xfffffffffffff000ull, PG, RW, ANON | MAP_FIXED_NOREPLACE, -1,
+			     0) < 0);
+	/* the last page of the window is fine */
+	assert_int_equal(uvm_mmap(USER_WIN_END - PG, PG, RW, ANON | MAP_FIXED, -1, 0),
+			 (long)(USER_WIN_END - PG));
+	assert_int_equal(uvm_fault(USER_WIN_END - 1, true, false), 0);
+}
+
+static void test_bad_arguments(void **state)
+{
+	uint64_t a = map_anon(2 * PG, RW);
+
+	assert_int_equal(uvm_mmap(0, 0, RW, ANON, -1, 0), -EINVAL);
+	assert_int_equal(uvm_mmap(a + 1, PG, RW, ANON | MAP_FIXED, -1, 0), -EINVAL);
+	assert_int_equal(uvm_mmap(0, PG, RW, ANON, -1, 100), -EINVAL);
+	assert_int_equal(uvm_mmap(0, PG, RW, MAP_ANONYMOUS, -1, 0), -EINVAL);
+	assert_int_equal(uvm_mmap(0, PG, RW, MAP_PRIVATE, 3, 0), -ENODEV);
+	assert_int_equal(uvm_mmap(0, ~0ull, RW, ANON, -1, 0), -ENOMEM);
+	assert_int_equal(uvm_mmap(0, 1ull << 62, RW, ANON, -1, 0), -ENOMEM);
+	assert_int_equal(uvm_munmap(a, 0), -EINVAL);
+	assert_int_equal(uvm_munmap(a + 1, PG), -EINVAL);
+	assert_int_equal(uvm_munmap(a, ~0ull), -EINVAL);      /* page_up would wrap */
+	assert_int_equal(uvm_munmap(a, ~0ull - 4095), -EINVAL);
+	assert_int_equal(uvm_munmap(USER_WIN_END, PG), -EINVAL);
+	assert_int_equal(uvm_mprotect(a + 1, PG, PROT_READ), -EINVAL);
+	assert_int_equal(uvm_mprotect(a, ~0ull, PROT_READ), -ENOMEM);
+	assert_int_equal(uvm_mprotect(a, ~0ull - 4095, PROT_READ), -ENOMEM);
+	/* the mapping is untouched by all of that */
+	assert_int_equal(uvm_fault(a + PG, true, false), 0);
+	assert_int_equal(flags_at(a + PG), VMM_U | VMM_W);
+}
+
+static void test_brk(void **state)
+{
+	uint64_t base = (uint64_t)uvm_brk(0);
+
+	assert_true(base >= USER_WIN_BASE && base < USER_WIN_END);
+	assert_int_equal(uvm_fault(base, true, false), -EFAULT); /* empty heap */
+	assert_int_equal(uvm_brk(base + 10000), (long)(base + 10000));
+	assert_int_equal(uvm_brk(0), (long)(base + 10000));
+	assert_int_equal(uvm_fault(base + 9999, true, false), 0);
+	assert_int_equal(uvm_fault(base + PG, true, false), 0);
+	assert_int_equal(uvm_fault(base, true, false), 0);
+	/* the rest of the last page is mapped too, the next page is not */
+	assert_int_equal(uvm_fault(base + 3 * PG, true, false), -EFAULT);
+	assert_int_equal(pmm_free_pages(), free0 - 3);
+	assert_true(all_zero(page_at(base), PG));
+	page_at(base)[0] = 0x33;
+	/* grow: the old pages stay */
+	assert_int_equal(uvm_brk(base + 5 * PG), (long)(base + 5 * PG));
+	assert_int_equal(uvm_fault(base + 4 * PG, true, false), 0);
+	assert_int_equal(page_at(base)[0], 0x33);
+	/* shrink: the pages above the new break are freed and gone */
+	assert_int_equal(uvm_brk(base + 100), (long)(base + 100));
+	assert_int_equal(pmm_free_pages(), free0 - 1);
+	assert_int_equal(uvm_resident_pages(), 1);
+	assert_int_equal(uvm_fault(base + PG, true, false), -EFAULT);
+	assert_int_equal(page_at(base)[0], 0x33);
+	/* out of range requests leave the break alone */
+	assert_int_equal(uvm_brk(base - 1), (long)(base + 100));
+	assert_int_equal(uvm_brk(USER_WIN_END), (long)(base + 100));
+	assert_int_equal(uvm_brk(~0ull), (long)(base + 100));
+	/* down to nothing */
+	assert_int_equal(uvm_brk(base), (long)base);
+	assert_int_equal(pmm_free_pages(), free0);
+	assert_int_equal(uvm_fault(base, false, false), -EFAULT);
+	/* and up again: fresh zeroed pages */
+	assert_int_equal(uvm_brk(base + PG), (long)(base + PG));
+	assert_int_equal(uvm_fault(base, true, false), 0);
+	assert_true(all_zero(page_at(base), PG));
+}
+
+/* Growing the heap after its last page was made read-only: new memory is still
+ * ordinary read-write heap. */
+static void test_brk_after_mprotect(void **state)
+{
+	uint64_t base = (uint64_t)uvm_brk(0);
+
+	assert_int_equal(uvm_brk(base + 2 * PG), (long)(base + 2 * PG));
+	assert_int_equal(uvm_mprotect(base + PG, PG, PROT_READ), 0);
+	assert_int_equal(uvm_brk(base + 4 * PG), (long)(base + 4 * PG));
+	assert_int_equal(uvm_fault(base + PG, true, false), -EFAULT);
+	assert_int_equal(uvm_fault(base + 3 * PG, true, false), 0);
+	assert_int_equal(flags_at(base + 3 * PG), VMM_U | VMM_W);
+}
+
+static void test_brk_and_mmap_apart(void **state)
+{
+	uint64_t base = (uint64_t)uvm_brk(0);
+	uint64_t a = map_anon(PG, RW);
+
+	assert_int_equal(uvm_brk(base + 64 * PG), (long)(base + 64 * PG));
+	assert_true(a >= base + 64 * PG);
+	uint64_t b = map_anon(PG, RW);
+	assert_true(b >= base + 64 * PG && b != a);
+	/* munmap does not reach into the heap */
+	assert_int_equal(uvm_munmap(base, PG), -EINVAL);
+	assert_int_equal(uvm_fault(base, true, false), 0);
+}
+
+static void test_stack_guard(void **state)
+{
+	uint64_t top = uvm_alloc_stack(8 * PG);
+	uint64_t low = top - 8 * PG;
+
+	assert_int_not_equal(top, 0);
+	assert_int_equal(top % PG, 0);
+	assert_true(low - PG >= USER_WIN_BASE && top <= USER_WIN_END);
+	assert_int_equal(uvm_fault(top - 8, true, false), 0);
+	assert_int_equal(uvm_fault(low, true, false), 0);
+	assert_int_equal(flags_at(low), VMM_U | VMM_W);
+	/* the page below is the guard: never mapped */
+	assert_int_equal(uvm_fault(low - 1, true, false), -EFAULT);
+	assert_int_equal(uvm_fault(low - PG, false, false), -EFAULT);
+	assert_false(vmm_lookup(low - PG, NULL, NULL));
+	assert_int_equal(uvm_mprotect(low - PG, PG, RW), -ENOMEM);
+	assert_int_equal(uvm_mmap(low - PG, PG, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0), -EEXIST);
+	assert_int_equal(uvm_fault(top, true, false), -EFAULT);
+	/* a second stack does not overlap the first or its guard */
+	uint64_t top2 = uvm_alloc_stack(PG + 1);
+	assert_int_not_equal(top2, 0);
+	assert_true(top2 <= low - PG || top2 - 3 * PG >= top);
+	/* and sizes that cannot fit are refused */
+	assert_int_equal(uvm_alloc_stack(~0ull), 0);
+	assert_int_equal(uvm_alloc_stack(~0ull - 2 * PG), 0);
+	assert_int_equal(uvm_alloc_stack(USER_WIN_END), 0);
+}
+
+/* Fill the VMA table: -ENOMEM from then on, and nothing half done. */
+static void test_vma_exhaustion(void **state)
+{
+	uint64_t big = map_anon(3 * PG, RW);
+	uint64_t big2 = map_anon(3 * PG, RW);
+	uint64_t one = map_anon(PG, RW);
+	int n = 3;
+	long r;
+
+	while ((r = uvm_mmap(0, PG, RW, ANON, -1, 0)) > 0) {
+		n++;
+		assert_true(n <= 100000);
+	}
+	assert_int_equal(r, -ENOMEM);
+	assert_true(n >= 16);
+	assert_int_equal(uvm_alloc_stack(PG), 0);
+	long brk0 = uvm_brk(0);
+	assert_int_equal(uvm_brk((uint64_t)brk0 + PG), brk0); /* no slot for the heap */
+
+	/* A split needs a slot: munmap, mprotect and MAP_FIXED in the middle of a
+	 * mapping fail and leave the page and its contents alone. */
+	assert_int_equal(uvm_fault(big + PG, true, false), 0);
+	page_at(big + PG)[0] = 0x99;
+	assert_int_equal(uvm_munmap(big + PG, PG), -ENOMEM);
+	assert_true(vmm_lookup(big + PG, NULL, NULL));
+	assert_int_equal(page_at(big + PG)[0], 0x99);
+	assert_int_equal(uvm_mprotect(big + PG, PG, PROT_READ), -ENOMEM);
+	assert_int_equal(flags_at(big + PG), VMM_U | VMM_W);
+	assert_int_equal(uvm_mmap(big + PG, PG, PROT_READ, ANON | MAP_FIXED, -1, 0), -ENOMEM);
+	assert_true(vmm_lookup(big + PG, NULL, NULL));
+	assert_int_equal(page_at(big + PG)[0], 0x99);
+	assert_int_equal(uvm_fault(big + 2 * PG, true, false), 0); /* VMA intact */
+	assert_int_equal(pmm_free_pages(), free0 - 2);
+
+	/* Whole mappings need no new slot, even with the table full. */
+	assert_int_equal(uvm_fault(one, true, false), 0);
+	assert_int_equal(uvm_mprotect(one, PG, PROT_READ), 0);
+	assert_int_equal(flags_at(one), VMM_U);
+	assert_int_equal(uvm_mmap(one, PG, RW, ANON | MAP_FIXED, -1, 0), (long)one);
+	assert_false(vmm_lookup(one, NULL, NULL));
+	assert_int_equal(uvm_fault(one, true, false), 0);
+	/* trimming an end needs none either */
+	assert_int_equal(uvm_munmap(big2 + 2 * PG, PG), 0);
+	assert_int_equal(uvm_munmap(big2 + 2 * PG, PG), 0);
+	assert_int_equal(uvm_mmap(0, PG, RW, ANON, -1, 0), -ENOMEM);
+
+	/* One slot free: still not enough for a split plus the new VMA, nor for
+	 * a stack (guard + stack); neither may leave anything behind. */
+	assert_int_equal(uvm_munmap(big2, 2 * PG), 0);
+	assert_int_equal(uvm_mprotect(big + PG, PG, PROT_READ), -ENOMEM);
+	assert_int_equal(flags_at(big + PG), VMM_U | VMM_W);
+	assert_int_equal(uvm_alloc_stack(PG), 0);
+	r = uvm_mmap(0, PG, RW, ANON, -1, 0); /* the slot is still there */
+	assert_true(r > 0);
+	assert_int_equal(uvm_munmap((uint64_t)r, PG), 0);
+	/* with it, splitting off the last page works */
+	assert_int_equal(uvm_mprotect(big + 2 * PG, PG, PROT_READ), 0);
+	assert_int_equal(flags_at(big + 2 * PG), VMM_U);
+	assert_int_equal(flags_at(big + PG), VMM_U | VMM_W);
+
+	assert_int_equal(uvm_munmap(big, 3 * PG), 0);
+	assert_int_equal(uvm_munmap(one, PG), 0);
+	assert_int_equal(uvm_resident_pages(), 0);
+	assert_int_equal(pmm_free_pages(), free0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_mmap_ranges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_maps_zeroed_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_and_exec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_memory_fault, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_munmap_frees, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_munmap_partial, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mprotect_none_and_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wx_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_fixed_replaces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_fixed_noreplace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_fixed_outside_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_brk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_brk_after_mprotect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_brk_and_mmap_apart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stack_guard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vma_exhaustion, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
