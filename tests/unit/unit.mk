@@ -10,3 +10,4 @@ UNIT_SRCS_test_acpi    := drivers/acpi.c
 $(B)/unit/test_symtab: | $(B)/tools/mksyms
 UNIT_SRCS_test_bootinfo := kernel/bootinfo.c
 UNIT_SRCS_test_uvm := kernel/uvm.c kernel/pmm.c
+UNIT_SRCS_test_random := kernel/random.c
