@@ -12,6 +12,7 @@
 #include <k/kheap.h>
 #include <k/string.h>
 #include <k/syscall.h>
+#include <k/vmm.h>
 #include "sys.h"
 
 #define O_ACCMODE 3
@@ -64,6 +65,8 @@ static long do_read(struct file *f, uint64_t ubuf, size_t n)
 {
 	char buf[CHUNK];
 	size_t done = 0;
+	if (!vmm_user_range_ok(ubuf, n))
+		return -EFAULT;
 	if ((f->flags & O_ACCMODE) == 1)
 		return -EBADF;
 	if (!f->ops->read)
@@ -88,6 +91,8 @@ static long do_write(struct file *f, uint64_t ubuf, size_t n)
 {
 	char buf[CHUNK];
 	size_t done = 0;
+	if (!vmm_user_range_ok(ubuf, n))
+		return -EFAULT;
 	if ((f->flags & O_ACCMODE) == 0)
 		return -EBADF;
 	if (!f->ops->write)
@@ -111,8 +116,6 @@ long sys_read(long fd, long buf, long n, long a3, long a4, long a5)
 	struct file *f = fd_get((int)fd);
 	if (!f)
 		return -EBADF;
-	if (n < 0)
-		return -EINVAL;
 	return do_read(f, (uint64_t)buf, (size_t)n);
 }
 
@@ -121,8 +124,6 @@ long sys_write(long fd, long buf, long n, long a3, long a4, long a5)
 	struct file *f = fd_get((int)fd);
 	if (!f)
 		return -EBADF;
-	if (n < 0)
-		return -EINVAL;
 	return do_write(f, (uint64_t)buf, (size_t)n);
 }
 
@@ -139,6 +140,17 @@ static long do_iov(long fd, long uiov, long cnt, bool wr)
 		return -EBADF;
 	if (cnt < 0 || cnt > IOV_MAX)
 		return -EINVAL;
+	/* Check every buffer before moving a byte, so a bad one fails the call
+	 * whole (as Linux does) instead of after a partial transfer. */
+	uint64_t sum = 0;
+	for (long i = 0; i < cnt; i++) {
+		if (user_copy_in(&iov, (uint64_t)uiov + (uint64_t)i * sizeof(iov), sizeof(iov)))
+			return -EFAULT;
+		if ((int64_t)iov.len < 0 || (sum += iov.len) > 0x7ffff000)
+			return -EINVAL;
+		if (iov.len && !vmm_user_range_ok(iov.base, iov.len))
+			return -EFAULT;
+	}
 	for (long i = 0; i < cnt; i++) {
 		if (user_copy_in(&iov, (uint64_t)uiov + (uint64_t)i * sizeof(iov), sizeof(iov)))
 			return total ? total : -EFAULT;

@@ -14,12 +14,14 @@ long sys_mmap(SYSARGS)
 long sys_munmap(SYSARGS) { return uvm_munmap((uint64_t)a0, (uint64_t)a1); }
 long sys_mprotect(SYSARGS) { return uvm_mprotect((uint64_t)a0, (uint64_t)a1, (int)a2); }
 
-/* Advice only: accepted and ignored (MADV_DONTNEED's zeroing is not needed by
- * musl's allocator, which never relies on it). */
+/* MADV_DONTNEED and MADV_FREE drop the pages (they read back as zeros, as on
+ * Linux for private anonymous memory); other advice is accepted and ignored. */
 long sys_madvise(SYSARGS)
 {
 	if (a0 & 0xfff)
 		return -EINVAL;
+	if (a2 == 4 || a2 == 8)
+		return uvm_discard((uint64_t)a0, (uint64_t)a1);
 	return 0;
 }
 

@@ -53,7 +53,8 @@ const char *syscall_name(long nr)
 	return "unknown";
 }
 
-static uint64_t warned[512 / 64];
+static uint64_t warned[1024 / 64];
+static bool warned_other;
 bool syscall_trace;
 
 long syscall_run(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -68,10 +69,15 @@ long syscall_run(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 		kprintf("toro: strace %s = %ld\n", syscall_name(nr), r);
 		return r;
 	}
-	if (nr >= 0 && nr < 512) {
+	if (nr >= 0 && nr < 1024) {
 		if (warned[nr / 64] & (1ull << (nr % 64)))
 			return -ENOSYS;
 		warned[nr / 64] |= 1ull << (nr % 64);
+	} else {
+		/* Numbers no kernel has: said once for all of them. */
+		if (warned_other)
+			return -ENOSYS;
+		warned_other = true;
 	}
 	kprintf("toro: unsupported system call %ld (%s), returning ENOSYS\n", nr,
 		syscall_name(nr));

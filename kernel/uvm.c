@@ -46,7 +46,9 @@ static unsigned to_vmm(int prot)
 /* Free the pages mapped in [start, end) (page aligned). */
 static void release(uint64_t start, uint64_t end)
 {
-	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+	/* Only mapped pages are visited: a huge, barely touched range is cheap. */
+	for (uint64_t a = vmm_next_mapped(start, end); a < end;
+	     a = vmm_next_mapped(a + PAGE_SIZE, end)) {
 		uint64_t pa = vmm_unmap(a);
 		if (pa) {
 			pmm_free((void *)pa);
@@ -256,6 +258,27 @@ long uvm_mprotect(uint64_t addr, uint64_t len, int prot)
 		/* PROT_NONE keeps the page and its contents, supervisor-only. */
 		if (vmm_lookup(a, NULL, NULL))
 			vmm_protect(a, vprot);
+	}
+	return 0;
+}
+
+long uvm_discard(uint64_t addr, uint64_t len)
+{
+	if ((addr & (PAGE_SIZE - 1)) || len > USER_WIN_END || addr + page_up(len) < addr)
+		return -EINVAL;
+	uint64_t end = addr + page_up(len);
+	/* Every page must be inside a mapping (Linux: ENOMEM otherwise). */
+	for (uint64_t a = addr; a < end;) {
+		struct vma *v = find(a);
+		if (!v)
+			return -ENOMEM;
+		a = v->end;
+	}
+	for (int i = 0; i < nvmas; i++) {
+		uint64_t s = vmas[i].start > addr ? vmas[i].start : addr;
+		uint64_t e = vmas[i].end < end ? vmas[i].end : end;
+		if (s < e && !(vmas[i].prot & VMA_GUARD))
+			release(s, e);
 	}
 	return 0;
 }

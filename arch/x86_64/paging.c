@@ -102,9 +102,39 @@ int vmm_map(uint64_t va, uint64_t pa, unsigned flags)
 	return 0;
 }
 
+uint64_t vmm_next_mapped(uint64_t va, uint64_t end)
+{
+	va &= ~0xfffull;
+	while (va < end) {
+		uint64_t *t = pml4;
+		int level;
+		for (level = 4; level > 1; level--) {
+			uint64_t e = t[(va >> (12 + 9 * (level - 1))) & 511];
+			if (!(e & PTE_P))
+				break;
+			if (e & PTE_PS)
+				return va;
+			t = table_of(e);
+		}
+		if (level == 1 && (t[(va >> 12) & 511] & PTE_P))
+			return va;
+		uint64_t span = 1ull << (12 + 9 * (level - 1));
+		uint64_t next = (va & ~(span - 1)) + span;
+		if (next <= va)
+			break;
+		va = next;
+	}
+	return end;
+}
+
 uint64_t vmm_unmap(uint64_t va)
 {
-	uint64_t *e = walk(va, true);
+	/* Tables are only created (a large page split) if something is there. */
+	uint64_t *e = walk(va, false);
+	if (!e || !(*e & PTE_P))
+		return 0;
+	if (*e & PTE_PS)
+		e = walk(va, true);
 	if (!e || !(*e & PTE_P))
 		return 0;
 	uint64_t pa = *e & PTE_ADDR;

@@ -97,6 +97,41 @@ static bool read_frame(uint64_t fp, bool user, uint64_t out[2])
 	return true;
 }
 
+static bool read_bytes(uint64_t a, bool user, void *out, size_t n)
+{
+	if (user)
+		return vmm_user_range_ok(a, n) && arch_copy_from_user(out, (void *)a, n) == 0;
+	unsigned fl;
+	if (!vmm_lookup(a, NULL, &fl) || !vmm_lookup(a + n - 1, NULL, &fl) || (fl & VMM_U))
+		return false;
+	memcpy(out, (void *)a, n);
+	return true;
+}
+
+/* The return address of the function at rip when it has no frame of its own:
+ * gcc sets up no frame in a function that calls nothing and uses no stack, so
+ * the rbp chain skips its caller; the return address is then at [rsp] (or one
+ * slot up, between `push %rbp` and `mov %rsp,%rbp`). */
+static bool frameless_return(const struct regs *r, bool user, uint64_t *ret)
+{
+	uint64_t off;
+	if (!symtab_lookup(toro_symtab, (size_t)(toro_symtab_end - toro_symtab), r->rip, &off))
+		return false;
+	uint8_t c[8];
+	uint64_t fn = r->rip - off;
+	if (!read_bytes(fn, user, c, sizeof(c)))
+		return false;
+	unsigned p = (c[0] == 0xf3 && c[1] == 0x0f && c[2] == 0x1e && c[3] == 0xfa) ? 4 : 0;
+	bool prologue = c[p] == 0x55 && c[p + 1] == 0x48 && c[p + 2] == 0x89 && c[p + 3] == 0xe5;
+	if (prologue && off >= p + 4)
+		return false;
+	uint64_t sp = r->rsp + (prologue && off > p ? 8 : 0);
+	if (!read_bytes(sp, user, ret, 8))
+		return false;
+	uint64_t o2;
+	return symtab_lookup(toro_symtab, (size_t)(toro_symtab_end - toro_symtab), *ret, &o2);
+}
+
 void crash_report(const struct regs *r, uint64_t addr, int sig)
 {
 	bool user = (r->cs & 3) == 3;
@@ -114,8 +149,13 @@ void crash_report(const struct regs *r, uint64_t addr, int sig)
 		r->ss, r->error);
 	kprintf("backtrace:\n");
 	print_addr("  #0 ", r->rip);
-	uint64_t fp = r->rbp, frame[2];
-	for (int i = 1; i < 16 && fp && read_frame(fp, user, frame); i++) {
+	uint64_t fp = r->rbp, frame[2], ret;
+	int i = 1;
+	if (frameless_return(r, user, &ret)) {
+		print_addr("  #1 ", ret);
+		i++;
+	}
+	for (; i < 16 && fp && read_frame(fp, user, frame); i++) {
 		if (frame[1] == 0)
 			break;
 		char prefix[8] = "  #  ";

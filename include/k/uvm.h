@@ -32,6 +32,8 @@ long uvm_brk(uint64_t newbrk);
 long uvm_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 long uvm_munmap(uint64_t addr, uint64_t len);
 long uvm_mprotect(uint64_t addr, uint64_t len, int prot);
+/* Drop the pages of [addr, addr+len) inside mappings: they read back as zeros. */
+long uvm_discard(uint64_t addr, uint64_t len);
 /* A stack of `size` bytes with a guard page below; returns its top or 0. */
 uint64_t uvm_alloc_stack(uint64_t size);
 /* Pages of application memory currently mapped. */

@@ -33,6 +33,8 @@ int vmm_map(uint64_t va, uint64_t pa, unsigned flags);
 uint64_t vmm_unmap(uint64_t va);
 int vmm_protect(uint64_t va, unsigned flags);
 bool vmm_lookup(uint64_t va, uint64_t *pa, unsigned *flags);
+/* The first page in [va, end) that is mapped, or end; skips unmapped tables. */
+uint64_t vmm_next_mapped(uint64_t va, uint64_t end);
 /* Identity-map device memory uncached. */
 int vmm_map_mmio(uint64_t pa, size_t len);
 /* Is [p, p+n) inside memory the application may name (image or user window)?

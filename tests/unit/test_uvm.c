@@ -101,6 +101,17 @@ bool vmm_lookup(uint64_t va, uint64_t *pa, unsigned *flags)
 	return true;
 }
 
+uint64_t vmm_next_mapped(uint64_t va, uint64_t end)
+{
+	uint64_t best = end;
+
+	va &= ~(PG - 1);
+	for (int i = 0; i < FAKE_PAGES; i++)
+		if (ptes[i].used && ptes[i].va >= va && ptes[i].va < best)
+			best = ptes[i].va;
+	return best;
+}
+
 /* The user-window half of arch/x86_64/paging.c's check (no image here). */
 bool vmm_user_range_ok(uint64_t p, uint64_t n)
 {
