@@ -654,6 +654,54 @@ static void test_x_fields_preferred(void **state)
 	expect_pm1_plan(0x604, 0);
 }
 
+/* Shaped like QEMU's published q35 test FADT (tests/data/acpi/q35/FACP):
+ * revision 3, 244 bytes, flags 0x84a5, SCI 9, SMI_CMD 0xb2 / ACPI_ENABLE 2,
+ * PM1a_CNT 0x604 (2 bytes), PM_TMR 0x608, RESET_REG I/O 0xcf9 value 0x0f, X_
+ * blocks in I/O space with access size 0. Test data only. */
+static void test_q35_like_fadt(void **state)
+{
+	uint8_t f[244 - HDR] = { 0 };
+	uint8_t *b = f - HDR;
+	static const uint8_t aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04,
+				       0x00, 0x00, 0x00, 0x00 };
+	uint64_t t[] = { FADT_AT };
+
+	wr32(b + 40, DSDT_AT);
+	b[44] = 1;
+	wr16(b + 46, 9);
+	wr32(b + 48, 0xb2);
+	b[52] = 2;
+	b[53] = 3;
+	wr32(b + 56, 0x600);
+	wr32(b + 64, 0x604);
+	wr32(b + 76, 0x608);
+	wr32(b + 80, 0x620);
+	b[88] = 4; b[89] = 2; b[91] = 4; b[92] = 0x10;
+	wr32(b + 112, 0x84a5);
+	gas(b + 116, ACPI_GAS_IO, 8, 0, 0xcf9);
+	b[128] = 0x0f;
+	gas(b + 148, ACPI_GAS_IO, 0x20, 0, 0x600);
+	gas(b + 172, ACPI_GAS_IO, 0x10, 0, 0x604);
+	gas(b + 208, ACPI_GAS_IO, 0x20, 0, 0x608);
+	gas(b + 220, ACPI_GAS_IO, 0x80, 0, 0x620);
+	put_table(FADT_AT, "FACP", 3, f, sizeof(f));
+	put_dsdt(DSDT_AT, "DSDT", aml, sizeof(aml));
+	put_platform(t, 1);
+	parse_ok();
+	assert_int_equal(ai.fadt_revision, 3);
+	assert_false(ai.hw_reduced);
+	assert_int_equal(ai.sci_irq, 9);
+	assert_int_equal(ai.smi_cmd, 0xb2);
+	assert_int_equal(ai.acpi_enable, 2);
+	assert_int_equal(ai.pm_timer.address, 0x608);
+	assert_false(ai.pm_timer_32bit);
+	assert_true(ai.have_reset);
+	assert_int_equal(ai.reset_reg.address, 0xcf9);
+	assert_int_equal(ai.reset_value, 0x0f);
+	assert_int_equal(ai.sleep_control.address, 0);
+	expect_pm1_plan(0x604, 0);
+}
+
 static void test_pm1b(void **state)
 {
 	struct fadt_spec s = { .rev = 3, .dsdt = DSDT_AT, .pm1a = 0x604, .pm1b = 0x704 };
@@ -673,26 +721,43 @@ static void test_pm1b(void **state)
 	assert_int_equal(w.w[1].value, 3u << 10 | 1u << 13);
 }
 
+/* Shaped like QEMU's published microvm test tables (tests/data/acpi/microvm):
+ * FADT revision 5, 268 bytes, HW_REDUCED_ACPI | RESET_REG_SUP, sleep control and
+ * status bytes in memory space, and Scope (\) { Name (_S5, Package (4) {5, 0, 0,
+ * 0}) }. Test data only. */
 static void test_hw_reduced_sleep_control(void **state)
 {
-	struct fadt_spec s = { .rev = 5, .len = 268, .flags = ACPI_FADT_HW_REDUCED,
+	struct fadt_spec s = { .rev = 5, .len = 268,
+			       .flags = ACPI_FADT_HW_REDUCED | ACPI_FADT_RESET_REG_SUP,
 			       .x_dsdt = DSDT_AT, .sleep_space = ACPI_GAS_MEM,
-			       .sleep_ctl = 0xfea00000u };
-	static const uint8_t aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x01, 0x0a, 0x05 };
+			       .sleep_ctl = 0xfea00200u };
+	static const uint8_t aml[] = { 0x10, 0x0f, '\\', 0x08, '_', 'S', '5', '_', 0x12, 0x07,
+				       0x04, 0x0a, 0x05, 0x00, 0x00, 0x00 };
 	uint64_t t[] = { FADT_AT };
 	struct acpi_s5_write w;
 
 	put_fadt(FADT_AT, &s);
+	gas(mem + FADT_AT + 116, ACPI_GAS_MEM, 8, 0, 0xfea00202u);
+	mem[FADT_AT + 128] = 0x42;
+	fix_sum(mem + FADT_AT, 268, 9);
 	put_dsdt(DSDT_AT, "DSDT", aml, sizeof(aml));
 	put_platform(t, 1);
 	parse_ok();
 	assert_true(ai.hw_reduced);
-	assert_int_equal(ai.sleep_status.address, 0xfea00001u);
+	assert_int_equal(ai.pm1a_cnt.address, 0);
+	assert_int_equal(ai.pm_timer.address, 0);
+	assert_true(ai.have_reset);
+	assert_int_equal(ai.reset_reg.space_id, ACPI_GAS_MEM);
+	assert_int_equal(ai.reset_reg.address, 0xfea00202u);
+	assert_int_equal(ai.reset_value, 0x42);
+	assert_int_equal(ai.sleep_status.address, 0xfea00201u);
+	assert_int_equal(ai.slp_typa, 5);
+	assert_int_equal(ai.slp_typb, 0);
 	assert_int_equal(acpi_s5_plan(&ai, &w), 0);
 	assert_int_equal(w.count, 1);
 	assert_int_equal(w.w[0].space_id, ACPI_GAS_MEM);
 	assert_int_equal(w.w[0].width, 8);
-	assert_int_equal(w.w[0].address, 0xfea00000u);
+	assert_int_equal(w.w[0].address, 0xfea00200u);
 	assert_int_equal(w.w[0].value, (5 << 2) | (1 << 5));
 	assert_int_equal(w.w[0].keep, 0);
 
@@ -966,6 +1031,7 @@ int main(void)
 		T(test_s5_one_element),
 		T(test_bad_dsdt_then_ssdt),
 		T(test_x_fields_preferred),
+		T(test_q35_like_fadt),
 		T(test_pm1b),
 		T(test_hw_reduced_sleep_control),
 		T(test_madt),
