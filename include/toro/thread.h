@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Threads placed on cores. Toro runs each thread on one core, chosen when the
+ * thread is created, and never moves it on its own: by default a new thread
+ * runs on its creator's core. Spread work by placing threads explicitly, here or
+ * with the standard pthread_setaffinity_np/sched_setaffinity (which move a thread
+ * once, when called).
+ *
+ *     pthread_t t;
+ *     toro_thread_create_on(&t, 1, worker, arg);   // worker runs on core 1
+ *
+ * Header only; the system call TORO_SYS_SPAWN_CPU is Toro's own (on Linux it
+ * fails with ENOSYS and the thread is created on whatever core Linux picks).
+ */
+#ifndef TORO_THREAD_H
+#define TORO_THREAD_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+/* Set the core the calling thread's next clone() lands on; -1 restores the
+ * default (the creator's core). */
+#define TORO_SYS_SPAWN_CPU 1000
+
+/* Number of cores the kernel uses (toro.cpus= can lower it). */
+static inline int toro_cpu_count(void) { return (int)sysconf(_SC_NPROCESSORS_ONLN); }
+
+/* The core the calling thread runs on. */
+static inline int toro_current_cpu(void) { return sched_getcpu(); }
+
+/* pthread_create on core `cpu`: 0, EINVAL for a core that does not exist, or
+ * what pthread_create returns. */
+static inline int toro_thread_create_on(pthread_t *t, int cpu, void *(*fn)(void *), void *arg)
+{
+	if (cpu < 0 || cpu >= toro_cpu_count())
+		return EINVAL;
+	if (syscall(TORO_SYS_SPAWN_CPU, cpu) != 0 && errno != ENOSYS)
+		return errno;
+	int r = pthread_create(t, NULL, fn, arg);
+	syscall(TORO_SYS_SPAWN_CPU, -1);
+	return r;
+}
+
+#endif
