@@ -1,4 +1,4 @@
-// sources: drivers/acpi.c
+// sources: drivers/acpi.c tests/unit/host_stubs.c
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness for drivers/acpi.c: the input becomes a fake physical memory
