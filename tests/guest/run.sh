@@ -23,11 +23,14 @@ run_one() {
 	local job=$1
 	# shellcheck disable=SC1090
 	source "$job"
-	local log=$LOGDIR/${name//[^A-Za-z0-9_.-]/_}.$machine.$path.log
-	local out=${job%.job}.out res=${job%.job}.res
+	local log=$LOGDIR/${name//[^A-Za-z0-9_.-]/_}.$machine.$path
+	local out=${job%.job}.out res=${job%.job}.res label="$name $machine $path"
 	local start end rc why=() m n
+	# The vCPU count shows in the label and the log's name only for tests that ask for one.
+	[ -n "$smp_label" ] && label+=" smp=$smp" log+=.smp$smp
+	log+=.log
 	start=$(date +%s.%N)
-	"$TORO" run --timeout "$timeout_s" --machine "$machine" --mem "$mem" "$image" \
+	"$TORO" run --timeout "$timeout_s" --machine "$machine" --mem "$mem" --smp "$smp" "$image" \
 		-- toro.debug "${args[@]+"${args[@]}"}" > "$out" 2>&1
 	rc=$?
 	end=$(date +%s.%N)
@@ -56,10 +59,10 @@ run_one() {
 	reasons=$(printf '%s; ' "${why[@]+"${why[@]}"}")
 	{
 		if [ ${#why[@]} = 0 ]; then
-			echo "PASS $name $machine $path (${secs}s)"
+			echo "PASS $label (${secs}s)"
 			echo PASS > "$res"
 		else
-			echo "FAIL $name $machine $path (${reasons%; })"
+			echo "FAIL $label (${reasons%; })"
 			echo FAIL > "$res"
 			echo "---- last 30 lines of console, boot info left out (all: $log) ----"
 			grep -avE "$DEBUG_LINES" "$out" | tail -n 30 | cat -v | sed 's/^/    /'
@@ -105,15 +108,16 @@ header() { sed -n "s|^// $2:[[:space:]]*\(.*[^[:space:]]\)[[:space:]]*\$|\1|p" "
 # Shell-like word splitting with quotes, and no evaluation.
 words() { printf '%s' "$1" | xargs -r printf '%s\0'; }
 
-add_job() { # name machine path image args...
-	local name=$1 machine=$2 path=$3 image=$4 booted_by=Multiboot
-	shift 4
-	local args=("$@")
+# add_job NAME MACHINE PATH IMAGE SMP ARGS...: "{smp}" in ARGS becomes the vCPU count.
+add_job() {
+	local name=$1 machine=$2 path=$3 image=$4 smp=$5 booted_by=Multiboot
+	shift 5
+	local args=("${@//\{smp\}/$smp}")
 	[ "$path" = pvh ] && booted_by=PVH
 	njob=$((njob + 1))
 	{
-		declare -p name machine path image booted_by mem expect_exit timeout_s \
-			expect_out expect_once reject_out args
+		declare -p name machine path image smp smp_label booted_by mem expect_exit \
+			timeout_s expect_out expect_once reject_out args
 		echo "workdir=$(printf '%q' "$workdir")"
 	} > "$workdir/$(printf '%04d' $njob).job"
 }
@@ -136,6 +140,10 @@ for name in "${names[@]}"; do
 		[[ " $machines " == *" microvm "* ]] && pvh_machines=microvm
 	fi
 	variants=$(header "$src" variants | tail -n 1)
+	smps=$(header "$src" smp | tail -n 1) smp_label=${smps:+1}
+	smps=${smps:-1}
+	bad_smp=$(printf '%s\n' $smps | grep -vxE '[1-9][0-9]*' | head -n 1)
+	[ -n "$bad_smp" ] && { setup_failure "$name" "bad smp: '$bad_smp'"; continue; }
 	mapfile -t expect_out < <(header "$src" expect-output)
 	mapfile -t expect_once < <(header "$src" expect-once)
 	mapfile -t reject_out < <(header "$src" reject-output)
@@ -147,13 +155,16 @@ for name in "${names[@]}"; do
 		[ "$ms" = none ] && continue
 		[ -f "$image" ] || { setup_failure "$name" "no image $image: make guest-tests"; continue; }
 		for m in $ms; do
-			if [ -z "$variants" ]; then
-				add_job "$name" "$m" "$path" "$image" "${targs[@]+"${targs[@]}"}"
-				continue
-			fi
-			for v in $variants; do
-				expect_exit=$v
-				add_job "$name[$v]" "$m" "$path" "$image" "${targs[@]+"${targs[@]}"}" "$v"
+			for n in $smps; do
+				if [ -z "$variants" ]; then
+					add_job "$name" "$m" "$path" "$image" "$n" "${targs[@]+"${targs[@]}"}"
+					continue
+				fi
+				for v in $variants; do
+					expect_exit=$v
+					add_job "$name[$v]" "$m" "$path" "$image" "$n" \
+						"${targs[@]+"${targs[@]}"}" "$v"
+				done
 			done
 		done
 	done
