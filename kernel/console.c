@@ -3,11 +3,15 @@
  * serial tty does by default (ONLCR), so a terminal shows clean lines. */
 #include <k/console.h>
 #include <k/fmt.h>
+#include <k/spinlock.h>
 #include <k/uart.h>
+
+static struct spinlock lock = SPINLOCK_INIT;
 
 void console_write(const char *s, size_t len)
 {
 	size_t start = 0;
+	spin_lock(&lock);
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] != '\n')
 			continue;
@@ -16,6 +20,7 @@ void console_write(const char *s, size_t len)
 		start = i + 1;
 	}
 	uart_write(s + start, len - start);
+	spin_unlock(&lock);
 }
 
 static void out(void *ctx, const char *s, size_t len)

@@ -10,6 +10,7 @@
 #include <k/errno.h>
 #include <k/fd.h>
 #include <k/kheap.h>
+#include <k/spinlock.h>
 #include <k/string.h>
 #include <k/syscall.h>
 #include <k/vmm.h>
@@ -29,26 +30,52 @@
 #define IOV_MAX 1024
 #define CHUNK 512
 
+/* The table is shared by all threads: its lock covers the slots and the
+ * reference counts; a call works on a reference it took (fd_get), so a close
+ * on another core cannot free the file under it. */
 static struct file *fds[FD_MAX];
 static uint8_t cloexec[FD_MAX];
+static struct spinlock lock = SPINLOCK_INIT;
 
 int fd_install(struct file *f)
 {
+	int r = -EMFILE;
+	spin_lock(&lock);
 	for (int i = 0; i < FD_MAX; i++) {
 		if (!fds[i]) {
 			fds[i] = f;
 			cloexec[i] = 0;
-			return i;
+			r = i;
+			break;
 		}
 	}
-	return -EMFILE;
+	spin_unlock(&lock);
+	return r;
 }
 
 struct file *fd_get(int fd)
 {
+	struct file *f = NULL;
 	if (fd < 0 || fd >= FD_MAX)
 		return NULL;
-	return fds[fd];
+	spin_lock(&lock);
+	f = fds[fd];
+	if (f)
+		f->refs++;
+	spin_unlock(&lock);
+	return f;
+}
+
+void file_put(struct file *f)
+{
+	spin_lock(&lock);
+	int left = --f->refs;
+	spin_unlock(&lock);
+	if (left > 0)
+		return;
+	if (f->ops->close)
+		f->ops->close(f);
+	kfree(f);
 }
 
 void fd_init(void)
@@ -116,7 +143,9 @@ long sys_read(long fd, long buf, long n, long a3, long a4, long a5)
 	struct file *f = fd_get((int)fd);
 	if (!f)
 		return -EBADF;
-	return do_read(f, (uint64_t)buf, (size_t)n);
+	long r = do_read(f, (uint64_t)buf, (size_t)n);
+	file_put(f);
+	return r;
 }
 
 long sys_write(long fd, long buf, long n, long a3, long a4, long a5)
@@ -124,20 +153,19 @@ long sys_write(long fd, long buf, long n, long a3, long a4, long a5)
 	struct file *f = fd_get((int)fd);
 	if (!f)
 		return -EBADF;
-	return do_write(f, (uint64_t)buf, (size_t)n);
+	long r = do_write(f, (uint64_t)buf, (size_t)n);
+	file_put(f);
+	return r;
 }
 
 struct iovec_k {
 	uint64_t base, len;
 };
 
-static long do_iov(long fd, long uiov, long cnt, bool wr)
+static long iov_file(struct file *f, long uiov, long cnt, bool wr)
 {
-	struct file *f = fd_get((int)fd);
 	struct iovec_k iov;
 	long total = 0;
-	if (!f)
-		return -EBADF;
 	if (cnt < 0 || cnt > IOV_MAX)
 		return -EINVAL;
 	/* Check every buffer before moving a byte, so a bad one fails the call
@@ -168,6 +196,16 @@ static long do_iov(long fd, long uiov, long cnt, bool wr)
 	return total;
 }
 
+static long do_iov(long fd, long uiov, long cnt, bool wr)
+{
+	struct file *f = fd_get((int)fd);
+	if (!f)
+		return -EBADF;
+	long r = iov_file(f, uiov, cnt, wr);
+	file_put(f);
+	return r;
+}
+
 long sys_readv(long fd, long iov, long cnt, long a3, long a4, long a5)
 {
 	return do_iov(fd, iov, cnt, false);
@@ -184,8 +222,13 @@ long sys_openat(long dirfd, long upath, long flags, long mode, long a4, long a5)
 	long r = user_string_in(path, (uint64_t)upath, sizeof(path));
 	if (r < 0)
 		return r;
-	if (path[0] != '/' && dirfd != AT_FDCWD)
-		return fd_get((int)dirfd) ? -ENOTDIR : -EBADF;
+	if (path[0] != '/' && dirfd != AT_FDCWD) {
+		struct file *d = fd_get((int)dirfd);
+		if (!d)
+			return -EBADF;
+		file_put(d);
+		return -ENOTDIR;
+	}
 	int err = -ENOENT;
 	struct file *f = devfs_open(path, (int)flags, &err);
 	if (!f)
@@ -206,28 +249,24 @@ long sys_open(long upath, long flags, long mode, long a3, long a4, long a5)
 	return sys_openat(AT_FDCWD, upath, flags, mode, 0, 0);
 }
 
-static void file_put(struct file *f)
-{
-	if (--f->refs > 0)
-		return;
-	if (f->ops->close)
-		f->ops->close(f);
-	kfree(f);
-}
 
 long sys_close(long fd, long a1, long a2, long a3, long a4, long a5)
 {
-	struct file *f = fd_get((int)fd);
+	struct file *f = NULL;
+	if (fd < 0 || fd >= FD_MAX)
+		return -EBADF;
+	spin_lock(&lock);
+	f = fds[fd];
+	fds[fd] = NULL;
+	spin_unlock(&lock);
 	if (!f)
 		return -EBADF;
-	fds[fd] = NULL;
 	file_put(f);
 	return 0;
 }
 
-long sys_lseek(long fd, long off, long whence, long a3, long a4, long a5)
+static long lseek_file(struct file *f, long fd, long off, long whence)
 {
-	struct file *f = fd_get((int)fd);
 	if (!f)
 		return -EBADF;
 	/* Character devices: seeking is accepted and meaningless, as on Linux
@@ -239,9 +278,8 @@ long sys_lseek(long fd, long off, long whence, long a3, long a4, long a5)
 	return 0;
 }
 
-long sys_fstat(long fd, long ust, long a2, long a3, long a4, long a5)
+static long fstat_file(struct file *f, long fd, long ust)
 {
-	struct file *f = fd_get((int)fd);
 	struct kstat st;
 	if (!f)
 		return -EBADF;
@@ -253,9 +291,8 @@ long sys_fstat(long fd, long ust, long a2, long a3, long a4, long a5)
 	return user_copy_out((uint64_t)ust, &st, sizeof(st));
 }
 
-long sys_ioctl(long fd, long req, long arg, long a3, long a4, long a5)
+static long ioctl_file(struct file *f, long fd, long req, long arg)
 {
-	struct file *f = fd_get((int)fd);
 	if (!f)
 		return -EBADF;
 	if (!f->ops->ioctl)
@@ -265,20 +302,23 @@ long sys_ioctl(long fd, long req, long arg, long a3, long a4, long a5)
 
 static long dup_to(struct file *f, int min, bool cx)
 {
+	long r = -EMFILE;
+	spin_lock(&lock);
 	for (int i = min; i < FD_MAX; i++) {
 		if (!fds[i]) {
 			fds[i] = f;
 			f->refs++;
 			cloexec[i] = cx;
-			return i;
+			r = i;
+			break;
 		}
 	}
-	return -EMFILE;
+	spin_unlock(&lock);
+	return r;
 }
 
-long sys_fcntl(long fd, long cmd, long arg, long a3, long a4, long a5)
+static long fcntl_file(struct file *f, long fd, long cmd, long arg)
 {
-	struct file *f = fd_get((int)fd);
 	if (!f)
 		return -EBADF;
 	switch (cmd) {
@@ -302,29 +342,80 @@ long sys_fcntl(long fd, long cmd, long arg, long a3, long a4, long a5)
 long sys_dup(long fd, long a1, long a2, long a3, long a4, long a5)
 {
 	struct file *f = fd_get((int)fd);
-	return f ? dup_to(f, 0, false) : -EBADF;
+	if (!f)
+		return -EBADF;
+	long r = dup_to(f, 0, false);
+	file_put(f);
+	return r;
 }
 
 long sys_dup3(long oldfd, long newfd, long flags, long a3, long a4, long a5)
 {
-	struct file *f = fd_get((int)oldfd);
+	struct file *f = fd_get((int)oldfd), *old;
 	if (!f)
 		return -EBADF;
-	if (newfd < 0 || newfd >= FD_MAX || (flags & ~O_CLOEXEC))
+	if (newfd < 0 || newfd >= FD_MAX || (flags & ~O_CLOEXEC) || oldfd == newfd) {
+		file_put(f);
 		return -EINVAL;
-	if (oldfd == newfd)
-		return -EINVAL;
-	if (fds[newfd])
-		file_put(fds[newfd]);
-	fds[newfd] = f;
-	f->refs++;
+	}
+	spin_lock(&lock);
+	old = fds[newfd];
+	fds[newfd] = f; /* keeps the reference fd_get took */
 	cloexec[newfd] = (flags & O_CLOEXEC) != 0;
+	spin_unlock(&lock);
+	if (old)
+		file_put(old);
 	return newfd;
 }
 
 long sys_dup2(long oldfd, long newfd, long a2, long a3, long a4, long a5)
 {
-	if (oldfd == newfd)
-		return fd_get((int)oldfd) ? newfd : -EBADF;
+	if (oldfd == newfd) {
+		struct file *f = fd_get((int)oldfd);
+		if (!f)
+			return -EBADF;
+		file_put(f);
+		return newfd;
+	}
 	return sys_dup3(oldfd, newfd, 0, 0, 0, 0);
+}
+
+long sys_lseek(long fd, long off, long whence, long a3, long a4, long a5)
+{
+	struct file *f = fd_get((int)fd);
+	if (!f)
+		return -EBADF;
+	long r = lseek_file(f, fd, off, whence);
+	file_put(f);
+	return r;
+}
+
+long sys_fstat(long fd, long ust, long a2, long a3, long a4, long a5)
+{
+	struct file *f = fd_get((int)fd);
+	if (!f)
+		return -EBADF;
+	long r = fstat_file(f, fd, ust);
+	file_put(f);
+	return r;
+}
+
+long sys_ioctl(long fd, long req, long arg, long a3, long a4, long a5)
+{
+	struct file *f = fd_get((int)fd);
+	if (!f)
+		return -EBADF;
+	long r = ioctl_file(f, fd, req, arg);
+	file_put(f);
+	return r;
+}
+
+long sys_fcntl(long fd, long cmd, long arg, long a3, long a4, long a5)
+{
+	struct file *f = fd_get((int)fd);
+	if (!f)
+		return -EBADF;
+	long r = fcntl_file(f, fd, cmd, arg);
+	file_put(f);
+	return r;
 }

@@ -14,6 +14,7 @@
 
 #include <k/console.h>
 #include <k/kheap.h>
+#include <k/spinlock.h>
 #include <k/pmm.h>
 #include <k/string.h>
 
@@ -143,11 +144,16 @@ void kheap_init(void)
 		partial[i] = NULL;
 }
 
+static struct spinlock heap_lock = SPINLOCK_INIT;
+
 void *kmalloc(size_t size)
 {
-	if (size <= MAX_SMALL)
-		return alloc_small(size_class(size));
-	return alloc_large(size);
+	if (size > MAX_SMALL)
+		return alloc_large(size); /* pages straight from the pmm */
+	spin_lock(&heap_lock);
+	void *p = alloc_small(size_class(size));
+	spin_unlock(&heap_lock);
+	return p;
 }
 
 void *kzalloc(size_t size)
@@ -196,5 +202,7 @@ void kfree(void *p)
 	}
 	if (h->cls >= NCLASSES)
 		panic("kfree: bad pointer %p", p);
+	spin_lock(&heap_lock);
 	free_small(h, p);
+	spin_unlock(&heap_lock);
 }

@@ -13,6 +13,8 @@
 #include <k/fd.h>
 #include <k/pmm.h>
 #include <k/proc.h>
+#include <k/sched.h>
+#include <k/smp.h>
 #include <k/string.h>
 #include <k/time.h>
 #include <k/uart.h>
@@ -44,6 +46,7 @@ static void memory_init(void)
 		if (bi.mem[i].type == BOOT_MEM_RAM)
 			pmm_add_range(bi.mem[i].base, bi.mem[i].len);
 	pmm_reserve_range(0, 0x1000);
+	pmm_reserve_range(0x8000, 0x1000); /* start-up code of the other cores */
 	pmm_reserve_range((uint64_t)__toro_load_start,
 			  (uint64_t)__toro_bss_end - (uint64_t)__toro_load_start);
 	if (pmm_total_pages() == 0)
@@ -62,6 +65,23 @@ static void print_boot_info(void)
 		kprintf("toro: %d memory map entries dropped\n", bi.nmem_dropped);
 	kprintf("toro: %zu KiB free of %zu KiB\n", pmm_free_pages() * 4, pmm_total_pages() * 4);
 	cpu_print_features();
+}
+
+int smp_want;
+const char *smp_bad_cpus;
+
+/* toro.cpus=N: use at most N cores (0 or junk: all, with a message). */
+static int parse_cpus(void)
+{
+	const char *v = cmdline_opt(&cl, "toro.cpus");
+	unsigned long long n;
+	if (!v)
+		return 0;
+	if (cmdline_parse_u64(v, &n) || n == 0 || n > MAX_CPUS) {
+		smp_bad_cpus = v; /* smp_init says so, with the count it found */
+		return 0;
+	}
+	return (int)n;
 }
 
 void kmain(uint32_t magic, uint32_t info)
@@ -87,7 +107,10 @@ void kmain(uint32_t magic, uint32_t info)
 	memory_init();
 	time_init(entry_tsc);
 	timer_init();
+	sched_init_cpu(&cpus[0]);
+	sched_cores_ready();
 	fd_init();
+	smp_want = parse_cpus();
 	if (debug)
 		print_boot_info();
 	if (cmdline_opt(&cl, "toro.bench"))

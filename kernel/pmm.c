@@ -14,6 +14,7 @@
 
 #include <k/console.h>
 #include <k/pmm.h>
+#include <k/spinlock.h>
 #include <k/string.h>
 
 struct extent {
@@ -29,6 +30,18 @@ static struct extent extents[PMM_MAX_RANGES];
 static int nextents;
 static struct free_page *free_list;
 static size_t free_list_pages;
+
+#define PCP_MAX 32
+#define PCP_BATCH 16
+
+struct pcp {
+	void *pages[PCP_MAX];
+	int n;
+};
+
+static struct spinlock lock = SPINLOCK_INIT;
+static struct pcp pcp[PMM_MAX_CPUS];
+static size_t cached; /* pages sitting in the per-core stacks */
 static size_t total_pages;
 
 static uint64_t extent_end(const struct extent *e)
@@ -85,9 +98,12 @@ void pmm_init(void)
 	free_list = NULL;
 	free_list_pages = 0;
 	total_pages = 0;
+	for (int i = 0; i < PMM_MAX_CPUS; i++)
+		pcp[i].n = 0;
+	cached = 0;
 }
 
-void pmm_add_range(uint64_t base, uint64_t len)
+static void add_range(uint64_t base, uint64_t len)
 {
 	uint64_t start, end, last = base + len;
 	size_t before = extent_pages();
@@ -143,7 +159,7 @@ static int cut_extent(int i, uint64_t start, uint64_t end)
 	return 1;
 }
 
-void pmm_reserve_range(uint64_t base, uint64_t len)
+static void reserve_range(uint64_t base, uint64_t len)
 {
 	uint64_t start = base & ~(PAGE_SIZE - 1);
 	uint64_t end = base + len;
@@ -181,7 +197,7 @@ static void *carve(size_t n)
 	return NULL;
 }
 
-void *pmm_alloc(void)
+static void *alloc_one(void)
 {
 	struct free_page *p = free_list;
 
@@ -193,21 +209,12 @@ void *pmm_alloc(void)
 	return carve(1);
 }
 
-void *pmm_alloc_zero(void)
-{
-	void *p = pmm_alloc();
-
-	if (p != NULL)
-		memset(p, 0, PAGE_SIZE);
-	return p;
-}
-
-void *pmm_alloc_contig(size_t n)
+static void *alloc_contig(size_t n)
 {
 	if (n == 0)
 		return NULL;
 	if (n == 1)
-		return pmm_alloc();
+		return alloc_one();
 	return carve(n);
 }
 
@@ -238,7 +245,7 @@ static void check_page(void *page)
 		panic("pmm: freeing unaligned address %p", page);
 }
 
-void pmm_free(void *page)
+static void free_one(void *page)
 {
 	struct free_page *p = page;
 
@@ -254,7 +261,7 @@ void pmm_free(void *page)
 	free_list_pages++;
 }
 
-void pmm_free_contig(void *base, size_t n)
+static void free_contig(void *base, size_t n)
 {
 	if (base == NULL || n == 0)
 		return;
@@ -262,12 +269,111 @@ void pmm_free_contig(void *base, size_t n)
 	if (give_back((uintptr_t)base, n, true))
 		return;
 	for (size_t i = 0; i < n; i++)
-		pmm_free((char *)base + i * PAGE_SIZE);
+		free_one((char *)base + i * PAGE_SIZE);
+}
+
+/*
+ * The public functions: one lock around the extents and the free list, and in
+ * front of it a small stack of pages per core, so most single-page
+ * allocations and frees touch no shared state. A page freed on one core may
+ * be handed out by another: pages have no owner.
+ */
+
+void pmm_add_range(uint64_t base, uint64_t len)
+{
+	spin_lock(&lock);
+	add_range(base, len);
+	spin_unlock(&lock);
+}
+
+void pmm_reserve_range(uint64_t base, uint64_t len)
+{
+	spin_lock(&lock);
+	reserve_range(base, len);
+	spin_unlock(&lock);
+}
+
+void *pmm_alloc(void)
+{
+	int cpu = pmm_cpu();
+	if (cpu < 0) {
+		spin_lock(&lock);
+		void *p = alloc_one();
+		spin_unlock(&lock);
+		return p;
+	}
+	struct pcp *c = &pcp[cpu];
+	if (c->n == 0) {
+		spin_lock(&lock);
+		while (c->n < PCP_BATCH) {
+			void *p = alloc_one();
+			if (!p)
+				break;
+			c->pages[c->n++] = p;
+			cached++;
+		}
+		spin_unlock(&lock);
+		if (c->n == 0)
+			return NULL;
+	}
+	__atomic_sub_fetch(&cached, 1, __ATOMIC_RELAXED);
+	return c->pages[--c->n];
+}
+
+void *pmm_alloc_zero(void)
+{
+	void *p = pmm_alloc();
+
+	if (p != NULL)
+		memset(p, 0, PAGE_SIZE);
+	return p;
+}
+
+void *pmm_alloc_contig(size_t n)
+{
+	if (n == 1)
+		return pmm_alloc();
+	spin_lock(&lock);
+	void *p = alloc_contig(n);
+	spin_unlock(&lock);
+	return p;
+}
+
+void pmm_free(void *page)
+{
+	if (page == NULL)
+		return;
+	check_page(page);
+	int cpu = pmm_cpu();
+	if (cpu < 0) {
+		spin_lock(&lock);
+		free_one(page);
+		spin_unlock(&lock);
+		return;
+	}
+	struct pcp *c = &pcp[cpu];
+	if (c->n == PCP_MAX) {
+		spin_lock(&lock);
+		while (c->n > PCP_MAX - PCP_BATCH) {
+			free_one(c->pages[--c->n]);
+			cached--;
+		}
+		spin_unlock(&lock);
+	}
+	c->pages[c->n++] = page;
+	__atomic_add_fetch(&cached, 1, __ATOMIC_RELAXED);
+}
+
+void pmm_free_contig(void *base, size_t n)
+{
+	spin_lock(&lock);
+	free_contig(base, n);
+	spin_unlock(&lock);
 }
 
 size_t pmm_free_pages(void)
 {
-	return extent_pages() + free_list_pages;
+	return extent_pages() + free_list_pages + __atomic_load_n(&cached, __ATOMIC_RELAXED);
 }
 
 size_t pmm_total_pages(void)

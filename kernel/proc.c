@@ -11,21 +11,20 @@
 #include <k/errno.h>
 #include <k/proc.h>
 #include <k/random.h>
+#include <k/sched.h>
+#include <k/smp.h>
 #include <k/string.h>
 #include <k/syscall.h>
 #include <k/uvm.h>
 #include <k/vmm.h>
 
 #define MAIN_STACK_SIZE (8ull << 20)
-#define KSTACK_PAGES 4
 
 struct process proc;
-static struct thread *current = &proc.main_thread;
 
 extern char _start[];
 extern const char toro_app_name[] __attribute__((weak));
 
-struct thread *thread_current(void) { return current; }
 
 enum {
 	AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7,
@@ -47,18 +46,19 @@ static uint64_t push_str(uint64_t *sp, const char *s)
 }
 
 uint64_t arch_hwcap(void);
-__attribute__((noreturn)) void arch_user_start(uint64_t entry, uint64_t sp, uint64_t kstack);
-void *vmm_alloc_kstack(size_t pages);
+void arch_user_regs(struct regs **r, uint64_t entry, uint64_t sp);
+struct thread *thread_alloc(bool user);
+int thread_register(struct thread *t);
+void arch_user_start(void);
 
 void proc_start(const char *const *argv, int argc, const char *const *envp, int envc)
 {
-	struct thread *t = &proc.main_thread;
-	t->tid = 1;
-	uint64_t kstack = (uint64_t)vmm_alloc_kstack(KSTACK_PAGES);
+	struct thread *t = thread_alloc(true);
 	uint64_t sp = uvm_alloc_stack(MAIN_STACK_SIZE);
-	if (!kstack || !sp)
-		panic("out of memory for the main thread's stacks");
-	t->kstack_top = kstack;
+	if (!t || !sp || thread_register(t))
+		panic("out of memory for the main thread");
+	t->cpu = 0;
+	t->affinity = ncpus >= 64 ? ~0ull : (1ull << ncpus) - 1;
 
 	const char *name = toro_app_name ? toro_app_name : "app";
 	uint64_t uargv[CMDLINE_MAX_ARGS + 2], uenv[CMDLINE_MAX_ENV + 1];
@@ -108,6 +108,14 @@ void proc_start(const char *const *argv, int argc, const char *const *envp, int 
 	err |= user_copy_out(p, aux, sizeof(aux));
 	if (err || !at_random || !at_phdr)
 		panic("cannot build the process stack");
-	current = t;
-	arch_user_start((uint64_t)_start, sp, kstack);
+	struct regs *r;
+	arch_user_regs(&r, (uint64_t)_start, sp);
+	if (!arch_thread_init(t, r, 0))
+		panic("cannot start the main thread");
+	arch_user_start();
+	extern int smp_want;
+	smp_init(smp_want);
+	t->affinity = ncpus >= 64 ? ~0ull : (1ull << ncpus) - 1;
+	sched_wake(t);
+	sched_run_idle();
 }

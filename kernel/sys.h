@@ -63,6 +63,14 @@ long sys_prlimit64(SYSARGS);
 long sys_getrlimit(SYSARGS);
 long sys_sysinfo(SYSARGS);
 
+/* sys_thread.c, futex.c */
+long sys_clone(SYSARGS);
+long sys_futex(SYSARGS);
+long sys_sched_getaffinity(SYSARGS);
+long sys_sched_setaffinity(SYSARGS);
+long sys_getcpu(SYSARGS);
+long sys_toro_spawn_cpu(SYSARGS);
+
 /* arch */
 long sys_arch_prctl(SYSARGS);
 long sys_rt_sigreturn(SYSARGS);

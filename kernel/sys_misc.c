@@ -5,6 +5,7 @@
 #include <k/pmm.h>
 #include <k/proc.h>
 #include <k/random.h>
+#include <k/sched.h>
 #include <k/string.h>
 #include <k/syscall.h>
 #include <k/time.h>
@@ -43,7 +44,11 @@ long sys_getrandom(SYSARGS)
 long sys_getpid(SYSARGS) { return 1; }
 long sys_gettid(SYSARGS) { return thread_current()->tid; }
 long sys_getuid(SYSARGS) { return 0; }
-long sys_sched_yield(SYSARGS) { return 0; }
+long sys_sched_yield(SYSARGS)
+{
+	schedule();
+	return 0;
+}
 
 long sys_set_tid_address(SYSARGS)
 {
@@ -55,8 +60,8 @@ long sys_set_robust_list(SYSARGS) { return a1 == 24 ? 0 : -EINVAL; }
 
 long sys_exit(SYSARGS)
 {
-	/* The last (only) thread leaving ends the program, as on Linux. */
-	proc_exit((int)(a0 & 0xff));
+	/* The last thread leaving ends the program, as on Linux. */
+	thread_exit((int)(a0 & 0xff));
 }
 
 long sys_exit_group(SYSARGS) { proc_exit((int)(a0 & 0xff)); }
@@ -138,7 +143,8 @@ long sys_sysinfo(SYSARGS)
 
 long sys_pause(SYSARGS)
 {
-	/* Nothing can wake this thread yet: halt for good, costing no CPU. */
+	/* No signal can come from outside: the thread blocks for good and its
+	 * core halts when nothing else runs there. */
 	for (;;)
-		arch_wait_for_interrupt();
+		sched_block(0);
 }

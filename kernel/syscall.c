@@ -8,6 +8,7 @@
 #include <k/string.h>
 #include <k/syscall.h>
 #include <k/vmm.h>
+#include "sys.h"
 
 int user_copy_in(void *dst, uint64_t usrc, size_t n)
 {
@@ -60,6 +61,8 @@ bool syscall_trace;
 long syscall_run(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	syscall_fn fn = nr >= 0 && nr < SYSCALL_HANDLERS ? syscall_handlers[nr] : NULL;
+	if (nr == SYS_TORO_SPAWN_CPU)
+		fn = sys_toro_spawn_cpu;
 	if (fn && !syscall_trace)
 		return fn(a0, a1, a2, a3, a4, a5);
 	if (fn) {

@@ -32,6 +32,7 @@ const syscall_fn syscall_handlers[SYSCALL_HANDLERS] = {
 	[34] = H(sys_pause),
 	[35] = H(sys_nanosleep),
 	[39] = H(sys_getpid),
+	[56] = H(sys_clone),
 	[60] = H(sys_exit),
 	[62] = H(sys_kill),
 	[63] = H(sys_uname),
@@ -51,6 +52,9 @@ const syscall_fn syscall_handlers[SYSCALL_HANDLERS] = {
 	[186] = H(sys_gettid),
 	[200] = H(sys_tkill),
 	[201] = H(sys_time),
+	[202] = H(sys_futex),
+	[203] = H(sys_sched_setaffinity),
+	[204] = H(sys_sched_getaffinity),
 	[218] = H(sys_set_tid_address),
 	[228] = H(sys_clock_gettime),
 	[229] = H(sys_clock_getres),
@@ -61,6 +65,7 @@ const syscall_fn syscall_handlers[SYSCALL_HANDLERS] = {
 	[273] = H(sys_set_robust_list),
 	[292] = H(sys_dup3),
 	[302] = H(sys_prlimit64),
+	[309] = H(sys_getcpu),
 	[318] = H(sys_getrandom),
 };
 

@@ -2,6 +2,7 @@
 /* Monotonic and wall-clock time on the TSC; sleeping on the one-shot timer. */
 #include <k/arch.h>
 #include <k/console.h>
+#include <k/sched.h>
 #include <k/time.h>
 
 bool time_debug;
@@ -65,10 +66,6 @@ uint64_t time_ns_to_tsc_deadline(uint64_t ns)
 
 void time_sleep_until(uint64_t ns)
 {
-	uint64_t deadline = time_ns_to_tsc_deadline(ns);
-	while (arch_rdtsc() < deadline) {
-		arch_timer_arm(deadline);
-		arch_wait_for_interrupt();
-	}
-	arch_timer_arm(0);
+	while (time_monotonic_ns() < ns)
+		sched_block(ns);
 }

@@ -3,6 +3,8 @@
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/pmm.h>
+#include <k/smp.h>
+#include <k/spinlock.h>
 #include <k/string.h>
 #include <k/uvm.h>
 #include <k/vmm.h>
@@ -22,6 +24,8 @@ static struct vma vmas[MAX_VMAS];
 static int nvmas;
 static uint64_t brk_cur = BRK_BASE;
 static size_t resident;
+/* One lock over the VMA table and the user window's page tables. */
+static struct spinlock uvm_lock = SPINLOCK_INIT;
 
 static uint64_t page_up(uint64_t x) { return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1); }
 
@@ -46,14 +50,26 @@ static unsigned to_vmm(int prot)
 /* Free the pages mapped in [start, end) (page aligned). */
 static void release(uint64_t start, uint64_t end)
 {
-	/* Only mapped pages are visited: a huge, barely touched range is cheap. */
+	/* Only mapped pages are visited: a huge, barely touched range is cheap.
+	 * The pages are chained through their first word (RAM is identity
+	 * mapped) and freed only once no core can still reach them. */
+	uint64_t *chain = NULL;
 	for (uint64_t a = vmm_next_mapped(start, end); a < end;
 	     a = vmm_next_mapped(a + PAGE_SIZE, end)) {
 		uint64_t pa = vmm_unmap(a);
 		if (pa) {
-			pmm_free((void *)pa);
+			*(uint64_t **)pa = chain;
+			chain = (uint64_t *)pa;
 			resident--;
 		}
+	}
+	if (!chain)
+		return;
+	tlb_shootdown(start, end);
+	while (chain) {
+		uint64_t *next = *(uint64_t **)chain;
+		pmm_free(chain);
+		chain = next;
 	}
 }
 
@@ -138,15 +154,23 @@ void uvm_init(void)
 	resident = 0;
 }
 
-int uvm_fault(uint64_t addr, bool write, bool exec)
+static int fault_locked(uint64_t addr, bool write, bool exec)
 {
 	struct vma *v = find(addr);
 	if (!v || !(v->prot & VMM_U))
 		return -EFAULT; /* no VMA, a guard, or PROT_NONE */
 	if ((write && !(v->prot & VMM_W)) || (exec && !(v->prot & VMM_X)))
 		return -EFAULT;
-	if (vmm_lookup(addr, NULL, NULL))
-		return -EFAULT; /* present: a protection fault, not a missing page */
+	unsigned fl;
+	if (vmm_lookup(addr, NULL, &fl)) {
+		/* Present. If the page allows the access, another core mapped it
+		 * (or raised its protection) after this core's TLB was filled:
+		 * flush the stale entry and retry. Otherwise a real violation. */
+		if ((write && !(fl & VMM_W)) || (exec && !(fl & VMM_X)) || !(fl & VMM_U))
+			return -EFAULT;
+		arch_tlb_flush(addr, addr + 1);
+		return 0;
+	}
 	void *p = pmm_alloc_zero();
 	if (!p) {
 		kprintf("toro: out of memory for application page at %#lx\n", addr);
@@ -160,7 +184,7 @@ int uvm_fault(uint64_t addr, bool write, bool exec)
 	return 0;
 }
 
-long uvm_brk(uint64_t newbrk)
+static long brk_locked(uint64_t newbrk)
 {
 	if (newbrk == 0 || newbrk < BRK_BASE || newbrk > BRK_BASE + BRK_MAX)
 		return (long)brk_cur;
@@ -179,7 +203,7 @@ long uvm_brk(uint64_t newbrk)
 	return (long)brk_cur;
 }
 
-long uvm_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
+static long mmap_locked(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
 {
 	if (len == 0 || (addr & (PAGE_SIZE - 1)) || (off & (PAGE_SIZE - 1)))
 		return -EINVAL;
@@ -215,7 +239,7 @@ long uvm_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
 	return (long)start;
 }
 
-long uvm_munmap(uint64_t addr, uint64_t len)
+static long munmap_locked(uint64_t addr, uint64_t len)
 {
 	if ((addr & (PAGE_SIZE - 1)) || len == 0 || len > USER_WIN_END)
 		return -EINVAL;
@@ -229,7 +253,7 @@ long uvm_munmap(uint64_t addr, uint64_t len)
 	return 0;
 }
 
-long uvm_mprotect(uint64_t addr, uint64_t len, int prot)
+static long mprotect_locked(uint64_t addr, uint64_t len, int prot)
 {
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
@@ -259,10 +283,11 @@ long uvm_mprotect(uint64_t addr, uint64_t len, int prot)
 		if (vmm_lookup(a, NULL, NULL))
 			vmm_protect(a, vprot);
 	}
+	tlb_shootdown(addr, addr + len);
 	return 0;
 }
 
-long uvm_discard(uint64_t addr, uint64_t len)
+static long discard_locked(uint64_t addr, uint64_t len)
 {
 	if ((addr & (PAGE_SIZE - 1)) || len > USER_WIN_END || addr + page_up(len) < addr)
 		return -EINVAL;
@@ -283,7 +308,7 @@ long uvm_discard(uint64_t addr, uint64_t len)
 	return 0;
 }
 
-uint64_t uvm_alloc_stack(uint64_t size)
+static uint64_t alloc_stack_locked(uint64_t size)
 {
 	if (size > USER_WIN_END || nvmas > MAX_VMAS - 2)
 		return 0;
@@ -296,3 +321,59 @@ uint64_t uvm_alloc_stack(uint64_t size)
 }
 
 size_t uvm_resident_pages(void) { return resident; }
+
+int uvm_fault(uint64_t addr, bool write, bool exec)
+{
+	spin_lock(&uvm_lock);
+	int r = fault_locked(addr, write, exec);
+	spin_unlock(&uvm_lock);
+	return r;
+}
+
+long uvm_brk(uint64_t newbrk)
+{
+	spin_lock(&uvm_lock);
+	long r = brk_locked(newbrk);
+	spin_unlock(&uvm_lock);
+	return r;
+}
+
+long uvm_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
+{
+	spin_lock(&uvm_lock);
+	long r = mmap_locked(addr, len, prot, flags, fd, off);
+	spin_unlock(&uvm_lock);
+	return r;
+}
+
+long uvm_munmap(uint64_t addr, uint64_t len)
+{
+	spin_lock(&uvm_lock);
+	long r = munmap_locked(addr, len);
+	spin_unlock(&uvm_lock);
+	return r;
+}
+
+long uvm_mprotect(uint64_t addr, uint64_t len, int prot)
+{
+	spin_lock(&uvm_lock);
+	long r = mprotect_locked(addr, len, prot);
+	spin_unlock(&uvm_lock);
+	return r;
+}
+
+long uvm_discard(uint64_t addr, uint64_t len)
+{
+	spin_lock(&uvm_lock);
+	long r = discard_locked(addr, len);
+	spin_unlock(&uvm_lock);
+	return r;
+}
+
+uint64_t uvm_alloc_stack(uint64_t size)
+{
+	spin_lock(&uvm_lock);
+	uint64_t r = alloc_stack_locked(size);
+	spin_unlock(&uvm_lock);
+	return r;
+}

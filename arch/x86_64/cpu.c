@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * CPU set-up of the boot core: feature detection (CPUID), GDT with a TSS whose
- * IST stacks take NMI, double fault and machine check, the IDT, control
- * register bits (NX, WP, SMEP, SMAP, UMIP, SSE/XSAVE) and the syscall MSRs.
+ * CPU set-up: feature detection (CPUID, on the boot core), and for every core
+ * its GDT with a TSS whose IST stacks take NMI, double fault and machine check,
+ * the shared IDT, control register bits (NX, WP, SMEP, SMAP, UMIP, SSE/XSAVE)
+ * and the syscall MSRs.
  */
 #include <k/arch.h>
 #include <k/console.h>
 #include <k/pmm.h>
 #include <k/string.h>
 #include "x86.h"
-#include "percpu.h"
+#include <k/kheap.h>
+#include <k/sched.h>
+#include <k/vmm.h>
 
 struct cpu_features cpu_feat;
-struct percpu percpu0;
 
 struct tss {
 	uint32_t rsvd0;
@@ -31,9 +33,15 @@ struct idt_entry {
 	uint32_t off_hi, rsvd;
 } __attribute__((packed));
 
-static struct tss tss0;
-static uint64_t gdt[7];
+/* Per-core descriptor tables (cpu->arch). */
+struct cpu_arch {
+	uint64_t gdt[7];
+	struct tss tss;
+};
+
+static struct cpu_arch boot_arch;
 static struct idt_entry idt[256];
+static bool smap_on;
 extern char vec_stubs[], vec_other[];
 #define VEC_STUBS 80
 extern char syscall_entry[];
@@ -120,6 +128,13 @@ void fpu_save(void *area)
 		__asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
 }
 
+/* The state a new thread starts with: the caller's (as clone copies it), which
+ * is what the FPU holds now, since the kernel never touches it. */
+void fpu_init_area(void *area)
+{
+	fpu_save(area);
+}
+
 void fpu_restore(const void *area)
 {
 	if (cpu_feat.xsave)
@@ -129,10 +144,11 @@ void fpu_restore(const void *area)
 		__asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
 }
 
-static void gdt_init(void)
+static void gdt_init(struct cpu_arch *a, const uint64_t ist_top[3])
 {
-	uint64_t base = (uint64_t)&tss0;
-	uint64_t limit = sizeof(tss0) - 1;
+	uint64_t *gdt = a->gdt;
+	uint64_t base = (uint64_t)&a->tss;
+	uint64_t limit = sizeof(a->tss) - 1;
 
 	gdt[0] = 0;
 	gdt[1] = 0x00209a0000000000; /* kernel code, 64-bit */
@@ -143,13 +159,13 @@ static void gdt_init(void)
 		 ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
 	gdt[6] = base >> 32;
 	for (int i = 0; i < 3; i++)
-		tss0.ist[i] = (uint64_t)ist_stacks[i][1] + IST_SIZE;
-	tss0.iomap_base = sizeof(tss0); /* no I/O bitmap: ring 3 gets no ports */
+		a->tss.ist[i] = ist_top[i];
+	a->tss.iomap_base = sizeof(a->tss); /* no I/O bitmap: ring 3 gets no ports */
 
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (uint64_t)gdt };
+	} __attribute__((packed)) gdtr = { sizeof(a->gdt) - 1, (uint64_t)gdt };
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq $0x08\n\t"
 			 "leaq 1f(%%rip), %%rax\n\t"
@@ -179,6 +195,10 @@ void idt_init(void)
 	}
 	/* int3 may be used from ring 3 (debuggers, __builtin_trap-like code). */
 	idt[3].type = 0xee;
+}
+
+static void idt_load(void)
+{
 	struct {
 		uint16_t limit;
 		uint64_t base;
@@ -188,8 +208,9 @@ void idt_init(void)
 
 void cpu_set_kernel_stack(uint64_t top)
 {
-	tss0.rsp[0] = top;
-	percpu0.kernel_rsp = top;
+	struct cpu *c = this_cpu();
+	((struct cpu_arch *)c->arch)->tss.rsp[0] = top;
+	c->kernel_rsp = top;
 }
 
 void syscall_init(void)
@@ -203,14 +224,14 @@ void syscall_init(void)
 	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC);
 }
 
-void cpu_init(void)
+/* Everything a core sets up for itself, the boot core and the others alike. */
+static void cpu_setup(struct cpu *c, const uint64_t ist_top[3])
 {
-	detect_features();
-	percpu0.self = &percpu0;
-	wrmsr(MSR_GS_BASE, (uint64_t)&percpu0);
+	c->self = c;
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
 	wrmsr(MSR_KERNEL_GS, 0);
-	gdt_init();
-	idt_init();
+	gdt_init(c->arch, ist_top);
+	idt_load();
 	if (cpu_feat.nx)
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 	write_cr0(read_cr0() | CR0_WP);
@@ -219,16 +240,53 @@ void cpu_init(void)
 		cr4 |= CR4_SMEP;
 	if (cpu_feat.umip)
 		cr4 |= CR4_UMIP;
+	if (smap_on)
+		cr4 |= CR4_SMAP;
 	write_cr4(cr4);
 	enable_fpu();
 	syscall_init();
 }
 
+void cpu_init(void)
+{
+	uint64_t ist_top[3];
+	detect_features();
+	idt_init();
+	for (int i = 0; i < 3; i++)
+		ist_top[i] = (uint64_t)ist_stacks[i][1] + IST_SIZE;
+	cpus[0].arch = &boot_arch;
+	cpu_setup(&cpus[0], ist_top);
+}
+
+/* Descriptor tables and IST stacks of another core, made by the boot core. */
+bool cpu_prepare_ap(struct cpu *c)
+{
+	struct cpu_arch *a = kzalloc(sizeof(*a));
+	if (!a)
+		return false;
+	c->arch = a;
+	for (int i = 0; i < 3; i++) {
+		a->tss.ist[i] = (uint64_t)vmm_alloc_kstack(1);
+		if (!a->tss.ist[i])
+			return false;
+	}
+	return true;
+}
+
+void cpu_init_ap(struct cpu *c)
+{
+	struct cpu_arch *a = c->arch;
+	uint64_t ist_top[3] = { a->tss.ist[0], a->tss.ist[1], a->tss.ist[2] };
+	cpu_setup(c, ist_top);
+}
+
 /* SMAP is switched on only once the kernel has stopped touching user pages
- * without stac (after the process stack is built). */
+ * without stac (after the process stack is built); cores started later get
+ * it in cpu_setup. */
 void cpu_enable_smap(void)
 {
-	if (cpu_feat.smap)
+	smap_on = cpu_feat.smap;
+	if (smap_on)
 		write_cr4(read_cr4() | CR4_SMAP);
 }
 
@@ -239,4 +297,23 @@ void cpu_print_features(void)
 		cpu_feat.nx, cpu_feat.smep, cpu_feat.smap, cpu_feat.umip, cpu_feat.xsave,
 		cpu_feat.avx, cpu_feat.rdrand, cpu_feat.tsc_deadline, cpu_feat.x2apic,
 		cpu_feat.xsave_size);
+}
+
+/* The current core: %gs:0 holds the pointer to its struct cpu. volatile, as a
+ * thread may resume on another core after any switch. */
+struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+void arch_tlb_flush(uint64_t start, uint64_t end)
+{
+	if (end - start > 64 * 4096) {
+		write_cr3(read_cr3());
+		return;
+	}
+	for (uint64_t a = start & ~0xfffull; a < end; a += 4096)
+		invlpg(a);
 }

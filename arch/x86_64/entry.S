@@ -92,11 +92,31 @@ intr_return:
 2:	add $16, %rsp
 	iretq
 
-/* Enter (or re-enter) ring 3 from a struct regs at %rdi, the top of the
- * current kernel stack. */
-	.globl arch_enter_user
-arch_enter_user:
-	mov %rdi, %rsp
+/* switch_stacks(save, load): save the callee-saved registers on this stack,
+ * store its pointer in *save, and continue on the stack `load`. */
+	.globl switch_stacks
+switch_stacks:
+	push %rbp
+	push %rbx
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, (%rdi)
+	mov %rsi, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbx
+	pop %rbp
+	ret
+
+/* A new thread's first instructions (see arch_thread_init): its user frame
+ * is at %rsp. */
+	.globl thread_entry
+thread_entry:
+	call sched_finish_switch
 	jmp intr_return
 
 /* syscall: rcx = user rip, r11 = user rflags; IF is clear (FMASK). */

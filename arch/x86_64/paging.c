@@ -9,6 +9,7 @@
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/pmm.h>
+#include <k/spinlock.h>
 #include <k/string.h>
 #include <k/vmm.h>
 #include "x86.h"
@@ -245,19 +246,50 @@ void vmm_init(const struct boot_info *bi)
 	write_cr3((uint64_t)pml4);
 }
 
+/* Kernel stack slots of 64 KiB in their own window: up to 15 pages of stack,
+ * the lowest page never mapped. Freed slots are reused, newest first. */
+#define KSTACK_SLOT 0x10000ull
+static struct spinlock kstack_lock = SPINLOCK_INIT;
+static uint64_t next_slot = KSTACK_BASE;
+static uint64_t free_slots[64];
+static int nfree_slots;
+
 void *vmm_alloc_kstack(size_t pages)
 {
-	/* Slots of 64 KiB: up to 15 pages of stack, the lowest page never mapped. */
-	static uint64_t next_slot = KSTACK_BASE;
 	if (pages > 15)
 		return NULL;
-	uint64_t slot = next_slot;
-	next_slot += 0x10000;
-	uint64_t top = slot + 0x10000;
+	spin_lock(&kstack_lock);
+	uint64_t slot = nfree_slots ? free_slots[--nfree_slots] : (next_slot += KSTACK_SLOT) - KSTACK_SLOT;
+	uint64_t top = slot + KSTACK_SLOT;
 	for (size_t i = 1; i <= pages; i++) {
 		void *p = pmm_alloc();
-		if (!p || vmm_map(top - i * 0x1000, (uint64_t)p, VMM_W))
+		if (!p || vmm_map(top - i * 0x1000, (uint64_t)p, VMM_W)) {
+			if (p)
+				pmm_free(p);
+			for (size_t j = 1; j < i; j++)
+				pmm_free((void *)vmm_unmap(top - j * 0x1000));
+			if (nfree_slots < 64)
+				free_slots[nfree_slots++] = slot;
+			spin_unlock(&kstack_lock);
 			return NULL;
+		}
 	}
+	spin_unlock(&kstack_lock);
 	return (void *)top;
+}
+
+void vmm_free_kstack(void *top, size_t pages)
+{
+	uint64_t t = (uint64_t)top;
+	spin_lock(&kstack_lock);
+	for (size_t i = 1; i <= pages; i++) {
+		uint64_t pa = vmm_unmap(t - i * 0x1000);
+		if (pa)
+			pmm_free((void *)pa);
+	}
+	/* Other cores may still cache the old translations; the slot is only
+	 * reused for another kernel stack, never for user memory. */
+	if (nfree_slots < 64)
+		free_slots[nfree_slots++] = t - KSTACK_SLOT;
+	spin_unlock(&kstack_lock);
 }

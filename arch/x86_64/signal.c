@@ -47,13 +47,11 @@ _Static_assert(__builtin_offsetof(struct ucontext, sigmask) == 296, "ucontext la
 /* User-modifiable flags: CF PF AF ZF SF TF DF OF AC ID; IF always on. */
 #define RFLAGS_USER 0x254dd5ull
 
-static uint8_t *fpu_buf;
-
-static void *fpu_area(void)
+/* The thread's own save area holds the live FPU state while it is copied to
+ * or from a signal frame (the kernel never touches the FPU itself). */
+static uint8_t *fpu_area(void)
 {
-	if (!fpu_buf)
-		fpu_buf = pmm_alloc_zero();
-	return fpu_buf;
+	return thread_current()->fpu;
 }
 
 static const char *const signames[] = {
@@ -198,8 +196,8 @@ static void push_frame(struct regs *r, int sig, int code, uint64_t addr)
 	frame -= 8; /* as after a call: rsp + 8 is 16-byte aligned */
 	uint64_t uc_addr = frame + 8, si_addr = uc_addr + sizeof(struct ucontext);
 
-	static struct ucontext uc;
-	static struct siginfo si;
+	struct ucontext uc;
+	struct siginfo si;
 	memset(&uc, 0, sizeof(uc));
 	memset(&si, 0, sizeof(si));
 	si.si_signo = sig;
@@ -223,7 +221,6 @@ static void push_frame(struct regs *r, int sig, int code, uint64_t addr)
 	uint8_t *fp = fpu_area();
 	if (!fp)
 		die(r, sig, addr);
-	memset(fp, 0, 4096);
 	fpu_save(fp);
 	uint64_t ret = act->restorer;
 	if (!vmm_user_range_ok(frame, fpaddr + fsize - frame) ||
@@ -297,7 +294,7 @@ void signal_deliver_pending(struct regs *r)
 long signal_return(struct regs *r)
 {
 	struct thread *t = thread_current();
-	static struct ucontext uc;
+	struct ucontext uc;
 	uint64_t uc_addr = r->rsp;
 
 	if (!vmm_user_range_ok(uc_addr, sizeof(uc)) ||

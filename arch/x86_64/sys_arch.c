@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The system call entry's C half, arch_prctl and rt_sigreturn. */
 #include <k/errno.h>
+#include <k/sched.h>
+#include <k/string.h>
 #include <k/proc.h>
 #include <k/syscall.h>
 #include <k/vmm.h>
@@ -13,20 +15,20 @@
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
 
-static struct regs *cur_regs;
-
-struct regs *syscall_current_regs(void) { return cur_regs; }
+struct regs *syscall_current_regs(void) { return this_cpu()->syscall_regs; }
 
 void syscall_dispatch(struct regs *r)
 {
-	cur_regs = r;
+	this_cpu()->syscall_regs = r;
 	r->rax = (uint64_t)syscall_run((long)r->rax, (long)r->rdi, (long)r->rsi, (long)r->rdx,
 				       (long)r->r10, (long)r->r8, (long)r->r9);
+	/* A thread switched out in the call comes back on this stack, maybe on
+	 * another core: the frame is r, not the per-core pointer. */
 	if (thread_current()->pending)
 		signal_deliver_pending(r);
 }
 
-long sys_rt_sigreturn(SYSARGS) { return signal_return(cur_regs); }
+long sys_rt_sigreturn(SYSARGS) { return signal_return(syscall_current_regs()); }
 
 static bool canonical_user(uint64_t a) { return a < 0x0000800000000000ull; }
 
@@ -47,6 +49,7 @@ long sys_arch_prctl(SYSARGS)
 		/* The user's GS base sits in KERNEL_GS while the kernel runs. */
 		if (!canonical_user((uint64_t)a1))
 			return -EPERM;
+		t->gs_base = (uint64_t)a1;
 		wrmsr(MSR_KERNEL_GS, (uint64_t)a1);
 		return 0;
 	case ARCH_GET_GS:
@@ -57,10 +60,11 @@ long sys_arch_prctl(SYSARGS)
 	}
 }
 
-void intr_return_to(struct regs *r) __attribute__((noreturn));
-void arch_enter_user(struct regs *r) __attribute__((noreturn));
 void cpu_set_kernel_stack(uint64_t top);
 void cpu_enable_smap(void);
+void fpu_init_area(void *area);
+void thread_entry(void);
+void switch_stacks(uint64_t *save, uint64_t load);
 
 uint64_t arch_hwcap(void)
 {
@@ -69,17 +73,55 @@ uint64_t arch_hwcap(void)
 	return r[3];
 }
 
-void arch_user_start(uint64_t entry, uint64_t sp, uint64_t kstack)
+/* The first user frame of the main thread. */
+void arch_user_regs(struct regs **out, uint64_t entry, uint64_t sp)
 {
-	struct regs *r = (struct regs *)(kstack - sizeof(struct regs));
-	for (unsigned i = 0; i < sizeof(*r) / 8; i++)
-		((uint64_t *)r)[i] = 0;
-	r->rip = entry;
+	static struct regs r;
+	memset(&r, 0, sizeof(r));
+	r.rip = entry;
+	r.rsp = sp;
+	*out = &r;
+}
+
+void arch_user_start(void)
+{
+	cpu_enable_smap();
+}
+
+/* A new thread's kernel stack: its user frame at the top, and below it what
+ * switch_stacks pops: six callee-saved registers and a return into
+ * thread_entry, which finishes the switch and returns to ring 3. */
+bool arch_thread_init(struct thread *t, const struct regs *regs, uint64_t sp)
+{
+	struct regs *r = (struct regs *)(t->kstack_top - sizeof(struct regs));
+	*r = *regs;
+	r->rax = 0;
+	if (sp)
+		r->rsp = sp;
 	r->cs = SEL_UCODE;
 	r->ss = SEL_UDATA;
-	r->rsp = sp;
-	r->rflags = RFLAGS_IF | 2;
-	cpu_set_kernel_stack(kstack);
-	cpu_enable_smap();
-	arch_enter_user(r);
+	r->rflags = (regs->rflags & 0x254dd5ull) | RFLAGS_IF | 2;
+	uint64_t *k = (uint64_t *)r;
+	*--k = (uint64_t)thread_entry;
+	for (int i = 0; i < 6; i++)
+		*--k = 0;
+	t->ksp = (uint64_t)k;
+	if (t->fpu)
+		fpu_init_area(t->fpu);
+	return true;
+}
+
+void arch_switch(struct thread *prev, struct thread *next)
+{
+	if (!prev->kernel_only) {
+		fpu_save(prev->fpu);
+		prev->gs_base = rdmsr(MSR_KERNEL_GS);
+	}
+	if (!next->kernel_only) {
+		fpu_restore(next->fpu);
+		wrmsr(MSR_FS_BASE, next->fs_base);
+		wrmsr(MSR_KERNEL_GS, next->gs_base);
+		cpu_set_kernel_stack(next->kstack_top);
+	}
+	switch_stacks(&prev->ksp, next->ksp);
 }

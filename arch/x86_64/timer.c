@@ -7,6 +7,7 @@
  */
 #include <k/arch.h>
 #include <k/console.h>
+#include <k/sched.h>
 #include <k/time.h>
 #include <k/vmm.h>
 #include "x86.h"
@@ -157,6 +158,39 @@ void timer_init(void)
 void timer_eoi(void)
 {
 	lapic_wr(LAPIC_EOI, 0);
+}
+
+void lapic_init_ap(void)
+{
+	wrmsr(MSR_APIC_BASE, (rdmsr(MSR_APIC_BASE) & ~0xfffull) | LAPIC_BASE | (1u << 11));
+	lapic_wr(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
+	lapic_wr(LAPIC_LVT_TIMER, 1u << 16);
+}
+
+uint32_t lapic_id(void)
+{
+	return lapic ? lapic_rd(0x20) >> 24 : 0;
+}
+
+void lapic_send(uint32_t apic_id, uint32_t icr_low)
+{
+	/* Wait for the previous IPI to leave (delivery status, bit 12). */
+	for (int i = 0; i < 1000000 && (lapic_rd(0x300) & (1u << 12)); i++)
+		arch_pause();
+	lapic_wr(0x310, apic_id << 24);
+	lapic_wr(0x300, icr_low);
+}
+
+void arch_send_ipi(int cpu, int vector)
+{
+	lapic_send(cpus[cpu].apic_id, (uint32_t)vector | (1u << 14));
+}
+
+void arch_wake_cpu(int cpu)
+{
+	if (cpu == this_cpu()->id)
+		return; /* the caller's core sees its mailbox before it next halts */
+	arch_send_ipi(cpu, VEC_IPI_WAKE);
 }
 
 static void lapic_calibrate(void)

@@ -8,6 +8,8 @@
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/proc.h>
+#include <k/sched.h>
+#include <k/spinlock.h>
 #include <k/uvm.h>
 #include "x86.h"
 #include "trap.h"
@@ -74,12 +76,20 @@ static void user_fault(struct regs *r, uint64_t cr2)
 
 void trap_dispatch(struct regs *r)
 {
-	if (r->vector == VEC_TIMER) {
+	bool user = (r->cs & 3) == 3;
+	switch (r->vector) {
+	case VEC_TIMER:
+	case VEC_IPI_WAKE:
 		timer_eoi();
+		sched_interrupt(user, r->vector == VEC_TIMER);
+		return;
+	case VEC_IPI_TLB:
+		timer_eoi();
+		smp_poll();
+		return;
+	case VEC_SPURIOUS:
 		return;
 	}
-	if (r->vector == VEC_SPURIOUS)
-		return;
 	if (r->vector >= 32) {
 		timer_eoi();
 		return;

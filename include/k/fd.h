@@ -44,7 +44,9 @@ struct file {
 void fd_init(void);
 /* Install f at the lowest free descriptor: the descriptor or -EMFILE. */
 int fd_install(struct file *f);
+/* The file at fd with a reference taken (NULL if none); drop it with file_put. */
 struct file *fd_get(int fd);
+void file_put(struct file *f);
 
 /* Character devices under /dev: a new file, or NULL if no such device. */
 struct file *devfs_open(const char *path, int flags, int *err);

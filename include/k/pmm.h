@@ -5,7 +5,8 @@
  * usable range is added, then the kernel image, boot data and page 0 reserved.
  * Extents are kept as (base, pages) ranges: nothing is touched at init, so boot
  * costs nothing per page; freed pages go on a free list threaded through them.
- * Not yet per-core: callers hold no lock on one core (the SMP issue adds caches).
+ * Thread-safe: a lock over the extents, and a small page stack per core in
+ * front of it (see pmm.c).
  */
 #ifndef K_PMM_H
 #define K_PMM_H
@@ -15,6 +16,11 @@
 
 #define PAGE_SIZE 4096ul
 #define PMM_MAX_RANGES 64
+#define PMM_MAX_CPUS 64
+
+/* The calling core's index, or -1 before cores are set up (no per-core
+ * stacks then; the host tests' stub always says -1). */
+int pmm_cpu(void);
 
 void pmm_init(void);
 /* Add usable RAM [base, base+len); base rounded up, end down to pages. */

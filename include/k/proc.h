@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <k/sched.h>
 
 #define NSIG 65
 #define SIGILL 4
@@ -45,25 +46,11 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
-struct thread {
-	int tid;
-	uint64_t kstack_top;
-	uint64_t fs_base;
-	uint64_t sigmask;
-	uint64_t pending; /* signals sent and not yet delivered */
-	uint64_t altstack_sp, altstack_size;
-	int altstack_flags;
-	uint64_t clear_child_tid;
-	bool in_signal_report; /* guards a crash inside the crash report */
-};
-
 struct process {
 	struct k_sigaction act[NSIG];
-	struct thread main_thread;
 };
 
 extern struct process proc;
-struct thread *thread_current(void);
 
 /* Build the Linux process stack and enter the application; never returns. */
 __attribute__((noreturn)) void proc_start(const char *const *argv, int argc,

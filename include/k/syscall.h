@@ -17,6 +17,7 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
  * records of a 2-byte big-endian number then a NUL-terminated name, ended by
  * 0xffff. */
 #define SYSCALL_HANDLERS 335
+#define SYS_TORO_SPAWN_CPU 0x7000 /* <toro/thread.h> */
 extern const syscall_fn syscall_handlers[SYSCALL_HANDLERS];
 extern const char syscall_names[];
 const char *syscall_name(long nr);

@@ -43,6 +43,8 @@ bool vmm_user_range_ok(uint64_t p, uint64_t n);
 
 /* Kernel stacks of `pages` pages in the stack window, guard page below. */
 void *vmm_alloc_kstack(size_t pages);
+/* Give back a stack from vmm_alloc_kstack (its top and page count). */
+void vmm_free_kstack(void *top, size_t pages);
 
 extern char __toro_load_start[], __toro_krodata_start[], __toro_kdata_start[];
 extern char __toro_utext_start[], __toro_urodata_start[], __toro_udata_start[];

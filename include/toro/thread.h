@@ -23,13 +23,18 @@
 
 /* Set the core the calling thread's next clone() lands on; -1 restores the
  * default (the creator's core). */
-#define TORO_SYS_SPAWN_CPU 1000
+#define TORO_SYS_SPAWN_CPU 0x7000
 
 /* Number of cores the kernel uses (toro.cpus= can lower it). */
 static inline int toro_cpu_count(void) { return (int)sysconf(_SC_NPROCESSORS_ONLN); }
 
 /* The core the calling thread runs on. */
-static inline int toro_current_cpu(void) { return sched_getcpu(); }
+static inline int toro_current_cpu(void)
+{
+	unsigned cpu = 0;
+	syscall(SYS_getcpu, &cpu, 0, 0); /* sched_getcpu needs _GNU_SOURCE */
+	return (int)cpu;
+}
 
 /* pthread_create on core `cpu`: 0, EINVAL for a core that does not exist, or
  * what pthread_create returns. */

@@ -38,3 +38,10 @@ void panic(const char *fmt, ...)
 	fputc('\n', stderr);
 	abort();
 }
+
+/* Kernel hooks the portable code calls: one "core", no cross-core requests. */
+int pmm_cpu(void) { return -1; }
+void smp_poll(void) {}
+void arch_pause(void) {}
+void tlb_shootdown(unsigned long start, unsigned long end) { (void)start; (void)end; }
+void arch_tlb_flush(unsigned long start, unsigned long end) { (void)start; (void)end; }

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Finding and starting the other cores. How many: QEMU's fw_cfg (FW_CFG_NB_CPUS,
+ * cheap, and the only source on microvm without ACPI), else the ACPI MADT; the
+ * APIC ids from the MADT when there is one, else 0..n-1 as QEMU numbers them.
+ * Each core gets INIT, then SIPI (twice if needed) at the trampoline, and has
+ * a bounded time to report in; one that does not is reported and skipped.
+ */
+#include <k/acpi.h>
+#include <k/arch.h>
+#include <k/console.h>
+#include <k/pmm.h>
+#include <k/sched.h>
+#include <k/smp.h>
+#include <k/string.h>
+#include <k/time.h>
+#include <k/vmm.h>
+#include "timer.h"
+#include "x86.h"
+
+#define TRAMP_BASE 0x8000
+#define FW_CFG_PORT_SEL 0x510
+#define FW_CFG_PORT_DATA 0x511
+#define FW_CFG_SIGNATURE 0x00
+#define FW_CFG_NB_CPUS 0x05
+
+extern char trampoline_start[], trampoline_end[];
+extern char tramp_cr3_off[], tramp_stack_off[], tramp_entry_off[], tramp_arg_off[],
+	tramp_efer_off[];
+extern uint64_t boot_rsdp;
+
+bool cpu_prepare_ap(struct cpu *c);
+void cpu_init_ap(struct cpu *c);
+void sched_init_cpu(struct cpu *c);
+void smp_report(void);
+
+static int fw_cfg_cpus(void)
+{
+	char sig[4];
+	arch_outw(FW_CFG_PORT_SEL, FW_CFG_SIGNATURE);
+	for (int i = 0; i < 4; i++)
+		sig[i] = (char)arch_inb(FW_CFG_PORT_DATA);
+	if (memcmp(sig, "QEMU", 4))
+		return 0;
+	arch_outw(FW_CFG_PORT_SEL, FW_CFG_NB_CPUS);
+	int n = arch_inb(FW_CFG_PORT_DATA);
+	n |= arch_inb(FW_CFG_PORT_DATA) << 8;
+	return n;
+}
+
+static const void *map_phys(void *ctx, uint64_t pa, size_t len)
+{
+	(void)ctx;
+	if (pa == 0 || pa + len < pa || pa + len > 0x100000000ull)
+		return NULL;
+	for (uint64_t p = pa & ~0xfffull; p < pa + len; p += 0x1000)
+		if (!vmm_lookup(p, NULL, NULL) && vmm_map(p, p, 0))
+			return NULL;
+	return (const void *)pa;
+}
+
+/* APIC ids of the other cores, in MADT order; their count. */
+static int discover(uint32_t *ids, int max, uint32_t self)
+{
+	static struct acpi_info ai;
+	int n = 0, fw = fw_cfg_cpus();
+	if (fw == 1)
+		return 0; /* QEMU says one CPU: no tables to read */
+	uint64_t rsdp = boot_rsdp;
+	if ((rsdp || acpi_find_rsdp(map_phys, NULL, &rsdp) == 0) &&
+	    acpi_parse(&ai, rsdp, map_phys, NULL) == 0 && ai.have_madt) {
+		for (unsigned i = 0; i < ai.ncpus && n < max; i++) {
+			const struct acpi_cpu *c = &ai.cpus[i];
+			/* Online-capable only: a hot-plug slot (-smp N,maxcpus=M). */
+			if (c->apic_id != self && (c->flags & ACPI_CPU_ENABLED))
+				ids[n++] = c->apic_id;
+		}
+		return n;
+	}
+	for (int i = 0; i < fw && n < max; i++)
+		if ((uint32_t)i != self)
+			ids[n++] = (uint32_t)i;
+	return n;
+}
+
+static void delay_us(uint64_t us)
+{
+	uint64_t end = time_monotonic_ns() + us * 1000;
+	while (time_monotonic_ns() < end)
+		arch_pause();
+}
+
+/* One start-up attempt: the core claims it (WAITING -> CLAIMED) or the boot
+ * core gives up on it (WAITING -> CANCELLED); a late core that finds its
+ * attempt cancelled halts and never touches the cpu slot, which is reused. */
+enum { WAITING, CLAIMED, CANCELLED };
+static volatile int attempt_state;
+static volatile int attempt_index;
+
+/* First code of a started core, on the stack the boot core gave it. */
+static void ap_entry(uint64_t unused)
+{
+	int expected = WAITING;
+	int index = attempt_index;
+	if (!__atomic_compare_exchange_n(&attempt_state, &expected, CLAIMED, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		for (;;)
+			__asm__ volatile("cli; hlt");
+	struct cpu *c = &cpus[index];
+	cpu_init_ap(c);
+	lapic_init_ap();
+	sched_init_cpu(c);
+	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+	sched_run_idle();
+}
+
+static bool start_one(int index, uint32_t apic_id)
+{
+	struct cpu *c = &cpus[index];
+	c->id = index;
+	c->apic_id = apic_id;
+	void *stack = vmm_alloc_kstack(4);
+	if (!stack || !cpu_prepare_ap(c))
+		return false;
+	uint8_t *t = (uint8_t *)TRAMP_BASE;
+	uint64_t efer = EFER_LME | (cpu_feat.nx ? EFER_NXE : 0);
+	uint64_t cr3 = read_cr3(), entry = (uint64_t)ap_entry, arg = 0;
+	uint64_t sp = (uint64_t)stack;
+	memcpy(t + (uintptr_t)tramp_cr3_off, &cr3, 8);
+	memcpy(t + (uintptr_t)tramp_stack_off, &sp, 8);
+	memcpy(t + (uintptr_t)tramp_entry_off, &entry, 8);
+	memcpy(t + (uintptr_t)tramp_arg_off, &arg, 8);
+	memcpy(t + (uintptr_t)tramp_efer_off, &efer, 8);
+	attempt_index = index;
+	__atomic_store_n(&attempt_state, WAITING, __ATOMIC_SEQ_CST);
+
+	lapic_send(apic_id, 0x4500); /* INIT, assert */
+	delay_us(200);
+	for (int tries = 0; tries < 2; tries++) {
+		lapic_send(apic_id, 0x4600 | (TRAMP_BASE >> 12)); /* start-up */
+		uint64_t end = time_monotonic_ns() + (tries ? 200000000ull : 10000000ull);
+		while (time_monotonic_ns() < end) {
+			if (__atomic_load_n(&attempt_state, __ATOMIC_ACQUIRE) == CLAIMED)
+				goto claimed;
+			arch_pause();
+		}
+	}
+	int expected = WAITING;
+	if (__atomic_compare_exchange_n(&attempt_state, &expected, CANCELLED, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return false;
+claimed:
+	while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
+		arch_pause();
+	return true;
+}
+
+void smp_init(int want)
+{
+	uint32_t ids[MAX_CPUS];
+	uint32_t self = lapic_id();
+	cpus[0].apic_id = self;
+	int n = discover(ids, MAX_CPUS - 1, self);
+	if (want > 0 && n > want - 1)
+		n = want - 1;
+	if (n == 0) {
+		smp_report();
+		return;
+	}
+	/* The trampoline page is reserved at boot; make it executable for now. */
+	memcpy((void *)TRAMP_BASE, trampoline_start, (size_t)(trampoline_end - trampoline_start));
+	vmm_protect(TRAMP_BASE, VMM_W | VMM_X);
+	for (int i = 0; i < n; i++) {
+		if (start_one(ncpus, ids[i]))
+			__atomic_store_n(&ncpus, ncpus + 1, __ATOMIC_RELEASE);
+		else
+			kprintf("toro: CPU with APIC id %u did not start, going on without it\n",
+				ids[i]);
+	}
+	vmm_protect(TRAMP_BASE, VMM_W);
+	smp_report();
+}
+
+/* After start-up: the message promised for a bad toro.cpus. */
+void smp_report(void)
+{
+	extern const char *smp_bad_cpus;
+	if (smp_bad_cpus)
+		kprintf("toro: toro.cpus=%s is not a CPU count, using all %d CPUs\n",
+			smp_bad_cpus, ncpus);
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Threads and per-core scheduling. Every core has its own run queue (FIFO,
+ * round robin), its own sleep queue and a mailbox; only the owning core ever
+ * touches its queues. Another core hands a thread over (wake-up, new thread,
+ * affinity move) by pushing it into the owner's mailbox and sending an IPI.
+ * A thread stays on its core unless sched_setaffinity moves it.
+ * Preemption is tickless: the one-shot timer is armed only for the earliest
+ * sleeper and, when others are runnable, for the end of the current slice.
+ * All functions run with interrupts off (the kernel never enables them but to
+ * halt).
+ */
+#ifndef K_SCHED_H
+#define K_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <k/mailbox.h>
+
+#define MAX_CPUS 64
+#define SCHED_SLICE_NS 10000000ull /* 10 ms */
+
+enum thread_state { T_NEW, T_RUNNABLE, T_RUNNING, T_BLOCKED, T_DEAD };
+
+struct thread {
+	int tid;
+	int state;
+	int cpu;                 /* the core that owns it */
+	int spawn_cpu;           /* core for its next clone(), -1: its own */
+	volatile int migrate_to; /* -1, or the core sched_setaffinity chose */
+	volatile int on_cpu;     /* its context is live on some core */
+	volatile int wake_queued;/* in a mailbox (cleared by the owner) */
+	uint64_t affinity;       /* allowed cores */
+	uint64_t ksp;            /* saved kernel stack pointer while switched out */
+	uint64_t kstack_top;
+	void *fpu;               /* XSAVE/FXSAVE area (ring-3 threads) */
+	uint64_t fs_base, gs_base;
+	struct mbox_node mnode;
+	struct thread *rq_next;
+	struct thread *sleep_next;
+	uint64_t wake_at;        /* monotonic ns; 0 when not sleeping */
+	int wake_reason;         /* 0, or -ETIMEDOUT */
+	/* futex wait */
+	uint64_t futex_key;      /* 0 once a waker or the timeout took it off */
+	uint32_t futex_bitset;
+	bool futex_waiting;
+	struct thread *futex_next;
+	/* signals and exit */
+	uint64_t sigmask, pending;
+	uint64_t altstack_sp, altstack_size;
+	uint64_t clear_child_tid;
+	bool in_signal_report;
+	bool kernel_only;        /* an idle thread */
+};
+
+struct regs;
+
+struct cpu {
+	struct cpu *self;        /* 0: entry.S */
+	uint64_t kernel_rsp;     /* 8: entry.S, top of current's kernel stack */
+	uint64_t user_rsp;       /* 16: entry.S scratch */
+	struct thread *current;  /* 24 */
+	int id;
+	uint32_t apic_id;
+	volatile bool online;
+	struct thread *idle;
+	struct thread *rq_head, *rq_tail;
+	int rq_len;
+	struct thread *sleepers; /* sorted by wake_at */
+	struct mailbox mbox;
+	uint64_t slice_end;      /* ns */
+	uint64_t armed;          /* ns the timer is armed for, 0 none */
+	struct regs *syscall_regs;
+	struct thread *switch_prev; /* the thread just switched away from */
+	bool switch_move;        /* ... and it is moving to another core */
+	void *arch;              /* arch per-core state */
+	volatile uint64_t tlb_gen_done;
+};
+
+extern struct cpu cpus[MAX_CPUS];
+extern int ncpus;            /* cores online */
+
+struct cpu *this_cpu(void);
+static inline struct thread *thread_current(void) { return this_cpu()->current; }
+
+/* Make the boot context of this core its idle thread and run the scheduler
+ * forever. */
+__attribute__((noreturn)) void sched_run_idle(void);
+void sched_init_cpu(struct cpu *c);
+/* From now on this_cpu() works on the boot core (per-core page caches on). */
+void sched_cores_ready(void);
+/* Give up the core; the current thread stays runnable unless its state was
+ * changed first (T_BLOCKED, T_DEAD). */
+void schedule(void);
+/* Block the current thread until sched_wake or `until` (monotonic ns, 0 none).
+ * Returns its wake_reason. The caller has queued it where a waker finds it. */
+int sched_block(uint64_t until);
+/* Make a blocked or new thread runnable on its own core (any core may call). */
+void sched_wake(struct thread *t);
+/* Timer or IPI: move due sleepers and mailbox arrivals to the run queue and
+ * preempt the current thread when its slice is over. */
+void sched_interrupt(bool from_user, bool timer);
+/* Second half of a context switch, run by the thread that got the core. */
+void sched_finish_switch(void);
+/* Move thread t to core `cpu` (sched_setaffinity): at once if it is the
+ * caller, else when its owner next switches it out or wakes it. */
+void sched_set_cpu(struct thread *t, int cpu);
+
+/* New thread sharing everything (clone): its kernel stack and FPU area; it
+ * starts in ring 3 with a copy of `regs`, rax 0 and, if sp, that stack.
+ * It is not yet runnable (sched_wake). NULL when out of memory. */
+struct thread *thread_create(const struct regs *regs, uint64_t sp, int cpu);
+/* The current thread ends; never returns. */
+__attribute__((noreturn)) void thread_exit(int code);
+int thread_count(void);
+struct thread *thread_by_tid(int tid);
+
+/* Arch: context switch and thread set-up. */
+void arch_switch(struct thread *prev, struct thread *next);
+bool arch_thread_init(struct thread *t, const struct regs *regs, uint64_t sp);
+void arch_send_ipi(int cpu, int vector);
+void arch_wake_cpu(int cpu);
+
+#endif

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/* Thread life: creation for clone(), exit (clear_child_tid + futex wake, as
+ * pthread_join expects), and freeing a dead thread's stacks once it is off
+ * its core. */
+#include <k/arch.h>
+#include <k/console.h>
+#include <k/errno.h>
+#include <k/kheap.h>
+#include <k/pmm.h>
+#include <k/proc.h>
+#include <k/sched.h>
+#include <k/spinlock.h>
+#include <k/string.h>
+#include <k/syscall.h>
+#include <k/vmm.h>
+
+#define KSTACK_PAGES 4
+
+static struct spinlock threads_lock = SPINLOCK_INIT;
+static int nthreads;
+static int next_tid = 1;
+static struct thread *all[256];
+
+long futex_wake(uint64_t uaddr, int n, uint32_t bitset);
+void thread_reap(struct thread *t);
+
+int thread_count(void) { return __atomic_load_n(&nthreads, __ATOMIC_RELAXED); }
+
+struct thread *thread_by_tid(int tid)
+{
+	struct thread *found = NULL;
+	spin_lock(&threads_lock);
+	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i] && all[i]->tid == tid)
+			found = all[i];
+	spin_unlock(&threads_lock);
+	return found;
+}
+
+/* Register t and give it a tid; -EAGAIN when the table is full. */
+int thread_register(struct thread *t)
+{
+	int r = -EAGAIN;
+	spin_lock(&threads_lock);
+	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (!all[i]) {
+			all[i] = t;
+			t->tid = next_tid++;
+			nthreads++;
+			r = 0;
+			break;
+		}
+	}
+	spin_unlock(&threads_lock);
+	return r;
+}
+
+static void unregister(struct thread *t)
+{
+	spin_lock(&threads_lock);
+	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i] == t)
+			all[i] = NULL;
+	spin_unlock(&threads_lock);
+}
+
+struct thread *thread_alloc(bool user)
+{
+	struct thread *t = kzalloc(sizeof(*t));
+	if (!t)
+		return NULL;
+	t->spawn_cpu = -1;
+	t->migrate_to = -1;
+	t->state = T_NEW;
+	t->kstack_top = (uint64_t)vmm_alloc_kstack(KSTACK_PAGES);
+	if (!t->kstack_top)
+		goto fail;
+	if (user) {
+		t->fpu = pmm_alloc_zero();
+		if (!t->fpu)
+			goto fail;
+	}
+	return t;
+fail:
+	if (t->kstack_top)
+		vmm_free_kstack((void *)t->kstack_top, KSTACK_PAGES);
+	kfree(t);
+	return NULL;
+}
+
+struct thread *thread_create(const struct regs *regs, uint64_t sp, int cpu)
+{
+	struct thread *parent = thread_current();
+	struct thread *t = thread_alloc(true);
+	if (!t)
+		return NULL;
+	t->cpu = cpu;
+	t->affinity = parent->affinity;
+	t->sigmask = parent->sigmask;
+	if (!arch_thread_init(t, regs, sp) || thread_register(t)) {
+		thread_reap(t);
+		return NULL;
+	}
+	return t;
+}
+
+void thread_reap(struct thread *t)
+{
+	unregister(t);
+	if (t->kstack_top)
+		vmm_free_kstack((void *)t->kstack_top, KSTACK_PAGES);
+	if (t->fpu)
+		pmm_free(t->fpu);
+	kfree(t);
+}
+
+void thread_exit(int code)
+{
+	struct thread *t = thread_current();
+	if (t->clear_child_tid) {
+		uint32_t zero = 0;
+		if (user_copy_out(t->clear_child_tid, &zero, 4) == 0)
+			futex_wake(t->clear_child_tid, 1, ~0u);
+	}
+	int left = __atomic_sub_fetch(&nthreads, 1, __ATOMIC_ACQ_REL);
+	if (left == 0)
+		proc_exit(code); /* the last thread out ends the program */
+	t->state = T_DEAD;
+	schedule();
+	panic("dead thread %d scheduled", t->tid);
+}
