@@ -4,6 +4,7 @@
 # status and console markers (Solo5 style). Expectations live in each
 # tests/guest/NAME.c as header comments; see docs/testing.md for the list.
 #   tests/guest/run.sh [-j N] [--counts FILE] [--timeout S] [NAME...]
+# A test with "// smp: N..." runs once per vCPU count; "{smp}" in its args is N.
 # Prints one PASS/FAIL line per run and "guest: N passed, N failed" last.
 set -uo pipefail
 
@@ -78,7 +79,7 @@ if [ "${1:-}" = --one ]; then
 	exit 0
 fi
 
-usage() { sed -n '3,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '3,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 jobs=2 counts= default_timeout=30 names=()
 while [ $# -gt 0 ]; do
