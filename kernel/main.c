@@ -111,6 +111,12 @@ void kmain(uint32_t magic, uint32_t info)
 	sched_cores_ready();
 	fd_init();
 	smp_want = parse_cpus();
+	const char *extra = cmdline_opt(&cl, "toro.smp.extra_apic");
+	unsigned long long id;
+	if (extra && cmdline_parse_u64(extra, &id) == 0 && id < 255) {
+		extern int smp_extra_apic;
+		smp_extra_apic = (int)id;
+	}
 	if (debug)
 		print_boot_info();
 	if (cmdline_opt(&cl, "toro.bench"))

@@ -155,12 +155,18 @@ claimed:
 	return true;
 }
 
+/* toro.smp.extra_apic=ID (a test hook): also try to start a core with that
+ * APIC id, as if the MADT listed one that does not answer. */
+int smp_extra_apic = -1;
+
 void smp_init(int want)
 {
 	uint32_t ids[MAX_CPUS];
 	uint32_t self = lapic_id();
 	cpus[0].apic_id = self;
-	int n = discover(ids, MAX_CPUS - 1, self);
+	int n = discover(ids, MAX_CPUS - 2, self);
+	if (smp_extra_apic >= 0 && smp_extra_apic < 255 && (uint32_t)smp_extra_apic != self)
+		ids[n++] = (uint32_t)smp_extra_apic;
 	if (want > 0 && n > want - 1)
 		n = want - 1;
 	if (n == 0) {
