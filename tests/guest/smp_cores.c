@@ -3,7 +3,8 @@
  * runs on the core it was placed on and stays there, all of them run at the same
  * time, the cores seen are exactly 0..N-1 with N = sysconf(_SC_NPROCESSORS_ONLN)
  * = the vCPU count (argv[1]), and a thread created by one of them lands on its
- * creator's core. Also booted via PVH, whose entry leaves the CPU differently. */
+ * creator's core; 256 short threads in rounds of 16 spread over the cores, each
+ * on its core. Also booted via PVH, whose entry leaves the CPU differently. */
 // expect-output: SUCCESS
 // machines: microvm q35
 // pvh-machines: microvm
@@ -155,6 +156,28 @@ int main(int argc, char **argv)
 #endif
 	printf("ok %d threads on cores 0..%d, cores seen %#llx\n", ncpu, ncpu - 1,
 	       (unsigned long long)seen);
+
+	/* Many short threads: creation, exit and stack reuse on every core. */
+	int misplaced = 0;
+	for (int round = 0; round < 16; round++) {
+		pthread_t t16[16];
+		for (int i = 0; i < 16; i++) {
+			int r = toro_thread_create_on(&t16[i], (round + i) % ncpu, child, NULL);
+			if (r) {
+				printf("FAIL: toro_thread_create_on, round %d: %s\n", round, strerror(r));
+				return 1;
+			}
+		}
+		for (int i = 0; i < 16; i++) {
+			void *ret = (void *)(intptr_t)-2;
+			CHECK(pthread_join(t16[i], &ret) == 0);
+			misplaced += (int)(intptr_t)ret != (round + i) % ncpu;
+		}
+	}
+#ifdef __toro__
+	CHECK(misplaced == 0);
+#endif
+	printf("ok 256 threads in rounds of 16, %d not on their core\n", misplaced);
 
 	pthread_t bad;
 	CHECK(toro_thread_create_on(&bad, ncpu, worker, NULL) == EINVAL);

@@ -2,7 +2,10 @@
 /* smp_mutex: 4 threads spread over the cores increment one plain counter
  * 100,000 times each under a pthread_mutex (futex wait/wake across cores): the
  * total is exactly 400,000; then 1,000,000 __atomic_fetch_add each: exactly
- * 4,000,000; pthread_mutex_trylock sees the lock held by a thread on another core. */
+ * 4,000,000; pthread_mutex_trylock sees the lock held by a thread on another core.
+ * The futex calls under it: EAGAIN for a changed word, ETIMEDOUT after the
+ * timeout, EINVAL unaligned, EFAULT unmapped, FUTEX_WAKE counting the threads it
+ * wakes on other cores, and FUTEX_WAKE on a word nobody waits on. */
 // expect-output: SUCCESS
 // machines: microvm q35
 // pvh-machines: none
@@ -20,7 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <limits.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <toro/thread.h>
 
 #define NTHREADS 4
@@ -159,6 +165,91 @@ static void test_trylock(void)
 	printf("ok trylock from core %d: EBUSY while held, 0 when free\n", ncpu - 1);
 }
 
+/* From the Linux ABI (musl's headers do not carry <linux/futex.h>). */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_WAIT_PRIVATE (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAKE_PRIVATE (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
+
+static long futex(void *addr, int op, int val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
+}
+
+static int fword;
+static int futex_waiting;
+
+static void *futex_waiter(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&futex_waiting, 1, __ATOMIC_SEQ_CST);
+	/* Only a FUTEX_WAKE ends this: fword stays 0. */
+	long r;
+	do
+		r = futex(&fword, FUTEX_WAIT_PRIVATE, 0, NULL);
+	while (r == -1 && errno == EINTR);
+	return (void *)(intptr_t)(r == 0 ? 0 : errno);
+}
+
+static void test_futex(void)
+{
+	int word = 5;
+	errno = 0;
+	CHECK(futex(&word, FUTEX_WAIT, 4, NULL) == -1 && errno == EAGAIN);
+	errno = 0;
+	CHECK(futex(&word, FUTEX_WAIT_PRIVATE, 4, NULL) == -1 && errno == EAGAIN);
+	struct timespec ts = { 0, 50000000 };
+	int64_t t0 = mono_ns();
+	errno = 0;
+	CHECK(futex(&word, FUTEX_WAIT_PRIVATE, 5, &ts) == -1 && errno == ETIMEDOUT);
+	int64_t waited = mono_ns() - t0;
+	CHECK(waited >= 50000000 && waited < 2000000000);
+	char *p = (char *)&word;
+	errno = 0;
+	CHECK(futex(p + 1, FUTEX_WAIT_PRIVATE, 5, &ts) == -1 && errno == EINVAL);
+	void *hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(hole != MAP_FAILED);
+	munmap(hole, 4096);
+	errno = 0;
+	CHECK(futex(hole, FUTEX_WAIT_PRIVATE, 0, &ts) == -1 && errno == EFAULT);
+	CHECK(futex(&word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL) == 0);
+	printf("futex: EAGAIN, ETIMEDOUT after %lld ms, EINVAL, EFAULT, nobody to wake\n",
+	       (long long)(waited / 1000000));
+
+	/* Three waiters on other cores, woken one FUTEX_WAKE(1) at a time. */
+	pthread_t t[3];
+	for (int i = 0; i < 3; i++) {
+		int r = toro_thread_create_on(&t[i], (i + 1) % ncpu, futex_waiter, NULL);
+		if (r) {
+			printf("FAIL: toro_thread_create_on: %s\n", strerror(r));
+			exit(1);
+		}
+	}
+	while (__atomic_load_n(&futex_waiting, __ATOMIC_SEQ_CST) < 3)
+		sched_yield();
+	struct timespec ms = { 0, 1000000 };
+	nanosleep(&ms, NULL);
+	long woken = 0;
+	int64_t deadline = mono_ns() + 20000000000LL;
+	while (woken < 3 && mono_ns() < deadline) {
+		long n = futex(&fword, FUTEX_WAKE_PRIVATE, 1, NULL);
+		CHECK(n >= 0 && n <= 1);
+		if (n > 0)
+			woken += n;
+		else
+			nanosleep(&ms, NULL);
+	}
+	for (int i = 0; i < 3; i++) {
+		void *ret = (void *)1;
+		CHECK(pthread_join(t[i], &ret) == 0);
+		CHECK(ret == NULL);
+	}
+	CHECK(woken == 3);
+	CHECK(futex(&fword, FUTEX_WAKE_PRIVATE, INT_MAX, NULL) == 0);
+	printf("ok futex: %ld waiters on other cores woken one at a time\n", woken);
+}
+
 int main(int argc, char **argv)
 {
 	int want = argc > 1 ? atoi(argv[1]) : -1;
@@ -184,6 +275,7 @@ int main(int argc, char **argv)
 	CHECK(atomic_counter == (long)NTHREADS * ATOMIC_ITERS);
 
 	test_trylock();
+	test_futex();
 
 	if (failures) {
 		printf("%d checks failed\n", failures);

@@ -2,8 +2,10 @@
 /* thread_basic: POSIX threads on the default core: 8 threads created and joined
  * with their return values, pthread_self and gettid distinct per thread,
  * __thread variables private to each thread (initialized and zeroed parts),
- * detached threads, pthread_detach, pthread_once. With 2 vCPUs every thread
- * must still run on its creator's core (Toro never moves a thread by itself). */
+ * detached threads, pthread_detach, pthread_once, 64 threads alive at once, a
+ * 4 MiB stack used to its depth, a stack of the program's own, pthread_key
+ * destructors. With 2 vCPUs every thread must still run on its creator's core
+ * (Toro never moves a thread by itself). */
 // expect-output: SUCCESS
 // machines: microvm q35
 // pvh-machines: none
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #define NTHREADS 8
@@ -221,12 +224,146 @@ static void test_once(void)
 	printf("ok pthread_once ran once for %d threads\n", NTHREADS + 1);
 }
 
+#define NALIVE 64
+
+static pthread_mutex_t alive_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t alive_cond = PTHREAD_COND_INITIALIZER;
+static int alive, alive_release;
+
+static void *alive_worker(void *arg)
+{
+	pthread_mutex_lock(&alive_lock);
+	alive++;
+	pthread_cond_broadcast(&alive_cond);
+	while (!alive_release)
+		pthread_cond_wait(&alive_cond, &alive_lock);
+	pthread_mutex_unlock(&alive_lock);
+	return arg;
+}
+
+/* All of them exist at the same time before any may end. */
+static void test_many_alive(void)
+{
+	static pthread_t t[NALIVE];
+	for (int i = 0; i < NALIVE; i++)
+		spawn(&t[i], NULL, alive_worker, (void *)(intptr_t)i);
+	pthread_mutex_lock(&alive_lock);
+	while (alive < NALIVE)
+		pthread_cond_wait(&alive_cond, &alive_lock);
+	alive_release = 1;
+	pthread_cond_broadcast(&alive_cond);
+	pthread_mutex_unlock(&alive_lock);
+	for (int i = 0; i < NALIVE; i++) {
+		void *ret = NULL;
+		CHECK(pthread_join(t[i], &ret) == 0);
+		CHECK((intptr_t)ret == i);
+	}
+	printf("ok %d threads alive at once\n", NALIVE);
+}
+
+#define BIG_STACK (4 << 20)
+
+/* Uses about 3 MiB of its stack, a page at a time. */
+static void *deep_worker(void *arg)
+{
+	(void)arg;
+	volatile char *frame = __builtin_alloca(3 << 20);
+	for (long i = 0; i < (3 << 20); i += 4096)
+		frame[i] = (char)i;
+	long sum = 0;
+	for (long i = 0; i < (3 << 20); i += 4096)
+		sum += frame[i] == (char)i;
+	size_t size = 0;
+	pthread_attr_t a;
+	if (pthread_getattr_np(pthread_self(), &a) == 0) {
+		pthread_attr_getstacksize(&a, &size);
+		pthread_attr_destroy(&a);
+	}
+	CHECK(size >= BIG_STACK);
+	return (void *)sum;
+}
+
+static uintptr_t where_local;
+
+static void *where_worker(void *arg)
+{
+	(void)arg;
+	volatile int local = 0;
+	where_local = (uintptr_t)&local;
+	return NULL;
+}
+
+static void test_stacks(void)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	void *ret = NULL;
+	pthread_attr_init(&attr);
+	CHECK(pthread_attr_setstacksize(&attr, BIG_STACK) == 0);
+	spawn(&t, &attr, deep_worker, NULL);
+	CHECK(pthread_join(t, &ret) == 0);
+	CHECK((long)ret == (3 << 20) / 4096);
+	pthread_attr_destroy(&attr);
+	printf("ok a %d MiB thread stack, 3 MiB of it used\n", BIG_STACK >> 20);
+
+	size_t size = 256 << 10;
+	char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(stack != MAP_FAILED);
+	if (stack == MAP_FAILED)
+		return;
+	pthread_attr_init(&attr);
+	CHECK(pthread_attr_setstack(&attr, stack, size) == 0);
+	spawn(&t, &attr, where_worker, NULL);
+	CHECK(pthread_join(t, &ret) == 0);
+	CHECK(where_local >= (uintptr_t)stack && where_local < (uintptr_t)stack + size);
+	pthread_attr_destroy(&attr);
+	munmap(stack, size);
+	printf("ok a thread on a stack of the program's own\n");
+}
+
+static pthread_key_t key;
+static intptr_t destructed_sum;
+static int destructed;
+
+static void key_destructor(void *v)
+{
+	__atomic_fetch_add(&destructed_sum, (intptr_t)v, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&destructed, 1, __ATOMIC_SEQ_CST);
+}
+
+static void *key_worker(void *arg)
+{
+	CHECK(pthread_getspecific(key) == NULL);
+	CHECK(pthread_setspecific(key, arg) == 0);
+	sched_yield();
+	CHECK(pthread_getspecific(key) == arg);
+	return NULL;
+}
+
+static void test_keys(void)
+{
+	CHECK(pthread_key_create(&key, key_destructor) == 0);
+	CHECK(pthread_setspecific(key, (void *)1000) == 0);
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		spawn(&t[i], NULL, key_worker, (void *)(intptr_t)(i + 1));
+	for (int i = 0; i < 4; i++)
+		CHECK(pthread_join(t[i], NULL) == 0);
+	CHECK(destructed == 4);
+	CHECK(destructed_sum == 1 + 2 + 3 + 4);
+	CHECK(pthread_getspecific(key) == (void *)1000);
+	printf("ok pthread_key values per thread, destructors at thread exit\n");
+}
+
 int main(void)
 {
 	main_cpu = sched_getcpu();
 	test_create_join();
 	test_detached();
 	test_once();
+	test_many_alive();
+	test_stacks();
+	test_keys();
 	if (failures) {
 		printf("%d checks failed\n", failures);
 		return 1;
