@@ -43,7 +43,7 @@ static struct cpu_arch boot_arch;
 static struct idt_entry idt[256];
 static bool smap_on;
 extern char vec_stubs[], vec_other[];
-#define VEC_STUBS 80
+#define VEC_STUBS 0x80
 extern char syscall_entry[];
 
 #define IST_NMI 1

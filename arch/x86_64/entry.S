@@ -64,7 +64,7 @@ vec_\n:
 vec_stubs:
 .altmacro
 .set i, 0
-.rept 80
+.rept 0x80
 	VEC %i
 	.set i, i + 1
 .endr

@@ -57,14 +57,28 @@ static void reg_write(const struct acpi_reg_write *w)
 	}
 }
 
-static void acpi_off(void)
+/* The ACPI tables, parsed the first time someone needs them (power-off, CPU
+ * discovery, interrupt routing); NULL when there are none. Boot core only
+ * until the other cores are up. */
+const struct acpi_info *arch_acpi(void)
 {
 	static struct acpi_info ai;
+	static int state; /* 0 not tried, 1 parsed, -1 none */
+	if (state == 0) {
+		uint64_t rsdp = boot_rsdp;
+		state = -1;
+		if ((rsdp || acpi_find_rsdp(map_phys, NULL, &rsdp) == 0) &&
+		    acpi_parse(&ai, rsdp, map_phys, NULL) == 0)
+			state = 1;
+	}
+	return state == 1 ? &ai : NULL;
+}
+
+static void acpi_off(void)
+{
 	struct acpi_s5_write w;
-	uint64_t rsdp = boot_rsdp;
-	if (!rsdp && acpi_find_rsdp(map_phys, NULL, &rsdp))
-		return;
-	if (acpi_parse(&ai, rsdp, map_phys, NULL) || acpi_s5_plan(&ai, &w))
+	const struct acpi_info *ai = arch_acpi();
+	if (!ai || acpi_s5_plan(ai, &w))
 		return;
 	for (unsigned i = 0; i < w.count; i++)
 		reg_write(&w.w[i]);

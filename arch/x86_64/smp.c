@@ -27,7 +27,6 @@
 extern char trampoline_start[], trampoline_end[];
 extern char tramp_cr3_off[], tramp_stack_off[], tramp_entry_off[], tramp_arg_off[],
 	tramp_efer_off[];
-extern uint64_t boot_rsdp;
 
 bool cpu_prepare_ap(struct cpu *c);
 void cpu_init_ap(struct cpu *c);
@@ -48,29 +47,18 @@ static int fw_cfg_cpus(void)
 	return n;
 }
 
-static const void *map_phys(void *ctx, uint64_t pa, size_t len)
-{
-	(void)ctx;
-	if (pa == 0 || pa + len < pa || pa + len > 0x100000000ull)
-		return NULL;
-	for (uint64_t p = pa & ~0xfffull; p < pa + len; p += 0x1000)
-		if (!vmm_lookup(p, NULL, NULL) && vmm_map(p, p, 0))
-			return NULL;
-	return (const void *)pa;
-}
+const struct acpi_info *arch_acpi(void);
 
 /* APIC ids of the other cores, in MADT order; their count. */
 static int discover(uint32_t *ids, int max, uint32_t self)
 {
-	static struct acpi_info ai;
 	int n = 0, fw = fw_cfg_cpus();
 	if (fw == 1)
 		return 0; /* QEMU says one CPU: no tables to read */
-	uint64_t rsdp = boot_rsdp;
-	if ((rsdp || acpi_find_rsdp(map_phys, NULL, &rsdp) == 0) &&
-	    acpi_parse(&ai, rsdp, map_phys, NULL) == 0 && ai.have_madt) {
-		for (unsigned i = 0; i < ai.ncpus && n < max; i++) {
-			const struct acpi_cpu *c = &ai.cpus[i];
+	const struct acpi_info *ai = arch_acpi();
+	if (ai && ai->have_madt) {
+		for (unsigned i = 0; i < ai->ncpus && n < max; i++) {
+			const struct acpi_cpu *c = &ai->cpus[i];
 			/* Online-capable only: a hot-plug slot (-smp N,maxcpus=M). */
 			if (c->apic_id != self && (c->flags & ACPI_CPU_ENABLED))
 				ids[n++] = c->apic_id;

@@ -8,6 +8,7 @@
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/proc.h>
+#include <k/irq.h>
 #include <k/sched.h>
 #include <k/spinlock.h>
 #include <k/uvm.h>
@@ -88,6 +89,10 @@ void trap_dispatch(struct regs *r)
 		smp_poll();
 		return;
 	case VEC_SPURIOUS:
+		return;
+	}
+	if (r->vector >= IRQ_VEC_FIRST && r->vector <= IRQ_VEC_LAST) {
+		irq_dispatch((unsigned)r->vector);
 		return;
 	}
 	if (r->vector >= 32) {
