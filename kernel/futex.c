@@ -6,11 +6,13 @@
  * checks the futex word under that lock, so a wake-up cannot slip between the
  * check and the sleep.
  */
+#include <k/arch.h>
 #include <k/errno.h>
 #include <k/sched.h>
 #include <k/spinlock.h>
 #include <k/syscall.h>
 #include <k/time.h>
+#include <k/wait.h>
 #include "sys.h"
 
 #define FUTEX_WAIT 0
@@ -217,4 +219,67 @@ long sys_futex(SYSARGS)
 	default:
 		return -ENOSYS;
 	}
+}
+
+/* Kernel waits (k/wait.h) share the buckets, keyed by kernel addresses. The
+ * waiter is queued under the bucket lock before it lets go of `held`, and a
+ * waker changes the condition under `held`, so no wake-up falls in between. */
+int kwait(const void *key, struct spinlock *held, uint64_t until)
+{
+	struct thread *t = thread_current();
+	struct bucket *b = bucket_of((uint64_t)key);
+	if (t == this_cpu()->idle) {
+		/* The boot context (drivers attaching) cannot block: halt until
+		 * the next interrupt and let the caller re-check its condition. */
+		spin_unlock(held);
+		if (until && time_monotonic_ns() >= until) {
+			spin_lock(held);
+			return -ETIMEDOUT;
+		}
+		if (until)
+			arch_timer_arm(time_ns_to_tsc_deadline(until));
+		arch_wait_for_interrupt();
+		spin_lock(held);
+		return 0;
+	}
+	spin_lock(&b->lock);
+	t->futex_key = (uint64_t)key;
+	t->futex_bitset = ~0u;
+	t->futex_waiting = true;
+	t->futex_next = b->head;
+	b->head = t;
+	t->state = T_BLOCKED;
+	spin_unlock(&b->lock);
+	spin_unlock(held);
+	int r = sched_block(until);
+	t->futex_waiting = false;
+	spin_lock(held);
+	return r;
+}
+
+int kwake(const void *key, int n)
+{
+	return (int)futex_wake((uint64_t)key, n, ~0u);
+}
+
+int ksem_down(struct ksem *s, uint64_t until)
+{
+	int r = 0;
+	spin_lock(&s->lock);
+	while (s->count == 0 && r == 0)
+		r = kwait(s, &s->lock, until);
+	if (s->count > 0) {
+		s->count--;
+		r = 0;
+	}
+	spin_unlock(&s->lock);
+	return r;
+}
+
+void ksem_up(struct ksem *s)
+{
+	spin_lock(&s->lock);
+	s->count++;
+	kwake(s, 1);
+	spin_unlock(&s->lock);
 }

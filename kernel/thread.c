@@ -13,6 +13,7 @@
 #include <k/string.h>
 #include <k/syscall.h>
 #include <k/vmm.h>
+#include <k/wait.h>
 
 #define KSTACK_PAGES 4
 
@@ -128,4 +129,42 @@ void thread_exit(int code)
 	t->state = T_DEAD;
 	schedule();
 	panic("dead thread %d scheduled", t->tid);
+}
+
+struct kthread_start {
+	void (*fn)(void *);
+	void *arg;
+};
+
+/* First function of a kernel thread (arch_kthread_init points it here). */
+void kthread_main(struct thread *t)
+{
+	sched_finish_switch();
+	struct kthread_start *ks = (struct kthread_start *)t->kthread;
+	void (*fn)(void *) = ks->fn;
+	void *arg = ks->arg;
+	kfree(ks);
+	fn(arg);
+	t->state = T_DEAD; /* not one of the program's threads: no exit status */
+	schedule();
+	panic("dead kernel thread scheduled");
+}
+
+struct thread *kthread_create(void (*fn)(void *), void *arg, int cpu)
+{
+	struct kthread_start *ks = kmalloc(sizeof(*ks));
+	struct thread *t = ks ? thread_alloc(false) : NULL;
+	if (!t) {
+		kfree(ks);
+		return NULL;
+	}
+	ks->fn = fn;
+	ks->arg = arg;
+	t->kthread = ks;
+	t->kernel_only = true;
+	t->cpu = cpu;
+	t->tid = -1;
+	arch_kthread_init(t);
+	sched_wake(t);
+	return t;
 }

@@ -112,6 +112,13 @@ switch_stacks:
 	pop %rbp
 	ret
 
+/* A kernel thread's first instructions: the thread is in %r12. */
+	.globl kthread_entry
+kthread_entry:
+	mov %r12, %rdi
+	call kthread_main
+	ud2
+
 /* A new thread's first instructions (see arch_thread_init): its user frame
  * is at %rsp. */
 	.globl thread_entry

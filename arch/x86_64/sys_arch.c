@@ -111,6 +111,22 @@ bool arch_thread_init(struct thread *t, const struct regs *regs, uint64_t sp)
 	return true;
 }
 
+void kthread_entry(void);
+
+void arch_kthread_init(struct thread *t)
+{
+	uint64_t *k = (uint64_t *)(t->kstack_top - 16);
+	*--k = (uint64_t)kthread_entry;
+	/* switch_stacks pops r15 r14 r13 r12 rbx rbp: r12 carries t */
+	*--k = 0;              /* rbp */
+	*--k = 0;              /* rbx */
+	*--k = (uint64_t)t;    /* r12 */
+	*--k = 0;              /* r13 */
+	*--k = 0;              /* r14 */
+	*--k = 0;              /* r15 */
+	t->ksp = (uint64_t)k;
+}
+
 void arch_switch(struct thread *prev, struct thread *next)
 {
 	if (!prev->kernel_only) {

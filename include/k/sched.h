@@ -50,7 +50,8 @@ struct thread {
 	uint64_t altstack_sp, altstack_size;
 	uint64_t clear_child_tid;
 	bool in_signal_report;
-	bool kernel_only;        /* an idle thread */
+	bool kernel_only;        /* an idle or kernel thread: no ring 3 */
+	void *kthread;           /* kernel thread: its start function */
 };
 
 struct regs;
@@ -118,6 +119,9 @@ struct thread *thread_by_tid(int tid);
 /* Arch: context switch and thread set-up. */
 void arch_switch(struct thread *prev, struct thread *next);
 bool arch_thread_init(struct thread *t, const struct regs *regs, uint64_t sp);
+/* A kernel thread's first switch lands in kthread_main(t). */
+void arch_kthread_init(struct thread *t);
+void kthread_main(struct thread *t);
 void arch_send_ipi(int cpu, int vector);
 void arch_wake_cpu(int cpu);
 

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel waiting, in the manner of a condition variable keyed by any kernel
+ * address (it shares the futex buckets; kernel and user keys never collide).
+ *
+ *     spin_lock(&dev->lock);
+ *     while (!dev->done)
+ *             if (kwait(&dev->done, &dev->lock, until) == -ETIMEDOUT) break;
+ *     spin_unlock(&dev->lock);
+ *
+ * and the waker, e.g. an interrupt handler: take dev->lock, set dev->done,
+ * kwake(&dev->done, 1 or KWAKE_ALL), release. kwait drops `held` while blocked
+ * and holds it again when it returns (0 woken, -ETIMEDOUT); wake-ups may be
+ * spurious, so always re-check the condition. `until` is monotonic ns, 0 none.
+ * Callable from threads only (not from interrupt handlers); kwake from any
+ * context.
+ *
+ * Kernel threads (kthread_create) run in ring 0 on their own stack on the core
+ * given, block like any thread, and do not count as the program's threads.
+ */
+#ifndef K_WAIT_H
+#define K_WAIT_H
+
+#include <stdint.h>
+#include <k/spinlock.h>
+
+#define KWAKE_ALL 0x7fffffff
+
+int kwait(const void *key, struct spinlock *held, uint64_t until);
+int kwake(const void *key, int n);
+
+struct thread;
+struct thread *kthread_create(void (*fn)(void *), void *arg, int cpu);
+
+/* Counting semaphore on kwait. */
+struct ksem {
+	struct spinlock lock;
+	int count;
+};
+static inline void ksem_init(struct ksem *s, int count)
+{
+	s->lock.locked = 0;
+	s->count = count;
+}
+/* 0, or -ETIMEDOUT when `until` (monotonic ns, 0 none) passed first. */
+int ksem_down(struct ksem *s, uint64_t until);
+void ksem_up(struct ksem *s);
+
+#endif
