@@ -78,7 +78,7 @@ UNIT_BINS  := $(foreach t,$(UNIT_TESTS),$(B)/unit/$(t))
 UCFLAGS := -std=gnu11 -g -O1 -DTORO_HOST -Iinclude -Wall -Wextra -Wno-unused-parameter \
            -fsanitize=address,undefined -fno-sanitize-recover=all
 .SECONDEXPANSION:
-$(B)/unit/%: tests/unit/%.c $$(UNIT_SRCS_$$*) tests/unit/host_stubs.c
+$(B)/unit/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $$(if $$(filter $$*,$$(UNIT_OWN_STUBS)),,tests/unit/host_stubs.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) -o $@ $^ -lcmocka
 unit-tests: $(UNIT_BINS)

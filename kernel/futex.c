@@ -239,6 +239,7 @@ int kwait(const void *key, struct spinlock *held, uint64_t until)
 		if (until)
 			arch_timer_arm(time_ns_to_tsc_deadline(until));
 		arch_wait_for_interrupt();
+		this_cpu()->armed = 0; /* the scheduler re-arms its own deadline */
 		spin_lock(held);
 		return 0;
 	}
