@@ -45,7 +45,7 @@ void netdev_rx_wait(struct netdev *nd, uint64_t until)
 {
 	spin_lock(&nd->rx_lock);
 	while (nd->rx_kicks == 0)
-		if (kwait(&nd->rx_kicks, &nd->rx_lock, until) == -ETIMEDOUT)
+		if (kwait((const void *)&nd->rx_kicks, &nd->rx_lock, until) == -ETIMEDOUT)
 			break;
 	nd->rx_kicks = 0;
 	spin_unlock(&nd->rx_lock);
@@ -55,7 +55,7 @@ void netdev_rx_ready(struct netdev *nd)
 {
 	spin_lock(&nd->rx_lock);
 	nd->rx_kicks++;
-	kwake(&nd->rx_kicks, 1);
+	kwake((const void *)&nd->rx_kicks, 1);
 	spin_unlock(&nd->rx_lock);
 }
 
