@@ -41,7 +41,7 @@ struct pcp {
 
 static struct spinlock lock = SPINLOCK_INIT;
 static struct pcp pcp[PMM_MAX_CPUS];
-static size_t cached; /* pages sitting in the per-core stacks */
+static size_t cached; /* pages in the per-core stacks; atomic: changed outside the lock too */
 static size_t total_pages;
 
 static uint64_t extent_end(const struct extent *e)
@@ -310,7 +310,7 @@ void *pmm_alloc(void)
 			if (!p)
 				break;
 			c->pages[c->n++] = p;
-			cached++;
+			__atomic_add_fetch(&cached, 1, __ATOMIC_RELAXED);
 		}
 		spin_unlock(&lock);
 		if (c->n == 0)
@@ -356,7 +356,7 @@ void pmm_free(void *page)
 		spin_lock(&lock);
 		while (c->n > PCP_MAX - PCP_BATCH) {
 			free_one(c->pages[--c->n]);
-			cached--;
+			__atomic_sub_fetch(&cached, 1, __ATOMIC_RELAXED);
 		}
 		spin_unlock(&lock);
 	}
