@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Port I/O, TSC, halting, hardware random numbers and the user-copy wrappers
+/* Port I/O, memory barriers, TSC, halting, hardware random numbers and the user-copy wrappers
  * (SMAP opened around the fault-fixed copy routines of entry.S). */
 #include <k/arch.h>
 #include <k/errno.h>
@@ -11,6 +11,14 @@ void arch_outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"
 uint8_t arch_inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 uint16_t arch_inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 uint32_t arch_inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+
+/* x86 keeps loads in order with loads and stores with stores on write-back
+ * memory, so arch_rmb/arch_wmb only stop the compiler; a load may pass an
+ * earlier store, so arch_mb needs mfence (publish a ring index, then read
+ * the other side's flags). Not for write-combining memory (sfence). */
+void arch_mb(void) { __asm__ volatile("mfence" ::: "memory"); }
+void arch_rmb(void) { __asm__ volatile("" ::: "memory"); }
+void arch_wmb(void) { __asm__ volatile("" ::: "memory"); }
 
 uint64_t arch_rdtsc(void)
 {

@@ -18,6 +18,13 @@ uint8_t arch_inb(uint16_t port);
 uint16_t arch_inw(uint16_t port);
 uint32_t arch_inl(uint16_t port);
 
+/* Barriers for memory shared with devices (virtio rings), write-back memory
+ * only: arch_mb orders all earlier loads and stores before all later ones;
+ * arch_rmb orders loads, arch_wmb stores, among themselves. */
+void arch_mb(void);
+void arch_rmb(void);
+void arch_wmb(void);
+
 uint64_t arch_rdtsc(void);
 void arch_pause(void);
 /* Halt until the next interrupt, with interrupts enabled during the halt. */
