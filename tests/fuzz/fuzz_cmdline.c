@@ -4,7 +4,8 @@
  * libFuzzer harness for lib/cmdline.c: the command line comes from the VMM, so
  * any bytes must split without writing outside the buffer, and every word
  * handed back must lie, terminated, inside it. Also fuzzes cmdline_opt and
- * cmdline_parse_u64 on the words found.
+ * cmdline_parse_u64, cmdline_parse_virtio_mmio and cmdline_next_opt on the
+ * words found.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -65,7 +66,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ret = cmdline_parse_u64(cl.opts[i], &v);
 		if (ret != 0 && ret != -EINVAL && ret != -ERANGE)
 			abort();
+		struct cmdline_mmio m;
+		const char *eq = strchr(cl.opts[i], '=');
+		ret = cmdline_parse_virtio_mmio(eq ? eq + 1 : cl.opts[i], &m);
+		if (ret != 0 && ret != -EINVAL)
+			abort();
+		if (ret == 0 && (m.size == 0 || m.base + m.size < m.base || m.irq > 255))
+			abort();
 	}
+	/* Iteration visits each option at most once and ends. */
+	int pos = 0, seen = 0;
+	while (cmdline_next_opt(&cl, "virtio_mmio.device", &pos) != NULL)
+		if (++seen > cl.optc)
+			abort();
 	free(buf);
 	return 0;
 }

@@ -2,7 +2,7 @@
 /*
  * Unit tests for lib/cmdline.c: splitting a kernel command line into kernel
  * options, environment and application arguments; quoting; "--"; overflow;
- * option lookup; number parsing.
+ * option lookup and iteration; number parsing; virtio_mmio.device= words.
  */
 #include <k/cmdline.h>
 
@@ -308,6 +308,121 @@ static void test_parse_u64(void **state)
 	assert_int_equal(cmdline_parse_u64(NULL, &v), -EINVAL);
 }
 
+static void test_next_opt(void **state)
+{
+	struct cmdline cl;
+	char *buf;
+	int pos = 0;
+
+	assert_int_equal(parse(&cl, &buf, "virtio_mmio.device=1@2:3 quiet virtio_mmio.devicex=9 "
+				      "virtio_mmio.device virtio_mmio.device=4K@0x10:5 HOME=/ "
+				      "-- virtio_mmio.device=app x"), 0);
+	assert_string_equal(cmdline_next_opt(&cl, "virtio_mmio.device", &pos), "1@2:3");
+	assert_string_equal(cmdline_next_opt(&cl, "virtio_mmio.device", &pos), "");
+	assert_string_equal(cmdline_next_opt(&cl, "virtio_mmio.device", &pos), "4K@0x10:5");
+	assert_null(cmdline_next_opt(&cl, "virtio_mmio.device", &pos));
+	assert_null(cmdline_next_opt(&cl, "virtio_mmio.device", &pos));	/* stays at the end */
+	pos = 0;
+	assert_null(cmdline_next_opt(&cl, "missing", &pos));
+	assert_int_equal(pos, cl.optc);
+	pos = -1;
+	assert_null(cmdline_next_opt(&cl, "quiet", &pos));
+	pos = 0;
+	assert_null(cmdline_next_opt(&cl, NULL, &pos));
+	free(buf);
+}
+
+/* QEMU microvm appends its words after ours, so after "--". */
+static void test_vmm_words_after_separator(void **state)
+{
+	struct cmdline cl;
+	char *buf;
+	int pos = 0;
+
+	assert_int_equal(parse(&cl, &buf, "toro.debug -- world virtio_mmio.device=x end "
+				      "virtio_mmio.device=512@0xfeb00e00:12 "
+				      "virtio_mmio.device=512@0xfeb00c00:11"), 0);
+	assert_int_equal(cl.argc, 3);	/* a program argument followed by others stays */
+	assert_string_equal(cl.argv[0], "world");
+	assert_string_equal(cl.argv[1], "virtio_mmio.device=x");
+	assert_string_equal(cl.argv[2], "end");
+	assert_null(cl.argv[3]);
+	assert_int_equal(cl.optc, 3);
+	assert_string_equal(cmdline_next_opt(&cl, "virtio_mmio.device", &pos), "512@0xfeb00e00:12");
+	assert_string_equal(cmdline_next_opt(&cl, "virtio_mmio.device", &pos), "512@0xfeb00c00:11");
+	free(buf);
+
+	assert_int_equal(parse(&cl, &buf, "-- virtio_mmio.device=1@2:3"), 0);
+	assert_int_equal(cl.argc, 0);
+	assert_null(cl.argv[0]);
+	assert_int_equal(cl.optc, 1);
+	free(buf);
+
+	/* No room among the options: -E2BIG, and the word is no argument either. */
+	char *text = make_words("", "o%d ", CMDLINE_MAX_OPTS);
+	char *full = malloc(strlen(text) + 64);
+	assert_non_null(full);
+	strcpy(full, text);
+	strcat(full, "-- a virtio_mmio.device=1@2:3");
+	assert_int_equal(parse(&cl, &buf, full), -E2BIG);
+	assert_int_equal(cl.optc, CMDLINE_MAX_OPTS);
+	assert_int_equal(cl.argc, 1);
+	assert_null(cl.argv[1]);
+	free(buf);
+	free(full);
+	free(text);
+}
+
+static void test_virtio_mmio_word(void **state)
+{
+	static const struct {
+		const char *s;
+		int ret;
+		uint64_t base, size;
+		unsigned irq;
+	} cases[] = {
+		{ "512@0xfeb00e00:12", 0, 0xfeb00e00, 512, 12 },
+		{ "4K@0xd0000000:5", 0, 0xd0000000, 4096, 5 },
+		{ "4k@0xd0000000:5:3", 0, 0xd0000000, 4096, 5 },
+		{ "1M@4096:0x10", 0, 4096, 1 << 20, 16 },
+		{ "1G@0x40000000:255", 0, 0x40000000, 1ull << 30, 255 },
+		{ "0x200@0xfeb00000:5", 0, 0xfeb00000, 0x200, 5 },
+		{ "512@0xfeb00e00:256", -EINVAL, 0, 0, 0 },
+		{ "0@0xfeb00e00:12", -EINVAL, 0, 0, 0 },
+		{ "512@0xfeb00e00", -EINVAL, 0, 0, 0 },
+		{ "512:12", -EINVAL, 0, 0, 0 },
+		{ "@0x1000:1", -EINVAL, 0, 0, 0 },
+		{ "512@:1", -EINVAL, 0, 0, 0 },
+		{ "512@0x1000:", -EINVAL, 0, 0, 0 },
+		{ "512@0x1000:1:", -EINVAL, 0, 0, 0 },
+		{ "512@0x1000:1:x", -EINVAL, 0, 0, 0 },
+		{ "K@0x1000:1", -EINVAL, 0, 0, 0 },
+		{ "4T@0x1000:1", -EINVAL, 0, 0, 0 },
+		{ "16G@0xffffffffffff0000:1", -EINVAL, 0, 0, 0 },	/* wraps */
+		{ "4K@0x10000000000000:1", -EINVAL, 0, 0, 0 },	/* above 2^52 */
+		{ "17179869184G@0:1", -EINVAL, 0, 0, 0 },	/* the shift overflows */
+		{ "512@0xfeb00e00:12 ", -EINVAL, 0, 0, 0 },
+		{ "", -EINVAL, 0, 0, 0 },
+		{ "999999999999999999999999@0:1", -EINVAL, 0, 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cmdline_mmio m = { 7, 7, 7 };
+		int ret = cmdline_parse_virtio_mmio(cases[i].s, &m);
+
+		if (ret != cases[i].ret)
+			fail_msg("\"%s\": returned %d, want %d", cases[i].s, ret, cases[i].ret);
+		if (ret == 0) {
+			assert_int_equal(m.base, cases[i].base);
+			assert_int_equal(m.size, cases[i].size);
+			assert_int_equal(m.irq, cases[i].irq);
+		} else {
+			assert_int_equal(m.base, 7);	/* untouched on error */
+		}
+	}
+	assert_int_equal(cmdline_parse_virtio_mmio(NULL, NULL), -EINVAL);
+}
+
 /* Random lines: pointers stay inside the buffer and counts within bounds. */
 static void test_random_lines(void **state)
 {
@@ -357,6 +472,9 @@ int main(void)
 		cmocka_unit_test(test_overflow_env_and_opts),
 		cmocka_unit_test(test_opt_lookup),
 		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_next_opt),
+		cmocka_unit_test(test_vmm_words_after_separator),
+		cmocka_unit_test(test_virtio_mmio_word),
 		cmocka_unit_test(test_random_lines),
 	};
 
