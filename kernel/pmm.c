@@ -35,6 +35,8 @@ static size_t free_list_pages;
 #define PCP_BATCH 16
 
 struct pcp {
+	struct spinlock lock; /* taken by its core (never contended) and by a
+			       * core short of memory that empties it */
 	void *pages[PCP_MAX];
 	int n;
 };
@@ -293,6 +295,26 @@ void pmm_reserve_range(uint64_t base, uint64_t len)
 	spin_unlock(&lock);
 }
 
+/* Out of memory in the shared pool: take what other cores hold. */
+static void *steal(int self)
+{
+	for (int i = 0; i < PMM_MAX_CPUS; i++) {
+		struct pcp *o = &pcp[i];
+		if (i == self || __atomic_load_n(&o->n, __ATOMIC_RELAXED) == 0)
+			continue;
+		void *p = NULL;
+		spin_lock(&o->lock);
+		if (o->n > 0) {
+			p = o->pages[--o->n];
+			__atomic_sub_fetch(&cached, 1, __ATOMIC_RELAXED);
+		}
+		spin_unlock(&o->lock);
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
 void *pmm_alloc(void)
 {
 	int cpu = pmm_cpu();
@@ -303,21 +325,25 @@ void *pmm_alloc(void)
 		return p;
 	}
 	struct pcp *c = &pcp[cpu];
+	void *p = NULL;
+	spin_lock(&c->lock);
 	if (c->n == 0) {
 		spin_lock(&lock);
 		while (c->n < PCP_BATCH) {
-			void *p = alloc_one();
-			if (!p)
+			void *q = alloc_one();
+			if (!q)
 				break;
-			c->pages[c->n++] = p;
+			c->pages[c->n++] = q;
 			__atomic_add_fetch(&cached, 1, __ATOMIC_RELAXED);
 		}
 		spin_unlock(&lock);
-		if (c->n == 0)
-			return NULL;
 	}
-	__atomic_sub_fetch(&cached, 1, __ATOMIC_RELAXED);
-	return c->pages[--c->n];
+	if (c->n > 0) {
+		p = c->pages[--c->n];
+		__atomic_sub_fetch(&cached, 1, __ATOMIC_RELAXED);
+	}
+	spin_unlock(&c->lock);
+	return p ? p : steal(cpu);
 }
 
 void *pmm_alloc_zero(void)
@@ -352,6 +378,7 @@ void pmm_free(void *page)
 		return;
 	}
 	struct pcp *c = &pcp[cpu];
+	spin_lock(&c->lock);
 	if (c->n == PCP_MAX) {
 		spin_lock(&lock);
 		while (c->n > PCP_MAX - PCP_BATCH) {
@@ -362,6 +389,7 @@ void pmm_free(void *page)
 	}
 	c->pages[c->n++] = page;
 	__atomic_add_fetch(&cached, 1, __ATOMIC_RELAXED);
+	spin_unlock(&c->lock);
 }
 
 void pmm_free_contig(void *base, size_t n)
