@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Fetch lwIP's Debian source package (bookworm, 2.1.3) into build/, verify it
+# against tools/lwip.sha256 and unpack the upstream sources into build/lwip/.
+# Uses a private apt source list and state directory: the system's apt
+# configuration is not touched. Skips the download when the verified files are
+# already in build/lwip-src/. Usage: tools/fetch-lwip.sh [BUILD_DIR]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+B=$(readlink -f "${1:-$ROOT/build}")
+SUMS=$ROOT/tools/lwip.sha256
+SRC=$B/lwip-src        # the downloaded .dsc and tarballs
+APT=$B/lwip-apt        # private apt state
+OUT=$B/lwip            # unpacked tree (lwip/src/...)
+
+die() { echo "fetch-lwip: $*" >&2; exit 1; }
+
+verified() {
+	[ -d "$SRC" ] || return 1
+	(cd "$SRC" && sha256sum --quiet -c "$SUMS") >/dev/null 2>&1
+}
+
+fetch() {
+	command -v apt-get >/dev/null || die "apt-get not found: lwIP comes from Debian's source package 'lwip'"
+	local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	[ -f "$keyring" ] || die "$keyring missing: apt-get install debian-archive-keyring"
+	mkdir -p "$APT/sources" "$APT/lists/partial" "$APT/cache/archives/partial"
+	cat > "$APT/sources/lwip.sources" <<SRCLIST
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: $keyring
+SRCLIST
+	local opts=(-o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts="$APT/sources"
+		-o Dir::State::Lists="$APT/lists" -o Dir::Cache="$APT/cache"
+		-o APT::Sandbox::User=root -qq)
+	echo "fetch-lwip: downloading Debian's lwip source package"
+	apt-get "${opts[@]}" update || die "apt-get update of the private deb-src list failed (network?)"
+	local tmp
+	tmp=$(mktemp -d "$B/lwip-dl.XXXXXX")
+	(cd "$tmp" && apt-get "${opts[@]}" source --download-only lwip=2.1.3+dfsg1-2) ||
+		{ rm -rf "$tmp"; die "apt-get source --download-only lwip failed"; }
+	if ! (cd "$tmp" && sha256sum --quiet -c "$SUMS"); then
+		rm -rf "$tmp"
+		die "checksum mismatch against tools/lwip.sha256: refusing the download"
+	fi
+	rm -rf "$SRC"
+	mv "$tmp" "$SRC"
+}
+
+mkdir -p "$B"
+verified || fetch
+verified || die "downloaded files do not match tools/lwip.sha256"
+
+# Unpack into a temporary directory and move it into place only when whole.
+if [ ! -f "$OUT/.unpacked" ]; then
+	orig=$(awk '/orig\.tar/ { print $2 }' "$SUMS")
+	tmp=$(mktemp -d "$B/lwip-unpack.XXXXXX")
+	tar -C "$tmp" -xf "$SRC/$orig" || { rm -rf "$tmp"; die "cannot unpack $orig"; }
+	top=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+	[ -f "$top/src/core/tcp.c" ] || { rm -rf "$tmp"; die "$orig has no src/core/tcp.c"; }
+	rm -rf "$OUT"
+	mv "$top" "$OUT"
+	rm -rf "$tmp"
+	touch "$OUT/.unpacked"
+	echo "fetch-lwip: lwIP unpacked into $OUT"
+fi
