@@ -15,7 +15,7 @@ KCFLAGS  := -std=gnu11 -Os -g -ffreestanding -fno-pie -fno-stack-protector \
             -Iinclude -MMD -MP
 KASFLAGS := -Iinclude -MMD -MP
 
-KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c drivers/*.c lib/*.c)
+KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c drivers/*.c drivers/virtio/*.c lib/*.c)
 KOBJS := $(patsubst %,$(B)/k/%.o,$(KSRCS))
 
 EXAMPLES    := $(notdir $(wildcard examples/*))

@@ -16,3 +16,4 @@ UNIT_SRCS_test_random := kernel/random.c
 UNIT_OWN_STUBS := test_sched test_pmm_percpu
 UNIT_SRCS_test_sched := kernel/sched.c
 UNIT_SRCS_test_pmm_percpu := kernel/pmm.c
+UNIT_SRCS_test_virtq := drivers/virtio/virtq.c
