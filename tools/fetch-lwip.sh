@@ -54,15 +54,20 @@ verified || fetch
 verified || die "downloaded files do not match tools/lwip.sha256"
 
 # Unpack into a temporary directory and move it into place only when whole.
-if [ ! -f "$OUT/.unpacked" ]; then
-	orig=$(awk '/orig\.tar/ { print $2 }' "$SUMS")
+# The stamp names the tarball's checksum, so a new version is unpacked anew;
+# it is touched on every run, as the Makefile's rules depend on it.
+orig=$(awk '/orig\.tar/ { print $2 }' "$SUMS")
+sum=$(awk '/orig\.tar/ { print $1 }' "$SUMS")
+if [ "$(cat "$OUT/.unpacked" 2>/dev/null)" != "$sum" ]; then
 	tmp=$(mktemp -d "$B/lwip-unpack.XXXXXX")
 	tar -C "$tmp" -xf "$SRC/$orig" || { rm -rf "$tmp"; die "cannot unpack $orig"; }
 	top=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -n 1)
-	[ -f "$top/src/core/tcp.c" ] || { rm -rf "$tmp"; die "$orig has no src/core/tcp.c"; }
+	[ -n "$top" ] && [ -f "$top/src/core/tcp.c" ] ||
+		{ rm -rf "$tmp"; die "$orig has no src/core/tcp.c"; }
 	rm -rf "$OUT"
 	mv "$top" "$OUT"
 	rm -rf "$tmp"
-	touch "$OUT/.unpacked"
+	echo "$sum" > "$OUT/.unpacked"
 	echo "fetch-lwip: lwIP unpacked into $OUT"
 fi
+touch "$OUT/.unpacked"
