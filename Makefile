@@ -31,7 +31,7 @@ all: deps kernel examples guest-tests
 deps:
 	@tools/deps.sh
 
-kernel: $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack
+kernel: $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack
 
 $(B)/k/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -49,6 +49,47 @@ $(B)/toro.o: $(KOBJS) tools/toro.syms
 	$(OBJCOPY) --keep-global-symbols=tools/toro.syms --prefix-alloc-sections=.toro \
 	    $(B)/toro-full.o $@
 
+# ---- network: lwIP (Debian's source package, fetched into build/lwip) + net/ ----
+# A second kernel variant, build/toro-net.o: the same kernel objects (kmain
+# built with -DTORO_NET, so it calls net_init) plus net/ and lwIP, hidden by
+# the same objcopy. toro-cc links it into programs that use sockets.
+LWIP      := $(B)/lwip/src
+LWIP_STAMP := $(B)/lwip/.unpacked
+LWIP_SRCS := $(addprefix core/,def.c dns.c inet_chksum.c init.c ip.c mem.c memp.c netif.c \
+               pbuf.c raw.c stats.c sys.c tcp.c tcp_in.c tcp_out.c timeouts.c udp.c) \
+             $(addprefix core/ipv4/,dhcp.c etharp.c icmp.c ip4.c ip4_addr.c ip4_frag.c) \
+             $(addprefix api/,api_lib.c api_msg.c err.c netbuf.c tcpip.c) netif/ethernet.c
+LWIP_OBJS := $(patsubst %.c,$(B)/net/lwip/%.c.o,$(LWIP_SRCS))
+NET_SRCS  := $(wildcard net/*.c)
+NET_OBJS  := $(patsubst %,$(B)/net/%.o,$(NET_SRCS))
+KOBJS_NET := $(filter-out $(B)/k/kernel/main.c.o,$(KOBJS)) $(B)/net/kernel/main.c.o
+# lwIP and net/ see only the compiler's freestanding headers, net/libc/ (the
+# few C library headers lwIP includes) and the kernel's.
+NCFLAGS   := $(KCFLAGS) -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+             -Inet/libc -Inet -I$(LWIP)/include
+
+$(LWIP_STAMP): tools/fetch-lwip.sh tools/lwip.sha256
+	tools/fetch-lwip.sh $(B)
+
+$(B)/net/lwip/%.c.o: $(LWIP)/%.c $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(NCFLAGS) -c $< -o $@
+
+$(B)/net/net/%.c.o: net/%.c $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(NCFLAGS) -c $< -o $@
+
+$(B)/net/kernel/main.c.o: kernel/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -DTORO_NET -c $< -o $@
+
+$(LWIP)/%.c: $(LWIP_STAMP) ;
+
+$(B)/toro-net.o: $(KOBJS_NET) $(NET_OBJS) $(LWIP_OBJS) tools/toro.syms
+	$(LD) -r -o $(B)/toro-net-full.o $(KOBJS_NET) $(NET_OBJS) $(LWIP_OBJS)
+	$(OBJCOPY) --keep-global-symbols=tools/toro.syms --prefix-alloc-sections=.toro \
+	    $(B)/toro-net-full.o $@
+
 $(B)/tools/mksyms: tools/mksyms.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Iinclude -o $@ $<
@@ -58,16 +99,16 @@ $(B)/tools/toropack: tools/toropack.c
 	$(CC) -O2 -Wall -Wextra -o $@ $<
 
 examples: $(EXAMPLE_ELF)
-$(B)/examples/%.elf: examples/%/*.c $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
+$(B)/examples/%.elf: examples/%/*.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
 	$(TOROCC) -O2 -o $@ $(filter %.c,$^)
 
 guest-tests: $(GUEST_ELF)
-$(B)/tests/guest/%.elf: tests/guest/%.c $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
+$(B)/tests/guest/%.elf: tests/guest/%.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
 	$(TOROCC) -O2 -o $@ $<
 # PVH-only variant: no Multiboot header, so QEMU takes the PVH note.
-$(B)/tests/guest/%.pvh.elf: tests/guest/%.c $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
+$(B)/tests/guest/%.pvh.elf: tests/guest/%.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
 	$(TOROCC) --pvh-only -O2 -o $@ $<
 
@@ -98,4 +139,4 @@ fuzz:
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B)/k -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/k $(B)/net -name '*.d' 2>/dev/null)

@@ -11,6 +11,9 @@
 #include <k/console.h>
 #include <k/fmt.h>
 #include <k/fd.h>
+#ifdef TORO_NET
+#include <k/net.h> /* the kernel variant with the network (build/toro-net.o) */
+#endif
 #include <k/pmm.h>
 #include <k/proc.h>
 #include <k/sched.h>
@@ -121,6 +124,9 @@ void kmain(uint32_t magic, uint32_t info)
 		print_boot_info();
 	if (cmdline_opt(&cl, "toro.bench"))
 		kprintf("toro: entry_tsc=%lu\n", entry_tsc);
+#ifdef TORO_NET
+	net_init(&cl);
+#endif
 	proc_start((const char *const *)cl.argv, cl.argc, (const char *const *)cl.envp, cl.envc);
 }
 

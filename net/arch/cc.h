@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lwIP's compiler and platform description for Toro: x86-64, little endian,
+ * freestanding (no libc: net/libc/ holds the few C library headers lwIP's
+ * sources include, mapped onto the kernel's own functions).
+ */
+#ifndef TORO_LWIP_ARCH_CC_H
+#define TORO_LWIP_ARCH_CC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BYTE_ORDER LITTLE_ENDIAN
+
+/* No inttypes.h, limits.h, unistd.h or ctype.h in the kernel. */
+#define LWIP_NO_INTTYPES_H 1
+#define LWIP_NO_LIMITS_H   1
+#define LWIP_NO_UNISTD_H   1
+#define LWIP_NO_CTYPE_H    1
+#define X8_F  "02x"
+#define U16_F "u"
+#define S16_F "d"
+#define X16_F "x"
+#define U32_F "u"
+#define S32_F "d"
+#define X32_F "x"
+#define SZT_F "zu"
+#define INT_MAX 0x7fffffff
+typedef long ssize_t;
+#define SSIZE_MAX 0x7fffffffffffffffL
+
+#define lwip_htons(x) ((u16_t)__builtin_bswap16((u16_t)(x)))
+#define lwip_htonl(x) ((u32_t)__builtin_bswap32((u32_t)(x)))
+
+#define LWIP_PLATFORM_DIAG(x) do { kprintf x; } while (0)
+#define LWIP_PLATFORM_ASSERT(x) \
+	panic("lwIP assertion \"%s\" failed at %s:%d", (x), __FILE__, __LINE__)
+
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lwIP's build options for Toro: threads (NO_SYS=0) with the core lock taken
+ * by callers (LWIP_TCPIP_CORE_LOCKING), the netconn API under our own socket
+ * layer, IPv4 with ARP, ICMP, UDP, TCP, DHCP and DNS. Pools are sized for a
+ * microservice with a few hundred connections; docs/network.md has the cost.
+ */
+#ifndef TORO_LWIPOPTS_H
+#define TORO_LWIPOPTS_H
+
+/* ---- system ---- */
+#define NO_SYS                          0
+#define LWIP_TCPIP_CORE_LOCKING         1
+#define LWIP_TCPIP_CORE_LOCKING_INPUT   1
+#define SYS_LIGHTWEIGHT_PROT            1
+#define LWIP_ASSERT_CORE_LOCKED()       net_assert_core_locked()
+void net_assert_core_locked(void);
+#define TCPIP_MBOX_SIZE                 256
+#define TCPIP_THREAD_NAME               "tcpip"
+#define DEFAULT_TCP_RECVMBOX_SIZE       64
+#define DEFAULT_UDP_RECVMBOX_SIZE       64
+#define DEFAULT_RAW_RECVMBOX_SIZE       16
+#define DEFAULT_ACCEPTMBOX_SIZE         256
+#define LWIP_ERRNO_INCLUDE              <k/errno.h>
+
+/* ---- APIs: netconn only; the POSIX socket calls are Toro's own ---- */
+#define LWIP_NETCONN                    1
+#define LWIP_SOCKET                     0
+#define LWIP_NETIF_API                  0
+#define LWIP_TCP_KEEPALIVE              1
+#define SO_REUSE                        1
+
+/* ---- memory ---- */
+#define MEM_ALIGNMENT                   8
+#define MEM_SIZE                        (512 * 1024)  /* PBUF_RAM: TCP send data */
+#define MEMP_NUM_PBUF                   256           /* PBUF_REF/ROM */
+#define MEMP_NUM_RAW_PCB                4
+#define MEMP_NUM_UDP_PCB                32
+#define MEMP_NUM_TCP_PCB                256
+#define MEMP_NUM_TCP_PCB_LISTEN         16
+#define MEMP_NUM_TCP_SEG                1024
+#define MEMP_NUM_REASSDATA              8
+#define MEMP_NUM_FRAG_PBUF              32
+#define MEMP_NUM_ARP_QUEUE              64
+#define MEMP_NUM_NETBUF                 256
+#define MEMP_NUM_NETCONN                (MEMP_NUM_TCP_PCB + MEMP_NUM_TCP_PCB_LISTEN + \
+					 MEMP_NUM_UDP_PCB)
+#define MEMP_NUM_TCPIP_MSG_API          64
+#define MEMP_NUM_TCPIP_MSG_INPKT        64
+#define PBUF_POOL_SIZE                  256           /* received frames */
+#define PBUF_POOL_BUFSIZE               1536          /* a whole frame, VLAN tag included */
+
+/* ---- link and IPv4 ---- */
+#define LWIP_IPV4                       1
+#define LWIP_IPV6                       0
+#define LWIP_ARP                        1
+#define LWIP_ETHERNET                   1
+#define ARP_TABLE_SIZE                  32
+#define ARP_QUEUEING                    1
+#define ETH_PAD_SIZE                    0
+#define IP_REASSEMBLY                   1
+#define IP_FRAG                         1
+#define LWIP_ICMP                       1
+#define LWIP_RAW                        0
+#define LWIP_IGMP                       0
+#define LWIP_AUTOIP                     0
+#define LWIP_HAVE_LOOPIF                1
+#define LWIP_NETIF_LOOPBACK             1
+#define LWIP_NETIF_STATUS_CALLBACK      1
+#define LWIP_NETIF_LINK_CALLBACK        0
+#define LWIP_NUM_NETIF_CLIENT_DATA      0
+
+/* ---- DHCP and DNS ---- */
+#define LWIP_DHCP                       1
+/* No ARP probe of the offered address: it would delay every boot by 0.5-1 s,
+ * and on a VMM's virtual network the DHCP server hands out unique addresses. */
+#define DHCP_DOES_ARP_CHECK             0
+#define LWIP_DHCP_MAX_DNS_SERVERS       2
+#define LWIP_DNS                        1
+#define DNS_MAX_SERVERS                 2
+#define DNS_TABLE_SIZE                  8
+#define LWIP_DNS_SECURE                 (LWIP_DNS_SECURE_RAND_XID | \
+					 LWIP_DNS_SECURE_NO_MULTIPLE_OUTSTANDING | \
+					 LWIP_DNS_SECURE_RAND_SRC_PORT)
+
+/* ---- UDP and TCP ---- */
+#define LWIP_UDP                        1
+#define LWIP_TCP                        1
+#define TCP_MSS                         1460
+#define TCP_WND                         (8 * TCP_MSS)
+#define TCP_SND_BUF                     (8 * TCP_MSS)
+#define TCP_SND_QUEUELEN                ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
+#define TCP_QUEUE_OOSEQ                 1
+#define TCP_OOSEQ_MAX_PBUFS             8
+#define TCP_LISTEN_BACKLOG              1
+#define TCP_DEFAULT_LISTEN_BACKLOG      255
+#define LWIP_TCP_TIMESTAMPS             0
+
+/* ---- checksums: per netif, so a device's offloads switch them off (net/netif.c) ---- */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF    1
+#define CHECKSUM_GEN_IP                 1
+#define CHECKSUM_GEN_UDP                1
+#define CHECKSUM_GEN_TCP                1
+#define CHECKSUM_GEN_ICMP               1
+#define CHECKSUM_CHECK_IP               1
+#define CHECKSUM_CHECK_UDP              1
+#define CHECKSUM_CHECK_TCP              1
+#define CHECKSUM_CHECK_ICMP             1
+#define LWIP_CHECKSUM_ON_COPY           1
+
+/* ---- the kernel's random generator ---- */
+#define LWIP_RAND()                     net_rand()
+unsigned int net_rand(void);
+
+/* ---- statistics and debugging: off unless built with -DTORO_LWIP_DEBUG ---- */
+#define LWIP_STATS                      0
+#ifdef TORO_LWIP_DEBUG
+#define LWIP_DEBUG                      1
+#define LWIP_DBG_TYPES_ON               LWIP_DBG_ON
+#define DHCP_DEBUG                      LWIP_DBG_ON
+#define NETIF_DEBUG                     LWIP_DBG_ON
+#define TCPIP_DEBUG                     LWIP_DBG_ON
+#endif
+
+#endif

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Network start-up: lwIP's tcpip thread, one netif per netdev, addresses from
+ * the command line (toro.ip=, toro.gw=, toro.dns=) or DHCP, and a bounded wait
+ * for them so the program starts with its network up. Try it:
+ *   bin/toro run --net user app.elf            (DHCP: 10.0.2.15/24)
+ *   bin/toro run --net user app.elf -- toro.ip=10.0.2.20/24 toro.gw=10.0.2.2
+ */
+#include <k/arch.h>
+#include <k/cmdline.h>
+#include <k/console.h>
+#include <k/errno.h>
+#include <k/net.h>
+#include <k/netdev.h>
+#include <k/sched.h>
+#include <k/time.h>
+#include <k/wait.h>
+
+#include "lwip/dhcp.h"
+#include "lwip/dns.h"
+#include "lwip/ip4_addr.h"
+#include "lwip/netif.h"
+#include "lwip/tcpip.h"
+
+#include "net_impl.h"
+#include "netif_impl.h"
+
+#define ADDRESS_WAIT_NS (5 * NSEC_PER_SEC)
+
+static struct net_config cfg;
+static struct net_if ifs[NETDEV_MAX];
+static uint32_t shown[NETDEV_MAX];   /* address last printed, per interface */
+static int nifs;
+static struct ksem addr_sem;         /* up: some interface's address changed */
+static bool booted;                  /* the start-up summary has been printed */
+static volatile bool started;        /* net_start has finished */
+static bool core_checks;             /* the tcpip thread runs: check the core lock */
+
+void net_assert_core_locked(void)
+{
+	if (core_checks && !net_mutex_held(&lock_tcpip_core))
+		panic("lwIP called without the core lock");
+}
+
+int net_atoi(const char *s)
+{
+	int n = 0;
+	while (*s >= '0' && *s <= '9')
+		n = n * 10 + (*s++ - '0');
+	return n;
+}
+
+static ip4_addr_t addr_of(uint32_t a)
+{
+	ip4_addr_t ip;
+	ip4_addr_set_u32(&ip, lwip_htonl(a));
+	return ip;
+}
+
+static uint32_t host_order(const ip4_addr_t *ip)
+{
+	return lwip_ntohl(ip4_addr_get_u32(ip));
+}
+
+static void apply_dns(void)
+{
+	for (int i = 0; i < cfg.ndns; i++) {
+		ip_addr_t a;
+		ip_addr_copy_from_ip4(a, addr_of(cfg.dns[i]));
+		dns_setserver((u8_t)i, &a);
+	}
+}
+
+/* `toro: eth0 10.0.2.15/24 gw 10.0.2.2 dns 10.0.2.3`. Core lock held. */
+static void report(struct net_if *ni, int i)
+{
+	struct netif *nif = &ni->nif;
+	uint32_t ip = host_order(netif_ip4_addr(nif));
+	char a[16], g[16], d[16];
+	if (ip == shown[i])
+		return;
+	shown[i] = ip;
+	if (!ip) {
+		kprintf("toro: %s has no address\n", netdev_name(ni->nd));
+		return;
+	}
+	net_format_ipv4(a, ip);
+	net_format_ipv4(g, host_order(netif_ip4_gw(nif)));
+	const ip_addr_t *dns = dns_getserver(0);
+	net_format_ipv4(d, ip_addr_isany(dns) ? 0 : host_order(ip_2_ip4(dns)));
+	kprintf("toro: %s %s/%d%s%s%s%s\n", netdev_name(ni->nd), a,
+		net_mask_prefix(host_order(netif_ip4_netmask(nif))),
+		ip4_addr_isany(netif_ip4_gw(nif)) ? "" : " gw ", ip4_addr_isany(netif_ip4_gw(nif)) ? "" : g,
+		ip_addr_isany(dns) ? "" : " dns ", ip_addr_isany(dns) ? "" : d);
+}
+
+/* lwIP's status callback (core lock held): the address or up state changed. */
+static void status_changed(struct netif *nif)
+{
+	struct net_if *ni = nif->state;
+	if (cfg.ndns && !ip4_addr_isany(netif_ip4_addr(nif)))
+		apply_dns(); /* toro.dns= wins over the servers DHCP named */
+	if (booted)
+		report(ni, (int)(ni - ifs));
+	ksem_up(&addr_sem);
+}
+
+static int addressed(void)
+{
+	int n = 0;
+	for (int i = 0; i < nifs; i++)
+		n += !ip4_addr_isany(netif_ip4_addr(&ifs[i].nif));
+	return n;
+}
+
+/* The receiver runs on the device's core when that core is up; at start-up
+ * only the boot core is. */
+static int rx_cpu(struct netdev *nd)
+{
+	int cpu = netdev_cpu(nd);
+	return cpu > 0 && cpu < MAX_CPUS && cpus[cpu].online ? cpu : 0;
+}
+
+/* Bring up one interface (core lock held). eth0 takes the static address. */
+static int add_if(int i)
+{
+	struct net_if *ni = &ifs[i];
+	struct netdev *nd = netdev_get(i);
+	bool fixed = i == 0 && cfg.static_ip;
+	ip4_addr_t ip = addr_of(fixed ? cfg.ip : 0), mask = addr_of(fixed ? cfg.mask : 0),
+		   gw = addr_of(fixed ? cfg.gw : 0);
+	int r = net_if_add(ni, nd, &ip, &mask, &gw);
+	if (r)
+		return r;
+	netif_set_status_callback(&ni->nif, status_changed);
+	netif_set_up(&ni->nif);
+	if (!fixed && dhcp_start(&ni->nif) != ERR_OK)
+		kprintf("toro: %s: cannot start DHCP\n", netdev_name(nd));
+	return 0;
+}
+
+static void tcpip_ready(void *arg)
+{
+	core_checks = true;
+}
+
+static void net_start(void *arg)
+{
+	int n = netdev_count();
+	uint64_t until;
+
+	ksem_init(&addr_sem, 0);
+	tcpip_init(tcpip_ready, NULL);
+	LOCK_TCPIP_CORE();
+	for (int i = 0; i < n && i < NETDEV_MAX; i++) {
+		if (add_if(i)) {
+			kprintf("toro: %s: out of memory for the interface\n",
+				netdev_name(netdev_get(i)));
+			break;
+		}
+		nifs++;
+	}
+	if (nifs)
+		netif_set_default(&ifs[0].nif);
+	apply_dns();
+	UNLOCK_TCPIP_CORE();
+	for (int i = 0; i < nifs; i++)
+		if (net_if_start(&ifs[i], rx_cpu(ifs[i].nd)))
+			kprintf("toro: %s: no receiver thread\n", netdev_name(ifs[i].nd));
+
+	until = time_monotonic_ns() + ADDRESS_WAIT_NS;
+	LOCK_TCPIP_CORE();
+	while (addressed() < nifs) {
+		UNLOCK_TCPIP_CORE();
+		int r = ksem_down(&addr_sem, until);
+		LOCK_TCPIP_CORE();
+		if (r == -ETIMEDOUT)
+			break;
+	}
+	for (int i = 0; i < nifs; i++) {
+		if (ip4_addr_isany(netif_ip4_addr(&ifs[i].nif)))
+			kprintf("toro: %s has no address after %llu s (DHCP goes on)\n",
+				netdev_name(ifs[i].nd), ADDRESS_WAIT_NS / NSEC_PER_SEC);
+		else
+			report(&ifs[i], i);
+	}
+	booted = true;
+	UNLOCK_TCPIP_CORE();
+	__atomic_store_n(&started, true, __ATOMIC_RELEASE);
+}
+
+/* The boot context is core 0's idle thread: it cannot block, and the threads
+ * it starts run only when it gives them the core. So it runs the scheduler
+ * itself, as the idle loop does, until net_start is done (net_start's wait is
+ * bounded by its own timer). */
+static void boot_run_until(volatile bool *done)
+{
+	struct cpu *c = this_cpu();
+	while (!__atomic_load_n(done, __ATOMIC_ACQUIRE)) {
+		schedule();
+		if (!__atomic_load_n(done, __ATOMIC_ACQUIRE) && c->rq_len == 0 &&
+		    mailbox_empty(&c->mbox))
+			arch_wait_for_interrupt();
+	}
+}
+
+void net_init(const struct cmdline *cl)
+{
+	if (netdev_count() == 0) {
+		kprintf("toro: no network device\n");
+		return;
+	}
+	net_config_parse(cl, &cfg);
+	if (!kthread_create(net_start, NULL, 0)) {
+		kprintf("toro: out of memory for the network start-up\n");
+		return;
+	}
+	boot_run_until(&started);
+}

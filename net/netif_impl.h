@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to net/: one lwIP netif per netdev (net/netif.c). Everything here
+ * runs in threads; net_if_add with the core lock held.
+ */
+#ifndef NET_NETIF_IMPL_H
+#define NET_NETIF_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lwip/netif.h"
+
+struct netdev;
+
+struct net_if {
+	struct netif nif;        /* lwIP's; nif.state points back here */
+	struct netdev *nd;
+	unsigned mtu;            /* IP MTU */
+	unsigned frame_max;      /* largest frame: MTU + Ethernet header + VLAN tag */
+	bool tx_csum, rx_csum;   /* the device's checksum offloads in use */
+	void *bounce;            /* frame_max bytes: long chains, dropped frames */
+	uint64_t tx_drops, rx_drops;
+};
+
+/* Make nd a netif with these addresses (NULL: none yet), link state from the
+ * device. Core lock held. 0 or -ENOMEM. */
+int net_if_add(struct net_if *ni, struct netdev *nd, const ip4_addr_t *ip,
+	       const ip4_addr_t *mask, const ip4_addr_t *gw);
+/* Start the receiver thread on core `cpu`. 0 or -ENOMEM. */
+int net_if_start(struct net_if *ni, int cpu);
+/* Hand up to `budget` waiting frames to the stack (takes the core lock);
+ * the number taken. The receiver thread's loop; tests call it directly. */
+int net_if_poll(struct net_if *ni, int budget);
+
+#endif
