@@ -25,9 +25,13 @@
 #define S32_F "d"
 #define X32_F "x"
 #define SZT_F "zu"
+#ifndef INT_MAX
 #define INT_MAX 0x7fffffff
+#endif
 typedef long ssize_t;
+#ifndef SSIZE_MAX
 #define SSIZE_MAX 0x7fffffffffffffffL
+#endif
 
 #define lwip_htons(x) ((u16_t)__builtin_bswap16((u16_t)(x)))
 #define lwip_htonl(x) ((u32_t)__builtin_bswap32((u32_t)(x)))

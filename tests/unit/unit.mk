@@ -17,3 +17,12 @@ UNIT_OWN_STUBS := test_sched test_pmm_percpu
 UNIT_SRCS_test_sched := kernel/sched.c
 UNIT_SRCS_test_pmm_percpu := kernel/pmm.c
 UNIT_SRCS_test_virtq := drivers/virtio/virtq.c
+# net/ on lwIP's headers (fetched into build/lwip) with the fake kernel
+# services of tests/unit/net_host.c (kwait on host threads).
+UNIT_NET_FLAGS := -Inet -I$(LWIP)/include -pthread
+UNIT_SRCS_test_net_sys := net/sys_arch.c tests/unit/net_host.c
+$(B)/unit/test_net_sys: UCFLAGS += $(UNIT_NET_FLAGS)
+$(B)/unit/test_net_sys: | $(LWIP_STAMP)
+UNIT_OWN_STUBS += test_netcfg
+UNIT_SRCS_test_netcfg := net/netcfg.c lib/cmdline.c lib/fmt.c
+$(B)/unit/test_netcfg: UCFLAGS += -Inet
