@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for net/netif.c, the glue between a netdev and lwIP, with lwIP
+ * itself built for the host and a fake netdev: frames in (ARP, ICMP echo, TCP
+ * SYN to a closed port) and the frames lwIP answers with, checksums done in
+ * software or left to the device (partial checksum request; verified-on-
+ * receive flags), long pbuf chains, device errors, link changes, the receive
+ * budget, and that lwIP always runs under the core lock.
+ */
+#include "netif_impl.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <k/errno.h>
+#include <k/netdev.h>
+
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcpip.h"
+
+/* ---- the fake device ---- */
+
+#define MAXQ 64
+#define FRAME_MAX 1600
+
+struct frame {
+	uint8_t data[FRAME_MAX];
+	int len;
+	unsigned flags;
+	int nseg;
+	bool has_csum;
+	struct netdev_csum csum;
+};
+
+struct netdev {
+	uint8_t mac[6];
+	unsigned mtu;
+	uint32_t features;
+	bool link;
+	struct frame rx[MAXQ];
+	int rx_head, rx_count;
+	int rx_error;            /* next netdev_rx returns this once */
+	struct frame tx[MAXQ];
+	int ntx;
+	int xmit_error;          /* netdev_xmit returns this */
+};
+
+static struct netdev dev;
+
+const char *netdev_name(const struct netdev *nd) { return "eth0"; }
+const uint8_t *netdev_mac(const struct netdev *nd) { return nd->mac; }
+unsigned netdev_mtu(const struct netdev *nd) { return nd->mtu; }
+uint32_t netdev_features(const struct netdev *nd) { return nd->features; }
+bool netdev_link_up(const struct netdev *nd) { return nd->link; }
+int netdev_cpu(const struct netdev *nd) { return 0; }
+void netdev_rx_wait(struct netdev *nd, uint64_t until) {}
+
+int netdev_xmit(struct netdev *nd, const struct netdev_seg *segs, int nseg,
+		const struct netdev_csum *csum)
+{
+	if (nd->xmit_error)
+		return nd->xmit_error;
+	assert_true(nd->ntx < MAXQ);
+	struct frame *f = &nd->tx[nd->ntx++];
+	f->len = 0;
+	f->nseg = nseg;
+	for (int i = 0; i < nseg; i++) {
+		assert_true(f->len + segs[i].len <= FRAME_MAX);
+		memcpy(f->data + f->len, segs[i].data, segs[i].len);
+		f->len += (int)segs[i].len;
+	}
+	f->has_csum = csum != NULL;
+	if (csum)
+		f->csum = *csum;
+	return 0;
+}
+
+int netdev_rx(struct netdev *nd, void *buf, size_t cap, unsigned *flags)
+{
+	*flags = 0;
+	if (nd->rx_error) {
+		int r = nd->rx_error;
+		nd->rx_error = 0;
+		return r;
+	}
+	if (nd->rx_count == 0)
+		return 0;
+	struct frame *f = &nd->rx[nd->rx_head];
+	nd->rx_head = (nd->rx_head + 1) % MAXQ;
+	nd->rx_count--;
+	if ((size_t)f->len > cap)
+		return -EMSGSIZE;
+	memcpy(buf, f->data, (size_t)f->len);
+	*flags = f->flags;
+	return f->len;
+}
+
+static void queue_rx(const uint8_t *data, int len, unsigned flags)
+{
+	assert_true(dev.rx_count < MAXQ);
+	struct frame *f = &dev.rx[(dev.rx_head + dev.rx_count) % MAXQ];
+	memcpy(f->data, data, (size_t)len);
+	f->len = len;
+	f->flags = flags;
+	dev.rx_count++;
+}
+
+/* ---- lwIP must run under the core lock ---- */
+
+static bool checking;
+static int unlocked_calls;
+
+void net_assert_core_locked(void)
+{
+	if (checking && !net_mutex_held(&lock_tcpip_core))
+		unlocked_calls++;
+}
+
+/* ---- frames ---- */
+
+static const uint8_t our_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+static const uint8_t peer_mac[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
+static const uint8_t our_ip[4] = { 10, 0, 2, 15 }, peer_ip[4] = { 10, 0, 2, 2 };
+
+static uint32_t sum16(const uint8_t *p, int len, uint32_t sum)
+{
+	for (int i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+static int eth(uint8_t *f, const uint8_t *dst, uint16_t type)
+{
+	memcpy(f, dst, 6);
+	memcpy(f + 6, peer_mac, 6);
+	put16(f + 12, type);
+	return 14;
+}
+
+static int ipv4(uint8_t *p, uint8_t proto, int payload)
+{
+	memset(p, 0, 20);
+	p[0] = 0x45;
+	put16(p + 2, (uint16_t)(20 + payload));
+	p[8] = 64;
+	p[9] = proto;
+	memcpy(p + 12, peer_ip, 4);
+	memcpy(p + 16, our_ip, 4);
+	put16(p + 10, (uint16_t)~fold(sum16(p, 20, 0)));
+	return 20;
+}
+
+/* TCP checksum over the pseudo header and the segment at ip. */
+static uint16_t tcp_sum(const uint8_t *ip)
+{
+	int ihl = (ip[0] & 15) * 4, len = get16(ip + 2) - ihl;
+	uint32_t s = sum16(ip + 12, 8, 0) + 6 + (uint32_t)len;
+	return fold(sum16(ip + ihl, len, s));
+}
+
+static int arp_request(uint8_t *f)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	int n = eth(f, bcast, 0x0806);
+	uint8_t *a = f + n;
+	put16(a, 1);
+	put16(a + 2, 0x0800);
+	a[4] = 6;
+	a[5] = 4;
+	put16(a + 6, 1);
+	memcpy(a + 8, peer_mac, 6);
+	memcpy(a + 14, peer_ip, 4);
+	memset(a + 18, 0, 6);
+	memcpy(a + 24, our_ip, 4);
+	return n + 28 + 18; /* padded to 60 bytes as on the wire */
+}
+
+static int ping(uint8_t *f, uint16_t seq)
+{
+	int n = eth(f, our_mac, 0x0800);
+	uint8_t *ip = f + n, *icmp = ip + 20;
+	ipv4(ip, 1, 8 + 32);
+	icmp[0] = 8;
+	icmp[1] = 0;
+	put16(icmp + 2, 0);
+	put16(icmp + 4, 0x1234);
+	put16(icmp + 6, seq);
+	for (int i = 0; i < 32; i++)
+		icmp[8 + i] = (uint8_t)(i * 7);
+	put16(icmp + 2, (uint16_t)~fold(sum16(icmp, 40, 0)));
+	return n + 20 + 40;
+}
+
+/* A SYN from 10.0.2.2:40000 to our closed port 80; bad_csum spoils its checksum. */
+static int syn(uint8_t *f, bool bad_csum)
+{
+	int n = eth(f, our_mac, 0x0800);
+	uint8_t *ip = f + n, *t = ip + 20;
+	ipv4(ip, 6, 20);
+	memset(t, 0, 20);
+	put16(t, 40000);
+	put16(t + 2, 80);
+	t[4] = 0x11; /* seq */
+	t[12] = 5 << 4;
+	t[13] = 0x02; /* SYN */
+	put16(t + 14, 8192);
+	put16(t + 16, (uint16_t)~tcp_sum(ip));
+	if (bad_csum)
+		t[16] ^= 0x5a;
+	return n + 40;
+}
+
+/* ---- fixture ---- */
+
+static struct net_if ni;
+
+static int add_netif(uint32_t features)
+{
+	ip4_addr_t ip, mask, gw;
+	IP4_ADDR(&ip, 10, 0, 2, 15);
+	IP4_ADDR(&mask, 255, 255, 255, 0);
+	IP4_ADDR(&gw, 10, 0, 2, 2);
+	memset(&dev, 0, sizeof(dev));
+	memcpy(dev.mac, our_mac, 6);
+	dev.mtu = 1500;
+	dev.features = features;
+	dev.link = true;
+	LOCK_TCPIP_CORE();
+	int r = net_if_add(&ni, &dev, &ip, &mask, &gw);
+	if (r == 0)
+		netif_set_up(&ni.nif);
+	UNLOCK_TCPIP_CORE();
+	/* Coming up with its link up, the interface announced itself. */
+	assert_int_equal(dev.ntx, 1);
+	assert_int_equal(get16(dev.tx[0].data + 12), 0x0806);
+	dev.ntx = 0;
+	checking = true;
+	unlocked_calls = 0;
+	return r;
+}
+
+static int setup_plain(void **state) { return add_netif(0); }
+static int setup_tx_offload(void **state) { return add_netif(NETDEV_F_CSUM_TX); }
+static int setup_rx_offload(void **state) { return add_netif(NETDEV_F_CSUM_RX); }
+
+static int teardown(void **state)
+{
+	checking = false;
+	LOCK_TCPIP_CORE();
+	netif_remove(&ni.nif);
+	UNLOCK_TCPIP_CORE();
+	free(ni.bounce);
+	assert_int_equal(unlocked_calls, 0);
+	return 0;
+}
+
+/* Answer the peer's ARP request so lwIP knows its MAC address. */
+static void learn_peer(void)
+{
+	uint8_t f[FRAME_MAX];
+	queue_rx(f, arp_request(f), 0);
+	assert_int_equal(net_if_poll(&ni, 32), 1);
+	assert_int_equal(dev.ntx, 1);
+	dev.ntx = 0;
+}
+
+/* ---- tests ---- */
+
+static void test_setup_from_device(void **state)
+{
+	assert_int_equal(ni.nif.mtu, 1500);
+	assert_int_equal(ni.frame_max, 1500 + 14 + 4);
+	assert_memory_equal(ni.nif.hwaddr, our_mac, 6);
+	assert_int_equal(ni.nif.hwaddr_len, 6);
+	assert_true(netif_is_link_up(&ni.nif));
+	assert_true(ni.nif.flags & NETIF_FLAG_ETHARP);
+	assert_false(ni.tx_csum);
+	assert_false(ni.rx_csum);
+}
+
+static void test_arp_reply(void **state)
+{
+	uint8_t f[FRAME_MAX];
+	queue_rx(f, arp_request(f), 0);
+	assert_int_equal(net_if_poll(&ni, 32), 1);
+	assert_int_equal(dev.ntx, 1);
+	const uint8_t *r = dev.tx[0].data, *a = r + 14;
+	assert_memory_equal(r, peer_mac, 6);
+	assert_memory_equal(r + 6, our_mac, 6);
+	assert_int_equal(get16(r + 12), 0x0806);
+	assert_int_equal(get16(a + 6), 2); /* reply */
+	assert_memory_equal(a + 8, our_mac, 6);
+	assert_memory_equal(a + 14, our_ip, 4);
+	assert_memory_equal(a + 18, peer_mac, 6);
+	assert_memory_equal(a + 24, peer_ip, 4);
+	assert_false(dev.tx[0].has_csum);
+}
+
+static void test_ping_reply(void **state)
+{
+	uint8_t f[FRAME_MAX];
+	learn_peer();
+	int n = ping(f, 7);
+	queue_rx(f, n, 0);
+	assert_int_equal(net_if_poll(&ni, 32), 1);
+	assert_int_equal(dev.ntx, 1);
+	const uint8_t *r = dev.tx[0].data, *ip = r + 14, *icmp = ip + 20;
+	assert_int_equal(dev.tx[0].len, n);
+	assert_memory_equal(r, peer_mac, 6);
+	assert_int_equal(fold(sum16(ip, 20, 0)), 0xffff); /* IP header checksum valid */
+	assert_memory_equal(ip + 12, our_ip, 4);
+	assert_memory_equal(ip + 16, peer_ip, 4);
+	assert_int_equal(icmp[0], 0); /* echo reply */
+	assert_int_equal(get16(icmp + 6), 7);
+	assert_memory_equal(icmp + 8, f + 14 + 20 + 8, 32);
+	assert_int_equal(fold(sum16(icmp, 40, 0)), 0xffff);
+}
+
+static void test_rst_with_software_checksum(void **state)
+{
+	uint8_t f[FRAME_MAX];
+	learn_peer();
+	queue_rx(f, syn(f, false), 0);
+	assert_int_equal(net_if_poll(&ni, 32), 1);
+	assert_int_equal(dev.ntx, 1);
+	const uint8_t *ip = dev.tx[0].data + 14, *t = ip + 20;
+	assert_int_equal(ip[9], 6);
+	assert_true(t[13] & 0x04); /* RST */
+	assert_int_equal(get16(t + 2), 40000);
+	assert_false(dev.tx[0].has_csum);
+	assert_int_equal(tcp_sum(ip), 0xffff);
+}
+
+static void test_rst_with_checksum_offload(void **state)
+{
+	uint8_t f[FRAME_MAX];
+	assert_true(ni.tx_csum);
+	learn_peer();
+	queue_rx(f, syn(f, false), 0);
+	assert_int_equal(net_if_poll(&ni, 32), 1);
+	assert_int_equal(dev.ntx, 1);
+	struct frame *out = &dev.tx[0];
+	uint8_t *ip = out->data + 14, *t = ip + 20;
+	assert_true(t[13] & 0x04);
+	assert_true(out->has_csum);
+	assert_int_equal(out->csum.csum_start, 34);
+	assert_int_equal(out->csum.csum_offset, 16);
+	/* The field holds the pseudo-header sum... */
+	uint32_t pseudo = sum16(ip + 12, 8, 0) + 6 + (uint32_t)(get16(ip + 2) - 20);
+	assert_int_equal(get16(t + 16), fold(pseudo));
+	/* ...so the device's sum from csum_start, complemented, is the checksum. */
+	uint16_t dev_sum = (uint16_t)~fold(sum16(out->data + 34, out->len - 34, 0));
+	put16(out->data + 34 + 16, dev_sum);
+	assert_int_equal(tcp_sum(ip), 0xffff);
+	/* Other frames (ICMP) are summed in software as before. */
+	dev.ntx = 0;
+	queue_rx(f, ping(f, 1), 0);
+	assert_int_equal(net_if_poll(&ni, 32), 1);
+	assert_false(dev.tx[0].has_csum);
+	assert_int_equal(fold(sum16(dev.tx[0].data + 34, 40, 0)), 0xffff);
+}
+
+static void test_rx_verified_flag(void **state)
+{
+	uint8_t f[FRAME_MAX];
+	assert_true(ni.rx_csum);
+	learn_peer();
+	/* A bad checksum with no verdict from the device: lwIP drops it. */
+	queue_rx(f, syn(f, true), 0);
+	assert_int_equal(net_if_poll(&ni, 32), 1);
+	assert_int_equal(dev.ntx, 0);
+	/* The device says it checked the checksum: lwIP does not check again. */
+	queue_rx(f, syn(f, true), NETDEV_RX_CSUM_OK);
+	assert_int_equal(net_if_poll(&ni, 32), 1);
+	assert_int_equal(dev.ntx, 1);
+	/* And the next unverified frame is checked again. */
+	dev.ntx = 0;
+	queue_rx(f, syn(f, true), 0);
+	assert_int_equal(net_if_poll(&ni, 32), 1);
+	assert_int_equal(dev.ntx, 0);
+}
+
+static void test_rx_flag_ignored_without_offload(void **state)
+{
+	uint8_t f[FRAME_MAX];
+	learn_peer();
+	queue_rx(f, syn(f, true), NETDEV_RX_CSUM_OK);
+	assert_int_equal(net_if_poll(&ni, 32), 1);
+	assert_int_equal(dev.ntx, 0);
+}
+
+static struct pbuf *chain(int parts, int part_len)
+{
+	struct pbuf *head = NULL;
+	for (int i = 0; i < parts; i++) {
+		struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)part_len, PBUF_RAM);
+		assert_non_null(p);
+		for (int j = 0; j < part_len; j++)
+			((uint8_t *)p->payload)[j] = (uint8_t)(i * part_len + j);
+		if (head)
+			pbuf_cat(head, p);
+		else
+			head = p;
+	}
+	return head;
+}
+
+static void test_chains_short_and_long(void **state)
+{
+	LOCK_TCPIP_CORE();
+	struct pbuf *p = chain(3, 40);
+	assert_int_equal(ni.nif.linkoutput(&ni.nif, p), ERR_OK);
+	pbuf_free(p);
+	p = chain(20, 50); /* more pieces than segments: one copied frame */
+	assert_int_equal(ni.nif.linkoutput(&ni.nif, p), ERR_OK);
+	pbuf_free(p);
+	p = chain(2, 1000); /* longer than any frame: dropped */
+	assert_int_equal(ni.nif.linkoutput(&ni.nif, p), ERR_IF);
+	pbuf_free(p);
+	UNLOCK_TCPIP_CORE();
+	assert_int_equal(dev.ntx, 2);
+	assert_int_equal(dev.tx[0].nseg, 3);
+	assert_int_equal(dev.tx[0].len, 120);
+	assert_int_equal(dev.tx[1].nseg, 1);
+	assert_int_equal(dev.tx[1].len, 1000);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(dev.tx[1].data[i], (uint8_t)i);
+	assert_int_equal(ni.tx_drops, 1);
+}
+
+static void test_xmit_errors(void **state)
+{
+	LOCK_TCPIP_CORE();
+	struct pbuf *p = chain(1, 60);
+	dev.xmit_error = -EAGAIN;
+	assert_int_equal(ni.nif.linkoutput(&ni.nif, p), ERR_MEM); /* TCP sends again */
+	dev.xmit_error = -EIO;
+	assert_int_equal(ni.nif.linkoutput(&ni.nif, p), ERR_IF);
+	dev.xmit_error = 0;
+	assert_int_equal(ni.nif.linkoutput(&ni.nif, p), ERR_OK);
+	pbuf_free(p);
+	UNLOCK_TCPIP_CORE();
+	assert_int_equal(ni.tx_drops, 2);
+	assert_int_equal(dev.ntx, 1);
+}
+
+static void test_rx_errors_link_and_budget(void **state)
+{
+	uint8_t f[FRAME_MAX];
+	learn_peer();
+	/* A frame too big for the buffer is dropped; the rest still come in. */
+	dev.rx_error = -EMSGSIZE;
+	queue_rx(f, ping(f, 1), 0);
+	assert_int_equal(net_if_poll(&ni, 32), 2);
+	assert_int_equal(ni.rx_drops, 1);
+	assert_int_equal(dev.ntx, 1);
+	dev.ntx = 0;
+	/* Link changes are picked up on the next poll. */
+	dev.link = false;
+	assert_int_equal(net_if_poll(&ni, 32), 0);
+	assert_false(netif_is_link_up(&ni.nif));
+	dev.link = true;
+	assert_int_equal(net_if_poll(&ni, 32), 0);
+	assert_true(netif_is_link_up(&ni.nif));
+	dev.ntx = 0; /* gratuitous ARP on link up */
+	/* At most `budget` frames per call. */
+	for (int i = 0; i < 40; i++)
+		queue_rx(f, ping(f, (uint16_t)i), 0);
+	assert_int_equal(net_if_poll(&ni, 32), 32);
+	assert_int_equal(net_if_poll(&ni, 32), 8);
+	assert_int_equal(net_if_poll(&ni, 32), 0);
+	assert_int_equal(dev.ntx, 40);
+	assert_int_equal(get16(dev.tx[39].data + 34 + 6), 39);
+}
+
+static int group_setup(void **state)
+{
+	lwip_init();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_setup_from_device, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_reply, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_ping_reply, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_rst_with_software_checksum, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_rst_with_checksum_offload, setup_tx_offload, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_verified_flag, setup_rx_offload, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_flag_ignored_without_offload, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_chains_short_and_long, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_xmit_errors, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_errors_link_and_budget, setup_plain, teardown),
+	};
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
