@@ -16,10 +16,6 @@
 #include <k/vmm.h>
 #include "sys.h"
 
-#define O_ACCMODE 3
-#define O_NONBLOCK 04000
-#define O_APPEND 02000
-#define O_CLOEXEC 02000000
 #define F_DUPFD 0
 #define F_GETFD 1
 #define F_SETFD 2

@@ -20,17 +20,47 @@ struct kstat {
 	int64_t reserved[3];
 };
 
+/* open/fcntl flags (Linux values) */
+#define O_ACCMODE 3
+#define O_RDONLY 0
+#define O_WRONLY 1
+#define O_RDWR 2
+#define O_CREAT 0100
+#define O_NONBLOCK 04000
+#define O_APPEND 02000
+#define O_CLOEXEC 02000000
+
 #define S_IFCHR 0020000
+#define S_IFIFO 0010000
+#define S_IFSOCK 0140000
 #define S_IFDIR 0040000
 #define S_IFREG 0100000
 
+/* Readiness bits (Linux poll values). */
+#define POLLIN 0x001
+#define POLLPRI 0x002
+#define POLLOUT 0x004
+#define POLLERR 0x008
+#define POLLHUP 0x010
+#define POLLNVAL 0x020
+#define POLLRDNORM 0x040
+#define POLLWRNORM 0x100
+#define POLLRDHUP 0x2000
+
 struct file;
 struct file_ops {
+	/* read/write: kernel buffers (fd.c bounces user data). A blocking file
+	 * blocks the calling thread (kwait) unless f->flags has O_NONBLOCK, then
+	 * -EAGAIN. */
 	long (*read)(struct file *f, void *buf, size_t n);
 	long (*write)(struct file *f, const void *buf, size_t n);
 	long (*ioctl)(struct file *f, unsigned long req, uint64_t arg);
 	void (*stat)(struct file *f, struct kstat *st);
 	int (*close)(struct file *f);
+	/* Current readiness (POLL* bits), never blocking. NULL: always
+	 * readable and writable (regular devices). Whoever makes a file
+	 * ready or not calls file_notify(). */
+	unsigned (*poll)(struct file *f);
 };
 
 struct file {
@@ -47,6 +77,11 @@ int fd_install(struct file *f);
 /* The file at fd with a reference taken (NULL if none); drop it with file_put. */
 struct file *fd_get(int fd);
 void file_put(struct file *f);
+
+/* Readiness of f changed (any context): wakes every thread in poll, select
+ * or epoll_wait to re-check (kernel/poll.c). */
+void file_notify(struct file *f);
+unsigned file_poll(struct file *f);
 
 /* Character devices under /dev: a new file, or NULL if no such device. */
 struct file *devfs_open(const char *path, int flags, int *err);
