@@ -83,7 +83,8 @@ $(B)/net/kernel/main.c.o: kernel/main.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -DTORO_NET -c $< -o $@
 
-$(LWIP)/%.c: $(LWIP_STAMP) ;
+# Explicit targets (a pattern rule would make them intermediate: deleted after use).
+$(addprefix $(LWIP)/,$(LWIP_SRCS)): $(LWIP_STAMP) ;
 
 $(B)/toro-net.o: $(KOBJS_NET) $(NET_OBJS) $(LWIP_OBJS) tools/toro.syms
 	$(LD) -r -o $(B)/toro-net-full.o $(KOBJS_NET) $(NET_OBJS) $(LWIP_OBJS)
