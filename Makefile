@@ -66,7 +66,7 @@ KOBJS_NET := $(filter-out $(B)/k/kernel/main.c.o,$(KOBJS)) $(B)/net/kernel/main.
 # lwIP and net/ see only the compiler's freestanding headers, net/libc/ (the
 # few C library headers lwIP includes) and the kernel's.
 NCFLAGS   := $(KCFLAGS) -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
-             -Inet/libc -Inet -I$(LWIP)/include
+             -Inet/libc -Inet -I$(LWIP)/include -fmacro-prefix-map=$(LWIP)/=lwip/
 
 $(LWIP_STAMP): tools/fetch-lwip.sh tools/lwip.sha256
 	tools/fetch-lwip.sh $(B)
