@@ -5,8 +5,9 @@
  * frames in through one receiver thread per device that fills pool pbufs and
  * hands them to the stack under the core lock. Checksum offloads: TCP
  * checksums on send are left to a device with NETDEV_F_CSUM_TX (we store the
- * pseudo-header sum and ask for a partial checksum), and TCP/UDP checks are
- * skipped for each received frame the device marked as verified.
+ * pseudo-header sum and ask for a partial checksum; UDP and ICMP are summed in
+ * software, as a fragmented datagram could not be offloaded), and TCP/UDP
+ * checks are skipped for each received frame the device marked as verified.
  */
 #include <k/console.h>
 #include <k/errno.h>
@@ -132,15 +133,21 @@ static int rx_one(struct net_if *ni)
 		return len != 0;
 	}
 	pbuf_realloc(p, (u16_t)len);
-	if (ni->rx_csum) {
-		u16_t f = ni->nif.chksum_flags;
-		f = (flags & NETDEV_RX_CSUM_OK) ? (u16_t)(f & ~CHECK_L4) : (u16_t)(f | CHECK_L4);
+	/* A frame from the device is checked unless the device says it did;
+	 * in between, the flags stay as the stack's own loopback needs them. */
+	bool switch_flags = ni->rx_csum || ni->tx_csum;
+	if (switch_flags) {
+		u16_t f = ni->idle_flags | CHECK_L4;
+		if (ni->rx_csum && (flags & NETDEV_RX_CSUM_OK))
+			f &= (u16_t)~CHECK_L4;
 		NETIF_SET_CHECKSUM_CTRL(&ni->nif, f);
 	}
 	if (ni->nif.input(p, &ni->nif) != ERR_OK) {
 		pbuf_free(p);
 		ni->rx_drops++;
 	}
+	if (switch_flags)
+		NETIF_SET_CHECKSUM_CTRL(&ni->nif, ni->idle_flags);
 	return 1;
 }
 
@@ -174,7 +181,7 @@ static err_t if_init(struct netif *nif)
 {
 	struct net_if *ni = nif->state;
 	uint32_t features = netdev_features(ni->nd);
-	u16_t flags = NETIF_CHECKSUM_ENABLE_ALL;
+	uint16_t flags = NETIF_CHECKSUM_ENABLE_ALL;
 
 	nif->name[0] = 'e';
 	nif->name[1] = 'n';
@@ -186,8 +193,12 @@ static err_t if_init(struct netif *nif)
 	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
 	ni->tx_csum = (features & NETDEV_F_CSUM_TX) != 0;
 	ni->rx_csum = (features & NETDEV_F_CSUM_RX) != 0;
+	/* TCP segments to our own address loop back inside lwIP (they never
+	 * reach the device) with the checksum the device would have filled in
+	 * still missing: outside rx_one, TCP checks are off too. */
 	if (ni->tx_csum)
-		flags &= (u16_t)~NETIF_CHECKSUM_GEN_TCP;
+		flags &= (u16_t)~(NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_CHECK_TCP);
+	ni->idle_flags = flags;
 	NETIF_SET_CHECKSUM_CTRL(nif, flags);
 	return ERR_OK;
 }

@@ -19,6 +19,7 @@ struct net_if {
 	unsigned mtu;            /* IP MTU */
 	unsigned frame_max;      /* largest frame: MTU + Ethernet header + VLAN tag */
 	bool tx_csum, rx_csum;   /* the device's checksum offloads in use */
+	uint16_t idle_flags;     /* lwIP checksum flags between received frames */
 	void *bounce;            /* frame_max bytes: long chains, dropped frames */
 	uint64_t tx_drops, rx_drops;
 };

@@ -5,7 +5,9 @@
  * SYN to a closed port) and the frames lwIP answers with, checksums done in
  * software or left to the device (partial checksum request; verified-on-
  * receive flags), long pbuf chains, device errors, link changes, the receive
- * budget, and that lwIP always runs under the core lock.
+ * budget, TCP to our own address (lwIP's loopback) with and without checksum
+ * offload, and that lwIP always runs under the core lock. lwIP's tcpip thread
+ * runs (a host thread), as in the kernel.
  */
 #include "netif_impl.h"
 
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -25,6 +28,7 @@
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 
 /* ---- the fake device ---- */
@@ -494,10 +498,98 @@ static void test_rx_errors_link_and_budget(void **state)
 	assert_int_equal(get16(dev.tx[39].data + 34 + 6), 39);
 }
 
+/* ---- TCP to our own address: lwIP loops it back without the device ---- */
+
+static struct tcp_pcb *accepted_pcb;
+static int connected, accepted;
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	accepted_pcb = pcb;
+	__atomic_store_n(&accepted, 1, __ATOMIC_RELEASE);
+	return ERR_OK;
+}
+
+static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	__atomic_store_n(&connected, 1, __ATOMIC_RELEASE);
+	return ERR_OK;
+}
+
+static bool loop_queue_empty(void)
+{
+	LOCK_TCPIP_CORE();
+	bool empty = ni.nif.loop_first == NULL;
+	UNLOCK_TCPIP_CORE();
+	return empty;
+}
+
+static void connect_to_self(void)
+{
+	ip_addr_t self;
+	IP_ADDR4(&self, 10, 0, 2, 15);
+	connected = accepted = 0;
+	LOCK_TCPIP_CORE();
+	struct tcp_pcb *l = tcp_new(), *c = tcp_new();
+	assert_non_null(l);
+	assert_non_null(c);
+	assert_int_equal(tcp_bind(l, &self, 7), ERR_OK);
+	l = tcp_listen(l);
+	assert_non_null(l);
+	tcp_accept(l, on_accept);
+	assert_int_equal(tcp_connect(c, &self, 7, on_connected), ERR_OK);
+	UNLOCK_TCPIP_CORE();
+	/* The handshake runs in the tcpip thread (loopback deliveries). */
+	for (int i = 0; i < 2000 && !(__atomic_load_n(&connected, __ATOMIC_ACQUIRE) &&
+				       __atomic_load_n(&accepted, __ATOMIC_ACQUIRE)); i++)
+		usleep(1000);
+	LOCK_TCPIP_CORE();
+	bool ok = connected && accepted;
+	tcp_abort(c);
+	if (accepted_pcb)
+		tcp_abort(accepted_pcb);
+	accepted_pcb = NULL;
+	tcp_close(l);
+	UNLOCK_TCPIP_CORE();
+	for (int i = 0; i < 2000 && !loop_queue_empty(); i++)
+		usleep(1000);
+	assert_true(ok);
+	assert_int_equal(dev.ntx, 0); /* nothing went to the device */
+}
+
+static void test_tcp_to_self(void **state)
+{
+	connect_to_self();
+}
+
+static void test_tcp_to_self_with_checksum_offload(void **state)
+{
+	assert_true(ni.tx_csum);
+	connect_to_self();
+	/* Between frames from the device, TCP checks stay off for the
+	 * loopback's unsummed segments... */
+	assert_false(ni.nif.chksum_flags & NETIF_CHECKSUM_CHECK_TCP);
+	/* ...but a device frame is still checked (no verdict from it). */
+	uint8_t f[FRAME_MAX];
+	learn_peer();
+	queue_rx(f, syn(f, true), 0);
+	assert_int_equal(net_if_poll(&ni, 32), 1);
+	assert_int_equal(dev.ntx, 0);
+	assert_false(ni.nif.chksum_flags & NETIF_CHECKSUM_CHECK_TCP);
+}
+
+static sys_sem_t tcpip_up;
+
+static void tcpip_ready(void *arg)
+{
+	sys_sem_signal(&tcpip_up);
+}
+
 static int group_setup(void **state)
 {
-	lwip_init();
-	return 0;
+	sys_sem_new(&tcpip_up, 0);
+	tcpip_init(tcpip_ready, NULL);
+	return sys_arch_sem_wait(&tcpip_up, 5000) == SYS_ARCH_TIMEOUT ? -1 : 0;
 }
 
 int main(void)
@@ -513,6 +605,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chains_short_and_long, setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_xmit_errors, setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_errors_link_and_budget, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_to_self, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_to_self_with_checksum_offload,
+						setup_tx_offload, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
