@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device discovery and driver attach at boot (drivers/drivers.c).
+ */
+#ifndef K_DRIVERS_H
+#define K_DRIVERS_H
+
+struct cmdline;
+
+/* Enumerate PCI and the command line's virtio_mmio.device= windows and
+ * attach a driver to each device that has one; one console line per device
+ * attached. Call once, on core 0 from its boot context, after the cores and
+ * the timer are up (attach may wait for a device's interrupt, bounded).
+ * cl: the kernel command line (NULL: no virtio-mmio from it). */
+void drivers_init(const struct cmdline *cl);
+
+#endif
