@@ -30,3 +30,4 @@ $(B)/unit/test_netcfg: UCFLAGS += -Inet
 UNIT_SRCS_test_netif := net/netif.c net/sys_arch.c tests/unit/net_host.c \
                         $(addprefix $(LWIP)/,$(LWIP_SRCS))
 $(B)/unit/test_netif: UCFLAGS += $(UNIT_NET_FLAGS)
+UNIT_SRCS_test_virtio := drivers/virtio/virtio.c drivers/virtio/virtq.c
