@@ -5,6 +5,8 @@
 # tests/guest/NAME.c as header comments; see docs/testing.md for the list.
 #   tests/guest/run.sh [-j N] [--counts FILE] [--timeout S] [NAME...]
 # A test with "// smp: N..." runs once per vCPU count; "{smp}" in its args is N.
+# "// qemu-args: ARGS" (or "// qemu-args-MACHINE: ARGS" for one machine) are
+# extra QEMU arguments, e.g. devices, passed through toro run --qemu-arg.
 # Prints one PASS/FAIL line per run and "guest: N passed, N failed" last.
 set -uo pipefail
 
@@ -31,8 +33,10 @@ run_one() {
 	[ -n "$smp_label" ] && label+=" smp=$smp" log+=.smp$smp
 	log+=.log
 	start=$(date +%s.%N)
-	"$TORO" run --timeout "$timeout_s" --machine "$machine" --mem "$mem" --smp "$smp" "$image" \
-		-- toro.debug "${args[@]+"${args[@]}"}" > "$out" 2>&1
+	local qa=() a
+	for a in "${qargs[@]+"${qargs[@]}"}"; do qa+=(--qemu-arg "$a"); done
+	"$TORO" run --timeout "$timeout_s" --machine "$machine" --mem "$mem" --smp "$smp" \
+		"${qa[@]+"${qa[@]}"}" "$image" -- toro.debug "${args[@]+"${args[@]}"}" > "$out" 2>&1
 	rc=$?
 	end=$(date +%s.%N)
 	if [ "$rc" = 124 ]; then
@@ -79,7 +83,7 @@ if [ "${1:-}" = --one ]; then
 	exit 0
 fi
 
-usage() { sed -n '3,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 jobs=2 counts= default_timeout=30 names=()
 while [ $# -gt 0 ]; do
@@ -113,12 +117,17 @@ words() { printf '%s' "$1" | xargs -r printf '%s\0'; }
 add_job() {
 	local name=$1 machine=$2 path=$3 image=$4 smp=$5 booted_by=Multiboot
 	shift 5
-	local args=("${@//\{smp\}/$smp}")
+	local args=("${@//\{smp\}/$smp}") qargs=()
+	# QEMU arguments: the machine's own header if the test has one, else the common one.
+	local qtext
+	qtext=$(header "$src" "qemu-args-$machine" | tail -n 1)
+	[ -n "$qtext" ] || qtext=$(header "$src" qemu-args | tail -n 1)
+	mapfile -d '' -t qargs < <(words "$qtext")
 	[ "$path" = pvh ] && booted_by=PVH
 	njob=$((njob + 1))
 	{
 		declare -p name machine path image smp smp_label booted_by mem expect_exit \
-			timeout_s expect_out expect_once reject_out args
+			timeout_s expect_out expect_once reject_out args qargs
 		echo "workdir=$(printf '%q' "$workdir")"
 	} > "$workdir/$(printf '%04d' $njob).job"
 }
