@@ -94,7 +94,9 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t until, uint32_t bi
 	 * thread queued and hands it back through this core's mailbox. */
 	t->state = T_BLOCKED;
 	spin_unlock(&b->lock);
-	int r = sched_block(until);
+	int r = sched_block_intr(until);
+	if (r == -EINTR)
+		futex_timeout(t); /* off the queue, unless a waker took it */
 	t->futex_waiting = false;
 	return r;
 }

@@ -209,7 +209,7 @@ void schedule(void)
 	sched_finish_switch();
 }
 
-int sched_block(uint64_t until)
+static int block(uint64_t until, bool intr)
 {
 	struct cpu *c = this_cpu();
 	struct thread *t = c->current;
@@ -219,9 +219,28 @@ int sched_block(uint64_t until)
 		sleep_insert(c, t);
 	}
 	t->state = T_BLOCKED;
+	if (intr) {
+		/* thread_signal sets `pending` then looks at `state`; this looks at
+		 * `pending` after setting `state`: one of the two sees the other. */
+		t->interruptible = true;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & ~t->sigmask) {
+			if (t->wake_at) {
+				sleep_remove(c, t);
+				t->wake_at = 0;
+			}
+			t->state = T_RUNNING;
+			t->interruptible = false;
+			return -EINTR;
+		}
+	}
 	schedule();
+	t->interruptible = false;
 	return t->wake_reason;
 }
+
+int sched_block(uint64_t until) { return block(until, false); }
+int sched_block_intr(uint64_t until) { return block(until, true); }
 
 void sched_wake(struct thread *t)
 {

@@ -89,17 +89,16 @@ long sys_sigaltstack(SYSARGS)
 	return 0;
 }
 
+int thread_signal(int tid, int sig);
+
 long sys_tkill(SYSARGS)
 {
 	int sig = (int)a1;
-	if (a0 != thread_current()->tid)
-		return -ESRCH;
 	if (sig < 0 || sig >= NSIG)
 		return -EINVAL;
 	if (sig == 0)
-		return 0;
-	thread_current()->pending |= 1ull << (sig - 1);
-	return 0;
+		return thread_by_tid((int)a0) ? 0 : -ESRCH;
+	return thread_signal((int)a0, sig);
 }
 
 long sys_tgkill(SYSARGS)

@@ -146,5 +146,6 @@ long sys_pause(SYSARGS)
 	/* No signal can come from outside: the thread blocks for good and its
 	 * core halts when nothing else runs there. */
 	for (;;)
-		sched_block(0);
+		if (sched_block_intr(0) == -EINTR)
+			return -EINTR;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Clocks and sleeping. */
 #include <k/errno.h>
+#include <k/sched.h>
 #include <k/syscall.h>
 #include <k/time.h>
 #include "sys.h"
@@ -110,8 +111,15 @@ static long sleep_common(long clock, int flags, long ureq, long urem)
 		until = mono + req;
 	if (until < mono)
 		until = ~0ull;
-	time_sleep_until(until);
-	(void)urem; /* nothing interrupts a sleep yet: remaining time is never written */
+	while (time_monotonic_ns() < until) {
+		if (sched_block_intr(until) == -EINTR) {
+			/* A signal: say how much was left (relative sleeps only). */
+			uint64_t now = time_monotonic_ns();
+			if (urem && !(flags & TIMER_ABSTIME))
+				put_ts(urem, until > now ? until - now : 0);
+			return -EINTR;
+		}
+	}
 	return 0;
 }
 

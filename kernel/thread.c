@@ -168,3 +168,38 @@ struct thread *kthread_create(void (*fn)(void *), void *arg, int cpu)
 	sched_wake(t);
 	return t;
 }
+
+bool futex_timeout(struct thread *t);
+
+/* Send signal sig to thread tid (tkill): mark it pending and make the thread
+ * notice soon: a blocked one wakes with EINTR, one running in ring 3 on
+ * another core gets an IPI (it takes the signal on its way back to ring 3). */
+int thread_signal(int tid, int sig)
+{
+	int r = -ESRCH;
+	spin_lock(&threads_lock);
+	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		struct thread *t = all[i];
+		if (!t || t->tid != tid)
+			continue;
+		r = 0;
+		__atomic_or_fetch(&t->pending, 1ull << (sig - 1), __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (t->sigmask & (1ull << (sig - 1)))
+			break; /* blocked: stays pending until unblocked */
+		if (t == thread_current())
+			break; /* delivered at the end of this system call */
+		if (t->state == T_BLOCKED && t->interruptible) {
+			/* A futex or kernel wait: take it off its queue first. */
+			if (!t->futex_waiting || futex_timeout(t)) {
+				t->wake_reason = -EINTR;
+				sched_wake(t);
+			}
+		} else if (t->state == T_RUNNING) {
+			arch_wake_cpu(t->cpu);
+		}
+		break;
+	}
+	spin_unlock(&threads_lock);
+	return r;
+}

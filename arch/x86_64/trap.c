@@ -83,6 +83,9 @@ void trap_dispatch(struct regs *r)
 	case VEC_IPI_WAKE:
 		timer_eoi();
 		sched_interrupt(user, r->vector == VEC_TIMER);
+		/* A signal another thread sent while this one ran in ring 3. */
+		if (user && (thread_current()->pending & ~thread_current()->sigmask))
+			signal_deliver_pending(r);
 		return;
 	case VEC_IPI_TLB:
 		timer_eoi();

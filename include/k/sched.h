@@ -50,6 +50,7 @@ struct thread {
 	uint64_t altstack_sp, altstack_size;
 	uint64_t clear_child_tid;
 	bool in_signal_report;
+	volatile bool interruptible; /* blocked in sched_block_intr */
 	bool kernel_only;        /* an idle or kernel thread: no ring 3 */
 	void *kthread;           /* kernel thread: its start function */
 };
@@ -96,6 +97,9 @@ void schedule(void);
 /* Block the current thread until sched_wake or `until` (monotonic ns, 0 none).
  * Returns its wake_reason. The caller has queued it where a waker finds it. */
 int sched_block(uint64_t until);
+/* The same, for waits a signal may cut short (futex, sleep, pause): -EINTR
+ * at once or on arrival of a signal the thread does not block. */
+int sched_block_intr(uint64_t until);
 /* Make a blocked or new thread runnable on its own core (any core may call). */
 void sched_wake(struct thread *t);
 /* Timer or IPI: move due sleepers and mailbox arrivals to the run queue and
