@@ -168,12 +168,14 @@ static int size_bar(struct pci_dev *d, unsigned i)
 
 	if (lo & 1) {
 		mask = mlo & ~3u;
-		if (mask != 0 && !(mask & 0xffff0000u))
+		if (mask == 0)
+			return 1; /* not implemented */
+		if (!(mask & 0xffff0000u))
 			mask |= 0xffff0000u; /* a 16-bit I/O decoder */
 		b->io = true;
 		b->base = lo & ~3u;
 		b->size = (uint32_t)(~mask + 1);
-		return mask ? (b->size & (b->size - 1) ? -EIO : 1) : 1;
+		return b->size & (b->size - 1) ? -EIO : 1;
 	}
 	unsigned type = (lo >> 1) & 3;
 	if (type == 1 || type == 3 || (type == 2 && i == 5))
