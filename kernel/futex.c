@@ -12,6 +12,7 @@
 #include <k/spinlock.h>
 #include <k/syscall.h>
 #include <k/time.h>
+#include <k/mailbox.h>
 #include <k/wait.h>
 #include "sys.h"
 
@@ -231,17 +232,23 @@ int kwait(const void *key, struct spinlock *held, uint64_t until)
 	struct thread *t = thread_current();
 	struct bucket *b = bucket_of((uint64_t)key);
 	if (t == this_cpu()->idle) {
-		/* The boot context (drivers attaching) cannot block: halt until
-		 * the next interrupt and let the caller re-check its condition. */
+		/* The boot context (drivers attaching, the network starting) is
+		 * core 0's idle thread and cannot block: run whatever is runnable
+		 * (kernel threads), else halt until an interrupt, and let the
+		 * caller re-check its condition. */
+		struct cpu *c = this_cpu();
 		spin_unlock(held);
 		if (until && time_monotonic_ns() >= until) {
 			spin_lock(held);
 			return -ETIMEDOUT;
 		}
-		if (until)
-			arch_timer_arm(time_ns_to_tsc_deadline(until));
-		arch_wait_for_interrupt();
-		this_cpu()->armed = 0; /* the scheduler re-arms its own deadline */
+		schedule();
+		if (c->rq_len == 0 && mailbox_empty(&c->mbox)) {
+			if (until)
+				arch_timer_arm(time_ns_to_tsc_deadline(until));
+			arch_wait_for_interrupt();
+			c->armed = 0; /* the scheduler re-arms its own deadline */
+		}
 		spin_lock(held);
 		return 0;
 	}

@@ -9,6 +9,7 @@
 #include <k/bootinfo.h>
 #include <k/cmdline.h>
 #include <k/console.h>
+#include <k/drivers.h>
 #include <k/fmt.h>
 #include <k/fd.h>
 #ifdef TORO_NET
@@ -124,8 +125,10 @@ void kmain(uint32_t magic, uint32_t info)
 		print_boot_info();
 	if (cmdline_opt(&cl, "toro.bench"))
 		kprintf("toro: entry_tsc=%lu\n", entry_tsc);
+	smp_init(smp_want);
+	drivers_init(&cl);
 #ifdef TORO_NET
-	net_init(&cl);
+	net_init(&cl); /* after the drivers: it takes every network device */
 #endif
 	proc_start((const char *const *)cl.argv, cl.argc, (const char *const *)cl.envp, cl.envc);
 }

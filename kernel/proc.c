@@ -49,7 +49,6 @@ uint64_t arch_hwcap(void);
 void arch_user_regs(struct regs **r, uint64_t entry, uint64_t sp);
 struct thread *thread_alloc(bool user);
 int thread_register(struct thread *t);
-void arch_user_start(void);
 
 void proc_start(const char *const *argv, int argc, const char *const *envp, int envc)
 {
@@ -112,9 +111,6 @@ void proc_start(const char *const *argv, int argc, const char *const *envp, int 
 	arch_user_regs(&r, (uint64_t)_start, sp);
 	if (!arch_thread_init(t, r, 0))
 		panic("cannot start the main thread");
-	arch_user_start();
-	extern int smp_want;
-	smp_init(smp_want);
 	t->affinity = ncpus >= 64 ? ~0ull : (1ull << ncpus) - 1;
 	sched_wake(t);
 	sched_run_idle();

@@ -136,17 +136,30 @@ static void expire_sleepers(struct cpu *c, uint64_t now)
 	}
 }
 
+/* The end of the current slice, in TSC ticks. Worked out only when another
+ * thread waits: a lone thread never makes the kernel calibrate the TSC. */
+static uint64_t slice_end(struct cpu *c)
+{
+	static uint64_t slice_ticks;
+	if (!c->slice_end) {
+		if (!slice_ticks)
+			slice_ticks = time_ns_to_ticks(SCHED_SLICE_NS);
+		c->slice_end = c->slice_start + slice_ticks;
+	}
+	return c->slice_end;
+}
+
 /* Tickless: the timer fires for the earliest sleeper, or at the end of the
- * slice when another thread waits for the core. */
+ * slice when another thread waits for the core. Times are TSC ticks. */
 static void arm_timer(struct cpu *c, uint64_t now)
 {
 	uint64_t when = c->sleepers ? c->sleepers->wake_at : 0;
-	if (c->rq_len > 0 && c->current != c->idle && (!when || c->slice_end < when))
-		when = c->slice_end;
+	if (c->rq_len > 0 && c->current != c->idle && (!when || slice_end(c) < when))
+		when = slice_end(c);
 	if (when == c->armed)
 		return;
 	c->armed = when;
-	arch_timer_arm(when ? time_ns_to_tsc_deadline(when > now ? when : now) : 0);
+	arch_timer_arm(when ? (when > now ? when : now) : 0);
 }
 
 void sched_finish_switch(void)
@@ -171,7 +184,7 @@ void schedule(void)
 {
 	struct cpu *c = this_cpu();
 	struct thread *prev = c->current, *next;
-	uint64_t now = time_monotonic_ns();
+	uint64_t now = arch_rdtsc();
 	bool move = false;
 
 	drain_mailbox(c);
@@ -189,8 +202,10 @@ void schedule(void)
 	next = rq_pop(c);
 	if (!next)
 		next = c->idle;
-	if (next != prev)
-		c->slice_end = now + SCHED_SLICE_NS;
+	if (next != prev) {
+		c->slice_start = now;
+		c->slice_end = 0; /* worked out when needed */
+	}
 	next->state = T_RUNNING;
 	c->current = next;
 	arm_timer(c, now);
@@ -215,7 +230,9 @@ static int block(uint64_t until, bool intr)
 	struct thread *t = c->current;
 	t->wake_reason = 0;
 	if (until) {
-		t->wake_at = until;
+		t->wake_at = time_ns_to_tsc_deadline(until);
+		if (!t->wake_at)
+			t->wake_at = 1;
 		sleep_insert(c, t);
 	}
 	t->state = T_BLOCKED;
@@ -248,7 +265,7 @@ void sched_wake(struct thread *t)
 	if (t->cpu == c->id && t != c->current) {
 		arrive(c, t);
 		if (c->current == c->idle || c->rq_len == 1)
-			arm_timer(c, time_monotonic_ns());
+			arm_timer(c, arch_rdtsc());
 		return;
 	}
 	send_to(t, t->cpu);
@@ -272,13 +289,13 @@ void sched_set_cpu(struct thread *t, int cpu)
 void sched_interrupt(bool from_user, bool timer)
 {
 	struct cpu *c = this_cpu();
-	uint64_t now = time_monotonic_ns();
+	uint64_t now = arch_rdtsc();
 	if (timer)
 		c->armed = 0;
 	drain_mailbox(c);
 	expire_sleepers(c, now);
 	if (c->current != c->idle && from_user &&
-	    (c->current->migrate_to >= 0 || (c->rq_len > 0 && now >= c->slice_end))) {
+	    (c->current->migrate_to >= 0 || (c->rq_len > 0 && now >= slice_end(c)))) {
 		schedule();
 		return;
 	}

@@ -56,6 +56,12 @@ uint64_t time_realtime_ns(void)
 	return wall_base_ns + time_monotonic_ns();
 }
 
+uint64_t time_ns_to_ticks(uint64_t ns)
+{
+	uint64_t hz = time_tsc_hz();
+	return ns / NSEC_PER_SEC * hz + ns % NSEC_PER_SEC * hz / NSEC_PER_SEC;
+}
+
 uint64_t time_ns_to_tsc_deadline(uint64_t ns)
 {
 	uint64_t hz = time_tsc_hz();

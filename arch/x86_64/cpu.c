@@ -251,6 +251,9 @@ void cpu_init(void)
 {
 	uint64_t ist_top[3];
 	detect_features();
+	/* The kernel reaches user memory only through the stac/clac copy
+	 * routines, so SMAP is on from the start, on every core. */
+	smap_on = cpu_feat.smap;
 	idt_init();
 	for (int i = 0; i < 3; i++)
 		ist_top[i] = (uint64_t)ist_stacks[i][1] + IST_SIZE;
@@ -278,16 +281,6 @@ void cpu_init_ap(struct cpu *c)
 	struct cpu_arch *a = c->arch;
 	uint64_t ist_top[3] = { a->tss.ist[0], a->tss.ist[1], a->tss.ist[2] };
 	cpu_setup(c, ist_top);
-}
-
-/* SMAP is switched on only once the kernel has stopped touching user pages
- * without stac (after the process stack is built); cores started later get
- * it in cpu_setup. */
-void cpu_enable_smap(void)
-{
-	smap_on = cpu_feat.smap;
-	if (smap_on)
-		write_cr4(read_cr4() | CR4_SMAP);
 }
 
 void cpu_print_features(void)

@@ -61,7 +61,6 @@ long sys_arch_prctl(SYSARGS)
 }
 
 void cpu_set_kernel_stack(uint64_t top);
-void cpu_enable_smap(void);
 void fpu_init_area(void *area);
 void thread_entry(void);
 void switch_stacks(uint64_t *save, uint64_t load);
@@ -83,10 +82,6 @@ void arch_user_regs(struct regs **out, uint64_t entry, uint64_t sp)
 	*out = &r;
 }
 
-void arch_user_start(void)
-{
-	cpu_enable_smap();
-}
 
 /* A new thread's kernel stack: its user frame at the top, and below it what
  * switch_stacks pops: six callee-saved registers and a return into

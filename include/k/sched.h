@@ -38,7 +38,7 @@ struct thread {
 	struct mbox_node mnode;
 	struct thread *rq_next;
 	struct thread *sleep_next;
-	uint64_t wake_at;        /* monotonic ns; 0 when not sleeping */
+	uint64_t wake_at;        /* TSC deadline; 0 when not sleeping */
 	int wake_reason;         /* 0, or -ETIMEDOUT */
 	/* futex wait */
 	uint64_t futex_key;      /* 0 once a waker or the timeout took it off */
@@ -70,8 +70,9 @@ struct cpu {
 	int rq_len;
 	struct thread *sleepers; /* sorted by wake_at */
 	struct mailbox mbox;
-	uint64_t slice_end;      /* ns */
-	uint64_t armed;          /* ns the timer is armed for, 0 none */
+	uint64_t slice_start;    /* TSC when the current thread got the core */
+	uint64_t slice_end;      /* TSC, 0 until needed */
+	uint64_t armed;          /* TSC deadline the timer is armed for, 0 none */
 	struct regs *syscall_regs;
 	struct thread *switch_prev; /* the thread just switched away from */
 	bool switch_move;        /* ... and it is moving to another core */

@@ -21,6 +21,8 @@ uint64_t time_tsc_hz(void);
 uint64_t time_ns_to_tsc_deadline(uint64_t ns);
 /* Block the calling thread until monotonic time reaches ns (halting the core). */
 void time_sleep_until(uint64_t ns);
+/* A duration in ns as TSC ticks. */
+uint64_t time_ns_to_ticks(uint64_t ns);
 /* Convert a TSC delta to nanoseconds. */
 uint64_t time_tsc_to_ns(uint64_t delta);
 

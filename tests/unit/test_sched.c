@@ -55,6 +55,9 @@ static int nsw;
 struct cpu *this_cpu(void) { return &cpus[cur_cpu]; }
 uint64_t time_monotonic_ns(void) { return now_ns; }
 uint64_t time_ns_to_tsc_deadline(uint64_t ns) { return TSC(ns); }
+/* The scheduler keeps its times in TSC ticks: the fake TSC is TSC(now_ns). */
+uint64_t arch_rdtsc(void) { return TSC(now_ns); }
+uint64_t time_ns_to_ticks(uint64_t ns) { return ns * 3; }
 
 void arch_timer_arm(uint64_t deadline)
 {
@@ -285,7 +288,7 @@ static void test_tickless_one_thread(void **state)
 	assert_int_equal(last_arm[0], TSC(now_ns));
 	sched_interrupt(true, true);
 	expect_switch(0, A, B);
-	assert_int_equal(cpu(0)->slice_end, now_ns + SCHED_SLICE_NS);
+	assert_int_equal(cpu(0)->slice_end, TSC(now_ns + SCHED_SLICE_NS));
 	assert_int_equal(last_arm[0], TSC(now_ns + SCHED_SLICE_NS));
 	/* A alone again: the slice timer is cancelled. */
 	sched_block(0);
@@ -300,7 +303,7 @@ static void test_slice_timer_and_preemption(void **state)
 	spawn_local(0, B);
 	schedule();
 	expect_switch(0, cpu(0)->idle, A);
-	assert_int_equal(cpu(0)->slice_end, T0 + SCHED_SLICE_NS);
+	assert_int_equal(cpu(0)->slice_end, TSC(T0 + SCHED_SLICE_NS));
 	assert_int_equal(arms[0], 1);
 	assert_int_equal(last_arm[0], TSC(T0 + SCHED_SLICE_NS));
 
@@ -319,13 +322,13 @@ static void test_slice_timer_and_preemption(void **state)
 	sched_interrupt(false, true);
 	assert_int_equal(nsw, 1);
 	assert_ptr_equal(running(0), A);
-	assert_int_equal(cpu(0)->armed, T0 + SCHED_SLICE_NS);
+	assert_int_equal(cpu(0)->armed, TSC(T0 + SCHED_SLICE_NS));
 
 	/* From user mode after the slice: preempted, B gets a fresh slice. */
 	sched_interrupt(true, true);
 	expect_switch(0, A, B);
 	assert_int_equal(A->state, T_RUNNABLE);
-	assert_int_equal(cpu(0)->slice_end, now_ns + SCHED_SLICE_NS);
+	assert_int_equal(cpu(0)->slice_end, TSC(now_ns + SCHED_SLICE_NS));
 	assert_int_equal(last_arm[0], TSC(now_ns + SCHED_SLICE_NS));
 }
 
