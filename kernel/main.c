@@ -43,8 +43,23 @@ static const void *map_boot(uint64_t pa, size_t len)
 	return (const void *)pa;
 }
 
+/* The loader put the image at 1 MiB and zeroed its bss wherever that falls:
+ * it must all be RAM, or the kernel would run on memory that is not there. */
+static void check_image_fits(void)
+{
+	uint64_t start = (uint64_t)__toro_load_start, end = (uint64_t)__toro_bss_end;
+	for (int i = 0; i < bi.nmem; i++) {
+		const struct boot_mem *m = &bi.mem[i];
+		if (m->type == BOOT_MEM_RAM && m->base <= start && m->base + m->len >= end)
+			return;
+	}
+	panic("the image needs %lu KiB of RAM from 1 MiB on, more than this VM has: "
+	      "give it more memory (-m)", (unsigned long)((end - start) >> 10));
+}
+
 static void memory_init(void)
 {
+	check_image_fits();
 	pmm_init();
 	for (int i = 0; i < bi.nmem; i++)
 		if (bi.mem[i].type == BOOT_MEM_RAM)
