@@ -274,7 +274,7 @@ static long lseek_file(struct file *f, long fd, long off, long whence)
 	return 0;
 }
 
-static long fstat_file(struct file *f, long fd, long ust)
+static long fstat_file(struct file *f, long fd, long ust, long unused)
 {
 	struct kstat st;
 	if (!f)
@@ -376,42 +376,35 @@ long sys_dup2(long oldfd, long newfd, long a2, long a3, long a4, long a5)
 	return sys_dup3(oldfd, newfd, 0, 0, 0, 0);
 }
 
-long sys_lseek(long fd, long off, long whence, long a3, long a4, long a5)
+/* Run fn on the file at fd, holding a reference for the duration. */
+typedef long (*file_call_fn)(struct file *f, long fd, long a, long b);
+
+static long with_file(long fd, file_call_fn fn, long a, long b)
 {
 	struct file *f = fd_get((int)fd);
 	if (!f)
 		return -EBADF;
-	long r = lseek_file(f, fd, off, whence);
+	long r = fn(f, fd, a, b);
 	file_put(f);
 	return r;
+}
+
+long sys_lseek(long fd, long off, long whence, long a3, long a4, long a5)
+{
+	return with_file(fd, lseek_file, off, whence);
 }
 
 long sys_fstat(long fd, long ust, long a2, long a3, long a4, long a5)
 {
-	struct file *f = fd_get((int)fd);
-	if (!f)
-		return -EBADF;
-	long r = fstat_file(f, fd, ust);
-	file_put(f);
-	return r;
+	return with_file(fd, fstat_file, ust, 0);
 }
 
 long sys_ioctl(long fd, long req, long arg, long a3, long a4, long a5)
 {
-	struct file *f = fd_get((int)fd);
-	if (!f)
-		return -EBADF;
-	long r = ioctl_file(f, fd, req, arg);
-	file_put(f);
-	return r;
+	return with_file(fd, ioctl_file, req, arg);
 }
 
 long sys_fcntl(long fd, long cmd, long arg, long a3, long a4, long a5)
 {
-	struct file *f = fd_get((int)fd);
-	if (!f)
-		return -EBADF;
-	long r = fcntl_file(f, fd, cmd, arg);
-	file_put(f);
-	return r;
+	return with_file(fd, fcntl_file, cmd, arg);
 }
