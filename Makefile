@@ -15,7 +15,9 @@ KCFLAGS  := -std=gnu11 -Os -g -ffreestanding -fno-pie -fno-stack-protector \
             -Iinclude -MMD -MP
 KASFLAGS := -Iinclude -MMD -MP
 
-KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c drivers/*.c drivers/virtio/*.c lib/*.c)
+# drivers/virtio/net.c is only in the network variant (below).
+KSRCS := $(filter-out drivers/virtio/net.c,\
+           $(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c drivers/*.c drivers/virtio/*.c lib/*.c))
 KOBJS := $(patsubst %,$(B)/k/%.o,$(KSRCS))
 
 EXAMPLES    := $(notdir $(wildcard examples/*))
@@ -51,7 +53,8 @@ $(B)/toro.o: $(KOBJS) tools/toro.syms
 
 # ---- network: lwIP (Debian's source package, fetched into build/lwip) + net/ ----
 # A second kernel variant, build/toro-net.o: the same kernel objects (kmain
-# built with -DTORO_NET, so it calls net_init) plus net/ and lwIP, hidden by
+# and the driver table built with -DTORO_NET, so kmain calls net_init and
+# virtio-net attaches) plus the virtio-net driver, net/ and lwIP, hidden by
 # the same objcopy. toro-cc links it into programs that use sockets.
 LWIP      := $(B)/lwip/src
 LWIP_STAMP := $(B)/lwip/.unpacked
@@ -62,7 +65,8 @@ LWIP_SRCS := $(addprefix core/,def.c dns.c inet_chksum.c init.c ip.c mem.c memp.
 LWIP_OBJS := $(patsubst %.c,$(B)/net/lwip/%.c.o,$(LWIP_SRCS))
 NET_SRCS  := $(wildcard net/*.c)
 NET_OBJS  := $(patsubst %,$(B)/net/%.o,$(NET_SRCS))
-KOBJS_NET := $(filter-out $(B)/k/kernel/main.c.o,$(KOBJS)) $(B)/net/kernel/main.c.o
+KOBJS_NET := $(filter-out $(B)/k/kernel/main.c.o $(B)/k/drivers/drivers.c.o,$(KOBJS)) \
+             $(B)/net/kernel/main.c.o $(B)/net/drivers/drivers.c.o $(B)/k/drivers/virtio/net.c.o
 # lwIP and net/ see only the compiler's freestanding headers, net/libc/ (the
 # few C library headers lwIP includes) and the kernel's.
 NCFLAGS   := $(KCFLAGS) -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
@@ -79,7 +83,7 @@ $(B)/net/net/%.c.o: net/%.c $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(NCFLAGS) -c $< -o $@
 
-$(B)/net/kernel/main.c.o: kernel/main.c
+$(B)/net/kernel/main.c.o $(B)/net/drivers/drivers.c.o: $(B)/net/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -DTORO_NET -c $< -o $@
 

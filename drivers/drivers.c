@@ -4,15 +4,23 @@
  * windows from the command line (Firecracker, microvm), each handed to its
  * transport, which attaches the driver for the device type. On machines
  * without either (microvm with no devices) this costs a few port accesses.
+ * Built twice: with -DTORO_NET for the network kernel (build/toro-net.o), the
+ * only one whose table has virtio-net, as only it has a stack for the frames.
  */
 #include <k/cmdline.h>
 #include <k/drivers.h>
 #include <k/pci.h>
 
 #include "virtio/virtio.h"
+#ifdef TORO_NET
+#include "virtio/net_impl.h"
+#endif
 
 const struct virtio_driver *const virtio_drivers[] = {
 	&vrng_driver,
+#ifdef TORO_NET
+	&vnet_driver,
+#endif
 };
 const unsigned virtio_ndrivers = sizeof(virtio_drivers) / sizeof(virtio_drivers[0]);
 
