@@ -65,8 +65,11 @@ LWIP_SRCS := $(addprefix core/,def.c dns.c inet_chksum.c init.c ip.c mem.c memp.
 LWIP_OBJS := $(patsubst %.c,$(B)/net/lwip/%.c.o,$(LWIP_SRCS))
 NET_SRCS  := $(wildcard net/*.c)
 NET_OBJS  := $(patsubst %,$(B)/net/%.o,$(NET_SRCS))
-KOBJS_NET := $(filter-out $(B)/k/kernel/main.c.o $(B)/k/drivers/drivers.c.o,$(KOBJS)) \
-             $(B)/net/kernel/main.c.o $(B)/net/drivers/drivers.c.o $(B)/k/drivers/virtio/net.c.o
+# Built a second time with -DTORO_NET: main.c (kmain starts the network),
+# drivers.c (network drivers), systab.c (the socket system calls).
+NET_TWICE := kernel/main.c drivers/drivers.c kernel/systab.c
+KOBJS_NET := $(filter-out $(patsubst %,$(B)/k/%.o,$(NET_TWICE)),$(KOBJS)) \
+             $(patsubst %,$(B)/net/%.o,$(NET_TWICE)) $(B)/k/drivers/virtio/net.c.o
 # lwIP and net/ see only the compiler's freestanding headers, net/libc/ (the
 # few C library headers lwIP includes) and the kernel's.
 NCFLAGS   := $(KCFLAGS) -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
@@ -83,7 +86,7 @@ $(B)/net/net/%.c.o: net/%.c $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(NCFLAGS) -c $< -o $@
 
-$(B)/net/kernel/main.c.o $(B)/net/drivers/drivers.c.o: $(B)/net/%.c.o: %.c
+$(patsubst %,$(B)/net/%.o,$(NET_TWICE)): $(B)/net/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -DTORO_NET -c $< -o $@
 

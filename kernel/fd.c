@@ -10,6 +10,7 @@
 #include <k/errno.h>
 #include <k/fd.h>
 #include <k/kheap.h>
+#include <k/poll.h>
 #include <k/spinlock.h>
 #include <k/string.h>
 #include <k/syscall.h>
@@ -69,6 +70,7 @@ void file_put(struct file *f)
 	spin_unlock(&lock);
 	if (left > 0)
 		return;
+	poll_file_release(f);
 	if (f->ops->close)
 		f->ops->close(f);
 	kfree(f);
@@ -105,6 +107,10 @@ static long do_read(struct file *f, uint64_t ubuf, size_t n)
 			return done ? (long)done : -EFAULT;
 		done += (size_t)r;
 		if ((size_t)r < want)
+			break;
+		/* A pipe or socket with nothing more to read would block the
+		 * next chunk: return what the call has. */
+		if (f->ops->poll && !(f->ops->poll(f) & (POLLIN | POLLHUP | POLLERR)))
 			break;
 	}
 	return (long)done;

@@ -227,7 +227,7 @@ long sys_futex(SYSARGS)
 /* Kernel waits (k/wait.h) share the buckets, keyed by kernel addresses. The
  * waiter is queued under the bucket lock before it lets go of `held`, and a
  * waker changes the condition under `held`, so no wake-up falls in between. */
-int kwait(const void *key, struct spinlock *held, uint64_t until)
+static int wait_on(const void *key, struct spinlock *held, uint64_t until, bool intr)
 {
 	struct thread *t = thread_current();
 	struct bucket *b = bucket_of((uint64_t)key);
@@ -261,10 +261,22 @@ int kwait(const void *key, struct spinlock *held, uint64_t until)
 	t->state = T_BLOCKED;
 	spin_unlock(&b->lock);
 	spin_unlock(held);
-	int r = sched_block(until);
+	int r = intr ? sched_block_intr(until) : sched_block(until);
+	if (r == -EINTR)
+		futex_timeout(t); /* off the queue, unless a waker took it */
 	t->futex_waiting = false;
 	spin_lock(held);
 	return r;
+}
+
+int kwait(const void *key, struct spinlock *held, uint64_t until)
+{
+	return wait_on(key, held, until, false);
+}
+
+int kwait_intr(const void *key, struct spinlock *held, uint64_t until)
+{
+	return wait_on(key, held, until, true);
 }
 
 int kwake(const void *key, int n)

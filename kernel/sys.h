@@ -71,6 +71,39 @@ long sys_sched_setaffinity(SYSARGS);
 long sys_getcpu(SYSARGS);
 long sys_toro_spawn_cpu(SYSARGS);
 
+/* poll.c, pipe.c, eventfd.c */
+long sys_poll(SYSARGS);
+long sys_ppoll(SYSARGS);
+long sys_select(SYSARGS);
+long sys_pselect6(SYSARGS);
+long sys_epoll_create(SYSARGS);
+long sys_epoll_create1(SYSARGS);
+long sys_epoll_ctl(SYSARGS);
+long sys_epoll_wait(SYSARGS);
+long sys_epoll_pwait(SYSARGS);
+long sys_pipe(SYSARGS);
+long sys_pipe2(SYSARGS);
+long sys_eventfd(SYSARGS);
+long sys_eventfd2(SYSARGS);
+
+/* net/socket.c (the network kernel only: systab.c is built twice) */
+long sys_socket(SYSARGS);
+long sys_connect(SYSARGS);
+long sys_accept(SYSARGS);
+long sys_accept4(SYSARGS);
+long sys_sendto(SYSARGS);
+long sys_recvfrom(SYSARGS);
+long sys_sendmsg(SYSARGS);
+long sys_recvmsg(SYSARGS);
+long sys_shutdown(SYSARGS);
+long sys_bind(SYSARGS);
+long sys_listen(SYSARGS);
+long sys_getsockname(SYSARGS);
+long sys_getpeername(SYSARGS);
+long sys_socketpair(SYSARGS);
+long sys_setsockopt(SYSARGS);
+long sys_getsockopt(SYSARGS);
+
 /* arch */
 long sys_arch_prctl(SYSARGS);
 long sys_rt_sigreturn(SYSARGS);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The system call table: Linux x86-64 numbers. Handlers up to the highest one Toro has;
  * names (two bytes of number, then the name) only for the log line of
- * an unsupported call, so the table stays small. */
+ * an unsupported call, so the table stays small. Built twice, like main.c: the
+ * network kernel (-DTORO_NET, build/toro-net.o) adds the socket calls, which
+ * the plain kernel does not have (ENOSYS), so toro.o never names net/. */
 #include <k/syscall.h>
 #include "sys.h"
 
@@ -13,6 +15,7 @@ const syscall_fn syscall_handlers[SYSCALL_HANDLERS] = {
 	[2] = H(sys_open),
 	[3] = H(sys_close),
 	[5] = H(sys_fstat),
+	[7] = H(sys_poll),
 	[8] = H(sys_lseek),
 	[9] = H(sys_mmap),
 	[10] = H(sys_mprotect),
@@ -24,6 +27,8 @@ const syscall_fn syscall_handlers[SYSCALL_HANDLERS] = {
 	[16] = H(sys_ioctl),
 	[19] = H(sys_readv),
 	[20] = H(sys_writev),
+	[22] = H(sys_pipe),
+	[23] = H(sys_select),
 	[24] = H(sys_sched_yield),
 	[25] = H(sys_mremap),
 	[28] = H(sys_madvise),
@@ -55,18 +60,45 @@ const syscall_fn syscall_handlers[SYSCALL_HANDLERS] = {
 	[202] = H(sys_futex),
 	[203] = H(sys_sched_setaffinity),
 	[204] = H(sys_sched_getaffinity),
+	[213] = H(sys_epoll_create),
 	[218] = H(sys_set_tid_address),
 	[228] = H(sys_clock_gettime),
 	[229] = H(sys_clock_getres),
 	[230] = H(sys_clock_nanosleep),
 	[231] = H(sys_exit_group),
+	[232] = H(sys_epoll_wait),
+	[233] = H(sys_epoll_ctl),
 	[234] = H(sys_tgkill),
 	[257] = H(sys_openat),
+	[270] = H(sys_pselect6),
+	[271] = H(sys_ppoll),
 	[273] = H(sys_set_robust_list),
+	[281] = H(sys_epoll_pwait),
+	[284] = H(sys_eventfd),
+	[290] = H(sys_eventfd2),
+	[291] = H(sys_epoll_create1),
 	[292] = H(sys_dup3),
+	[293] = H(sys_pipe2),
 	[302] = H(sys_prlimit64),
 	[309] = H(sys_getcpu),
 	[318] = H(sys_getrandom),
+#ifdef TORO_NET
+	[41] = H(sys_socket),
+	[42] = H(sys_connect),
+	[43] = H(sys_accept),
+	[44] = H(sys_sendto),
+	[45] = H(sys_recvfrom),
+	[46] = H(sys_sendmsg),
+	[47] = H(sys_recvmsg),
+	[48] = H(sys_shutdown),
+	[49] = H(sys_bind),
+	[50] = H(sys_listen),
+	[51] = H(sys_getsockname),
+	[52] = H(sys_getpeername),
+	[54] = H(sys_setsockopt),
+	[55] = H(sys_getsockopt),
+	[288] = H(sys_accept4),
+#endif
 };
 
 /* "nr name" pairs of the calls Linux has, for the unsupported-call message. */
@@ -209,7 +241,9 @@ const char syscall_names[] =
 	"\001\043epoll_create1\0"
 	"\001\044dup3\0"
 	"\001\045pipe2\0"
+	"\001\053recvmmsg\0"
 	"\001\056prlimit64\0"
+	"\001\063sendmmsg\0"
 	"\001\065getcpu\0"
 	"\001\076getrandom\0"
 	"\001\114statx\0"

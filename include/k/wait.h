@@ -27,6 +27,9 @@
 #define KWAKE_ALL 0x7fffffff
 
 int kwait(const void *key, struct spinlock *held, uint64_t until);
+/* The same, for waits a signal may cut short (poll, pipes, sockets): also
+ * -EINTR, at once or when a signal the thread does not block arrives. */
+int kwait_intr(const void *key, struct spinlock *held, uint64_t until);
 int kwake(const void *key, int n);
 
 struct thread;
