@@ -31,3 +31,7 @@ UNIT_SRCS_test_netif := net/netif.c net/sys_arch.c tests/unit/net_host.c \
                         $(addprefix $(LWIP)/,$(LWIP_SRCS))
 $(B)/unit/test_netif: UCFLAGS += $(UNIT_NET_FLAGS)
 UNIT_SRCS_test_virtio := drivers/virtio/virtio.c drivers/virtio/virtq.c
+# drivers/virtio/net.c under the real virtio core and virtq, against the
+# simulated device of tests/unit/vnet_sim.c (shared with the fuzz harness).
+UNIT_SRCS_test_vnet := drivers/virtio/net.c drivers/virtio/virtio.c drivers/virtio/virtq.c \
+                       tests/unit/vnet_sim.c lib/fmt.c
