@@ -2,8 +2,13 @@
 /* qtime: run a command (a VMM) with its output on a pipe and time it with
  * CLOCK_MONOTONIC: from just before fork to the first occurrence of a marker in
  * its output, and to its exit. Kills it after a timeout. Prints one line:
- *   first_us=N exit_us=N status=N timeout=0|1      (first_us=-1: no marker)
- * Usage: qtime [-t SECONDS] [-m MARKER] [-o LOGFILE] -- COMMAND [ARGS...] */
+ *   first_us=N exit_us=N status=N timeout=0|1 cpu_us=N   (first_us=-1: no marker)
+ * cpu_us is the child's user + system CPU time over its whole life (wait4).
+ * With -c SECONDS it also measures the child's CPU time (utime + stime from
+ * /proc/PID/stat, all its threads) over a window of SECONDS that starts at the
+ * marker, then kills the child and adds to the line:
+ *   cpu_ticks=N window_us=N clk_tck=N
+ * Usage: qtime [-t SECONDS] [-m MARKER] [-o LOGFILE] [-c SECONDS] -- COMMAND [ARGS...] */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,7 +34,7 @@ static int64_t now_us(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: qtime [-t SECONDS] [-m MARKER] [-o LOGFILE] -- COMMAND [ARGS...]\n");
+	fprintf(stderr, "usage: qtime [-t SECONDS] [-m MARKER] [-o LOGFILE] [-c SECONDS] -- COMMAND [ARGS...]\n");
 	exit(64);
 }
 
@@ -57,6 +63,31 @@ static int scan_feed(struct scan *s, const char *buf, size_t n)
 		s->wlen = keep;
 	}
 	return found;
+}
+
+/* utime + stime of process pid in clock ticks (fields 14 and 15 of
+ * /proc/PID/stat, after the parenthesised command name), or -1. */
+static long long cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			  &ut, &st) != 2)
+		return -1;
+	return (long long)(ut + st);
 }
 
 static pid_t spawn(char **argv, int *out_fd)
@@ -92,12 +123,17 @@ int main(int argc, char **argv)
 	struct scan sc = { .marker = "" };
 	char buf[4096];
 	int64_t t0, first = -1, end = -1, deadline;
+	double window_s = 0;
+	int64_t win_start = -1, win_end = -1;
+	long long ticks0 = -1, ticks1 = -1;
+	struct rusage ru = { 0 };
 	int opt, out_fd, pid_fd, log_fd = -1, wstatus = 0, timed_out = 0;
 	int out_open = 1, alive = 1, status;
 	pid_t pid;
 
-	while ((opt = getopt(argc, argv, "+t:m:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "+t:m:o:c:")) != -1) {
 		switch (opt) {
+		case 'c': window_s = atof(optarg); break;
 		case 't': timeout_s = atof(optarg); break;
 		case 'm': sc.marker = optarg; break;
 		case 'o': log_path = optarg; break;
@@ -134,10 +170,22 @@ int main(int argc, char **argv)
 		int nfds = 0, ms, r;
 		int64_t left = deadline - now_us();
 
+		if (win_start >= 0) {
+			/* In the CPU window the timeout no longer applies. */
+			left = win_start + (int64_t)(window_s * 1e6) - now_us();
+			if (left <= 0) {
+				ticks1 = cpu_ticks(pid);
+				win_end = now_us();
+				kill(pid, SIGKILL);
+				wait4(pid, &wstatus, 0, &ru);
+				end = now_us();
+				break;
+			}
+		}
 		if (left <= 0) {
 			kill(pid, SIGKILL);
 			timed_out = 1;
-			waitpid(pid, &wstatus, 0);
+			wait4(pid, &wstatus, 0, &ru);
 			end = now_us();
 			break;
 		}
@@ -157,13 +205,18 @@ int main(int argc, char **argv)
 			if (n <= 0) {
 				out_open = 0;
 			} else {
-				if (first < 0 && scan_feed(&sc, buf, (size_t)n))
+				if (first < 0 && scan_feed(&sc, buf, (size_t)n)) {
 					first = now_us();
+					if (window_s > 0) {
+						ticks0 = cpu_ticks(pid);
+						win_start = now_us();
+					}
+				}
 				if (log_fd >= 0 && write(log_fd, buf, (size_t)n) < 0)
 					log_fd = -1;
 			}
 		}
-		if (waitpid(pid, &wstatus, WNOHANG) == pid) {
+		if (wait4(pid, &wstatus, WNOHANG, &ru) == pid) {
 			end = now_us();
 			alive = 0;
 		}
@@ -186,9 +239,17 @@ int main(int argc, char **argv)
 		status = 128 + WTERMSIG(wstatus);
 	else
 		status = -1;
-	printf("first_us=%lld exit_us=%lld status=%d timeout=%d\n",
+	printf("first_us=%lld exit_us=%lld status=%d timeout=%d cpu_us=%lld",
 	       first < 0 ? -1LL : (long long)(first - t0), (long long)(end - t0),
-	       status, timed_out);
+	       status, timed_out,
+	       (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+		       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+	if (window_s > 0)
+		printf(" cpu_ticks=%lld window_us=%lld clk_tck=%ld",
+		       ticks0 >= 0 && ticks1 >= 0 ? ticks1 - ticks0 : -1LL,
+		       win_end >= 0 ? (long long)(win_end - win_start) : -1LL,
+		       sysconf(_SC_CLK_TCK));
+	printf("\n");
 	if (timed_out)
 		return 2;
 	return first < 0 && sc.mlen ? 1 : 0;
