@@ -5,7 +5,10 @@
 # build/bench/results.txt and results.tsv. What is measured and how: docs/bench.md.
 # Environment: BENCH_RUNS (wall-time runs per figure, default 10),
 # BENCH_MACHINES (default "microvm q35"), BENCH_ICOUNT_RUNS (default 1),
-# BENCH_MINMEM=0 skips the smallest -m search, BENCH_LINUX=0 skips the Linux guest.
+# BENCH_MINMEM=0 skips the smallest -m search, BENCH_LINUX=0 skips the Linux guest,
+# BENCH_SMP=0 skips the SMP figures (bench/smp.sh: idle cost, scaling, thread
+# switches, boot with 2 vCPUs; BENCH_IDLE_SECONDS, BENCH_SCALE_ROUNDS,
+# BENCH_SCALE_REPS, BENCH_QUIET_WAIT tune them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +18,7 @@ MACHINES=${BENCH_MACHINES:-microvm q35}
 ICOUNT_RUNS=${BENCH_ICOUNT_RUNS:-1}
 DO_MINMEM=${BENCH_MINMEM:-1}
 DO_LINUX=${BENCH_LINUX:-1}
+DO_SMP=${BENCH_SMP:-1}
 HELLO_ARGS=world		# what `make run` passes to hello
 MARKER=hello			# the first line hello prints contains it
 TORO_HELLO=build/examples/hello.elf
@@ -23,8 +27,9 @@ TOROCC=bin/toro-cc
 MEM_SMALL=16			# floor and Toro
 MEM_LINUX=128			# Debian's kernel needs at least 96 here
 LINUX_APPEND="console=ttyS0 quiet tsc_early_khz=2000000 panic=-1"
-QEMU=(qemu-system-x86_64 -accel tcg -cpu max -smp 1,maxcpus=2 -nographic -no-reboot
-      -nodefaults -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+QEMU_BASE=(qemu-system-x86_64 -cpu max -nographic -no-reboot -nodefaults -serial stdio
+	   -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+QEMU=("${QEMU_BASE[@]}" -accel tcg -smp 1,maxcpus=2)
 # sleep=off: virtual time advances only with executed instructions (and jumps
 # over halts), so the TSC is the same on every run.
 ICOUNT=(-icount shift=0,sleep=off)
@@ -253,7 +258,8 @@ tsv() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >> "$TSV"; }	# metric machine system 
 verdict() {	# VALUE OP LIMIT -> PASS, MISS or n/a
 	[ "$1" = - ] && { echo n/a; return; }
 	awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
-		ok = (op == "<=") ? (v <= l) : 0; print ok ? "PASS" : "MISS" }'
+		ok = (op == "<=") ? (v <= l) : (op == ">=") ? (v >= l) : 0
+		print ok ? "PASS" : "MISS" }'
 }
 
 report() {
@@ -334,6 +340,7 @@ report() {
 			[ "$f" -gt 0 ] && note "$s on $m: $f of $RUNS wall-time runs failed (logs: $B/logs/fail-wall-$s-$m-*.log)"
 		done
 	done
+	report_smp
 	{
 		echo
 		echo "sizes: floor and toro are 'strip -o' copies of the ELF; linux is bzImage+initramfs (gzip)."
@@ -344,18 +351,22 @@ report() {
 	echo "bench: written to $TXT and $TSV" >&2
 }
 
+source bench/smp.sh
+
 main() {
 	ensure_packages
 	build_floor_and_tools
 	SYSTEMS=(floor)
 	if build_linux; then SYSTEMS+=(linux); fi
 	if build_toro; then SYSTEMS+=(toro); fi
+	build_smp || true
 	rm -f "$B"/logs/*.log
 	: > "$RAW"
 	measure_sizes
 	measure_wall
 	measure_icount
 	measure_minmem
+	measure_smp
 	report
 }
 
