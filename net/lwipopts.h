@@ -61,7 +61,7 @@ void net_assert_core_locked(void);
 #define IP_REASSEMBLY                   1
 #define IP_FRAG                         1
 #define LWIP_ICMP                       1
-#define LWIP_RAW                        0
+#define LWIP_RAW                        1 /* toro.net.ping's echo replies (net.c) */
 #define LWIP_IGMP                       0
 #define LWIP_AUTOIP                     0
 #define LWIP_HAVE_LOOPIF                1

@@ -5,6 +5,8 @@
  * for them so the program starts with its network up. Try it:
  *   bin/toro run --net user app.elf            (DHCP: 10.0.2.15/24)
  *   bin/toro run --net user app.elf -- toro.ip=10.0.2.20/24 toro.gw=10.0.2.2
+ * Debug: toro.net.ping=A.B.C.D sends a few ICMP echo requests once the
+ * addresses are up and prints each round trip (docs/network.md).
  */
 #include <k/arch.h>
 #include <k/cmdline.h>
@@ -13,19 +15,28 @@
 #include <k/net.h>
 #include <k/netdev.h>
 #include <k/sched.h>
+#include <k/string.h>
 #include <k/time.h>
 #include <k/wait.h>
 
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
+#include "lwip/inet_chksum.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
+#include "lwip/prot/icmp.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/raw.h"
 #include "lwip/tcpip.h"
 
 #include "net_impl.h"
 #include "netif_impl.h"
 
 #define ADDRESS_WAIT_NS (5 * NSEC_PER_SEC)
+#define PING_COUNT 3
+#define PING_WAIT_NS NSEC_PER_SEC
+#define PING_ID 0x746f /* "to" */
+#define PING_DATA 32
 
 static struct net_config cfg;
 static struct net_if ifs[NETDEV_MAX];
@@ -35,6 +46,9 @@ static struct ksem addr_sem;         /* up: some interface's address changed */
 static bool booted;                  /* the start-up summary has been printed */
 static volatile bool started;        /* net_start has finished */
 static bool core_checks;             /* the tcpip thread runs: check the core lock */
+static uint32_t ping_to;             /* toro.net.ping=, 0 none */
+static struct ksem ping_sem;         /* up: an echo reply came */
+static volatile uint16_t ping_seq;   /* the sequence number of the last reply */
 
 void net_assert_core_locked(void)
 {
@@ -144,6 +158,91 @@ static void tcpip_ready(void *arg)
 	core_checks = true;
 }
 
+/* ---- toro.net.ping: a start-up check of the path to a host ---- */
+
+/* lwIP's raw input (receiver thread, core lock held): our echo replies are
+ * taken, everything else goes on to lwIP's own ICMP. */
+static u8_t ping_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *from)
+{
+	uint8_t h[60 + sizeof(struct icmp_echo_hdr)];
+	u16_t n = pbuf_copy_partial(p, h, sizeof(h), 0);
+	unsigned hl = IPH_HL_BYTES((struct ip_hdr *)h);
+	struct icmp_echo_hdr e;
+
+	if (n < 20 || hl < 20 || n < hl + sizeof(e) || host_order(ip_2_ip4(from)) != ping_to)
+		return 0;
+	memcpy(&e, h + hl, sizeof(e));
+	if (e.type != ICMP_ER || e.id != lwip_htons(PING_ID))
+		return 0;
+	ping_seq = lwip_ntohs(e.seqno);
+	ksem_up(&ping_sem);
+	pbuf_free(p);
+	return 1;
+}
+
+static err_t ping_send(struct raw_pcb *pcb, uint16_t seq)
+{
+	struct pbuf *p = pbuf_alloc(PBUF_IP, sizeof(struct icmp_echo_hdr) + PING_DATA, PBUF_RAM);
+	ip_addr_t to;
+	err_t err;
+
+	if (!p)
+		return ERR_MEM;
+	struct icmp_echo_hdr *e = p->payload;
+	ICMPH_TYPE_SET(e, ICMP_ECHO);
+	ICMPH_CODE_SET(e, 0);
+	e->id = lwip_htons(PING_ID);
+	e->seqno = lwip_htons(seq);
+	for (int i = 0; i < PING_DATA; i++)
+		((uint8_t *)(e + 1))[i] = (uint8_t)i;
+	e->chksum = 0;
+	e->chksum = inet_chksum(e, p->len);
+	ip_addr_copy_from_ip4(to, addr_of(ping_to));
+	err = raw_sendto(pcb, p, &to);
+	pbuf_free(p);
+	return err;
+}
+
+/* One line per request: `toro: ping 10.0.2.2 ok 0.412 ms`, or no answer. */
+static void ping_run(void)
+{
+	char a[16];
+	struct raw_pcb *pcb;
+
+	net_format_ipv4(a, ping_to);
+	ksem_init(&ping_sem, 0);
+	LOCK_TCPIP_CORE();
+	pcb = raw_new(IP_PROTO_ICMP);
+	if (pcb)
+		raw_recv(pcb, ping_recv, NULL);
+	UNLOCK_TCPIP_CORE();
+	if (!pcb) {
+		kprintf("toro: ping %s: no memory\n", a);
+		return;
+	}
+	for (uint16_t seq = 1; seq <= PING_COUNT; seq++) {
+		uint64_t t0 = time_monotonic_ns(), until = t0 + PING_WAIT_NS;
+		LOCK_TCPIP_CORE();
+		err_t err = ping_send(pcb, seq);
+		UNLOCK_TCPIP_CORE();
+		int r = err == ERR_OK ? 0 : -EIO;
+		/* A late reply to an earlier request does not count for this one. */
+		while (r == 0 && (r = ksem_down(&ping_sem, until)) == 0 && ping_seq != seq)
+			;
+		uint64_t us = (time_monotonic_ns() - t0) / 1000;
+		if (r == 0)
+			kprintf("toro: ping %s ok %llu.%03llu ms\n", a, (unsigned long long)us / 1000,
+				(unsigned long long)us % 1000);
+		else if (err != ERR_OK)
+			kprintf("toro: ping %s: cannot send (lwIP error %d)\n", a, err);
+		else
+			kprintf("toro: ping %s: no answer in %llu ms\n", a, PING_WAIT_NS / 1000000);
+	}
+	LOCK_TCPIP_CORE();
+	raw_remove(pcb);
+	UNLOCK_TCPIP_CORE();
+}
+
 static void net_start(void *arg)
 {
 	int n = netdev_count();
@@ -186,6 +285,8 @@ static void net_start(void *arg)
 	}
 	booted = true;
 	UNLOCK_TCPIP_CORE();
+	if (ping_to)
+		ping_run();
 	__atomic_store_n(&started, true, __ATOMIC_RELEASE);
 }
 
@@ -211,6 +312,11 @@ void net_init(const struct cmdline *cl)
 		return;
 	}
 	net_config_parse(cl, &cfg);
+	const char *ping = cmdline_opt(cl, "toro.net.ping");
+	if (ping && (net_parse_ipv4(ping, &ping_to) || ping_to == 0)) {
+		kprintf("toro: toro.net.ping=%s is not an IPv4 address, ignored\n", ping);
+		ping_to = 0;
+	}
 	if (!kthread_create(net_start, NULL, 0)) {
 		kprintf("toro: out of memory for the network start-up\n");
 		return;
