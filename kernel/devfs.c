@@ -4,6 +4,7 @@
  * musl line-buffers stdout on it, as on a Linux serial console. */
 #include <k/arch.h>
 #include <k/errno.h>
+#include <k/etcfs.h>
 #include <k/fd.h>
 #include <k/kheap.h>
 #include <k/random.h>
@@ -93,6 +94,8 @@ static const struct {
 
 struct file *devfs_open(const char *path, int flags, int *err)
 {
+	if (!strncmp(path, "/etc/", 5))
+		return etcfs_open(path, flags, err);
 	for (unsigned i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
 		if (strcmp(path, devs[i].path))
 			continue;

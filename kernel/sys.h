@@ -100,7 +100,6 @@ long sys_bind(SYSARGS);
 long sys_listen(SYSARGS);
 long sys_getsockname(SYSARGS);
 long sys_getpeername(SYSARGS);
-long sys_socketpair(SYSARGS);
 long sys_setsockopt(SYSARGS);
 long sys_getsockopt(SYSARGS);
 

@@ -69,6 +69,11 @@ void net_assert_core_locked(void);
 #define LWIP_NETIF_STATUS_CALLBACK      1
 #define LWIP_NETIF_LINK_CALLBACK        0
 #define LWIP_NUM_NETIF_CLIENT_DATA      0
+/* Ends ACK ping-pong between two zero-window local connections (net/loophook.c). */
+struct pbuf;
+struct netif;
+int net_ip4_input_hook(struct pbuf *p, struct netif *inp);
+#define LWIP_HOOK_IP4_INPUT(p, inp)     net_ip4_input_hook(p, inp)
 
 /* ---- DHCP and DNS ---- */
 #define LWIP_DHCP                       1

@@ -307,11 +307,12 @@ static void boot_run_until(volatile bool *done)
 
 void net_init(const struct cmdline *cl)
 {
-	if (netdev_count() == 0) {
+	/* Without a device the stack runs all the same: sockets work over the
+	 * loopback interface (127.0.0.1) and every other address is unreachable. */
+	if (netdev_count() == 0)
 		kprintf("toro: no network device\n");
-		return;
-	}
 	net_config_parse(cl, &cfg);
+	net_resolv_init(cl);
 	const char *ping = cmdline_opt(cl, "toro.net.ping");
 	if (ping && (net_parse_ipv4(ping, &ping_to) || ping_to == 0)) {
 		kprintf("toro: toro.net.ping=%s is not an IPv4 address, ignored\n", ping);

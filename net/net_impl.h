@@ -34,4 +34,8 @@ int net_mask_prefix(uint32_t mask);
 /* "a.b.c.d" into buf (at least 16 bytes). */
 void net_format_ipv4(char *buf, uint32_t addr);
 
+/* net/resolv.c: /etc/resolv.conf and /etc/hosts (toro.hosts=) for musl's
+ * resolver. Before the program starts. */
+void net_resolv_init(const struct cmdline *cl);
+
 #endif

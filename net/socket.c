@@ -1,0 +1,1054 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * POSIX sockets (AF_INET, SOCK_STREAM and SOCK_DGRAM) on lwIP netconns: the
+ * socket system calls, the socket as a file (read/write/poll/ioctl/close),
+ * options. Every netconn is non-blocking inside; a blocking call waits on its
+ * socket with kwait_intr until lwIP's event callback (sock_event) says it may
+ * go on. Data moves in net/sockio.c. Try it: tests/guest/net_loop_*.c.
+ */
+#include <stdbool.h>
+#include <k/cmdline.h>
+#include <k/console.h>
+#include <k/errno.h>
+#include <k/etcfs.h>
+#include <k/fd.h>
+#include <k/kheap.h>
+#include <k/poll.h>
+#include <k/sched.h>
+#include <k/string.h>
+#include <k/syscall.h>
+#include <k/time.h>
+#include <k/vmm.h>
+#include <k/wait.h>
+#include "../kernel/sys.h"
+
+#include "lwip/api.h"
+#include "lwip/dns.h"
+#include "lwip/ip4_addr.h"
+#include "lwip/netif.h"
+#include "lwip/priv/api_msg.h"
+#include "lwip/tcp.h"
+#include "lwip/tcpip.h"
+#include "lwip/udp.h"
+
+#include "net_impl.h"
+#include "socket_impl.h"
+
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_NONBLOCK O_NONBLOCK
+#define SOCK_CLOEXEC O_CLOEXEC
+#define IPPROTO_IP 0
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define SOL_SOCKET 1
+#define SO_REUSEADDR 2
+#define SO_TYPE 3
+#define SO_ERROR 4
+#define SO_BROADCAST 6
+#define SO_SNDBUF 7
+#define SO_RCVBUF 8
+#define SO_KEEPALIVE 9
+#define SO_LINGER 13
+#define SO_REUSEPORT 15
+#define SO_RCVTIMEO 20
+#define SO_SNDTIMEO 21
+#define SO_ACCEPTCONN 30
+#define SO_PROTOCOL 38
+#define SO_DOMAIN 39
+#define TCP_NODELAY 1
+#define TCP_KEEPIDLE 4
+#define TCP_KEEPINTVL 5
+#define TCP_KEEPCNT 6
+#define IP_TOS 1
+#define IP_TTL 2
+#define SHUT_RD 0
+#define SHUT_WR 1
+#define SHUT_RDWR 2
+#define SOMAXCONN 4096
+#define MAP_BUCKETS 256
+#ifndef EDOM
+#define EDOM 33
+#endif
+#ifndef ESOCKTNOSUPPORT
+#define ESOCKTNOSUPPORT 94
+#endif
+
+struct spinlock sock_map_lock = SPINLOCK_INIT;
+static struct sock *map[MAP_BUCKETS];
+static const struct file_ops sock_ops;
+
+static unsigned map_bucket(const struct netconn *c)
+{
+	return (unsigned)(((uintptr_t)c >> 3) * 0x9e3779b97f4a7c15ull >> 56) % MAP_BUCKETS;
+}
+
+static void map_add(struct sock *sk)
+{
+	unsigned b = map_bucket(sk->conn);
+	spin_lock(&sock_map_lock);
+	sk->hnext = map[b];
+	map[b] = sk;
+	spin_unlock(&sock_map_lock);
+}
+
+static void map_remove(struct sock *sk)
+{
+	spin_lock(&sock_map_lock);
+	for (struct sock **p = &map[map_bucket(sk->conn)]; *p; p = &(*p)->hnext) {
+		if (*p == sk) {
+			*p = sk->hnext;
+			break;
+		}
+	}
+	spin_unlock(&sock_map_lock);
+}
+
+/* The error a failed connect reports: a reset while connecting is a refusal;
+ * lwIP aborts a connection whose SYNs all went unanswered. */
+static int connect_errno(err_t err)
+{
+	if (err == ERR_RST)
+		return -ECONNREFUSED;
+	if (err == ERR_ABRT)
+		return -ETIMEDOUT;
+	return net_err_errno(err);
+}
+
+/* lwIP's event callback: with the core lock held, or from netconn_recv in
+ * the receiving thread (RCVMINUS). Events of a netconn with no socket yet (a
+ * connection waiting in the accept box) are left out: accept counts its box. */
+static void sock_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
+{
+	struct file *f = NULL;
+	spin_lock(&sock_map_lock);
+	struct sock *sk = map[map_bucket(conn)];
+	while (sk && sk->conn != conn)
+		sk = sk->hnext;
+	if (sk) {
+		spin_lock(&sk->lock);
+		switch (evt) {
+		case NETCONN_EVT_RCVPLUS:
+			sk->rcvevent++;
+			sk->rcvbytes += len;
+			break;
+		case NETCONN_EVT_RCVMINUS:
+			sk->rcvevent--;
+			sk->rcvbytes -= len;
+			break;
+		case NETCONN_EVT_SENDPLUS:
+			sk->sendevent = true;
+			if (sk->connecting) {
+				sk->connecting = false;
+				sk->connected = true;
+			}
+			break;
+		case NETCONN_EVT_SENDMINUS:
+			sk->sendevent = false;
+			break;
+		case NETCONN_EVT_ERROR:
+			/* err_tcp has stored the error; a close of our own has not. */
+			sk->errevent = conn->pending_err != ERR_OK;
+			if (sk->connecting) {
+				sk->connecting = false;
+				sk->so_error = connect_errno(conn->pending_err);
+			} else if (conn->pending_err != ERR_OK) {
+				sk->so_error = net_err_errno(conn->pending_err);
+			}
+			break;
+		}
+		kwake(sk, KWAKE_ALL);
+		f = sk->file;
+		spin_unlock(&sk->lock);
+	}
+	spin_unlock(&sock_map_lock);
+	if (f)
+		file_notify(f);
+}
+
+int sock_wait(struct sock *sk, bool (*cond)(struct sock *), uint64_t until)
+{
+	int r = 0;
+	while (!cond(sk) && r == 0)
+		r = kwait_intr(sk, &sk->lock, until);
+	return cond(sk) ? 0 : r;
+}
+
+bool sock_nonblocking(struct sock *sk, int msgflags)
+{
+	return (msgflags & 0x40) || (__atomic_load_n(&sk->file->flags, __ATOMIC_RELAXED) & O_NONBLOCK);
+}
+
+void sock_changed(struct sock *sk)
+{
+	spin_lock(&sk->lock);
+	kwake(sk, KWAKE_ALL);
+	spin_unlock(&sk->lock);
+	file_notify(sk->file);
+}
+
+static struct sock *sock_alloc(struct netconn *conn, int type)
+{
+	struct sock *sk = kzalloc(sizeof(*sk));
+	if (!sk)
+		return NULL;
+	if (sys_mutex_new(&sk->rx) != ERR_OK || sys_mutex_new(&sk->tx) != ERR_OK) {
+		kfree(sk);
+		return NULL;
+	}
+	sk->conn = conn;
+	sk->type = type;
+	sk->sendevent = type == SOCK_DGRAM;
+	sk->linger_s = 0;
+	netconn_set_nonblocking(conn, 1);
+	return sk;
+}
+
+/* A new descriptor for sk (which the file now owns): fd or -errno. */
+static int sock_install(struct sock *sk, int flags)
+{
+	struct file *f = kzalloc(sizeof(*f));
+	if (!f) {
+		map_remove(sk);
+		netconn_delete(sk->conn);
+		kfree(sk);
+		return -ENOMEM;
+	}
+	f->ops = &sock_ops;
+	f->refs = 1;
+	f->flags = O_RDWR | (flags & O_NONBLOCK);
+	f->priv = sk;
+	spin_lock(&sk->lock);
+	sk->file = f;
+	spin_unlock(&sk->lock);
+	return poll_install(f, flags & O_CLOEXEC);
+}
+
+/* The socket behind descriptor fd, with the file's reference in *fp. */
+static struct sock *sock_get(long fd, struct file **fp, long *err)
+{
+	struct file *f = fd_get((int)fd);
+	*fp = f;
+	if (!f) {
+		*err = -EBADF;
+		return NULL;
+	}
+	if (f->ops != &sock_ops) {
+		file_put(f);
+		*fp = NULL;
+		*err = -ENOTSOCK;
+		return NULL;
+	}
+	return f->priv;
+}
+
+long sys_socket(SYSARGS)
+{
+	int domain = (int)a0, type = (int)a1 & 0xf, flags = (int)a1 & ~0xf, proto = (int)a2;
+	if (domain != NET_AF_INET)
+		return -EAFNOSUPPORT;
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	if (type != SOCK_STREAM && type != SOCK_DGRAM)
+		return -ESOCKTNOSUPPORT;
+	if (proto && proto != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
+		return -EPROTONOSUPPORT;
+	struct netconn *conn =
+		netconn_new_with_callback(type == SOCK_STREAM ? NETCONN_TCP : NETCONN_UDP, sock_event);
+	if (!conn)
+		return -ENOBUFS;
+	struct sock *sk = sock_alloc(conn, type);
+	if (!sk) {
+		netconn_delete(conn);
+		return -ENOMEM;
+	}
+	map_add(sk);
+	return sock_install(sk, flags);
+}
+
+/* A sockaddr from user memory. */
+static long addr_in(uint64_t uaddr, long len, int *family, ip_addr_t *ip, uint16_t *port)
+{
+	uint8_t buf[NET_SOCKADDR_MAX];
+	uint32_t a;
+	if (len < 0 || len > NET_SOCKADDR_MAX)
+		return -EINVAL;
+	if (user_copy_in(buf, uaddr, (size_t)len))
+		return -EFAULT;
+	long r = net_sockaddr_parse(buf, (size_t)len, family, &a, port);
+	if (r)
+		return r;
+	ip_addr_set_ip4_u32(ip, lwip_htonl(a));
+	return 0;
+}
+
+/* A sockaddr to user memory: addr and *addrlen as accept/getsockname use. */
+static long addr_out(uint64_t uaddr, uint64_t ulen, uint32_t addr, uint16_t port)
+{
+	uint8_t buf[NET_SOCKADDR_IN_LEN];
+	int len;
+	if (!uaddr)
+		return 0;
+	if (user_copy_in(&len, ulen, sizeof(len)))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	net_sockaddr_format(buf, addr, port);
+	if (user_copy_out(uaddr, buf, (size_t)len < sizeof(buf) ? (size_t)len : sizeof(buf)))
+		return -EFAULT;
+	len = sizeof(buf);
+	return user_copy_out(ulen, &len, sizeof(len));
+}
+
+/* Is a an address of ours (any interface, the loopback net) or "any"? */
+static bool local_address(const ip_addr_t *a)
+{
+	if (ip_addr_isany(a) || ip4_addr_isloopback(ip_2_ip4(a)))
+		return true;
+	bool found = false;
+	struct netif *n;
+	LOCK_TCPIP_CORE();
+	NETIF_FOREACH(n) {
+		if (ip4_addr_cmp(netif_ip4_addr(n), ip_2_ip4(a)))
+			found = true;
+	}
+	UNLOCK_TCPIP_CORE();
+	return found;
+}
+
+long sys_bind(SYSARGS)
+{
+	struct file *f;
+	long r;
+	int family;
+	ip_addr_t ip;
+	uint16_t port;
+	struct sock *sk = sock_get(a0, &f, &r);
+	if (!sk)
+		return r;
+	r = addr_in((uint64_t)a1, a2, &family, &ip, &port);
+	if (r == 0 && family != NET_AF_INET)
+		r = -EAFNOSUPPORT;
+	if (r == 0 && !local_address(&ip))
+		r = -EADDRNOTAVAIL;
+	if (r == 0)
+		r = net_err_errno(netconn_bind(sk->conn, &ip, port));
+	file_put(f);
+	return r;
+}
+
+long sys_listen(SYSARGS)
+{
+	struct file *f;
+	long r;
+	struct sock *sk = sock_get(a0, &f, &r);
+	if (!sk)
+		return r;
+	int backlog = (int)a1;
+	if (backlog <= 0 || backlog > 255)
+		backlog = 255; /* lwIP counts in a byte */
+	if (sk->type != SOCK_STREAM)
+		r = -EOPNOTSUPP;
+	else if (sk->connected || sk->connecting)
+		r = -EINVAL;
+	else
+		r = net_err_errno(netconn_listen_with_backlog(sk->conn, (u8_t)backlog));
+	if (r == 0) {
+		spin_lock(&sk->lock);
+		sk->listening = true;
+		sk->sendevent = false;
+		spin_unlock(&sk->lock);
+	}
+	file_put(f);
+	return r;
+}
+
+static bool readable_or_error(struct sock *sk)
+{
+	return sk->rcvevent > 0 || sk->errevent || sk->shut_rd;
+}
+
+/* A socket for a netconn accept returned. Events that came before it had a
+ * socket were not counted: its receive box says how many there are (the
+ * core lock keeps new ones out while it is read). */
+static struct sock *attach_accepted(struct netconn *nc)
+{
+	struct sock *sk = sock_alloc(nc, SOCK_STREAM);
+	if (!sk)
+		return NULL;
+	LOCK_TCPIP_CORE();
+	sys_mbox_t box = nc->recvmbox;
+	if (box) {
+		spin_lock(&box->lock);
+		for (unsigned i = 0; i < box->count; i++) {
+			void *m = box->slots[(box->head + i) % box->size];
+			err_t e;
+			sk->rcvevent++;
+			if (!lwip_netconn_is_err_msg(m, &e))
+				sk->rcvbytes += ((struct pbuf *)m)->tot_len;
+		}
+		spin_unlock(&box->lock);
+	}
+	sk->connected = true;
+	sk->sendevent = true;
+	if (nc->pending_err != ERR_OK || !nc->pcb.tcp) {
+		sk->errevent = true;
+		sk->so_error = net_err_errno(nc->pending_err ? nc->pending_err : ERR_RST);
+	}
+	map_add(sk);
+	UNLOCK_TCPIP_CORE();
+	return sk;
+}
+
+static long do_accept(long fd, uint64_t uaddr, uint64_t ulen, int flags)
+{
+	struct file *f;
+	long r;
+	struct netconn *nc = NULL;
+	struct sock *sk = sock_get(fd, &f, &r);
+	if (!sk)
+		return r;
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (!sk->listening) {
+		r = -EINVAL;
+		goto out;
+	}
+	/* The caller's addrlen is checked before a connection is taken. */
+	int len;
+	if (uaddr && user_copy_in(&len, ulen, sizeof(len))) {
+		r = -EFAULT;
+		goto out;
+	}
+	uint64_t until = sk->rcvtimeo ? time_monotonic_ns() + sk->rcvtimeo : 0;
+	for (;;) {
+		err_t e = netconn_accept(sk->conn, &nc);
+		if (e == ERR_OK)
+			break;
+		if (e != ERR_WOULDBLOCK) {
+			r = e == ERR_ABRT || e == ERR_RST ? -ECONNABORTED : net_err_errno(e);
+			goto out;
+		}
+		if (sock_nonblocking(sk, 0)) {
+			r = -EAGAIN;
+			goto out;
+		}
+		spin_lock(&sk->lock);
+		r = sock_wait(sk, readable_or_error, until);
+		spin_unlock(&sk->lock);
+		if (r) {
+			r = r == -ETIMEDOUT ? -EAGAIN : r;
+			goto out;
+		}
+	}
+	struct sock *nsk = attach_accepted(nc);
+	if (!nsk) {
+		netconn_delete(nc);
+		r = -ENOMEM;
+		goto out;
+	}
+	ip_addr_t peer;
+	uint16_t port = 0;
+	ip_addr_set_zero(&peer);
+	netconn_peer(nc, &peer, &port);
+	r = sock_install(nsk, flags);
+	if (r >= 0 && uaddr) {
+		long e = addr_out(uaddr, ulen, lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&peer))), port);
+		if (e) {
+			sys_close(r, 0, 0, 0, 0, 0);
+			r = e;
+		}
+	}
+out:
+	file_put(f);
+	return r;
+}
+
+long sys_accept(SYSARGS)
+{
+	return do_accept(a0, (uint64_t)a1, (uint64_t)a2, 0);
+}
+
+long sys_accept4(SYSARGS)
+{
+	return do_accept(a0, (uint64_t)a1, (uint64_t)a2, (int)a3);
+}
+
+static bool connect_done(struct sock *sk)
+{
+	return !sk->connecting;
+}
+
+static long connect_tcp(struct sock *sk, const ip_addr_t *ip, uint16_t port)
+{
+	spin_lock(&sk->lock);
+	long r = sk->listening ? -EISCONN : sk->connected ? -EISCONN : sk->connecting ? -EALREADY : 0;
+	if (r == 0) {
+		sk->connecting = true;
+		sk->so_error = 0;
+	}
+	spin_unlock(&sk->lock);
+	if (r)
+		return r;
+	err_t e = netconn_connect(sk->conn, ip, port);
+	if (e != ERR_INPROGRESS && e != ERR_OK) {
+		spin_lock(&sk->lock);
+		sk->connecting = false;
+		spin_unlock(&sk->lock);
+		return e == ERR_RST ? -ECONNREFUSED : net_err_errno(e);
+	}
+	if (sock_nonblocking(sk, 0))
+		return -EINPROGRESS;
+	uint64_t until = sk->sndtimeo ? time_monotonic_ns() + sk->sndtimeo : 0;
+	spin_lock(&sk->lock);
+	r = sock_wait(sk, connect_done, until);
+	if (r == 0 && !sk->connected) {
+		r = sk->so_error ? sk->so_error : -ECONNREFUSED;
+		sk->so_error = 0;
+	}
+	spin_unlock(&sk->lock);
+	/* Interrupted or timed out, the connection goes on (as on Linux). */
+	return r == -ETIMEDOUT ? -EINPROGRESS : r;
+}
+
+long sys_connect(SYSARGS)
+{
+	struct file *f;
+	long r;
+	int family;
+	ip_addr_t ip;
+	uint16_t port;
+	struct sock *sk = sock_get(a0, &f, &r);
+	if (!sk)
+		return r;
+	r = addr_in((uint64_t)a1, a2, &family, &ip, &port);
+	if (r)
+		goto out;
+	if (sk->type == SOCK_DGRAM) {
+		if (family == NET_AF_UNSPEC)
+			r = net_err_errno(netconn_disconnect(sk->conn));
+		else
+			r = net_err_errno(netconn_connect(sk->conn, &ip, port));
+		spin_lock(&sk->lock);
+		sk->connected = r == 0 && family != NET_AF_UNSPEC;
+		spin_unlock(&sk->lock);
+	} else if (family != NET_AF_INET) {
+		r = -EAFNOSUPPORT;
+	} else {
+		r = connect_tcp(sk, &ip, port);
+	}
+out:
+	file_put(f);
+	return r;
+}
+
+static long name_of(long fd, uint64_t uaddr, uint64_t ulen, bool local)
+{
+	struct file *f;
+	long r;
+	ip_addr_t ip;
+	uint16_t port = 0;
+	struct sock *sk = sock_get(fd, &f, &r);
+	if (!sk)
+		return r;
+	ip_addr_set_zero(&ip);
+	r = net_err_errno(netconn_getaddr(sk->conn, &ip, &port, local));
+	if (!local && (r || (sk->type == SOCK_STREAM && !sk->connected)))
+		r = -ENOTCONN;
+	if (local && r)
+		r = 0; /* not bound yet: 0.0.0.0:0 */
+	if (r == 0) {
+		if (!uaddr)
+			r = -EFAULT;
+		else
+			r = addr_out(uaddr, ulen, lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&ip))), port);
+	}
+	file_put(f);
+	return r;
+}
+
+long sys_getsockname(SYSARGS)
+{
+	return name_of(a0, (uint64_t)a1, (uint64_t)a2, true);
+}
+
+long sys_getpeername(SYSARGS)
+{
+	return name_of(a0, (uint64_t)a1, (uint64_t)a2, false);
+}
+
+long sys_shutdown(SYSARGS)
+{
+	struct file *f;
+	long r;
+	int how = (int)a1;
+	struct sock *sk = sock_get(a0, &f, &r);
+	if (!sk)
+		return r;
+	if (how < SHUT_RD || how > SHUT_RDWR) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (!sk->connected) {
+		r = -ENOTCONN;
+		goto out;
+	}
+	/* The read side is closed here only: lwIP would answer later data with
+	 * a reset, Linux drops it quietly. */
+	bool wr = how != SHUT_RD;
+	if (wr && sk->type == SOCK_STREAM && !sk->shut_wr)
+		r = net_err_errno(netconn_shutdown(sk->conn, 0, 1));
+	if (r == -ENOTCONN)
+		r = 0; /* the connection is already gone: nothing left to shut */
+	spin_lock(&sk->lock);
+	sk->shut_rd |= how != SHUT_WR;
+	sk->shut_wr |= wr;
+	spin_unlock(&sk->lock);
+	sock_changed(sk);
+out:
+	file_put(f);
+	return r;
+}
+
+/* ---- options ---- */
+
+static long opt_int(uint64_t uval, long len, int *v)
+{
+	if (len < (long)sizeof(int))
+		return -EINVAL;
+	return user_copy_in(v, uval, sizeof(int)) ? -EFAULT : 0;
+}
+
+static long opt_timeval(uint64_t uval, long len, uint64_t *ns)
+{
+	int64_t tv[2];
+	if (len < (long)sizeof(tv))
+		return -EINVAL;
+	if (user_copy_in(tv, uval, sizeof(tv)))
+		return -EFAULT;
+	if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
+		return -EDOM;
+	*ns = (uint64_t)(tv[0] > 0x3fffffffll ? 0x3fffffffll : tv[0]) * NSEC_PER_SEC +
+	      (uint64_t)tv[1] * 1000;
+	return 0;
+}
+
+/* A pcb option under the core lock; the pcb may be gone (closed, reset). */
+static void pcb_option(struct sock *sk, int opt, bool on)
+{
+	LOCK_TCPIP_CORE();
+	struct ip_pcb *pcb = sk->conn->pcb.ip;
+	if (pcb) {
+		if (opt == TCP_NODELAY && sk->type == SOCK_STREAM) {
+			if (on)
+				tcp_nagle_disable(sk->conn->pcb.tcp);
+			else
+				tcp_nagle_enable(sk->conn->pcb.tcp);
+		} else if (on) {
+			ip_set_option(pcb, opt);
+		} else {
+			ip_reset_option(pcb, opt);
+		}
+	}
+	UNLOCK_TCPIP_CORE();
+}
+
+static long setopt(struct sock *sk, int level, int name, uint64_t uval, long len)
+{
+	int v = 0;
+	long r;
+	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO))
+		return opt_timeval(uval, len, name == SO_RCVTIMEO ? &sk->rcvtimeo : &sk->sndtimeo);
+	if (level == SOL_SOCKET && name == SO_LINGER) {
+		int l[2];
+		if (len < (long)sizeof(l))
+			return -EINVAL;
+		if (user_copy_in(l, uval, sizeof(l)))
+			return -EFAULT;
+		sk->linger_on = l[0] != 0;
+		sk->linger_s = l[1];
+		return 0;
+	}
+	if ((r = opt_int(uval, len, &v)))
+		return r;
+	switch (level) {
+	case SOL_SOCKET:
+		switch (name) {
+		case SO_REUSEADDR: pcb_option(sk, SOF_REUSEADDR, v); return 0;
+		case SO_KEEPALIVE: pcb_option(sk, SOF_KEEPALIVE, v); return 0;
+		case SO_BROADCAST: pcb_option(sk, SOF_BROADCAST, v); return 0;
+		case SO_REUSEPORT:
+		case SO_SNDBUF:
+		case SO_RCVBUF:
+			return 0; /* accepted; lwIP's sizes are fixed */
+		}
+		break;
+	case IPPROTO_TCP:
+		if (sk->type != SOCK_STREAM)
+			return -ENOPROTOOPT;
+		switch (name) {
+		case TCP_NODELAY: pcb_option(sk, TCP_NODELAY, v); return 0;
+		case TCP_KEEPIDLE:
+		case TCP_KEEPINTVL:
+		case TCP_KEEPCNT:
+			return v > 0 ? 0 : -EINVAL;
+		}
+		break;
+	case IPPROTO_IP:
+		if (name == IP_TOS || name == IP_TTL)
+			return 0;
+		break;
+	}
+	return -ENOPROTOOPT;
+}
+
+static int pcb_has(struct sock *sk, int opt)
+{
+	int v = 0;
+	LOCK_TCPIP_CORE();
+	struct ip_pcb *pcb = sk->conn->pcb.ip;
+	if (pcb) {
+		if (opt == TCP_NODELAY)
+			v = tcp_nagle_disabled(sk->conn->pcb.tcp) != 0;
+		else
+			v = ip_get_option(pcb, opt) != 0;
+	}
+	UNLOCK_TCPIP_CORE();
+	return v;
+}
+
+static long getopt(struct sock *sk, int level, int name, int64_t out[2], int *len)
+{
+	*len = sizeof(int);
+	out[0] = 0;
+	if (level == SOL_SOCKET) {
+		switch (name) {
+		case SO_TYPE: out[0] = sk->type; return 0;
+		case SO_DOMAIN: out[0] = NET_AF_INET; return 0;
+		case SO_PROTOCOL: out[0] = sk->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP; return 0;
+		case SO_ACCEPTCONN: out[0] = sk->listening; return 0;
+		case SO_ERROR:
+			spin_lock(&sk->lock);
+			out[0] = -sk->so_error;
+			sk->so_error = 0;
+			spin_unlock(&sk->lock);
+			return 0;
+		case SO_SNDBUF: out[0] = sk->type == SOCK_STREAM ? TCP_SND_BUF : 65535; return 0;
+		case SO_RCVBUF: out[0] = sk->type == SOCK_STREAM ? TCP_WND : 65535; return 0;
+		case SO_REUSEADDR: out[0] = pcb_has(sk, SOF_REUSEADDR); return 0;
+		case SO_KEEPALIVE: out[0] = pcb_has(sk, SOF_KEEPALIVE); return 0;
+		case SO_BROADCAST: out[0] = pcb_has(sk, SOF_BROADCAST); return 0;
+		case SO_REUSEPORT: return 0;
+		case SO_LINGER:
+			*len = 8;
+			out[0] = (int64_t)((uint64_t)(uint32_t)sk->linger_s << 32 | (uint32_t)sk->linger_on);
+			return 0;
+		case SO_RCVTIMEO:
+		case SO_SNDTIMEO: {
+			uint64_t ns = name == SO_RCVTIMEO ? sk->rcvtimeo : sk->sndtimeo;
+			*len = 16;
+			out[0] = (int64_t)(ns / NSEC_PER_SEC);
+			out[1] = (int64_t)(ns % NSEC_PER_SEC / 1000);
+			return 0;
+		}
+		}
+	} else if (level == IPPROTO_TCP && sk->type == SOCK_STREAM) {
+		if (name == TCP_NODELAY) {
+			out[0] = pcb_has(sk, TCP_NODELAY);
+			return 0;
+		}
+	}
+	return -ENOPROTOOPT;
+}
+
+long sys_setsockopt(SYSARGS)
+{
+	struct file *f;
+	long r;
+	struct sock *sk = sock_get(a0, &f, &r);
+	if (!sk)
+		return r;
+	r = setopt(sk, (int)a1, (int)a2, (uint64_t)a3, (long)(int)a4);
+	file_put(f);
+	return r;
+}
+
+long sys_getsockopt(SYSARGS)
+{
+	struct file *f;
+	long r;
+	int64_t out[2];
+	int len, ulen;
+	struct sock *sk = sock_get(a0, &f, &r);
+	if (!sk)
+		return r;
+	if (user_copy_in(&ulen, (uint64_t)a4, sizeof(ulen))) {
+		r = -EFAULT;
+		goto out;
+	}
+	if (ulen < 0) {
+		r = -EINVAL;
+		goto out;
+	}
+	r = getopt(sk, (int)a1, (int)a2, out, &len);
+	if (r)
+		goto out;
+	if (len == (int)sizeof(int)) {
+		int v = (int)out[0];
+		memcpy(out, &v, sizeof(v));
+	}
+	if (ulen < len)
+		len = ulen;
+	if (user_copy_out((uint64_t)a3, out, (size_t)len) ||
+	    user_copy_out((uint64_t)a4, &len, sizeof(len)))
+		r = -EFAULT;
+out:
+	file_put(f);
+	return r;
+}
+
+/* ---- the socket as a file ---- */
+
+static long sock_read(struct file *f, void *buf, size_t n)
+{
+	struct sock_uio u;
+	struct sock_seg seg;
+	sock_uio_kernel(&u, &seg, buf, n);
+	return sock_recv(f->priv, &u, 0, NULL, NULL);
+}
+
+static long sock_write(struct file *f, const void *buf, size_t n)
+{
+	struct sock_uio u;
+	struct sock_seg seg;
+	sock_uio_kernel(&u, &seg, (void *)buf, n);
+	return sock_send(f->priv, &u, 0, NULL, 0);
+}
+
+static unsigned sock_poll(struct file *f)
+{
+	struct sock *sk = f->priv;
+	unsigned r = 0;
+	spin_lock(&sk->lock);
+	if (sk->listening) {
+		if (sk->rcvevent > 0)
+			r |= POLLIN;
+	} else if (sk->type == SOCK_DGRAM) {
+		if (sk->rcvevent > 0 || sk->rx_nbuf)
+			r |= POLLIN;
+		r |= POLLOUT;
+	} else if (sk->connected) {
+		if (sk->rcvevent > 0 || sk->rx_pbuf || sk->rd_eof || sk->shut_rd)
+			r |= POLLIN;
+		if (sk->rd_eof)
+			r |= POLLRDHUP;
+		if (sk->sendevent || sk->shut_wr)
+			r |= POLLOUT;
+		if ((sk->rd_eof || sk->shut_rd) && sk->shut_wr)
+			r |= POLLHUP;
+	} else if (!sk->connecting) {
+		r |= POLLOUT | POLLHUP; /* never connected, or its connect failed */
+	}
+	if (sk->errevent || sk->so_error)
+		r |= POLLERR | POLLHUP | POLLIN | POLLOUT;
+	spin_unlock(&sk->lock);
+	return r;
+}
+
+static long sock_ioctl(struct file *f, unsigned long req, uint64_t arg)
+{
+	switch (req) {
+	case FIONREAD: {
+		int n = (int)sock_fionread(f->priv);
+		return user_copy_out(arg, &n, sizeof(n));
+	}
+	case FIONBIO:
+		return poll_ioctl_fionbio(f, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void sock_stat(struct file *f, struct kstat *st)
+{
+	st->mode = S_IFSOCK | 0777;
+	st->ino = (uint64_t)(uintptr_t)f->priv;
+}
+
+/* The last descriptor went: lwIP closes the connection gracefully (FIN; a
+ * reset if data came that nobody read) and keeps the pcb through TIME_WAIT. */
+static int sock_close(struct file *f)
+{
+	struct sock *sk = f->priv;
+	map_remove(sk);
+	if (sk->rx_pbuf)
+		pbuf_free(sk->rx_pbuf);
+	if (sk->rx_nbuf)
+		netbuf_delete(sk->rx_nbuf);
+	netconn_delete(sk->conn);
+	sys_mutex_free(&sk->rx);
+	sys_mutex_free(&sk->tx);
+	kfree(sk->tx_buf);
+	kfree(sk);
+	return 0;
+}
+
+static const struct file_ops sock_ops = {
+	.read = sock_read, .write = sock_write, .ioctl = sock_ioctl, .stat = sock_stat,
+	.close = sock_close, .poll = sock_poll,
+};
+
+/* ---- sendto, recvfrom, sendmsg, recvmsg: user iovecs ---- */
+
+#define IOV_MAX 1024
+
+struct kmsghdr {
+	uint64_t name;
+	uint32_t namelen, pad0;
+	uint64_t iov, iovlen;
+	uint64_t control, controllen;
+	int32_t flags, pad1;
+};
+
+/* The program's iovecs, every range checked before a byte moves. */
+static long uio_user(struct sock_uio *u, uint64_t uiov, uint64_t cnt)
+{
+	if (cnt > IOV_MAX)
+		return -EMSGSIZE;
+	memset(u, 0, sizeof(*u));
+	u->user = true;
+	if (cnt == 0)
+		return 0;
+	u->seg = kmalloc(cnt * sizeof(*u->seg));
+	if (!u->seg)
+		return -ENOMEM;
+	u->nseg = (int)cnt;
+	if (user_copy_in(u->seg, uiov, cnt * sizeof(*u->seg)))
+		return -EFAULT;
+	uint64_t sum = 0;
+	for (uint64_t i = 0; i < cnt; i++) {
+		if ((int64_t)u->seg[i].len < 0 || (sum += u->seg[i].len) > 0x7ffff000)
+			return -EINVAL;
+		if (u->seg[i].len && !vmm_user_range_ok(u->seg[i].base, u->seg[i].len))
+			return -EFAULT;
+	}
+	u->resid = sum;
+	return 0;
+}
+
+static long do_send(long fd, struct sock_uio *u, int flags, uint64_t uaddr, long alen)
+{
+	struct file *f;
+	long r;
+	int family;
+	ip_addr_t ip;
+	uint16_t port = 0;
+	uint32_t to;
+	struct sock *sk = sock_get(fd, &f, &r);
+	if (!sk)
+		return r;
+	if (uaddr && sk->type == SOCK_DGRAM) {
+		r = addr_in(uaddr, alen, &family, &ip, &port);
+		if (r == 0 && family != NET_AF_INET)
+			r = -EAFNOSUPPORT;
+		to = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&ip)));
+		if (r == 0)
+			r = sock_send(sk, u, flags, &to, port);
+	} else {
+		/* A stream socket ignores the address (Linux: EISCONN if it is
+		 * connected, which programs do not rely on). */
+		r = sock_send(sk, u, flags, NULL, 0);
+	}
+	file_put(f);
+	return r;
+}
+
+long sys_sendto(SYSARGS)
+{
+	struct sock_uio u;
+	struct sock_seg seg = { (uint64_t)a1, (uint64_t)a2 };
+	if (!vmm_user_range_ok(seg.base, seg.len))
+		return -EFAULT;
+	u = (struct sock_uio){ .user = true, .seg = &seg, .nseg = 1, .resid = seg.len };
+	if ((int64_t)seg.len < 0)
+		return -EINVAL;
+	return do_send(a0, &u, (int)a3, (uint64_t)a4, (long)(int)a5);
+}
+
+long sys_sendmsg(SYSARGS)
+{
+	struct kmsghdr m;
+	struct sock_uio u = { 0 };
+	if (user_copy_in(&m, (uint64_t)a1, sizeof(m)))
+		return -EFAULT;
+	long r = uio_user(&u, m.iov, m.iovlen);
+	if (r == 0)
+		r = do_send(a0, &u, (int)a2, m.name, m.name ? (long)m.namelen : 0);
+	kfree(u.seg);
+	return r;
+}
+
+static long do_recv(long fd, struct sock_uio *u, int flags, uint64_t uaddr, uint64_t ulen,
+		    bool *trunc)
+{
+	struct file *f;
+	long r;
+	uint8_t from[NET_SOCKADDR_IN_LEN];
+	struct sock *sk = sock_get(fd, &f, &r);
+	if (!sk)
+		return r;
+	memset(from, 0, sizeof(from));
+	r = sock_recv(sk, u, flags, from, trunc);
+	if (r >= 0 && uaddr && ulen) {
+		int len;
+		if (user_copy_in(&len, ulen, sizeof(len)) || len < 0) {
+			r = -EINVAL;
+		} else if (sk->type == SOCK_DGRAM) {
+			size_t n = (size_t)len < sizeof(from) ? (size_t)len : sizeof(from);
+			len = sizeof(from);
+			if (user_copy_out(uaddr, from, n) || user_copy_out(ulen, &len, sizeof(len)))
+				r = -EFAULT;
+		} else {
+			len = 0; /* a stream gives no address */
+			if (user_copy_out(ulen, &len, sizeof(len)))
+				r = -EFAULT;
+		}
+	}
+	file_put(f);
+	return r;
+}
+
+long sys_recvfrom(SYSARGS)
+{
+	struct sock_seg seg = { (uint64_t)a1, (uint64_t)a2 };
+	if ((int64_t)seg.len < 0)
+		return -EINVAL;
+	if (!vmm_user_range_ok(seg.base, seg.len))
+		return -EFAULT;
+	struct sock_uio u = { .user = true, .seg = &seg, .nseg = 1, .resid = seg.len };
+	return do_recv(a0, &u, (int)a3, (uint64_t)a4, (uint64_t)a5, NULL);
+}
+
+long sys_recvmsg(SYSARGS)
+{
+	struct kmsghdr m;
+	struct sock_uio u = { 0 };
+	bool trunc = false;
+	uint64_t um = (uint64_t)a1;
+	if (user_copy_in(&m, um, sizeof(m)))
+		return -EFAULT;
+	long r = uio_user(&u, m.iov, m.iovlen);
+	if (r == 0)
+		r = do_recv(a0, &u, (int)a2, m.name, m.name ? um + 8 : 0, &trunc);
+	kfree(u.seg);
+	if (r < 0)
+		return r;
+	/* No ancillary data; MSG_TRUNC when a datagram was cut. */
+	uint64_t zero = 0;
+	int32_t mflags = trunc ? 0x20 : 0;
+	if (user_copy_out(um + 40, &zero, sizeof(zero)) || user_copy_out(um + 48, &mflags, 4))
+		return -EFAULT;
+	return r;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to the socket layer (net/socket.c, net/sockio.c): the socket on an
+ * lwIP netconn, and the portable helpers (net/sockaddr.c, host-tested):
+ * sockaddr_in parsing and formatting, lwIP's err_t as an errno.
+ *
+ * Locks, outermost first: the rx or tx mutex of one socket (sleeping; held
+ * across netconn calls), lwIP's core lock, sock_map_lock, sk->lock (a
+ * spinlock over the readiness counters and state flags, the key blocked
+ * callers kwait on). lwIP's event callback runs with the core lock held (or
+ * from a netconn receive in the caller's thread) and takes the last two.
+ */
+#ifndef NET_SOCKET_IMPL_H
+#define NET_SOCKET_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NET_AF_UNSPEC 0
+#define NET_AF_INET 2
+#define NET_SOCKADDR_IN_LEN 16
+#define NET_SOCKADDR_MAX 128  /* sizeof(struct sockaddr_storage) */
+
+/* A sockaddr from the program, len bytes at buf: *family, and for AF_INET
+ * the address and port in host order. 0, -EINVAL (too short for its family),
+ * -EAFNOSUPPORT (neither AF_INET nor AF_UNSPEC). */
+int net_sockaddr_parse(const void *buf, size_t len, int *family, uint32_t *addr, uint16_t *port);
+/* A sockaddr_in (16 bytes) into buf. */
+void net_sockaddr_format(void *buf, uint32_t addr, uint16_t port);
+/* lwIP's err_t (a negative number) as -errno; 0 for ERR_OK. */
+int net_err_errno(int err);
+
+#ifndef TORO_HOST
+#include "lwip/api.h"
+#include <k/spinlock.h>
+
+struct file;
+
+struct sock {
+	struct spinlock lock;
+	struct netconn *conn;
+	struct file *file;        /* for file_notify: compared, never followed */
+	struct sock *hnext;       /* in the map by netconn */
+	int type;                 /* SOCK_STREAM or SOCK_DGRAM */
+	/* Counted from lwIP's events, sk->lock. */
+	int rcvevent;             /* messages in the receive (or accept) box */
+	int rcvbytes;             /* their bytes */
+	bool sendevent, errevent;
+	bool listening, connecting, connected;
+	bool rd_eof;              /* the peer's FIN (or an error) was read */
+	bool shut_rd, shut_wr;
+	int so_error;             /* -errno for SO_ERROR, connect's outcome */
+	/* Receiving, under rx: the rest of a TCP pbuf, or a peeked datagram. */
+	sys_mutex_t rx, tx;
+	struct pbuf *rx_pbuf;
+	uint16_t rx_off;
+	struct netbuf *rx_nbuf;
+	uint8_t *tx_buf;          /* bounce buffer for TCP sends, under tx */
+	uint64_t rcvtimeo, sndtimeo; /* ns, 0 none */
+	int linger_on, linger_s;  /* SO_LINGER as set (accepted, not acted on) */
+};
+
+/* A transfer's user or kernel memory as segments (read/write from fd.c
+ * bring kernel buffers, recvmsg/sendmsg user iovecs). */
+struct sock_seg {
+	uint64_t base, len;
+};
+struct sock_uio {
+	bool user;
+	struct sock_seg *seg;
+	int nseg, idx;
+	uint64_t off;             /* in seg[idx] */
+	size_t resid;             /* bytes left */
+};
+
+extern struct spinlock sock_map_lock;
+/* Wait on sk (sk->lock held) until cond(sk), `until` (monotonic ns) or a
+ * signal: 0, -ETIMEDOUT (as -EAGAIN for the caller) or -EINTR. */
+int sock_wait(struct sock *sk, bool (*cond)(struct sock *), uint64_t until);
+bool sock_nonblocking(struct sock *sk, int msgflags);
+/* Readiness changed: wake sk's waiters and pollers (sk->lock not held). */
+void sock_changed(struct sock *sk);
+
+/* net/sockio.c: data. Bytes moved or -errno; `addr` (16 bytes, NULL none)
+ * receives the source of a datagram, `trunc` whether it was cut. */
+long sock_recv(struct sock *sk, struct sock_uio *u, int flags, uint8_t *addr, bool *trunc);
+long sock_send(struct sock *sk, struct sock_uio *u, int flags, const uint32_t *to_addr,
+	       uint16_t to_port);
+void sock_uio_kernel(struct sock_uio *u, struct sock_seg *seg, void *buf, size_t n);
+long sock_fionread(struct sock *sk);
+#endif
+
+#endif

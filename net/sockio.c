@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Socket data (net/socket_impl.h): receiving keeps the current pbuf (TCP) or
+ * a peeked datagram (UDP) between calls and copies straight from lwIP's
+ * buffers into the program's memory; sending copies the program's bytes into
+ * a bounce buffer (TCP, lwIP copies it again into its segments) or a fresh
+ * pbuf (UDP). Blocking calls wait on the socket for lwIP's events.
+ */
+#include <stdbool.h>
+#include <k/errno.h>
+#include <k/console.h>
+#include <k/fd.h>
+#include <k/kheap.h>
+#include <k/sched.h>
+#include <k/string.h>
+#include <k/syscall.h>
+#include <k/time.h>
+
+#include "lwip/api.h"
+#include "lwip/pbuf.h"
+
+#include "socket_impl.h"
+
+#define SOCK_DGRAM 2
+#define MSG_OOB 0x1
+#define MSG_PEEK 0x2
+#define MSG_TRUNC 0x20
+#define MSG_WAITALL 0x100
+#define MSG_NOSIGNAL 0x4000
+#define SIGPIPE 13
+#define TX_BOUNCE 8192
+#define UDP_MAX 65507
+
+int thread_signal(int tid, int sig);
+
+void sock_uio_kernel(struct sock_uio *u, struct sock_seg *seg, void *buf, size_t n)
+{
+	seg->base = (uint64_t)(uintptr_t)buf;
+	seg->len = n;
+	*u = (struct sock_uio){ .user = false, .seg = seg, .nseg = 1, .resid = n };
+}
+
+/* Move n bytes between kbuf and the transfer's memory (out: into it). */
+static int uio_copy(struct sock_uio *u, void *kbuf, size_t n, bool out)
+{
+	uint8_t *k = kbuf;
+	while (n) {
+		if (u->idx >= u->nseg)
+			return -EFAULT;
+		struct sock_seg *s = &u->seg[u->idx];
+		uint64_t left = s->len - u->off;
+		if (left == 0) {
+			u->idx++;
+			u->off = 0;
+			continue;
+		}
+		size_t c = n < left ? n : (size_t)left;
+		uint64_t a = s->base + u->off;
+		if (u->user) {
+			if (out ? user_copy_out(a, k, c) : user_copy_in(k, a, c))
+				return -EFAULT;
+		} else if (out) {
+			memcpy((void *)(uintptr_t)a, k, c);
+		} else {
+			memcpy(k, (const void *)(uintptr_t)a, c);
+		}
+		u->off += c;
+		u->resid -= c;
+		k += c;
+		n -= c;
+	}
+	return 0;
+}
+
+/* Bytes [off, off+n) of a pbuf chain into the transfer. */
+static int pbuf_out(struct pbuf *p, size_t off, size_t n, struct sock_uio *u)
+{
+	for (struct pbuf *q = p; q && n; q = q->next) {
+		if (off >= q->len) {
+			off -= q->len;
+			continue;
+		}
+		size_t c = q->len - off < n ? q->len - off : n;
+		if (uio_copy(u, (uint8_t *)q->payload + off, c, true))
+			return -EFAULT;
+		n -= c;
+		off = 0;
+	}
+	return 0;
+}
+
+static bool readable(struct sock *sk)
+{
+	return sk->rcvevent > 0 || sk->errevent || sk->shut_rd;
+}
+
+static bool writable(struct sock *sk)
+{
+	return sk->sendevent || sk->errevent || sk->shut_wr;
+}
+
+static bool connect_done(struct sock *sk)
+{
+	return !sk->connecting;
+}
+
+static uint64_t deadline(uint64_t ns)
+{
+	return ns ? time_monotonic_ns() + ns : 0;
+}
+
+/* Block for cond, or say why not: 0 (go on), -EAGAIN, -EINTR. */
+static int wait_for(struct sock *sk, bool (*cond)(struct sock *), int flags, uint64_t until)
+{
+	if (sock_nonblocking(sk, flags))
+		return -EAGAIN;
+	spin_lock(&sk->lock);
+	int r = sock_wait(sk, cond, until);
+	spin_unlock(&sk->lock);
+	return r == -ETIMEDOUT ? -EAGAIN : r;
+}
+
+static void saw_end(struct sock *sk)
+{
+	spin_lock(&sk->lock);
+	sk->rd_eof = true;
+	spin_unlock(&sk->lock);
+	sock_changed(sk);
+}
+
+static long recv_stream(struct sock *sk, struct sock_uio *u, int flags)
+{
+	size_t want = u->resid, total = 0;
+	bool peek = flags & MSG_PEEK, waitall = (flags & MSG_WAITALL) && !peek;
+	uint64_t until = deadline(sk->rcvtimeo);
+	if (!sk->connected && !sk->rd_eof)
+		return -ENOTCONN;
+	while (total < want) {
+		if (!sk->rx_pbuf) {
+			if (sk->rd_eof || sk->shut_rd)
+				break;
+			struct pbuf *p = NULL;
+			err_t e = netconn_recv_tcp_pbuf_flags(sk->conn, &p, NETCONN_DONTBLOCK);
+			if (e == ERR_OK && p) {
+				sk->rx_pbuf = p;
+				sk->rx_off = 0;
+			} else if (e == ERR_WOULDBLOCK) {
+				if (total && !waitall)
+					break;
+				int w = wait_for(sk, readable, flags, until);
+				if (w)
+					return total ? (long)total : w;
+				continue;
+			} else {
+				/* The peer's FIN (ERR_CLSD), or the end of the
+				 * connection: what follows reads as end of file. */
+				saw_end(sk);
+				if (e == ERR_CLSD || e == ERR_CONN || e == ERR_OK || total)
+					break;
+				return net_err_errno(e);
+			}
+		}
+		struct pbuf *p = sk->rx_pbuf;
+		size_t n = p->tot_len - sk->rx_off;
+		if (n > want - total)
+			n = want - total;
+		if (pbuf_out(p, sk->rx_off, n, u))
+			return total ? (long)total : -EFAULT;
+		total += n;
+		if (peek)
+			break;
+		sk->rx_off = (uint16_t)(sk->rx_off + n);
+		if (sk->rx_off == p->tot_len) {
+			sk->rx_pbuf = NULL;
+			pbuf_free(p);
+		}
+	}
+	return (long)total;
+}
+
+static long recv_dgram(struct sock *sk, struct sock_uio *u, int flags, uint8_t *addr,
+		       bool *trunc)
+{
+	uint64_t until = deadline(sk->rcvtimeo);
+	struct netbuf *nb;
+	for (;;) {
+		nb = sk->rx_nbuf;
+		sk->rx_nbuf = NULL;
+		if (nb)
+			break;
+		err_t e = netconn_recv_udp_raw_netbuf_flags(sk->conn, &nb, NETCONN_DONTBLOCK);
+		if (e == ERR_OK)
+			break;
+		if (e != ERR_WOULDBLOCK)
+			return net_err_errno(e);
+		int w = wait_for(sk, readable, flags, until);
+		if (w)
+			return w;
+	}
+	size_t len = netbuf_len(nb), n = len < u->resid ? len : u->resid;
+	if (pbuf_out(nb->p, 0, n, u)) {
+		sk->rx_nbuf = nb; /* not taken: the next call gets it */
+		return -EFAULT;
+	}
+	if (trunc)
+		*trunc = n < len;
+	if (addr)
+		net_sockaddr_format(addr, lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(netbuf_fromaddr(nb)))),
+				    netbuf_fromport(nb));
+	if (flags & MSG_PEEK)
+		sk->rx_nbuf = nb;
+	else
+		netbuf_delete(nb);
+	return (long)((flags & MSG_TRUNC) ? len : n);
+}
+
+long sock_recv(struct sock *sk, struct sock_uio *u, int flags, uint8_t *addr, bool *trunc)
+{
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (sk->listening)
+		return -ENOTCONN;
+	sys_mutex_lock(&sk->rx);
+	long r = sk->type == SOCK_DGRAM ? recv_dgram(sk, u, flags, addr, trunc)
+					: recv_stream(sk, u, flags);
+	sys_mutex_unlock(&sk->rx);
+	return r;
+}
+
+static long send_stream(struct sock *sk, struct sock_uio *u, int flags)
+{
+	size_t total = 0, pending = 0, poff = 0;
+	uint64_t until = deadline(sk->sndtimeo);
+	if (sk->connecting) {
+		int w = wait_for(sk, connect_done, flags, until);
+		if (w)
+			return w;
+	}
+	if (sk->shut_wr)
+		return -EPIPE;
+	if (!sk->connected)
+		return sk->errevent ? -EPIPE : -ENOTCONN;
+	if (!sk->tx_buf && !(sk->tx_buf = kmalloc(TX_BOUNCE)))
+		return -ENOMEM;
+	while (u->resid || pending) {
+		if (!pending) {
+			size_t c = u->resid < TX_BOUNCE ? u->resid : TX_BOUNCE;
+			if (uio_copy(u, sk->tx_buf, c, false))
+				return total ? (long)total : -EFAULT;
+			pending = c;
+			poff = 0;
+		}
+		size_t written = 0;
+		err_t e = netconn_write_partly(sk->conn, sk->tx_buf + poff, pending,
+					       NETCONN_COPY | NETCONN_DONTBLOCK, &written);
+		if (e == ERR_OK) {
+			total += written;
+			poff += written;
+			pending -= written;
+			if (!pending)
+				continue;
+		} else if (e != ERR_WOULDBLOCK) {
+			if (total)
+				break;
+			return e == ERR_RST ? -ECONNRESET : e == ERR_MEM ? -ENOBUFS : -EPIPE;
+		}
+		/* Bytes taken from the program but not queued are not counted:
+		 * the call returns what lwIP took. */
+		int w = wait_for(sk, writable, flags, until);
+		if (w)
+			return total ? (long)total : w;
+		if (sk->shut_wr)
+			return total ? (long)total : -EPIPE;
+	}
+	return (long)total;
+}
+
+static long send_dgram(struct sock *sk, struct sock_uio *u, const uint32_t *to, uint16_t port)
+{
+	size_t len = u->resid;
+	if (len > UDP_MAX)
+		return -EMSGSIZE;
+	if (!to && !sk->connected)
+		return -EDESTADDRREQ;
+	struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+	if (!p)
+		return -ENOBUFS;
+	if (uio_copy(u, p->payload, len, false)) {
+		pbuf_free(p);
+		return -EFAULT;
+	}
+	struct netbuf nb;
+	memset(&nb, 0, sizeof(nb));
+	nb.p = nb.ptr = p;
+	err_t e;
+	if (to) {
+		ip_addr_t a;
+		ip_addr_set_ip4_u32(&a, lwip_htonl(*to));
+		e = netconn_sendto(sk->conn, &nb, &a, port);
+	} else {
+		e = netconn_send(sk->conn, &nb);
+	}
+	pbuf_free(p);
+	return e ? net_err_errno(e) : (long)len;
+}
+
+long sock_send(struct sock *sk, struct sock_uio *u, int flags, const uint32_t *to_addr,
+	       uint16_t to_port)
+{
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (sk->listening)
+		return -ENOTCONN;
+	sys_mutex_lock(&sk->tx);
+	long r = sk->type == SOCK_DGRAM ? send_dgram(sk, u, to_addr, to_port)
+					: send_stream(sk, u, flags);
+	sys_mutex_unlock(&sk->tx);
+	if (r == -EPIPE && !(flags & MSG_NOSIGNAL))
+		thread_signal(thread_current()->tid, SIGPIPE);
+	return r;
+}
+
+long sock_fionread(struct sock *sk)
+{
+	long n = 0;
+	sys_mutex_lock(&sk->rx);
+	if (sk->type == SOCK_DGRAM) {
+		/* The size of the next datagram, as Linux answers. */
+		if (!sk->rx_nbuf)
+			netconn_recv_udp_raw_netbuf_flags(sk->conn, &sk->rx_nbuf, NETCONN_DONTBLOCK);
+		n = sk->rx_nbuf ? netbuf_len(sk->rx_nbuf) : 0;
+	} else {
+		spin_lock(&sk->lock);
+		n = sk->rcvbytes;
+		spin_unlock(&sk->lock);
+		if (sk->rx_pbuf)
+			n += sk->rx_pbuf->tot_len - sk->rx_off;
+	}
+	sys_mutex_unlock(&sk->rx);
+	return n;
+}
