@@ -35,3 +35,8 @@ UNIT_SRCS_test_virtio := drivers/virtio/virtio.c drivers/virtio/virtq.c
 # simulated device of tests/unit/vnet_sim.c (shared with the fuzz harness).
 UNIT_SRCS_test_vnet := drivers/virtio/net.c drivers/virtio/virtio.c drivers/virtio/virtq.c \
                        tests/unit/vnet_sim.c lib/fmt.c
+# poll/epoll interest lists and the pipe ring (kernel/), sockaddr parsing (net/).
+UNIT_SRCS_test_epoll_set := kernel/epoll_set.c
+UNIT_SRCS_test_pipe_ring := kernel/pipe_ring.c
+UNIT_SRCS_test_sockaddr := net/sockaddr.c
+$(B)/unit/test_sockaddr: UCFLAGS += -Inet
