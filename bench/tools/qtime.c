@@ -7,9 +7,12 @@
  * With -c SECONDS it also measures the child's CPU time (utime + stime from
  * /proc/PID/stat, all its threads) over a window of SECONDS that starts at the
  * marker, then kills the child and adds to the line:
- *   cpu_ticks=N window_us=N clk_tck=N
+ *   cpu_ticks=N window_us=N clk_tck=N cpu_ns=N
+ * cpu_ns is the same window read from the threads' /proc/PID/task/TID/schedstat
+ * (nanoseconds on a CPU; -1 where the kernel has no schedstat).
  * Usage: qtime [-t SECONDS] [-m MARKER] [-o LOGFILE] [-c SECONDS] -- COMMAND [ARGS...] */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -90,6 +93,42 @@ static long long cpu_ticks(pid_t pid)
 	return (long long)(ut + st);
 }
 
+/* Nanoseconds the threads of pid have run (first field of each thread's
+ * schedstat), or -1. */
+static long long cpu_ns(pid_t pid)
+{
+	char path[300], buf[128];
+	long long sum = 0, v;
+	struct dirent *d;
+	DIR *dir;
+	int fd, any = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat", (int)pid, d->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		if (sscanf(buf, "%lld", &v) == 1) {
+			sum += v;
+			any = 1;
+		}
+	}
+	closedir(dir);
+	return any ? sum : -1;
+}
+
 static pid_t spawn(char **argv, int *out_fd)
 {
 	int p[2];
@@ -125,7 +164,7 @@ int main(int argc, char **argv)
 	int64_t t0, first = -1, end = -1, deadline;
 	double window_s = 0;
 	int64_t win_start = -1, win_end = -1;
-	long long ticks0 = -1, ticks1 = -1;
+	long long ticks0 = -1, ticks1 = -1, ns0 = -1, ns1 = -1;
 	struct rusage ru = { 0 };
 	int opt, out_fd, pid_fd, log_fd = -1, wstatus = 0, timed_out = 0;
 	int out_open = 1, alive = 1, status;
@@ -175,6 +214,7 @@ int main(int argc, char **argv)
 			left = win_start + (int64_t)(window_s * 1e6) - now_us();
 			if (left <= 0) {
 				ticks1 = cpu_ticks(pid);
+				ns1 = cpu_ns(pid);
 				win_end = now_us();
 				kill(pid, SIGKILL);
 				wait4(pid, &wstatus, 0, &ru);
@@ -209,6 +249,7 @@ int main(int argc, char **argv)
 					first = now_us();
 					if (window_s > 0) {
 						ticks0 = cpu_ticks(pid);
+						ns0 = cpu_ns(pid);
 						win_start = now_us();
 					}
 				}
@@ -245,10 +286,10 @@ int main(int argc, char **argv)
 	       (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
 		       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 	if (window_s > 0)
-		printf(" cpu_ticks=%lld window_us=%lld clk_tck=%ld",
+		printf(" cpu_ticks=%lld window_us=%lld clk_tck=%ld cpu_ns=%lld",
 		       ticks0 >= 0 && ticks1 >= 0 ? ticks1 - ticks0 : -1LL,
 		       win_end >= 0 ? (long long)(win_end - win_start) : -1LL,
-		       sysconf(_SC_CLK_TCK));
+		       sysconf(_SC_CLK_TCK), ns0 >= 0 && ns1 >= 0 ? ns1 - ns0 : -1LL);
 	printf("\n");
 	if (timed_out)
 		return 2;
