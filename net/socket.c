@@ -969,11 +969,11 @@ long sys_sendto(SYSARGS)
 {
 	struct sock_uio u;
 	struct sock_seg seg = { (uint64_t)a1, (uint64_t)a2 };
-	if (!vmm_user_range_ok(seg.base, seg.len))
-		return -EFAULT;
-	u = (struct sock_uio){ .user = true, .seg = &seg, .nseg = 1, .resid = seg.len };
 	if ((int64_t)seg.len < 0)
 		return -EINVAL;
+	if (seg.len && !vmm_user_range_ok(seg.base, seg.len))
+		return -EFAULT;
+	u = (struct sock_uio){ .user = true, .seg = &seg, .nseg = 1, .resid = seg.len };
 	return do_send(a0, &u, (int)a3, (uint64_t)a4, (long)(int)a5);
 }
 
@@ -1025,7 +1025,7 @@ long sys_recvfrom(SYSARGS)
 	struct sock_seg seg = { (uint64_t)a1, (uint64_t)a2 };
 	if ((int64_t)seg.len < 0)
 		return -EINVAL;
-	if (!vmm_user_range_ok(seg.base, seg.len))
+	if (seg.len && !vmm_user_range_ok(seg.base, seg.len))
 		return -EFAULT;
 	struct sock_uio u = { .user = true, .seg = &seg, .nseg = 1, .resid = seg.len };
 	return do_recv(a0, &u, (int)a3, (uint64_t)a4, (uint64_t)a5, NULL);
