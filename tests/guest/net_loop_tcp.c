@@ -3,7 +3,8 @@
  * server thread echoes 1 MiB byte-exact (with the throughput), then 200
  * connections (100 open at once), shutdown semantics, blocking and
  * non-blocking connect (EINPROGRESS, POLLOUT, SO_ERROR), refused connects,
- * accept4 with SOCK_NONBLOCK, options, names, SO_RCVTIMEO, read/write/readv. */
+ * accept4 with SOCK_NONBLOCK, options, names, SO_RCVTIMEO, read/write/readv,
+ * and a signal cutting short a blocked accept and recv (EINTR). */
 // expect-output: SUCCESS
 // reject-output: toro: eth
 // machines: microvm q35
@@ -353,6 +354,53 @@ static void test_connect(int port)
 	CHECK(listen(1, 5) == -1 && errno == ENOTSOCK, "listen on the console: ENOTSOCK");
 }
 
+/* ---- a signal cuts short blocking accept, recv and connect waits ---- */
+
+static volatile int usr1_hits;
+static void on_usr1(int sig) { (void)sig; usr1_hits++; }
+
+static void *block_recv(void *arg)
+{
+	char c;
+	int r = (int)recv(*(int *)arg, &c, 1, 0);
+	return (void *)(long)(r == -1 && errno == EINTR);
+}
+
+static void *block_accept(void *arg)
+{
+	int r = accept(*(int *)arg, NULL, NULL);
+	return (void *)(long)(r == -1 && errno == EINTR);
+}
+
+static void test_eintr(int port)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	int l = listener(port, 0);
+	pthread_t t;
+	void *ok;
+	pthread_create(&t, NULL, block_accept, &l);
+	usleep(30000);
+	pthread_kill(t, SIGUSR1);
+	pthread_join(t, &ok);
+	CHECK(ok && usr1_hits == 1, "blocked accept: EINTR after the handler");
+	int s = connect_to(port);
+	int c = accept(l, NULL, NULL);
+	pthread_create(&t, NULL, block_recv, &s);
+	usleep(30000);
+	pthread_kill(t, SIGUSR1);
+	pthread_join(t, &ok);
+	CHECK(ok && usr1_hits == 2, "blocked recv: EINTR after the handler");
+	CHECK(write(c, "z", 1) == 1, "the connection still works");
+	char z = 0;
+	CHECK(read(s, &z, 1) == 1 && z == 'z', "and reads");
+	close(c);
+	close(s);
+	close(l);
+}
+
 int main(void)
 {
 	pthread_t echo, many;
@@ -373,6 +421,7 @@ int main(void)
 	close(l);
 	test_shutdown(7100);
 	test_connect(7200);
+	test_eintr(7300);
 	if (failures) {
 		printf("%d checks failed\n", failures);
 		return 1;
