@@ -10,6 +10,8 @@
 #include <k/errno.h>
 #include <k/fd.h>
 #include <k/kheap.h>
+#include <k/pmm.h>
+#include <k/sched.h>
 #include <k/poll.h>
 #include <k/spinlock.h>
 #include <k/string.h>
@@ -25,7 +27,19 @@
 #define F_DUPFD_CLOEXEC 1030
 #define AT_FDCWD (-100)
 #define IOV_MAX 1024
-#define CHUNK 512
+#define CHUNK 4096     /* one page: PIPE_BUF-sized writes stay whole */
+#define SMALL_CHUNK 256
+
+/* Data moves through a page of the calling thread's own (taken on first
+ * use, freed with the thread); without memory for it, a small stack buffer. */
+static char *bounce(char *fallback, size_t *cap)
+{
+	struct thread *t = thread_current();
+	if (!t->bounce)
+		t->bounce = pmm_alloc();
+	*cap = t->bounce ? CHUNK : SMALL_CHUNK;
+	return t->bounce ? t->bounce : fallback;
+}
 
 /* The table is shared by all threads: its lock covers the slots and the
  * reference counts; a call works on a reference it took (fd_get), so a close
@@ -88,8 +102,9 @@ void fd_init(void)
 
 static long do_read(struct file *f, uint64_t ubuf, size_t n)
 {
-	char buf[CHUNK];
-	size_t done = 0;
+	char small[SMALL_CHUNK];
+	size_t cap, done = 0;
+	char *buf = bounce(small, &cap);
 	if (!vmm_user_range_ok(ubuf, n))
 		return -EFAULT;
 	if ((f->flags & O_ACCMODE) == 1)
@@ -97,7 +112,7 @@ static long do_read(struct file *f, uint64_t ubuf, size_t n)
 	if (!f->ops->read)
 		return -EINVAL;
 	while (done < n) {
-		size_t want = n - done < CHUNK ? n - done : CHUNK;
+		size_t want = n - done < cap ? n - done : cap;
 		long r = f->ops->read(f, buf, want);
 		if (r < 0)
 			return done ? (long)done : r;
@@ -118,8 +133,9 @@ static long do_read(struct file *f, uint64_t ubuf, size_t n)
 
 static long do_write(struct file *f, uint64_t ubuf, size_t n)
 {
-	char buf[CHUNK];
-	size_t done = 0;
+	char small[SMALL_CHUNK];
+	size_t cap, done = 0;
+	char *buf = bounce(small, &cap);
 	if (!vmm_user_range_ok(ubuf, n))
 		return -EFAULT;
 	if ((f->flags & O_ACCMODE) == 0)
@@ -127,7 +143,7 @@ static long do_write(struct file *f, uint64_t ubuf, size_t n)
 	if (!f->ops->write)
 		return -EINVAL;
 	while (done < n) {
-		size_t want = n - done < CHUNK ? n - done : CHUNK;
+		size_t want = n - done < cap ? n - done : cap;
 		if (user_copy_in(buf, ubuf + done, want))
 			return done ? (long)done : -EFAULT;
 		long r = f->ops->write(f, buf, want);

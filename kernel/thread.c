@@ -112,6 +112,8 @@ void thread_reap(struct thread *t)
 		vmm_free_kstack((void *)t->kstack_top, KSTACK_PAGES);
 	if (t->fpu)
 		pmm_free(t->fpu);
+	if (t->bounce)
+		pmm_free(t->bounce);
 	kfree(t);
 }
 

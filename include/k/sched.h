@@ -53,6 +53,7 @@ struct thread {
 	volatile bool interruptible; /* blocked in sched_block_intr */
 	bool kernel_only;        /* an idle or kernel thread: no ring 3 */
 	void *kthread;           /* kernel thread: its start function */
+	void *bounce;            /* page for read/write data (kernel/fd.c) */
 };
 
 struct regs;
