@@ -181,13 +181,21 @@ static int mask_apply(uint64_t umask, long size, uint64_t *old, bool *set)
 	return 0;
 }
 
-/* Linux delivers a signal the temporary mask let through before the old
- * mask returns; here the old mask returns at once, so such a signal stays
- * pending until the program unblocks it (docs/network.md). */
+/* As Linux: a signal the temporary mask lets through is delivered at the end
+ * of the call with the temporary mask in force, and the handler's return
+ * (rt_sigreturn) brings back the old one; with nothing to deliver, the old
+ * mask returns at once (arch syscall exit). */
 static void mask_restore(uint64_t old, bool set)
 {
-	if (set)
-		thread_current()->sigmask = old;
+	struct thread *t = thread_current();
+	if (!set)
+		return;
+	if (t->pending & ~t->sigmask) {
+		t->saved_sigmask = old;
+		t->has_saved_mask = true;
+	} else {
+		t->sigmask = old;
+	}
 }
 
 /* ---- poll, ppoll ---- */

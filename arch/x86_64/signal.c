@@ -214,9 +214,13 @@ static void push_frame(struct regs *r, int sig, int code, uint64_t addr)
 	mc->rip = r->rip; mc->eflags = r->rflags; mc->cs = (uint16_t)r->cs;
 	mc->ss = (uint16_t)r->ss;
 	mc->err = r->error; mc->trapno = r->vector; mc->cr2 = addr;
-	mc->oldmask = t->sigmask;
+	/* The mask to go back to: the one ppoll/pselect6/epoll_pwait replaced
+	 * for their wait, if they left it for this delivery. */
+	uint64_t oldmask = t->has_saved_mask ? t->saved_sigmask : t->sigmask;
+	t->has_saved_mask = false;
+	mc->oldmask = oldmask;
 	mc->fpstate = fpaddr;
-	uc.sigmask[0] = t->sigmask;
+	uc.sigmask[0] = oldmask;
 
 	uint8_t *fp = fpu_area();
 	if (!fp)

@@ -24,8 +24,13 @@ void syscall_dispatch(struct regs *r)
 				       (long)r->r10, (long)r->r8, (long)r->r9);
 	/* A thread switched out in the call comes back on this stack, maybe on
 	 * another core: the frame is r, not the per-core pointer. */
-	if (thread_current()->pending)
+	struct thread *t = thread_current();
+	if (t->pending)
 		signal_deliver_pending(r);
+	if (t->has_saved_mask) { /* nothing was delivered with the wait's mask */
+		t->sigmask = t->saved_sigmask;
+		t->has_saved_mask = false;
+	}
 }
 
 long sys_rt_sigreturn(SYSARGS) { return signal_return(syscall_current_regs()); }

@@ -47,6 +47,8 @@ struct thread {
 	struct thread *futex_next;
 	/* signals and exit */
 	uint64_t sigmask, pending;
+	uint64_t saved_sigmask;  /* ppoll & co.: the mask after the signal */
+	bool has_saved_mask;
 	uint64_t altstack_sp, altstack_size;
 	uint64_t clear_child_tid;
 	bool in_signal_report;
