@@ -103,8 +103,9 @@ long sys_getcpu(SYSARGS)
 /* Toro's own (TORO_SYS_SPAWN_CPU in <toro/thread.h>). */
 long sys_toro_spawn_cpu(SYSARGS)
 {
-	if (a0 < -1 || a0 >= ncpus)
+	int cpu = (int)a0; /* an int through syscall()'s varargs: upper half undefined */
+	if (cpu < -1 || cpu >= ncpus)
 		return -EINVAL;
-	thread_current()->spawn_cpu = (int)a0;
+	thread_current()->spawn_cpu = cpu;
 	return 0;
 }

@@ -71,10 +71,15 @@ static int discover(uint32_t *ids, int max, uint32_t self)
 	return n;
 }
 
-static void delay_us(uint64_t us)
+/* Start-up waits count TSC ticks, not nanoseconds: knowing the TSC's rate
+ * would mean calibrating it (10 ms) on every SMP boot. 10^6 ticks is 0.3 ms to
+ * 1 ms on any CPU from 1 to 3 GHz, which bounds the waits well enough. */
+#define MTICKS 1000000ull
+
+static void spin_ticks(uint64_t ticks)
 {
-	uint64_t end = time_monotonic_ns() + us * 1000;
-	while (time_monotonic_ns() < end)
+	uint64_t end = arch_rdtsc() + ticks;
+	while (arch_rdtsc() < end)
 		arch_pause();
 }
 
@@ -123,11 +128,11 @@ static bool start_one(int index, uint32_t apic_id)
 	__atomic_store_n(&attempt_state, WAITING, __ATOMIC_SEQ_CST);
 
 	lapic_send(apic_id, 0x4500); /* INIT, assert */
-	delay_us(200);
+	spin_ticks(MTICKS / 4); /* INIT to SIPI: QEMU needs none, hardware 10 ms once */
 	for (int tries = 0; tries < 2; tries++) {
 		lapic_send(apic_id, 0x4600 | (TRAMP_BASE >> 12)); /* start-up */
-		uint64_t end = time_monotonic_ns() + (tries ? 200000000ull : 10000000ull);
-		while (time_monotonic_ns() < end) {
+		uint64_t end = arch_rdtsc() + (tries ? 400 * MTICKS : 30 * MTICKS);
+		while (arch_rdtsc() < end) {
 			if (__atomic_load_n(&attempt_state, __ATOMIC_ACQUIRE) == CLAIMED)
 				goto claimed;
 			arch_pause();

@@ -42,10 +42,10 @@ static inline int toro_thread_create_on(pthread_t *t, int cpu, void *(*fn)(void 
 {
 	if (cpu < 0 || cpu >= toro_cpu_count())
 		return EINVAL;
-	if (syscall(TORO_SYS_SPAWN_CPU, cpu) != 0 && errno != ENOSYS)
+	if (syscall(TORO_SYS_SPAWN_CPU, (long)cpu) != 0 && errno != ENOSYS)
 		return errno;
 	int r = pthread_create(t, NULL, fn, arg);
-	syscall(TORO_SYS_SPAWN_CPU, -1);
+	syscall(TORO_SYS_SPAWN_CPU, -1L);
 	return r;
 }
 
