@@ -40,3 +40,6 @@ UNIT_SRCS_test_epoll_set := kernel/epoll_set.c
 UNIT_SRCS_test_pipe_ring := kernel/pipe_ring.c
 UNIT_SRCS_test_sockaddr := net/sockaddr.c
 $(B)/unit/test_sockaddr: UCFLAGS += -Inet
+# The HTTP request parser of examples/httpd (examples/kv uses it too).
+UNIT_SRCS_test_http := examples/httpd/http.c
+$(B)/unit/test_http: UCFLAGS += -Iexamples/httpd
