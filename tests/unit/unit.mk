@@ -6,6 +6,7 @@ UNIT_SRCS_test_symtab  := lib/symtab.c
 UNIT_SRCS_test_pmm     := kernel/pmm.c
 UNIT_SRCS_test_kheap   := kernel/kheap.c kernel/pmm.c
 UNIT_SRCS_test_acpi    := drivers/acpi.c
+UNIT_SRCS_test_mptable := drivers/mptable.c
 # test_symtab runs tools/mksyms on nm listings (order-only: not linked in).
 $(B)/unit/test_symtab: | $(B)/tools/mksyms
 UNIT_SRCS_test_bootinfo := kernel/bootinfo.c
