@@ -48,8 +48,10 @@ int netdev_cpu(const struct netdev *nd);
 /* Send one frame (Ethernet header included); csum may be NULL. */
 int netdev_xmit(struct netdev *nd, const struct netdev_seg *segs, int nseg,
 		const struct netdev_csum *csum);
-/* Take one received frame into buf: its length, 0 when none is waiting,
- * -EMSGSIZE when it did not fit (it is dropped). *flags: NETDEV_RX_*. */
+/* Take one received frame into buf: its length, 0 when none is waiting, or a
+ * negative errno for a frame that was dropped (-EMSGSIZE: did not fit; -EIO:
+ * malformed, counted by the driver); call again after a drop. *flags:
+ * NETDEV_RX_*. */
 int netdev_rx(struct netdev *nd, void *buf, size_t cap, unsigned *flags);
 /* Block the calling thread until a frame may be waiting (or `until`,
  * monotonic ns, 0 none); then call netdev_rx until it returns 0. */
