@@ -2,11 +2,10 @@
 /*
  * Kernel heap (include/k/kheap.h). Small requests are rounded up to a power of
  * two from 16 to 2048 and served from pages of that class; each such page
- * starts with a header holding its class and its own free list, and pages with
- * a free object are linked per class. A page whose objects are all free goes
- * back to the pmm unless it is the class's only partial page. Larger requests
- * take contiguous pages behind the same header, so kfree finds any block's
- * header by rounding its address down to a page.
+ * starts with a header holding its class, its owning core and its own free
+ * list, and each core links its pages with a free object per class. Larger
+ * requests take contiguous pages behind the same header, so kfree finds any
+ * block's header by rounding its address down to a page.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,8 +13,9 @@
 
 #include <k/console.h>
 #include <k/kheap.h>
-#include <k/spinlock.h>
+#include <k/mailbox.h>
 #include <k/pmm.h>
+#include <k/spinlock.h>
 #include <k/string.h>
 
 #define KHEAP_MAGIC 0x6b48u	/* "Hk" */
@@ -23,6 +23,7 @@
 #define NCLASSES 8
 #define MIN_SHIFT 4		/* 16 bytes */
 #define MAX_SMALL (1u << (MIN_SHIFT + NCLASSES - 1))
+#define BOOT_CORE PMM_MAX_CPUS	/* owner while pmm_cpu() < 0 */
 
 struct free_obj {
 	struct free_obj *next;
@@ -31,21 +32,33 @@ struct free_obj {
 struct page_hdr {
 	uint16_t magic;
 	uint8_t cls;		/* size class, or KHEAP_LARGE */
-	uint8_t pad;
-	uint16_t inuse;		/* objects handed out */
-	uint16_t pad2;
+	uint8_t owner;		/* small: the core whose lists hold the page */
+	uint16_t inuse;		/* objects not yet freed back on the owner */
+	uint16_t pad;
 	union {
 		struct free_obj *free;	/* small: free objects in this page */
 		size_t npages;		/* large: pages in the run */
 	};
-	struct page_hdr *next, *prev;	/* small: partial pages of the class */
+	struct page_hdr *next, *prev;	/* small: owner's partial pages of the class */
 };
 
 /* Objects start after the header; 32 bytes keeps them 16-byte aligned. */
 #define HDR_SIZE 32u
 _Static_assert(sizeof(struct page_hdr) <= HDR_SIZE, "page header too large");
+_Static_assert(BOOT_CORE < 0xff, "owner does not fit the page header");
 
-static struct page_hdr *partial[NCLASSES];
+/*
+ * One core's heap. Only the owner reads or writes `partial`; other cores
+ * only push on `remote`, which sits on its own cache line so their pushes do
+ * not disturb the owner's lists.
+ */
+struct heap_core {
+	struct page_hdr *partial[NCLASSES];
+	struct mailbox remote __attribute__((aligned(64)));
+} __attribute__((aligned(64)));
+
+static struct heap_core cores[PMM_MAX_CPUS + 1];	/* + the boot core */
+static struct spinlock boot_lock = SPINLOCK_INIT;	/* the boot core's lists */
 
 static size_t class_size(unsigned cls)
 {
@@ -61,28 +74,33 @@ static unsigned size_class(size_t size)
 	return cls;
 }
 
-static void unlink_page(struct page_hdr *h)
+static struct page_hdr *page_of(const void *p)
+{
+	return (struct page_hdr *)((uintptr_t)p & ~(PAGE_SIZE - 1));
+}
+
+static void unlink_page(struct heap_core *hc, struct page_hdr *h)
 {
 	if (h->prev != NULL)
 		h->prev->next = h->next;
 	else
-		partial[h->cls] = h->next;
+		hc->partial[h->cls] = h->next;
 	if (h->next != NULL)
 		h->next->prev = h->prev;
 	h->next = h->prev = NULL;
 }
 
-static void link_page(struct page_hdr *h)
+static void link_page(struct heap_core *hc, struct page_hdr *h)
 {
 	h->prev = NULL;
-	h->next = partial[h->cls];
+	h->next = hc->partial[h->cls];
 	if (h->next != NULL)
 		h->next->prev = h;
-	partial[h->cls] = h;
+	hc->partial[h->cls] = h;
 }
 
-/* A fresh page for class cls, all objects on its free list. */
-static struct page_hdr *new_page(unsigned cls)
+/* A fresh page for class cls owned by core `owner`, all objects free. */
+static struct page_hdr *new_page(struct heap_core *hc, unsigned owner, unsigned cls)
 {
 	struct page_hdr *h = pmm_alloc();
 	size_t size = class_size(cls);
@@ -93,6 +111,7 @@ static struct page_hdr *new_page(unsigned cls)
 	memset(h, 0, HDR_SIZE);
 	h->magic = KHEAP_MAGIC;
 	h->cls = (uint8_t)cls;
+	h->owner = (uint8_t)owner;
 	tail = &h->free;
 	for (size_t off = HDR_SIZE; off + size <= PAGE_SIZE; off += size) {
 		struct free_obj *o = (struct free_obj *)((char *)h + off);
@@ -101,23 +120,60 @@ static struct page_hdr *new_page(unsigned cls)
 		tail = &o->next;
 	}
 	*tail = NULL;
-	link_page(h);
+	link_page(hc, h);
 	return h;
 }
 
-static void *alloc_small(unsigned cls)
+static void *alloc_small(struct heap_core *hc, unsigned owner, unsigned cls)
 {
-	struct page_hdr *h = partial[cls];
+	struct page_hdr *h = hc->partial[cls];
 	struct free_obj *o;
 
-	if (h == NULL && (h = new_page(cls)) == NULL)
+	if (h == NULL && (h = new_page(hc, owner, cls)) == NULL)
 		return NULL;
 	o = h->free;
 	h->free = o->next;
 	h->inuse++;
 	if (h->free == NULL)
-		unlink_page(h);
+		unlink_page(hc, h);
 	return o;
+}
+
+static void release_page(struct heap_core *hc, struct page_hdr *h)
+{
+	unlink_page(hc, h);
+	h->magic = 0;
+	pmm_free(h);
+}
+
+/* Free p into its page h on the owner's lists (the owner, or under boot_lock). */
+static void free_local(struct heap_core *hc, struct page_hdr *h, void *p)
+{
+	struct free_obj *o = p;
+
+	if (h->inuse == 0)
+		panic("kfree: bad pointer %p", p);
+	o->next = h->free;
+	h->free = o;
+	h->inuse--;
+	if (o->next == NULL)
+		link_page(hc, h);
+	/* Keep one partial page per class so a malloc/free pair does not churn pages. */
+	if (h->inuse == 0 && (h->next != NULL || h->prev != NULL))
+		release_page(hc, h);
+}
+
+/* Take back what other cores freed. Owner only. */
+static void drain_remote(struct heap_core *hc)
+{
+	struct mbox_node *n = mailbox_take_all(&hc->remote);
+
+	while (n != NULL) {
+		struct mbox_node *next = n->next;
+
+		free_local(hc, page_of(n), n);
+		n = next;
+	}
 }
 
 static void *alloc_large(size_t size)
@@ -140,20 +196,30 @@ static void *alloc_large(size_t size)
 
 void kheap_init(void)
 {
-	for (unsigned i = 0; i < NCLASSES; i++)
-		partial[i] = NULL;
+	for (unsigned c = 0; c <= BOOT_CORE; c++) {
+		for (unsigned i = 0; i < NCLASSES; i++)
+			cores[c].partial[i] = NULL;
+		mailbox_init(&cores[c].remote);
+	}
 }
-
-static struct spinlock heap_lock = SPINLOCK_INIT;
 
 void *kmalloc(size_t size)
 {
+	int cpu;
+	void *p;
+
 	if (size > MAX_SMALL)
 		return alloc_large(size); /* pages straight from the pmm */
-	spin_lock(&heap_lock);
-	void *p = alloc_small(size_class(size));
-	spin_unlock(&heap_lock);
-	return p;
+	cpu = pmm_cpu();
+	if (cpu < 0) {
+		spin_lock(&boot_lock);
+		p = alloc_small(&cores[BOOT_CORE], BOOT_CORE, size_class(size));
+		spin_unlock(&boot_lock);
+		return p;
+	}
+	if (!mailbox_empty(&cores[cpu].remote))
+		drain_remote(&cores[cpu]);
+	return alloc_small(&cores[cpu], (unsigned)cpu, size_class(size));
 }
 
 void *kzalloc(size_t size)
@@ -165,44 +231,57 @@ void *kzalloc(size_t size)
 	return p;
 }
 
-static void free_small(struct page_hdr *h, void *p)
-{
-	struct free_obj *o = p;
-	size_t off = (uintptr_t)p - (uintptr_t)h;
-
-	if ((off - HDR_SIZE) % class_size(h->cls) != 0 || h->inuse == 0)
-		panic("kfree: bad pointer %p", p);
-	o->next = h->free;
-	h->free = o;
-	h->inuse--;
-	if (o->next == NULL)
-		link_page(h);
-	/* Keep one partial page per class so a malloc/free pair does not churn pages. */
-	if (h->inuse == 0 && (h->next != NULL || h->prev != NULL)) {
-		unlink_page(h);
-		h->magic = 0;
-		pmm_free(h);
-	}
-}
-
 void kfree(void *p)
 {
-	struct page_hdr *h = (struct page_hdr *)((uintptr_t)p & ~(PAGE_SIZE - 1));
+	struct page_hdr *h = page_of(p);
+	size_t off = (uintptr_t)p - (uintptr_t)h;
+	int cpu;
 
 	if (p == NULL)
 		return;
-	if ((uintptr_t)p - (uintptr_t)h < HDR_SIZE || h->magic != KHEAP_MAGIC)
+	if (off < HDR_SIZE || h->magic != KHEAP_MAGIC)
 		panic("kfree: bad pointer %p", p);
 	if (h->cls == KHEAP_LARGE) {
-		if ((uintptr_t)p - (uintptr_t)h != HDR_SIZE)
+		if (off != HDR_SIZE)
 			panic("kfree: bad pointer %p", p);
 		h->magic = 0;
 		pmm_free_contig(h, h->npages);
 		return;
 	}
-	if (h->cls >= NCLASSES)
+	if (h->cls >= NCLASSES || h->owner > BOOT_CORE ||
+	    (off - HDR_SIZE) % class_size(h->cls) != 0)
 		panic("kfree: bad pointer %p", p);
-	spin_lock(&heap_lock);
-	free_small(h, p);
-	spin_unlock(&heap_lock);
+	cpu = pmm_cpu();
+	if (h->owner == BOOT_CORE) {
+		spin_lock(&boot_lock);
+		free_local(&cores[BOOT_CORE], h, p);
+		spin_unlock(&boot_lock);
+	} else if (h->owner == cpu) {
+		free_local(&cores[cpu], h, p);
+	} else {
+		/* The block is still counted in h->inuse, so the page stays. */
+		mailbox_push(&cores[h->owner].remote, (struct mbox_node *)p);
+	}
+}
+
+void kheap_trim(void)
+{
+	int cpu = pmm_cpu();
+	struct heap_core *hc = &cores[cpu < 0 ? BOOT_CORE : cpu];
+
+	if (cpu < 0)
+		spin_lock(&boot_lock);
+	else
+		drain_remote(hc);
+	for (unsigned i = 0; i < NCLASSES; i++) {
+		struct page_hdr *h = hc->partial[i], *next;
+
+		for (; h != NULL; h = next) {
+			next = h->next;
+			if (h->inuse == 0)
+				release_page(hc, h);
+		}
+	}
+	if (cpu < 0)
+		spin_unlock(&boot_lock);
 }

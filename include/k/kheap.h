@@ -1,8 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Kernel heap: size classes 16..2048 bytes carved from pages; larger requests
- * take contiguous pages. Every page starts with a small header naming its class,
- * so kfree needs no size. 16-byte alignment. NULL when memory is exhausted.
+ * take contiguous pages straight from the pmm. Every page starts with a small
+ * header naming its class, so kfree needs no size. 16-byte alignment. NULL
+ * when memory is exhausted.
+ *
+ * Per-core design. Each small-class page belongs to one core, named in its
+ * header, and each core keeps its own partial pages per class. kmalloc on
+ * core c takes from c's pages only and kfree of a block c owns puts it back
+ * directly: neither takes a lock, since only c touches its lists and the
+ * kernel runs with interrupts off (nothing re-enters the heap on c). A block
+ * freed on another core d goes, with one compare-and-swap, on c's remote-free
+ * list (a k/mailbox.h MPSC list threaded through the freed blocks); c takes
+ * that whole list on its next kmalloc and frees the blocks into their pages.
+ * A page's in-use count covers blocks still waiting on that list, so a page
+ * never returns to the pmm while another core's free of it is in flight.
+ * Each core keeps at most one empty page per class; other pages go back to
+ * the pmm as soon as their last block is freed on (or drained by) the owner.
+ *
+ * While pmm_cpu() < 0 (early boot before the cores are set up, host tests
+ * that play no cores) the heap acts as one more "boot core" whose lists are
+ * guarded by a spinlock; a boot-owned block freed later on a core goes back
+ * under that lock. Remote frees to a core wait until that core next calls
+ * kmalloc or kheap_trim.
  */
 #ifndef K_KHEAP_H
 #define K_KHEAP_H
@@ -15,6 +35,10 @@
 void kheap_init(void);
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
+/* Any core may free any block; see above for where it goes. */
 void kfree(void *p);
+/* On the calling core (the boot core while pmm_cpu() < 0): take the blocks
+ * other cores freed, then give every empty page back to the pmm. */
+void kheap_trim(void);
 
 #endif

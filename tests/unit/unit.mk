@@ -17,6 +17,9 @@ UNIT_SRCS_test_random := kernel/random.c
 UNIT_OWN_STUBS := test_sched test_pmm_percpu
 UNIT_SRCS_test_sched := kernel/sched.c
 UNIT_SRCS_test_pmm_percpu := kernel/pmm.c
+# test_kheap_percpu plays four cores too: its own pmm_cpu, no host_stubs.c.
+UNIT_OWN_STUBS += test_kheap_percpu
+UNIT_SRCS_test_kheap_percpu := kernel/kheap.c kernel/pmm.c
 UNIT_SRCS_test_virtq := drivers/virtio/virtq.c
 # net/ on lwIP's headers (fetched into build/lwip) with the fake kernel
 # services of tests/unit/net_host.c (kwait on host threads).
