@@ -150,13 +150,18 @@ static uint32_t entry_size(uint8_t type)
 	return 0;
 }
 
-/* Walk the entries of a checksummed table of len bytes, never past len. */
+/*
+ * Walk the entries of a checksummed table of len bytes, never past len. qboot
+ * (QEMU microvm's firmware) writes its entries but leaves the entry count 0:
+ * a count of 0 walks to the table's length instead.
+ */
 static void walk(struct mptable_info *out, const uint8_t *t, uint32_t len)
 {
+	bool by_len = out->nentries == 0;
 	uint32_t off = HDR_LEN;
 	unsigned i;
 
-	for (i = 0; i < out->nentries && off < len; i++) {
+	for (i = 0; (by_len || i < out->nentries) && off < len; i++) {
 		const uint8_t *e = t + off;
 		uint32_t size = entry_size(e[0]);
 
@@ -174,10 +179,14 @@ static void walk(struct mptable_info *out, const uint8_t *t, uint32_t len)
 			add_ioapic(out, e);
 		off += size;
 	}
-	out->bad_entries = out->nentries - i;
+	out->count_from_length = by_len;
+	if (by_len)
+		out->bad_entries = off < len ? 1 : 0;
+	else
+		out->bad_entries = out->nentries - i;
 	if (out->bad_entries && out->unknown_type < 0)
-		kprintf("mptable: %u of %u entries run past the table's length\n",
-			out->bad_entries, out->nentries);
+		kprintf("mptable: %u of %u entries lie past the table's length\n",
+			out->bad_entries, by_len ? i + 1 : out->nentries);
 }
 
 static int table_parse(struct mptable_info *out, mptable_map_fn map, void *ctx)

@@ -44,6 +44,7 @@ struct mptable_info {
 	uint64_t table_phys;         /* configuration table, 0 for a default config */
 	uint32_t lapic_phys;
 	unsigned nentries;           /* entry count the table claims */
+	bool count_from_length;      /* count was 0: entries read up to the length */
 	unsigned ncpus;              /* every processor entry, enabled or not */
 	unsigned cpus_dropped;       /* past MPTABLE_MAX_CPUS */
 	struct mptable_cpu cpus[MPTABLE_MAX_CPUS];
@@ -51,7 +52,8 @@ struct mptable_info {
 	unsigned ioapics_dropped;
 	struct mptable_ioapic ioapics[MPTABLE_MAX_IOAPICS];
 	/* Entries not read: cut by the base table length, or after an entry of
-	 * unknown type (whose length the spec does not give). */
+	 * unknown type (whose length the spec does not give); with
+	 * count_from_length, 1 if the walk stopped before the length. */
 	unsigned bad_entries;
 	int unknown_type;            /* type that stopped the walk, -1 if none */
 };

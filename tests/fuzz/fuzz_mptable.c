@@ -124,7 +124,7 @@ static void check(const struct mptable_info *mi)
 {
 	assert(mi->ncpus <= MPTABLE_MAX_CPUS);
 	assert(mi->nioapics <= MPTABLE_MAX_IOAPICS);
-	assert(mi->bad_entries <= mi->nentries || mi->default_config);
+	assert(mi->bad_entries <= (mi->count_from_length ? 1 : mi->nentries));
 	assert(mi->unknown_type >= -1 && mi->unknown_type <= 255);
 	for (unsigned i = 0; i < mi->ncpus; i++)
 		assert((mi->cpus[i].flags & ~(MPTABLE_CPU_ENABLED | MPTABLE_CPU_BSP)) == 0);

@@ -428,6 +428,50 @@ static void test_count_past_length(void **state)
 	assert_int_equal(mi.bad_entries, 0);
 }
 
+/* qboot's tables: entries present, entry count 0. */
+static void test_count_zero_walks_length(void **state)
+{
+	struct mptable_info mi;
+	struct tb b;
+	uint8_t odd[8] = { 9 };
+
+	(void)state;
+	tb_start(&b);
+	tb_cpu(&b, 0, 3);
+	tb_cpu(&b, 1, 1);
+	tb_8(&b, 1, 0, 'I', 0x20415349);
+	tb_8(&b, 2, 0, 1, 0xfec00000u);
+	tb_8(&b, 3, 0, 0, 0);
+	tb_close(&b, (uint16_t)b.len, 0);
+	put_fps(0x9fc00, TABLE, 0);
+	assert_int_equal(mptable_parse(&mi, 0x9fc00, fake_map, &fk), 0);
+	assert_true(mi.count_from_length);
+	assert_int_equal(mi.nentries, 0);
+	assert_int_equal(mi.ncpus, 2);
+	assert_int_equal(mi.cpus[1].apic_id, 1);
+	assert_int_equal(mi.nioapics, 1);
+	assert_int_equal(mi.bad_entries, 0);
+	/* The length ends inside the last entry. */
+	tb_close(&b, (uint16_t)(b.len - 3), 0);
+	assert_int_equal(mptable_parse(&mi, 0x9fc00, fake_map, &fk), 0);
+	assert_int_equal(mi.ncpus, 2);
+	assert_int_equal(mi.bad_entries, 1);
+	/* An unknown type still ends the walk. */
+	tb_add(&b, odd, sizeof(odd));
+	tb_cpu(&b, 2, 1);
+	tb_close(&b, (uint16_t)b.len, 0);
+	assert_int_equal(mptable_parse(&mi, 0x9fc00, fake_map, &fk), 0);
+	assert_int_equal(mi.ncpus, 2);
+	assert_int_equal(mi.unknown_type, 9);
+	assert_int_equal(mi.bad_entries, 1);
+	/* A header alone: nothing to walk. */
+	tb_start(&b);
+	tb_close(&b, HDR, 0);
+	assert_int_equal(mptable_parse(&mi, 0x9fc00, fake_map, &fk), 0);
+	assert_int_equal(mi.ncpus, 0);
+	assert_int_equal(mi.bad_entries, 0);
+}
+
 static void test_truncated_entry(void **state)
 {
 	struct mptable_info mi;
@@ -532,6 +576,7 @@ int main(void)
 		T(test_default_configs),
 		T(test_parse_errors),
 		T(test_count_past_length),
+		T(test_count_zero_walks_length),
 		T(test_truncated_entry),
 		T(test_unknown_type_stops),
 		T(test_limits),
