@@ -136,6 +136,9 @@ void kmain(uint32_t magic, uint32_t info)
 		extern int smp_extra_apic;
 		smp_extra_apic = (int)id;
 	}
+	extern bool smp_no_acpi, smp_debug;
+	smp_no_acpi = cmdline_opt(&cl, "toro.smp.no_acpi") != NULL;
+	smp_debug = debug;
 	if (debug)
 		print_boot_info();
 	if (cmdline_opt(&cl, "toro.bench"))

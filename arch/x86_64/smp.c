@@ -2,13 +2,15 @@
 /*
  * Finding and starting the other cores. How many: QEMU's fw_cfg (FW_CFG_NB_CPUS,
  * cheap, and the only source on microvm without ACPI), else the ACPI MADT; the
- * APIC ids from the MADT when there is one, else 0..n-1 as QEMU numbers them.
+ * APIC ids from the MADT when there is one, else from an MP table (Firecracker
+ * before 1.8 has nothing else), else 0..n-1 as QEMU numbers them.
  * Each core gets INIT, then SIPI (twice if needed) at the trampoline, and has
  * a bounded time to report in; one that does not is reported and skipped.
  */
 #include <k/acpi.h>
 #include <k/arch.h>
 #include <k/console.h>
+#include <k/mptable.h>
 #include <k/pmm.h>
 #include <k/sched.h>
 #include <k/smp.h>
@@ -49,13 +51,70 @@ static int fw_cfg_cpus(void)
 
 const struct acpi_info *arch_acpi(void);
 
-/* APIC ids of the other cores, in MADT order; their count. */
+/* toro.smp.no_acpi (a test hook): ignore the MADT, so that the MP table is read. */
+bool smp_no_acpi;
+/* toro.debug: say how many CPUs the MP table lists. */
+bool smp_debug;
+
+/* The MP table search reads the BIOS data area word at 0x40E, in page 0, which
+ * stays unmapped to catch null pointers: those bytes are copied out through a
+ * mapping held only for the copy. Other pages are identity-mapped on demand. */
+static const void *mp_map(void *ctx, uint64_t pa, size_t len)
+{
+	static uint8_t low[16];
+	(void)ctx;
+	if (len == 0 || pa + len < pa || pa + len > 0x100000000ull)
+		return NULL;
+	if (pa < 0x1000) {
+		if (len > sizeof(low) || pa + len > 0x1000)
+			return NULL;
+		bool mapped = vmm_lookup(0, NULL, NULL);
+		if (!mapped && vmm_map(0, 0, 0))
+			return NULL;
+		memcpy(low, (const void *)(uintptr_t)pa, len);
+		if (!mapped)
+			vmm_unmap(0);
+		return low;
+	}
+	for (uint64_t p = pa & ~0xfffull; p < pa + len; p += 0x1000)
+		if (!vmm_lookup(p, NULL, NULL) && vmm_map(p, p, 0))
+			return NULL;
+	return (const void *)(uintptr_t)pa;
+}
+
+/* APIC ids of the enabled application processors in the MP table; their
+ * count, or -1 when there is no valid table, or it lists fewer enabled CPUs
+ * than fw_cfg counts: SeaBIOS lists only the first CPU of each package. */
+static int mp_discover(uint32_t *ids, int max, uint32_t self, int fw)
+{
+	static struct mptable_info mi;
+	uint64_t fps;
+	int n = 0;
+	if (mptable_find(mp_map, NULL, &fps) || mptable_parse(&mi, fps, mp_map, NULL))
+		return -1;
+	unsigned enabled = 0;
+	for (unsigned i = 0; i < mi.ncpus; i++) {
+		const struct mptable_cpu *c = &mi.cpus[i];
+		if (!(c->flags & MPTABLE_CPU_ENABLED))
+			continue;
+		enabled++;
+		if (!(c->flags & MPTABLE_CPU_BSP) && c->apic_id != self && n < max)
+			ids[n++] = c->apic_id;
+	}
+	if (smp_debug)
+		kprintf("toro: MP table: %u CPUs\n", enabled);
+	if (enabled == 0 || (fw > 0 && enabled < (unsigned)fw))
+		return -1;
+	return n;
+}
+
+/* APIC ids of the other cores, in MADT (or MP table) order; their count. */
 static int discover(uint32_t *ids, int max, uint32_t self)
 {
 	int n = 0, fw = fw_cfg_cpus();
 	if (fw == 1)
 		return 0; /* QEMU says one CPU: no tables to read */
-	const struct acpi_info *ai = arch_acpi();
+	const struct acpi_info *ai = smp_no_acpi ? NULL : arch_acpi();
 	if (ai && ai->have_madt) {
 		for (unsigned i = 0; i < ai->ncpus && n < max; i++) {
 			const struct acpi_cpu *c = &ai->cpus[i];
@@ -65,6 +124,10 @@ static int discover(uint32_t *ids, int max, uint32_t self)
 		}
 		return n;
 	}
+	n = mp_discover(ids, max, self, fw);
+	if (n >= 0)
+		return n;
+	n = 0;
 	for (int i = 0; i < fw && n < max; i++)
 		if ((uint32_t)i != self)
 			ids[n++] = (uint32_t)i;
