@@ -70,6 +70,9 @@ const struct acpi_info *arch_acpi(void)
 		if ((rsdp || acpi_find_rsdp(map_phys, NULL, &rsdp) == 0) &&
 		    acpi_parse(&ai, rsdp, map_phys, NULL) == 0)
 			state = 1;
+		/* The RSDP search reads the EBDA pointer at 0x40e: page 0 goes back
+		 * to unmapped, so a NULL dereference in the kernel still faults. */
+		vmm_unmap(0);
 	}
 	return state == 1 ? &ai : NULL;
 }
