@@ -1,0 +1,636 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The server core of httpd and kv (see server.h). One listening socket is in
+ * every core's epoll set (EPOLLEXCLUSIVE where the kernel honours it): the
+ * core whose thread accepts a connection keeps it, so a connection's state is
+ * only ever touched by one thread and needs no lock. Plain POSIX plus epoll:
+ * the same file builds for Linux with musl-gcc.
+ */
+#define _GNU_SOURCE
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <toro/thread.h>
+
+#define SRV_IN_CAP HTTP_MAX_HEAD  /* a head and small bodies; bigger bodies get their own buffer */
+#define SRV_OUT_CAP 4096          /* reply heads and copied bodies, pipelined replies batched */
+#define SRV_REPLY_ROOM 2048       /* free space needed to answer the next request */
+#define SRV_MAX_CPUS 64
+#define SRV_IDLE_NS (30 * 1000000000ull)   /* a keep-alive connection with no bytes */
+#define SRV_LINGER_NS (2 * 1000000000ull)  /* draining after the last reply */
+#define SRV_PAUSE_NS (100 * 1000000ull)    /* no accept after running out of descriptors */
+#define SRV_ACCEPT_BATCH 16
+
+struct srv_loop;
+
+struct srv_conn {
+	int fd;
+	struct srv_loop *loop;
+	struct srv_conn *prev, *next;
+	uint64_t last;           /* monotonic ns of the last bytes received */
+	uint32_t events;         /* what epoll waits for: EPOLLIN or EPOLLOUT */
+	struct in_addr peer;
+	bool eof;                /* the peer sent FIN */
+	bool closing;            /* close once the output is sent */
+	bool shut;               /* output shut down: reading and dropping until FIN */
+	bool replied, sent_continue, exit_after;
+	struct http_request req;
+	int head;                /* the parsed head's length, 0 while incomplete */
+	char *body;              /* a body too big for in[], malloc'd */
+	size_t body_got;
+	size_t in_len, out_len, out_off;
+	const char *ext;         /* a reply body sent from where it is */
+	size_t ext_len, ext_off;
+	void (*release)(void *);
+	void *arg;
+	char in[SRV_IN_CAP];
+	char out[SRV_OUT_CAP];
+};
+
+struct srv_loop {
+	int cpu, ep;
+	struct srv_conn *conns;  /* most recently active first */
+	uint64_t now;            /* monotonic ns, read once per wake-up */
+	uint64_t paused_until;   /* accepting again after this, when nonzero */
+	uint64_t last_scan;
+	time_t date_sec;
+	char date[40];           /* Date: header, IMF-fixdate */
+	char clf[32];            /* access log time */
+	/* statistics, read by /debug/stats from any core */
+	uint64_t requests, accepted;
+	uint32_t open;
+} __attribute__((aligned(64)));
+
+static const struct srv_config *cfg;
+static int listen_fd, ncpus;
+static struct srv_loop loops[SRV_MAX_CPUS];
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void update_time(struct srv_loop *l)
+{
+	l->now = mono_ns();
+	time_t t = time(NULL);
+	if (t == l->date_sec && l->date[0])
+		return;
+	/* By hand rather than strftime, which would bring the time zone code. */
+	static const char days[] = "SunMonTueWedThuFriSat", months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	snprintf(l->date, sizeof(l->date), "%.3s, %02d %.3s %d %02d:%02d:%02d GMT",
+		 days + 3 * tm.tm_wday, tm.tm_mday, months + 3 * tm.tm_mon, tm.tm_year + 1900,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(l->clf, sizeof(l->clf), "%02d/%.3s/%d:%02d:%02d:%02d +0000", tm.tm_mday,
+		 months + 3 * tm.tm_mon, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	l->date_sec = t;
+}
+
+static void count(uint64_t *v, int64_t d) { __atomic_add_fetch(v, (uint64_t)d, __ATOMIC_RELAXED); }
+
+/* ---- replies ---- */
+
+static void log_access(struct srv_conn *c, int status, size_t bytes)
+{
+	char addr[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &c->peer, addr, sizeof(addr));
+	if (c->head) {
+		const struct http_request *r = &c->req;
+		int tl = r->target_len > 256 ? 256 : (int)r->target_len;
+		printf("%s - - [%s] \"%.*s %.*s HTTP/1.%d\" %d %zu\n", addr, c->loop->clf,
+		       (int)r->method_len, r->method_str, tl, r->target, r->version_minor, status, bytes);
+	} else {
+		printf("%s - - [%s] \"-\" %d %zu\n", addr, c->loop->clf, status, bytes);
+	}
+}
+
+void srv_respond(struct srv_conn *c, const struct srv_reply *rep)
+{
+	const struct http_request *r = &c->req;
+	bool head_only = c->head && r->method == HTTP_HEAD, no_body = rep->status == 204;
+	bool close_after = c->closing || !c->head || !r->keep_alive;
+	size_t room = SRV_OUT_CAP - c->out_len;
+	char *o = c->out + c->out_len;
+	char length[48] = "";
+
+	if (!no_body)
+		snprintf(length, sizeof(length), "Content-Length: %zu\r\n", rep->len);
+	int n = snprintf(o, room, "HTTP/1.1 %d %s\r\nServer: toro\r\nDate: %s\r\n%s%s%s%s%s%s\r\n",
+			 rep->status, http_reason(rep->status), c->loop->date,
+			 rep->type ? "Content-Type: " : "", rep->type ? rep->type : "",
+			 rep->type ? "\r\n" : "", rep->headers ? rep->headers : "", length,
+			 close_after ? "Connection: close\r\n" :
+			 r->version_minor == 0 ? "Connection: keep-alive\r\n" : "");
+	bool copy = rep->copy && !head_only && !no_body;
+	if (n < 0 || (size_t)n >= room || (copy && rep->len > SRV_COPY_MAX) ||
+	    (copy && (size_t)n + rep->len > room)) {
+		/* A handler's bug (headers too long): say so rather than send half. */
+		n = snprintf(o, room, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
+				      "Connection: close\r\n\r\n");
+		close_after = true;
+		copy = head_only = true;
+	}
+	c->out_len += (size_t)n;
+	if (copy) {
+		memcpy(c->out + c->out_len, rep->body, rep->len);
+		c->out_len += rep->len;
+	}
+	if (copy || head_only || no_body || rep->len == 0) {
+		if (rep->release)
+			rep->release(rep->arg);
+	} else {
+		c->ext = rep->body;
+		c->ext_len = rep->len;
+		c->ext_off = 0;
+		c->release = rep->release;
+		c->arg = rep->arg;
+	}
+	c->closing = close_after;
+	c->replied = true;
+	if (!cfg->quiet)
+		log_access(c, rep->status, head_only || no_body ? 0 : rep->len);
+}
+
+void srv_respond_text(struct srv_conn *c, int status, const char *text)
+{
+	struct srv_reply rep = { .status = status, .type = "text/plain; charset=utf-8",
+				 .body = text, .len = strlen(text), .copy = true };
+	srv_respond(c, &rep);
+}
+
+static void respond_error(struct srv_conn *c, int status)
+{
+	char text[64];
+	snprintf(text, sizeof(text), "%d %s\n", status, http_reason(status));
+	c->closing = true;
+	srv_respond_text(c, status, text);
+}
+
+/* ---- debug endpoints (--debug) ---- */
+
+static int open_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+static bool debug_request(struct srv_conn *c, const struct http_request *r)
+{
+	char text[SRV_COPY_MAX];
+	const char *t = r->target;
+	size_t n = r->target_len;
+	if (n < 7 || memcmp(t, "/debug/", 7))
+		return false;
+	if (n == 10 && !memcmp(t + 7, "fds", 3)) {
+		snprintf(text, sizeof(text), "%d\n", open_fds());
+	} else if (n == 12 && !memcmp(t + 7, "stats", 5)) {
+		int k = snprintf(text, sizeof(text), "fds %d\ncpus %d\n", open_fds(), ncpus);
+		for (int i = 0; i < ncpus && k < (int)sizeof(text) - 80; i++)
+			k += snprintf(text + k, sizeof(text) - (size_t)k,
+				      "cpu%d accepted %llu requests %llu open %u\n", i,
+				      (unsigned long long)__atomic_load_n(&loops[i].accepted, __ATOMIC_RELAXED),
+				      (unsigned long long)__atomic_load_n(&loops[i].requests, __ATOMIC_RELAXED),
+				      __atomic_load_n(&loops[i].open, __ATOMIC_RELAXED));
+	} else if (n == 11 && !memcmp(t + 7, "exit", 4)) {
+		snprintf(text, sizeof(text), "bye\n");
+		c->exit_after = true;
+		c->closing = true;
+	} else {
+		return false;
+	}
+	srv_respond_text(c, 200, text);
+	return true;
+}
+
+/* ---- one connection ---- */
+
+static void want(struct srv_conn *c, uint32_t events)
+{
+	if (c->events == events)
+		return;
+	struct epoll_event ev = { .events = events, .data.ptr = c };
+	if (epoll_ctl(c->loop->ep, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		c->events = events;
+}
+
+static void conn_close(struct srv_conn *c)
+{
+	struct srv_loop *l = c->loop;
+	bool exit_after = c->exit_after;
+	close(c->fd);
+	if (c->release)
+		c->release(c->arg);
+	free(c->body);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	free(c);
+	__atomic_sub_fetch(&l->open, 1, __ATOMIC_RELAXED);
+	if (exit_after) {
+		printf("%s: exit requested\n", cfg->name);
+		exit(0);
+	}
+}
+
+/* Sends what is queued: 0 when all is sent, 1 when the socket is full, -1 on error. */
+static int flush(struct srv_conn *c)
+{
+	while (c->out_off < c->out_len || (c->ext && c->ext_off < c->ext_len)) {
+		struct iovec iov[2];
+		struct msghdr msg = { .msg_iov = iov };
+		if (c->out_off < c->out_len)
+			iov[msg.msg_iovlen++] = (struct iovec){ c->out + c->out_off, c->out_len - c->out_off };
+		if (c->ext && c->ext_off < c->ext_len)
+			iov[msg.msg_iovlen++] = (struct iovec){ (void *)(c->ext + c->ext_off),
+								c->ext_len - c->ext_off };
+		ssize_t w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 1 : -1;
+		}
+		size_t k = (size_t)w, o = c->out_len - c->out_off;
+		c->last = c->loop->now;
+		if (k >= o) {
+			c->out_off = c->out_len;
+			c->ext_off += k - o;
+		} else {
+			c->out_off += k;
+		}
+	}
+	c->out_off = c->out_len = 0;
+	if (c->ext) {
+		if (c->release)
+			c->release(c->arg);
+		c->ext = NULL;
+		c->release = NULL;
+	}
+	return 0;
+}
+
+static void queue_continue(struct srv_conn *c)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	if (!c->req.expect_continue || c->sent_continue || c->req.version_minor == 0)
+		return;
+	memcpy(c->out + c->out_len, cont, sizeof(cont) - 1);
+	c->out_len += sizeof(cont) - 1;
+	c->sent_continue = true;
+}
+
+static void dispatch(struct srv_conn *c, const char *body, size_t len)
+{
+	struct srv_loop *l = c->loop;
+	count(&l->requests, 1);
+	c->replied = false;
+	if (!(cfg->debug && debug_request(c, &c->req)))
+		cfg->handler(c, &c->req, body, len);
+	if (!c->replied)
+		respond_error(c, 500);
+}
+
+/* One step on buffered input: 1 when a request was answered, 0 when more
+ * bytes are needed. */
+static int advance(struct srv_conn *c)
+{
+	size_t cl;
+	if (!c->head) {
+		int ret = http_parse(&c->req, c->in, c->in_len);
+		if (ret < 0) {
+			respond_error(c, -ret);
+			return 1;
+		}
+		if (ret == 0) {
+			if (c->in_len < SRV_IN_CAP)
+				return 0;
+			respond_error(c, 431); /* cannot happen: the parser's limit is the buffer's */
+			return 1;
+		}
+		c->head = ret;
+		cl = c->req.content_length > 0 ? (size_t)c->req.content_length : 0;
+		if (cl > cfg->max_body) {
+			respond_error(c, 413);
+			return 1;
+		}
+		if ((size_t)ret + cl > SRV_IN_CAP) {
+			size_t have = c->in_len - (size_t)ret;
+			c->body = malloc(cl);
+			if (!c->body) {
+				respond_error(c, 503);
+				return 1;
+			}
+			c->body_got = have < cl ? have : cl;
+			memcpy(c->body, c->in + ret, c->body_got);
+			memmove(c->in + ret, c->in + ret + c->body_got, have - c->body_got);
+			c->in_len -= c->body_got;
+		}
+	}
+	cl = c->req.content_length > 0 ? (size_t)c->req.content_length : 0;
+	const char *body = c->body ? c->body : c->in + c->head;
+	if (c->body ? c->body_got < cl : c->in_len < (size_t)c->head + cl) {
+		queue_continue(c);
+		return 0;
+	}
+	dispatch(c, body, cl);
+	size_t used = (size_t)c->head + (c->body ? 0 : cl);
+	memmove(c->in, c->in + used, c->in_len - used);
+	c->in_len -= used;
+	free(c->body);
+	c->body = NULL;
+	c->head = 0;
+	c->sent_continue = false;
+	http_request_init(&c->req);
+	return 1;
+}
+
+/* After the last reply: FIN, then read and drop until the peer's FIN, so
+ * that unread bytes do not turn our close into a reset that could destroy
+ * the reply before the peer has read it. 1 while draining, -1 when done. */
+static int linger(struct srv_conn *c)
+{
+	if (!c->shut) {
+		shutdown(c->fd, SHUT_WR);
+		c->shut = true;
+	}
+	for (;;) {
+		ssize_t n = recv(c->fd, c->in, sizeof(c->in), 0);
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			want(c, EPOLLIN);
+			return 1;
+		}
+		return -1;
+	}
+}
+
+static void conn_event(struct srv_conn *c)
+{
+	for (;;) {
+		if (c->closing || c->ext || SRV_OUT_CAP - c->out_len < SRV_REPLY_ROOM) {
+			int f = flush(c);
+			if (f < 0)
+				goto dead;
+			if (f > 0) {
+				want(c, EPOLLOUT);
+				return;
+			}
+			if (c->closing) {
+				if (c->eof || linger(c) < 0)
+					goto dead;
+				return;
+			}
+		}
+		if (advance(c))
+			continue;
+		/* More bytes needed: send what is answered first. */
+		int f = flush(c);
+		if (f < 0)
+			goto dead;
+		if (f > 0) {
+			want(c, EPOLLOUT);
+			return;
+		}
+		if (c->eof)
+			goto dead; /* a partial request, or none: nothing to answer */
+		ssize_t n;
+		if (c->body)
+			n = recv(c->fd, c->body + c->body_got,
+				 (size_t)c->req.content_length - c->body_got, 0);
+		else
+			n = recv(c->fd, c->in + c->in_len, SRV_IN_CAP - c->in_len, 0);
+		if (n > 0) {
+			*(c->body ? &c->body_got : &c->in_len) += (size_t)n;
+			c->last = c->loop->now;
+		} else if (n == 0) {
+			c->eof = true;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			want(c, EPOLLIN);
+			return;
+		} else if (errno != EINTR) {
+			goto dead;
+		}
+	}
+dead:
+	conn_close(c);
+}
+
+/* ---- the loop of one core ---- */
+
+static void listener_watch(struct srv_loop *l, bool on)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = NULL };
+	epoll_ctl(l->ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, listen_fd, on ? &ev : NULL);
+}
+
+static void accept_some(struct srv_loop *l)
+{
+	static bool warned;
+	for (int i = 0; i < SRV_ACCEPT_BATCH; i++) {
+		struct sockaddr_in a;
+		socklen_t alen = sizeof(a);
+		int fd = accept4(listen_fd, (struct sockaddr *)&a, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				if (!warned)
+					fprintf(stderr, "%s: accept: %s (pausing 100 ms)\n", cfg->name,
+						strerror(errno));
+				warned = true;
+				listener_watch(l, false);
+				l->paused_until = l->now + SRV_PAUSE_NS;
+			}
+			return; /* EAGAIN: another core took it; ECONNABORTED and the like */
+		}
+		struct srv_conn *c = malloc(sizeof(*c));
+		if (!c) {
+			close(fd);
+			return;
+		}
+		memset(c, 0, offsetof(struct srv_conn, in));
+		c->fd = fd;
+		c->loop = l;
+		c->peer = a.sin_addr;
+		c->last = l->now;
+		c->events = EPOLLIN;
+		http_request_init(&c->req);
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+		if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev)) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = l->conns;
+		if (l->conns)
+			l->conns->prev = c;
+		l->conns = c;
+		count(&l->accepted, 1);
+		__atomic_add_fetch(&l->open, 1, __ATOMIC_RELAXED);
+	}
+}
+
+/* Once a second: close connections idle too long. */
+static void expire(struct srv_loop *l)
+{
+	if (l->now - l->last_scan < 1000000000ull)
+		return;
+	l->last_scan = l->now;
+	for (struct srv_conn *c = l->conns, *next; c; c = next) {
+		next = c->next;
+		if (l->now - c->last > (c->shut ? SRV_LINGER_NS : SRV_IDLE_NS))
+			conn_close(c);
+	}
+}
+
+static void touch(struct srv_loop *l, struct srv_conn *c)
+{
+	if (l->conns == c)
+		return;
+	c->prev->next = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = NULL;
+	c->next = l->conns;
+	l->conns->prev = c;
+	l->conns = c;
+}
+
+static void *loop_main(void *arg)
+{
+	struct srv_loop *l = arg;
+	struct epoll_event evs[64];
+	for (;;) {
+		int timeout = -1;
+		if (l->paused_until)
+			timeout = 100;
+		else if (l->conns)
+			timeout = 1000;
+		int n = epoll_wait(l->ep, evs, 64, timeout);
+		update_time(l);
+		for (int i = 0; i < n; i++) {
+			struct srv_conn *c = evs[i].data.ptr;
+			if (!c) {
+				accept_some(l);
+				continue;
+			}
+			touch(l, c);
+			conn_event(c);
+		}
+		if (l->paused_until && l->now >= l->paused_until) {
+			l->paused_until = 0;
+			listener_watch(l, true);
+		}
+		if (l->conns)
+			expire(l);
+	}
+	return NULL;
+}
+
+static int listen_on(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+	if (fd < 0) {
+		fprintf(stderr, "%s: socket: %s\n", cfg->name, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_ANY) };
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 255)) {
+		fprintf(stderr, "%s: port %d: %s\n", cfg->name, port, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int srv_run(const struct srv_config *config)
+{
+	cfg = config;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	listen_fd = listen_on(cfg->port);
+	if (listen_fd < 0)
+		return 1;
+	ncpus = toro_cpu_count();
+	if (ncpus < 1)
+		ncpus = 1;
+	if (ncpus > SRV_MAX_CPUS)
+		ncpus = SRV_MAX_CPUS;
+	for (int i = 0; i < ncpus; i++) {
+		loops[i].cpu = i;
+		loops[i].ep = epoll_create1(EPOLL_CLOEXEC);
+		if (loops[i].ep < 0) {
+			fprintf(stderr, "%s: epoll_create1: %s\n", cfg->name, strerror(errno));
+			return 1;
+		}
+		listener_watch(&loops[i], true);
+		update_time(&loops[i]);
+	}
+	for (int i = 1; i < ncpus; i++) {
+		pthread_t t;
+		int r = toro_thread_create_on(&t, i, loop_main, &loops[i]);
+		if (r) {
+			fprintf(stderr, "%s: thread for core %d: %s\n", cfg->name, i, strerror(r));
+			return 1;
+		}
+	}
+	printf("%s: listening on port %d, %d thread%s (one per core)\n", cfg->name, cfg->port,
+	       ncpus, ncpus > 1 ? "s" : "");
+	loop_main(&loops[0]);
+	return 0;
+}
+
+void srv_args(struct srv_config *c, int argc, char **argv, const char *usage)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--quiet")) {
+			c->quiet = true;
+		} else if (!strcmp(a, "--debug")) {
+			c->debug = true;
+		} else if (!strcmp(a, "--port") && i + 1 < argc) {
+			char *end;
+			long p = strtol(argv[++i], &end, 10);
+			if (*end || p < 1 || p > 65535) {
+				fprintf(stderr, "%s: bad port '%s'\n", c->name, argv[i]);
+				exit(2);
+			}
+			c->port = (int)p;
+		} else {
+			if (strcmp(a, "--help"))
+				fprintf(stderr, "%s: unknown argument '%s'\n", c->name, a);
+			fprintf(stderr, "usage: %s [--port N] [--quiet] [--debug]\n%s", c->name, usage);
+			exit(strcmp(a, "--help") ? 2 : 0);
+		}
+	}
+}
