@@ -27,8 +27,8 @@ GUEST_ELF   := $(foreach t,$(GUEST_TESTS),$(B)/tests/guest/$(t).elf $(B)/tests/g
 
 TOROCC := bin/toro-cc
 
-.PHONY: all kernel examples guest-tests unit-tests run test bench deps clean fuzz
-all: deps kernel examples guest-tests
+.PHONY: all kernel examples guest-tests net-tests unit-tests run test bench deps clean fuzz
+all: deps kernel examples guest-tests net-tests
 
 deps:
 	@tools/deps.sh
@@ -139,6 +139,21 @@ $(B)/tools/mkpng: tools/mkpng.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -o $@ $<
 
+# ---- network tests (tests/net/run.sh): the host's client and a test httpd
+# whose site also has a 10 MiB file (a counting pattern, made by mkembed).
+NET_T := $(B)/tests/net
+net-tests: $(NET_T)/httpd.elf $(NET_T)/netclient
+$(NET_T)/big/big.bin: $(B)/tools/mkembed
+	@mkdir -p $(dir $@)
+	$(B)/tools/mkembed --pattern $@ 10485760
+$(NET_T)/www.S: $(B)/tools/mkembed $(HTTPD_WWW) $(B)/examples/httpd/gen/logo.png $(NET_T)/big/big.bin
+	$(B)/tools/mkembed -o $@ examples/httpd/www $(B)/examples/httpd/gen $(NET_T)/big
+$(NET_T)/httpd.elf: $(wildcard examples/httpd/*.c examples/httpd/*.h) $(NET_T)/www.S \
+		    $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
+	$(TOROCC) -O2 -o $@ $(wildcard examples/httpd/*.c) $(NET_T)/www.S
+$(NET_T)/netclient: tests/net/netclient.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -pthread -o $@ $<
 
 guest-tests: $(GUEST_ELF)
 $(B)/tests/guest/%.elf: tests/guest/%.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)

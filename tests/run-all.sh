@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # tests/run-all.sh: what `make test` runs once everything is built: the host
 # unit tests (cmocka; each test case counts), the QEMU guest tests
-# (tests/guest/run.sh) and a boot-reliability test (hello boots in 20 of 20
+# (tests/guest/run.sh), the examples' network tests (tests/net/run.sh) and a
+# boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
 #   TORO_BOOTS=N changes the 20; TORO_JOBS=N the number of QEMUs at once (2).
 set -uo pipefail
@@ -56,6 +57,17 @@ if read -r gp gf < "$work/guest.counts" 2>/dev/null; then
 	failed=$((failed + gf))
 else
 	echo "FAIL guest tests (the runner gave no counts)"
+	failed=$((failed + 1))
+fi
+
+# ---- network tests: host clients against the examples in QEMU ----
+section "network tests (examples/httpd, echo, kv; host clients over hostfwd)"
+tests/net/run.sh --counts "$work/net.counts"
+if read -r np nf < "$work/net.counts" 2>/dev/null; then
+	passed=$((passed + np))
+	failed=$((failed + nf))
+else
+	echo "FAIL network tests (the runner gave no counts)"
 	failed=$((failed + 1))
 fi
 
