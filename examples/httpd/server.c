@@ -71,7 +71,7 @@ struct srv_loop {
 	uint64_t last_scan;
 	time_t date_sec;
 	char date[40];           /* Date: header, IMF-fixdate */
-	char clf[32];            /* access log time */
+	char clf[40];            /* access log time */
 	/* statistics, read by /debug/stats from any core */
 	uint64_t requests, accepted;
 	uint32_t open;

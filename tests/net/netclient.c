@@ -43,18 +43,18 @@ static double now_ms(void)
 /* QEMU's user network listens for a forwarded port with a backlog of one
  * (libslirp's tcp_listen), so connections made in a burst overflow the
  * host's accept queue, and the host retries a dropped SYN only after a
- * second. A connection not made within 25 ms is made again instead. */
+ * second. A connection not made within 5 ms is made again instead. */
 static int dial(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	for (int attempt = 0; attempt < TIMEOUT_S * 40; attempt++) {
+	for (int attempt = 0; attempt < TIMEOUT_S * 200; attempt++) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1, err = 0;
 		socklen_t elen = sizeof(err);
 		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) && errno != EINPROGRESS)
 			err = errno;
 		struct pollfd p = { fd, POLLOUT, 0 };
-		if (!err && poll(&p, 1, 25) == 1) {
+		if (!err && poll(&p, 1, 5) == 1) {
 			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
 			if (!err) {
 				struct timeval tv = { TIMEOUT_S, 0 };

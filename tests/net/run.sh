@@ -195,12 +195,12 @@ test_httpd() {
 	local quiet=--quiet ms
 	[ "$cfg" = microvm ] && quiet=
 	boot httpd "$HTTPD" 80 --debug $quiet
-	if ! ms=$(ready curl -sf -m 0.5 -o /dev/null "$(url /debug/fds)"); then
+	if ! ms=$(ready curl -sf -m 0.25 -o /dev/null "$(url /debug/fds)"); then
 		fail "httpd: no HTTP answer within 30 s" "$(tail -n 15 "$glog")"
 		finish httpd any
 		return
 	fi
-	pass "httpd: first response $ms ms after QEMU started"
+	pass "httpd: answers $ms ms after QEMU started (readiness poll)"
 	before=$(fds)
 	check "httpd: index.html byte-exact" same_file / examples/httpd/www/index.html "text/html; charset=utf-8"
 	check "httpd: style.css byte-exact" same_file /style.css examples/httpd/www/style.css "text/css; charset=utf-8"
@@ -240,12 +240,12 @@ test_httpd() {
 test_echo() {
 	boot echo "$ECHO" 7 --quiet
 	local ms
-	if ! ms=$(ready timeout 0.5 "$NETC" "$port" echo 16); then
+	if ! ms=$(ready timeout 0.25 "$NETC" "$port" echo 16); then
 		fail "echo: no echo within 30 s" "$(tail -n 15 "$glog")"
 		finish echo any
 		return
 	fi
-	pass "echo: first echo $ms ms after QEMU started"
+	pass "echo: echoes $ms ms after QEMU started (readiness poll)"
 	check "echo: 1 MiB round trip" "$NETC" "$port" echo 1048576
 	finish echo any
 }
@@ -272,12 +272,12 @@ kv_round_trip() {
 test_kv() {
 	boot kv "$KV" 80 --debug --quiet
 	local ms
-	if ! ms=$(ready curl -sf -m 0.5 -o /dev/null "$(url /stats)"); then
+	if ! ms=$(ready curl -sf -m 0.25 -o /dev/null "$(url /stats)"); then
 		fail "kv: no HTTP answer within 30 s" "$(tail -n 15 "$glog")"
 		finish kv any
 		return
 	fi
-	pass "kv: first response $ms ms after QEMU started"
+	pass "kv: answers $ms ms after QEMU started (readiness poll)"
 	check "kv: PUT/GET/DELETE round trip" kv_round_trip
 	check "kv: 405 for POST" status_of 'POST /k/a HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx' "HTTP/1.1 405 Method Not Allowed"
 	check "kv: 411 for PUT without a length" status_of 'PUT /k/a HTTP/1.1\r\nHost: t\r\n\r\n' "HTTP/1.1 411 Length Required"
