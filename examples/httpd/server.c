@@ -132,6 +132,7 @@ void srv_respond(struct srv_conn *c, const struct srv_reply *rep)
 	size_t room = SRV_OUT_CAP - c->out_len;
 	char *o = c->out + c->out_len;
 	char length[48] = "";
+	int status = rep->status;
 
 	if (!no_body)
 		snprintf(length, sizeof(length), "Content-Length: %zu\r\n", rep->len);
@@ -148,7 +149,9 @@ void srv_respond(struct srv_conn *c, const struct srv_reply *rep)
 		n = snprintf(o, room, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
 				      "Connection: close\r\n\r\n");
 		close_after = true;
-		copy = head_only = true;
+		copy = false;
+		head_only = true; /* no body: release it below */
+		status = 500;
 	}
 	c->out_len += (size_t)n;
 	if (copy) {
@@ -168,7 +171,7 @@ void srv_respond(struct srv_conn *c, const struct srv_reply *rep)
 	c->closing = close_after;
 	c->replied = true;
 	if (!cfg->quiet)
-		log_access(c, rep->status, head_only || no_body ? 0 : rep->len);
+		log_access(c, status, head_only || no_body ? 0 : rep->len);
 }
 
 void srv_respond_text(struct srv_conn *c, int status, const char *text)
