@@ -283,25 +283,3 @@ int kwake(const void *key, int n)
 {
 	return (int)futex_wake((uint64_t)key, n, ~0u);
 }
-
-int ksem_down(struct ksem *s, uint64_t until)
-{
-	int r = 0;
-	spin_lock(&s->lock);
-	while (s->count == 0 && r == 0)
-		r = kwait(s, &s->lock, until);
-	if (s->count > 0) {
-		s->count--;
-		r = 0;
-	}
-	spin_unlock(&s->lock);
-	return r;
-}
-
-void ksem_up(struct ksem *s)
-{
-	spin_lock(&s->lock);
-	s->count++;
-	kwake(s, 1);
-	spin_unlock(&s->lock);
-}

@@ -2,7 +2,6 @@
 /* Monotonic and wall-clock time on the TSC; sleeping on the one-shot timer. */
 #include <k/arch.h>
 #include <k/console.h>
-#include <k/sched.h>
 #include <k/time.h>
 
 bool time_debug;
@@ -68,10 +67,4 @@ uint64_t time_ns_to_tsc_deadline(uint64_t ns)
 	/* ticks = ns * hz / 1e9, split to avoid overflow and 128-bit division. */
 	uint64_t secs = ns / NSEC_PER_SEC, rem = ns % NSEC_PER_SEC;
 	return tsc0 + secs * hz + rem * hz / NSEC_PER_SEC; /* rem * hz < 2^64 below 18 GHz */
-}
-
-void time_sleep_until(uint64_t ns)
-{
-	while (time_monotonic_ns() < ns)
-		sched_block(ns);
 }

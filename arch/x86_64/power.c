@@ -8,20 +8,37 @@
 #include <k/arch.h>
 #include <k/acpi.h>
 #include <k/console.h>
+#include <k/string.h>
 #include <k/vmm.h>
 #include "x86.h"
 
 uint64_t boot_rsdp;
 
-static const void *map_phys(void *ctx, uint64_t pa, size_t len)
+/* Firmware tables (ACPI, MP) by physical address. The BIOS data area word at
+ * 0x40E lies in page 0, which stays unmapped to catch null pointers: bytes
+ * there are copied out through a mapping held only for the copy (the caller
+ * reads them at once). Other pages are identity-mapped on demand. */
+const void *arch_map_firmware(void *ctx, uint64_t pa, size_t len)
 {
+	static uint8_t low[16];
 	(void)ctx;
-	if (pa == 0 || pa + len < pa || pa + len > 0x100000000ull)
+	if (len == 0 || pa + len < pa || pa + len > 0x100000000ull)
 		return NULL;
+	if (pa < 0x1000) {
+		if (len > sizeof(low) || pa + len > 0x1000)
+			return NULL;
+		bool mapped = vmm_lookup(0, NULL, NULL);
+		if (!mapped && vmm_map(0, 0, 0))
+			return NULL;
+		memcpy(low, (const void *)(uintptr_t)pa, len);
+		if (!mapped)
+			vmm_unmap(0);
+		return low;
+	}
 	for (uint64_t p = pa & ~0xfffull; p < pa + len; p += 0x1000)
 		if (!vmm_lookup(p, NULL, NULL) && vmm_map(p, p, 0))
 			return NULL;
-	return (const void *)pa;
+	return (const void *)(uintptr_t)pa;
 }
 
 static uint32_t reg_read(const struct acpi_reg_write *w)
@@ -30,7 +47,7 @@ static uint32_t reg_read(const struct acpi_reg_write *w)
 		return w->width <= 8 ? arch_inb((uint16_t)w->address)
 		       : w->width <= 16 ? arch_inw((uint16_t)w->address)
 					: arch_inl((uint16_t)w->address);
-	if (!map_phys(NULL, w->address, 4))
+	if (!arch_map_firmware(NULL, w->address, 4))
 		return 0;
 	return w->width <= 8 ? *(volatile uint8_t *)w->address
 	       : w->width <= 16 ? *(volatile uint16_t *)w->address
@@ -47,7 +64,7 @@ static void reg_write(const struct acpi_reg_write *w)
 			arch_outw((uint16_t)w->address, (uint16_t)v);
 		else
 			arch_outl((uint16_t)w->address, v);
-	} else if (w->space_id == ACPI_GAS_MEM && map_phys(NULL, w->address, 4)) {
+	} else if (w->space_id == ACPI_GAS_MEM && arch_map_firmware(NULL, w->address, 4)) {
 		if (w->width <= 8)
 			*(volatile uint8_t *)w->address = (uint8_t)v;
 		else if (w->width <= 16)
@@ -67,12 +84,9 @@ const struct acpi_info *arch_acpi(void)
 	if (state == 0) {
 		uint64_t rsdp = boot_rsdp;
 		state = -1;
-		if ((rsdp || acpi_find_rsdp(map_phys, NULL, &rsdp) == 0) &&
-		    acpi_parse(&ai, rsdp, map_phys, NULL) == 0)
+		if ((rsdp || acpi_find_rsdp(arch_map_firmware, NULL, &rsdp) == 0) &&
+		    acpi_parse(&ai, rsdp, arch_map_firmware, NULL) == 0)
 			state = 1;
-		/* The RSDP search reads the EBDA pointer at 0x40e: page 0 goes back
-		 * to unmapped, so a NULL dereference in the kernel still faults. */
-		vmm_unmap(0);
 	}
 	return state == 1 ? &ai : NULL;
 }

@@ -56,31 +56,7 @@ bool smp_no_acpi;
 /* toro.debug: say how many CPUs the MP table lists. */
 bool smp_debug;
 
-/* The MP table search reads the BIOS data area word at 0x40E, in page 0, which
- * stays unmapped to catch null pointers: those bytes are copied out through a
- * mapping held only for the copy. Other pages are identity-mapped on demand. */
-static const void *mp_map(void *ctx, uint64_t pa, size_t len)
-{
-	static uint8_t low[16];
-	(void)ctx;
-	if (len == 0 || pa + len < pa || pa + len > 0x100000000ull)
-		return NULL;
-	if (pa < 0x1000) {
-		if (len > sizeof(low) || pa + len > 0x1000)
-			return NULL;
-		bool mapped = vmm_lookup(0, NULL, NULL);
-		if (!mapped && vmm_map(0, 0, 0))
-			return NULL;
-		memcpy(low, (const void *)(uintptr_t)pa, len);
-		if (!mapped)
-			vmm_unmap(0);
-		return low;
-	}
-	for (uint64_t p = pa & ~0xfffull; p < pa + len; p += 0x1000)
-		if (!vmm_lookup(p, NULL, NULL) && vmm_map(p, p, 0))
-			return NULL;
-	return (const void *)(uintptr_t)pa;
-}
+const void *arch_map_firmware(void *ctx, uint64_t pa, size_t len);
 
 /* APIC ids of the enabled application processors in the MP table; their
  * count, or -1 when there is no valid table, or it lists fewer enabled CPUs
@@ -90,7 +66,7 @@ static int mp_discover(uint32_t *ids, int max, uint32_t self, int fw)
 	static struct mptable_info mi;
 	uint64_t fps;
 	int n = 0;
-	if (mptable_find(mp_map, NULL, &fps) || mptable_parse(&mi, fps, mp_map, NULL))
+	if (mptable_find(arch_map_firmware, NULL, &fps) || mptable_parse(&mi, fps, arch_map_firmware, NULL))
 		return -1;
 	unsigned enabled = 0;
 	for (unsigned i = 0; i < mi.ncpus; i++) {

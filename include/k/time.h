@@ -19,8 +19,6 @@ uint64_t time_realtime_ns(void);
 uint64_t time_tsc_hz(void);
 /* TSC value at which monotonic time reaches ns. */
 uint64_t time_ns_to_tsc_deadline(uint64_t ns);
-/* Block the calling thread until monotonic time reaches ns (halting the core). */
-void time_sleep_until(uint64_t ns);
 /* A duration in ns as TSC ticks. */
 uint64_t time_ns_to_ticks(uint64_t ns);
 /* Convert a TSC delta to nanoseconds. */

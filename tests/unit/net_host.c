@@ -2,7 +2,7 @@
 /*
  * The kernel services net/ uses, faked on host threads for the network unit
  * tests: kwait/kwake on one condition variable (every wake-up wakes all, which
- * kwait allows: its callers re-check), ksem on kwait, kernel threads as
+ * kwait allows: its callers re-check; kernel/ksem.c runs on it), kernel threads as
  * pthreads, the monotonic clock, the heap as malloc, this_cpu per host thread.
  */
 #include <pthread.h>
@@ -72,28 +72,6 @@ int kwake(const void *key, int n)
 	pthread_cond_broadcast(&moved);
 	pthread_mutex_unlock(&gate);
 	return 0;
-}
-
-int ksem_down(struct ksem *s, uint64_t until)
-{
-	int r = 0;
-	spin_lock(&s->lock);
-	while (s->count == 0 && r == 0)
-		r = kwait(s, &s->lock, until);
-	if (s->count > 0) {
-		s->count--;
-		r = 0;
-	}
-	spin_unlock(&s->lock);
-	return r;
-}
-
-void ksem_up(struct ksem *s)
-{
-	spin_lock(&s->lock);
-	s->count++;
-	kwake(s, 1);
-	spin_unlock(&s->lock);
 }
 
 /* ---- threads and cores ---- */

@@ -24,14 +24,14 @@ UNIT_SRCS_test_virtq := drivers/virtio/virtq.c
 # net/ on lwIP's headers (fetched into build/lwip) with the fake kernel
 # services of tests/unit/net_host.c (kwait on host threads).
 UNIT_NET_FLAGS := -Inet -I$(LWIP)/include -pthread
-UNIT_SRCS_test_net_sys := net/sys_arch.c tests/unit/net_host.c
+UNIT_SRCS_test_net_sys := net/sys_arch.c kernel/ksem.c tests/unit/net_host.c
 $(B)/unit/test_net_sys: UCFLAGS += $(UNIT_NET_FLAGS)
 $(B)/unit/test_net_sys: | $(LWIP_STAMP)
 UNIT_OWN_STUBS += test_netcfg
 UNIT_SRCS_test_netcfg := net/netcfg.c lib/cmdline.c lib/fmt.c
 $(B)/unit/test_netcfg: UCFLAGS += -Inet
 # net/netif.c with lwIP's core built for the host and a fake netdev.
-UNIT_SRCS_test_netif := net/netif.c net/sys_arch.c net/loophook.c tests/unit/net_host.c \
+UNIT_SRCS_test_netif := net/netif.c net/sys_arch.c net/loophook.c kernel/ksem.c tests/unit/net_host.c \
                         $(addprefix $(LWIP)/,$(LWIP_SRCS))
 $(B)/unit/test_netif: UCFLAGS += $(UNIT_NET_FLAGS)
 UNIT_SRCS_test_virtio := drivers/virtio/virtio.c drivers/virtio/virtq.c
