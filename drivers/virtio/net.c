@@ -2,8 +2,9 @@
 /*
  * virtio network device (virtio 1.2, 5.1) as a netdev (k/netdev_driver.h):
  * one receive and one transmit queue, the frame copied in and out of buffers
- * posted at attach, partial checksums both ways, link state from the
- * configuration. Nothing the device writes is believed: each used length is
+ * posted at attach (one ring entry each: a header in a descriptor of its own
+ * goes in an indirect table when the device has them), partial checksums
+ * both ways, link state from the configuration. Nothing the device writes is believed: each used length is
  * checked against what was posted and a bad frame is dropped and counted.
  * Try: bin/toro run --net user app.elf (QEMU: virtio-net-pci, or
  * virtio-net-device on microvm; legacy MMIO unless force-legacy=false).
@@ -358,13 +359,17 @@ static void take_features(struct vnet *sc, uint64_t f, bool modern)
 	sc->sc_csum = (f & VIRTIO_NET_F_CSUM) != 0;
 	sc->sc_guest_csum = (f & VIRTIO_NET_F_GUEST_CSUM) != 0;
 	sc->sc_status = (f & VIRTIO_NET_F_STATUS) != 0;
+	sc->sc_indirect = (f & VIRTIO_F_INDIRECT_DESC) != 0;
 }
 
-/* Queues, buffers, the receive buffers posted (not yet published). */
+/* Queues, buffers, the receive buffers posted (not yet published). A buffer
+ * is one descriptor, or two (header apart) in one indirect table entry, or
+ * two ring entries when the device has no indirect descriptors. */
 static int setup_queues(struct vnet *sc)
 {
 	struct virtio_dev *d = sc->sc_dev;
-	unsigned per = sc->sc_split ? 2 : 1;
+	unsigned nseg = sc->sc_split ? 2 : 1;
+	unsigned per = sc->sc_indirect ? 1 : nseg;
 	int r = virtio_alloc_vq(d, VIRTIO_NET_RXQ, (uint16_t)(VNET_RX_BUFS * per), vnet_rx_intr,
 				sc, &sc->sc_rxq);
 
@@ -373,8 +378,14 @@ static int setup_queues(struct vnet *sc)
 				    sc, &sc->sc_txq);
 	if (r)
 		return r;
-	sc->sc_nrx = sc->sc_rxq->vq_size / per;
-	sc->sc_ntx = sc->sc_txq->vq_size / per;
+	/* What each queue really takes per buffer (a queue too small for a
+	 * table has none). */
+	sc->sc_nrx = sc->sc_rxq->vq_size / virtq_descs_needed(sc->sc_rxq, nseg);
+	sc->sc_ntx = sc->sc_txq->vq_size / virtq_descs_needed(sc->sc_txq, nseg);
+	if (sc->sc_nrx > VNET_RX_BUFS)
+		sc->sc_nrx = VNET_RX_BUFS;
+	if (sc->sc_ntx > VNET_TX_BUFS)
+		sc->sc_ntx = VNET_TX_BUFS;
 	if (sc->sc_nrx == 0 || sc->sc_ntx == 0)
 		return -ENODEV;
 	sc->sc_rx_bufs = pmm_alloc_contig((sc->sc_nrx * VNET_BUF_SIZE + PAGE_SIZE - 1) / PAGE_SIZE);
@@ -400,6 +411,27 @@ static void free_buffers(struct vnet *sc)
 	if (sc->sc_tx_bufs)
 		pmm_free_contig(sc->sc_tx_bufs, (sc->sc_ntx * VNET_BUF_SIZE + PAGE_SIZE - 1) / PAGE_SIZE);
 	kfree(sc->sc_tx_free);
+}
+
+/* "toro: virtio-net eth0 52:54:00:12:34:56 at pci 00:03.0 (csum, guest_csum,
+ * indirect)": the device, and the optional features in use. */
+static void attach_line(struct vnet *sc)
+{
+	const char *what[] = { sc->sc_csum ? "csum" : NULL, sc->sc_guest_csum ? "guest_csum" : NULL,
+			       sc->sc_indirect ? "indirect" : NULL,
+			       sc->sc_nd.link_up ? NULL : "link down" };
+	const uint8_t *m = sc->sc_nd.mac;
+	char extra[64] = "";
+	size_t n = 0;
+
+	for (unsigned i = 0; i < sizeof(what) / sizeof(what[0]); i++)
+		if (what[i])
+			n += (size_t)fmt_snprintf(extra + n, sizeof(extra) - n, "%s%s",
+						  n ? ", " : " (", what[i]);
+	if (n)
+		fmt_snprintf(extra + n, sizeof(extra) - n, ")");
+	kprintf("toro: virtio-net %s %02x:%02x:%02x:%02x:%02x:%02x at %s%s\n", sc->sc_nd.name,
+		m[0], m[1], m[2], m[3], m[4], m[5], sc->sc_dev->vd_where, extra);
 }
 
 static const struct netdev_ops vnet_ops = {
@@ -442,9 +474,7 @@ static int vnet_attach(struct virtio_dev *d)
 	/* The device sees the receive buffers from here on (no notification
 	 * before DRIVER_OK, 3.1.1), and frames find a registered netdev. */
 	virtq_kick(sc->sc_rxq);
-	const uint8_t *m = nd->mac;
-	kprintf("toro: virtio-net %s %02x:%02x:%02x:%02x:%02x:%02x at %s%s\n", nd->name, m[0], m[1],
-		m[2], m[3], m[4], m[5], d->vd_where, nd->link_up ? "" : " (link down)");
+	attach_line(sc);
 	return 0;
 fail:
 	/* The device never saw the buffers: nothing was published to it. */

@@ -37,6 +37,7 @@ struct vnet {
 	bool sc_csum;         /* CSUM: the device completes partial checksums */
 	bool sc_guest_csum;   /* GUEST_CSUM: the device's DATA_VALID is believed */
 	bool sc_status;       /* STATUS: link state in the configuration */
+	bool sc_indirect;     /* INDIRECT_DESC: a split buffer takes one ring entry */
 	uint8_t *sc_rx_bufs;  /* sc_nrx buffers of VNET_BUF_SIZE */
 	uint8_t *sc_tx_bufs;  /* sc_ntx buffers of VNET_BUF_SIZE */
 	unsigned sc_nrx, sc_ntx;

@@ -4,7 +4,9 @@
  * ACKNOWLEDGE, DRIVER, features, FEATURES_OK read back, queues, DRIVER_OK;
  * FAILED when a step fails), feature negotiation, queue memory, interrupt
  * fan-out to the queues. Legacy devices (MMIO version 1) have 32 feature bits
- * and no FEATURES_OK step (3.1.2). Portable: tests/unit/test_virtio.c runs it
+ * and no FEATURES_OK step (3.1.2). With VIRTIO_F_INDIRECT_DESC every queue
+ * gets its indirect tables here, so a driver's chains of 2 to
+ * VIRTQ_INDIRECT_MAX segments take one ring entry (2.7.5.3). Portable: tests/unit/test_virtio.c runs it
  * against a fake transport.
  */
 #include <k/console.h>
@@ -15,7 +17,7 @@
 #include "virtio.h"
 
 /* Features Toro's virtq handles whatever the driver is. */
-#define CORE_FEATURES VIRTIO_F_EVENT_IDX
+#define CORE_FEATURES (VIRTIO_F_EVENT_IDX | VIRTIO_F_INDIRECT_DESC)
 
 struct vq_mem {
 	struct virtq vq; /* first: kfree(vq) frees the whole */
@@ -94,6 +96,25 @@ static size_t ring_pages(uint16_t size)
 	return (virtq_ring_bytes(size) + PAGE_SIZE - 1) / PAGE_SIZE;
 }
 
+/* Indirect tables for every descriptor of vq, allocated once here (nothing
+ * is allocated per request): VIRTQ_INDIRECT_MAX entries each, at most the
+ * queue's size. A queue of one entry has no use for them. */
+static int setup_indirect(struct virtio_dev *d, struct virtq *vq)
+{
+	uint16_t max = vq->vq_size < VIRTQ_INDIRECT_MAX ? vq->vq_size : VIRTQ_INDIRECT_MAX;
+	struct virtq_desc *t;
+
+	if (!(d->vd_features & VIRTIO_F_INDIRECT_DESC) || max < 2)
+		return 0;
+	t = kzalloc(virtq_indirect_bytes(vq->vq_size, max));
+	if (t == NULL)
+		return -ENOMEM;
+	int r = virtq_set_indirect(vq, t, max);
+	if (r)
+		kfree(t);
+	return r;
+}
+
 int virtio_alloc_vq(struct virtio_dev *d, uint16_t idx, uint16_t max_size,
 		    void (*intr)(struct virtq *vq), void *owner, struct virtq **out)
 {
@@ -120,6 +141,8 @@ int virtio_alloc_vq(struct virtio_dev *d, uint16_t idx, uint16_t max_size,
 	m->vq.vq_intr = intr;
 	m->vq.vq_owner = owner;
 	if (r == 0)
+		r = setup_indirect(d, &m->vq);
+	if (r == 0)
 		r = d->vd_ops->queue_setup(d, &m->vq);
 	if (r != 0)
 		goto fail;
@@ -129,6 +152,8 @@ int virtio_alloc_vq(struct virtio_dev *d, uint16_t idx, uint16_t max_size,
 fail:
 	if (ring)
 		pmm_free_contig(ring, ring_pages(size));
+	if (m)
+		kfree(m->vq.vq_ind);
 	kfree(m);
 	return r;
 }
@@ -149,6 +174,7 @@ void virtio_detach(struct virtio_dev *d)
 			continue;
 		d->vd_vq[i] = NULL;
 		pmm_free_contig(vq->vq_desc, ring_pages(vq->vq_size));
+		kfree(vq->vq_ind);
 		kfree(vq);
 	}
 }

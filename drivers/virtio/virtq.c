@@ -2,7 +2,7 @@
 /*
  * Split virtqueues (virtio 1.2, 2.7.13 supplying buffers, 2.7.14 receiving
  * used buffers, 2.7.7/2.7.10 notification suppression with and without
- * VIRTIO_F_EVENT_IDX). Contract and trust rules: virtq.h. Portable: built
+ * VIRTIO_F_EVENT_IDX, 2.7.5.3 indirect descriptors). Contract and trust rules: virtq.h. Portable: built
  * on the host for tests/unit/test_virtq.c and tests/fuzz/fuzz_virtq.c.
  */
 #include <k/arch.h>
@@ -73,6 +73,35 @@ uint64_t virtq_avail_addr(const struct virtq *vq) { return (uintptr_t)vq->vq_ava
 uint64_t virtq_used_addr(const struct virtq *vq) { return (uintptr_t)vq->vq_used; }
 unsigned virtq_in_flight(const struct virtq *vq) { return vq->vq_chains; }
 
+size_t virtq_indirect_bytes(uint16_t size, uint16_t max)
+{
+	return (size_t)size * max * sizeof(struct virtq_desc);
+}
+
+int virtq_set_indirect(struct virtq *vq, struct virtq_desc *tables, uint16_t max)
+{
+	uintptr_t a = (uintptr_t)tables;
+
+	if (max < 2 || max > vq->vq_size || a == 0 || (a & 15) || a >= ADDR_LIMIT ||
+	    virtq_indirect_bytes(vq->vq_size, max) > ADDR_LIMIT - a ||
+	    vq->vq_nfree != vq->vq_size || vq->vq_avail_idx != 0)
+		return -EINVAL;
+	vq->vq_ind = tables;
+	vq->vq_ind_max = max;
+	return 0;
+}
+
+/* A chain of n segments goes in an indirect table (one ring descriptor). */
+static bool use_indirect(const struct virtq *vq, unsigned n)
+{
+	return n > 1 && n <= vq->vq_ind_max;
+}
+
+unsigned virtq_descs_needed(const struct virtq *vq, unsigned nsegs)
+{
+	return use_indirect(vq, nsegs) ? 1 : nsegs;
+}
+
 /* Validate a chain before touching anything; its writable byte count. */
 static int check_chain(const struct virtq *vq, const struct virtq_seg *segs, unsigned n,
 		       uint32_t *wlen)
@@ -98,6 +127,54 @@ static int check_chain(const struct virtq *vq, const struct virtq_seg *segs, uns
 	return 0;
 }
 
+static void put_desc(struct virtq_desc *desc, uint64_t addr, uint32_t len, uint16_t flags,
+		     uint16_t next)
+{
+	WR(desc->addr, le64(addr));
+	WR(desc->len, le32(len));
+	WR(desc->flags, le16(flags));
+	WR(desc->next, le16(next));
+}
+
+static uint16_t seg_flags(const struct virtq_seg *segs, unsigned i, unsigned n)
+{
+	return (uint16_t)((segs[i].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
+			  (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+}
+
+/* The chain in the table of ring descriptor `head`, which points at it. The
+ * table's links are indices inside the table (2.7.5.3.2); the ring
+ * descriptor carries INDIRECT alone (never NEXT or WRITE, 2.7.5.3.1). */
+static void fill_indirect(struct virtq *vq, uint16_t head, const struct virtq_seg *segs,
+			  unsigned n)
+{
+	struct virtq_desc *t = &vq->vq_ind[(size_t)head * vq->vq_ind_max];
+
+	for (unsigned i = 0; i < n; i++)
+		put_desc(&t[i], segs[i].addr, segs[i].len, seg_flags(segs, i, n),
+			 (uint16_t)(i + 1 < n ? i + 1 : 0));
+	put_desc(&vq->vq_desc[head], (uintptr_t)t, (uint32_t)(n * sizeof(*t)),
+		 VIRTQ_DESC_F_INDIRECT, 0);
+}
+
+/* The chain in ring descriptors from `head` along the free list; the last
+ * descriptor used. */
+static uint16_t fill_ring(struct virtq *vq, uint16_t head, const struct virtq_seg *segs,
+			  unsigned n)
+{
+	uint16_t d = head;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t next = vq->vq_slot[d].next;
+
+		put_desc(&vq->vq_desc[d], segs[i].addr, segs[i].len, seg_flags(segs, i, n),
+			 i + 1 < n ? next : 0);
+		if (i + 1 < n)
+			d = next;
+	}
+	return d;
+}
+
 int virtq_add(struct virtq *vq, const struct virtq_seg *segs, unsigned nsegs, void *cookie)
 {
 	uint32_t wlen;
@@ -107,27 +184,19 @@ int virtq_add(struct virtq *vq, const struct virtq_seg *segs, unsigned nsegs, vo
 		return -EIO;
 	if (cookie == NULL || (r = check_chain(vq, segs, nsegs, &wlen)) != 0)
 		return cookie == NULL ? -EINVAL : r;
-	if (nsegs > vq->vq_nfree)
+	unsigned need = virtq_descs_needed(vq, nsegs);
+	if (need > vq->vq_nfree)
 		return -ENOSPC;
-	uint16_t head = vq->vq_free_head, d = head;
-	for (unsigned i = 0; i < nsegs; i++) {
-		struct virtq_desc *desc = &vq->vq_desc[d];
-		uint16_t flags = segs[i].device_writes ? VIRTQ_DESC_F_WRITE : 0;
-
-		if (i + 1 < nsegs)
-			flags |= VIRTQ_DESC_F_NEXT;
-		WR(desc->addr, le64(segs[i].addr));
-		WR(desc->len, le32(segs[i].len));
-		WR(desc->flags, le16(flags));
-		WR(desc->next, le16(i + 1 < nsegs ? vq->vq_slot[d].next : 0));
-		if (i + 1 < nsegs)
-			d = vq->vq_slot[d].next;
-	}
-	vq->vq_free_head = vq->vq_slot[d].next;
-	vq->vq_nfree = (uint16_t)(vq->vq_nfree - nsegs);
+	uint16_t head = vq->vq_free_head, last = head;
+	if (need == 1 && nsegs > 1)
+		fill_indirect(vq, head, segs, nsegs);
+	else
+		last = fill_ring(vq, head, segs, nsegs);
+	vq->vq_free_head = vq->vq_slot[last].next;
+	vq->vq_nfree = (uint16_t)(vq->vq_nfree - need);
 	vq->vq_slot[head].cookie = cookie;
 	vq->vq_slot[head].wlen = wlen;
-	vq->vq_slot[head].ndesc = (uint16_t)nsegs;
+	vq->vq_slot[head].ndesc = (uint16_t)need;
 	vq->vq_chains++;
 	WR(vq->vq_avail->ring[vq->vq_avail_idx & (vq->vq_size - 1)], le16(head));
 	vq->vq_avail_idx++;

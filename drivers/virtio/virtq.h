@@ -24,7 +24,11 @@
  * bytes is reported as 0; both are counted in vq_errors and logged once. A
  * used index that runs more than a ring ahead marks the queue broken (every
  * call fails from then on). Ring links are kept privately, never read back.
- * Indirect descriptors are not used.
+ * Indirect descriptors (2.7.5.3), once virtq_set_indirect gave the queue its
+ * tables (only when VIRTIO_F_INDIRECT_DESC was negotiated): a chain of 2 to
+ * vq_ind_max segments takes one ring descriptor, which points at the table of
+ * that descriptor's slot; longer chains, and single segments, are chained in
+ * the ring as before. Tables are written afresh at each add, never read back.
  */
 #ifndef VIRTQ_H
 #define VIRTQ_H
@@ -36,6 +40,10 @@
 #include "virtio_reg.h"
 
 #define VIRTQ_MAX_SIZE 256 /* Toro's cap on entries per queue */
+/* Entries of each indirect table the virtio core gives a queue: room for the
+ * longest chain a driver makes (virtio-net's header and frame, a block
+ * request's header, data and status). */
+#define VIRTQ_INDIRECT_MAX 4
 
 struct virtq_seg {
 	uint64_t addr;
@@ -62,6 +70,10 @@ struct virtq {
 	uint16_t *vq_used_event;  /* avail->ring[size], written by us */
 	uint16_t *vq_avail_event; /* after used->ring[size], written by the device */
 	struct virtq_slot *vq_slot;
+	/* Set by virtq_set_indirect: vq_size tables of vq_ind_max entries
+	 * (table i belongs to ring descriptor i); NULL and 0 without. */
+	struct virtq_desc *vq_ind;
+	uint16_t vq_ind_max;
 	/* Driver state, under the driver's lock. */
 	uint16_t vq_free_head;
 	uint16_t vq_nfree;
@@ -90,14 +102,27 @@ size_t virtq_ring_bytes(uint16_t size);
 int virtq_init(struct virtq *vq, uint16_t index, uint16_t size, void *ring,
 	       struct virtq_slot *slots, bool event_idx);
 
+/* Bytes of indirect tables for a queue of `size` entries, `max` descriptors
+ * per table. */
+size_t virtq_indirect_bytes(uint16_t size, uint16_t max);
+/* Use indirect tables from now on: `tables` (virtq_indirect_bytes(vq_size,
+ * max), 16-byte aligned, in the identity map like buffers; the caller keeps
+ * it until the device is reset). Call only when VIRTIO_F_INDIRECT_DESC was
+ * negotiated, before the first virtq_add. max: 2..vq_size (a table is a
+ * chain, and no chain may be longer than the queue, 2.7.5.3.1). 0 or -EINVAL
+ * (bad max or address, chains already added). */
+int virtq_set_indirect(struct virtq *vq, struct virtq_desc *tables, uint16_t max);
+
 /* Physical addresses the transport programs into the device. */
 uint64_t virtq_desc_addr(const struct virtq *vq);
 uint64_t virtq_avail_addr(const struct virtq *vq);
 uint64_t virtq_used_addr(const struct virtq *vq);
 
-/* Queue one chain (readable segments first). Not visible to the device until
+/* Queue one chain (readable segments first): one descriptor when it goes in
+ * an indirect table, else one per segment. Not visible to the device until
  * virtq_kick. 0, -ENOSPC (not enough free descriptors), -EINVAL (no segment,
- * empty or misplaced segment, bad address, NULL cookie), -EIO (broken). */
+ * more than vq_size, empty or misplaced segment, bad address, NULL cookie),
+ * -EIO (broken). */
 int virtq_add(struct virtq *vq, const struct virtq_seg *segs, unsigned nsegs, void *cookie);
 /* Publish what virtq_add queued and notify the device unless it asked not
  * to be (VIRTQ_USED_F_NO_NOTIFY, or its event index with VIRTIO_F_EVENT_IDX). */
@@ -111,5 +136,8 @@ bool virtq_intr_enable(struct virtq *vq);
 void virtq_intr_disable(struct virtq *vq);
 /* Chains given to the device and not yet taken back. */
 unsigned virtq_in_flight(const struct virtq *vq);
+/* Ring descriptors a chain of nsegs segments would take now: 1 when it goes
+ * in an indirect table, nsegs otherwise. */
+unsigned virtq_descs_needed(const struct virtq *vq, unsigned nsegs);
 
 #endif

@@ -200,9 +200,13 @@ static void test_modern_handshake(void **state)
 
 	assert_int_equal(virtio_attach(&dev), 0);
 	assert_writes(want, 5);
-	/* What both have of what the driver wants, plus VERSION_1 and EVENT_IDX;
-	 * never INDIRECT_DESC (not used) nor unasked device bits (0x4). */
-	assert_int_equal(f.driver_features, VIRTIO_F_VERSION_1 | VIRTIO_F_EVENT_IDX | 0x1);
+	/* What both have of what the driver wants, plus the core's VERSION_1,
+	 * EVENT_IDX and INDIRECT_DESC; never unasked device bits (0x4). */
+	assert_int_equal(f.driver_features,
+			 VIRTIO_F_VERSION_1 | VIRTIO_F_EVENT_IDX | VIRTIO_F_INDIRECT_DESC | 0x1);
+	/* Each queue got its indirect tables at set-up. */
+	assert_non_null(drv.vq[0]->vq_ind);
+	assert_int_equal(drv.vq[0]->vq_ind_max, VIRTQ_INDIRECT_MAX);
 	assert_int_equal(dev.vd_features, f.driver_features);
 	assert_int_equal(f.intr_setups, 1);
 	assert_true(f.intr_before_queue);
