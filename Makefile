@@ -63,7 +63,7 @@ LWIP_SRCS := $(addprefix core/,def.c dns.c inet_chksum.c init.c ip.c mem.c memp.
              $(addprefix core/ipv4/,dhcp.c etharp.c icmp.c ip4.c ip4_addr.c ip4_frag.c) \
              $(addprefix api/,api_lib.c api_msg.c err.c netbuf.c tcpip.c) netif/ethernet.c
 LWIP_OBJS := $(patsubst %.c,$(B)/net/lwip/%.c.o,$(LWIP_SRCS))
-NET_SRCS  := $(wildcard net/*.c)
+NET_SRCS  := $(wildcard net/*.c net/arch/*.c)
 NET_OBJS  := $(patsubst %,$(B)/net/%.o,$(NET_SRCS))
 # Built a second time with -DTORO_NET: main.c (kmain starts the network),
 # drivers.c (network drivers), systab.c (the socket system calls).
