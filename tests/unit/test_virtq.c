@@ -7,6 +7,10 @@
  * runs ahead, descriptor links rewritten into loops). Notification
  * suppression with and without VIRTIO_F_EVENT_IDX, 16-bit index wrap-around,
  * and a random stress run checking that every cookie comes back exactly once.
+ * Indirect descriptors: the device walks each table as QEMU does (one
+ * INDIRECT descriptor, a whole number of entries, links inside the table, no
+ * nesting); chains of 1, 2 and the table's size, a full ring of them,
+ * interleaved completion, hostile ids and lengths, tables scribbled over.
  */
 #include "../../drivers/virtio/virtq.h"
 
@@ -34,6 +38,7 @@ struct fixture {
 	void *ring;
 	struct virtq_slot slots[VIRTQ_MAX_SIZE];
 	uint8_t bufs[VIRTQ_MAX_SIZE][64];
+	struct virtq_desc *tables; /* indirect tables, when set */
 	int notified;
 	/* device side */
 	uint16_t dev_avail; /* next available index the device takes */
@@ -59,8 +64,21 @@ static struct fixture *setup_fx(uint16_t size, bool event_idx)
 	return f;
 }
 
+/* A queue with indirect tables of `max` entries. */
+static struct fixture *setup_ind(uint16_t size, bool event_idx, uint16_t max)
+{
+	struct fixture *f = setup_fx(size, event_idx);
+
+	f->tables = aligned_alloc(16, virtq_indirect_bytes(size, max));
+	assert_non_null(f->tables);
+	memset(f->tables, 0x5a, virtq_indirect_bytes(size, max));
+	assert_int_equal(virtq_set_indirect(&f->vq, f->tables, max), 0);
+	return f;
+}
+
 static void teardown_fx(struct fixture *f)
 {
+	free(f->tables);
 	free(f->ring);
 	free(f);
 }
@@ -68,13 +86,50 @@ static void teardown_fx(struct fixture *f)
 /* ---- the simulated device ---- */
 
 /* Take the next available chain: its head and what it offers; -1 if none.
- * Follows links with a bound, as a careful device would. */
+ * Follows links with a bound, as a careful device would. A head with
+ * VIRTQ_DESC_F_INDIRECT is walked as a table (2.7.5.3): that descriptor
+ * alone (no NEXT), its length a whole number of entries, links inside the
+ * table, no INDIRECT inside. */
 struct chain {
 	int head;
-	int ndesc;
+	int ndesc;            /* ring descriptors */
+	int nind;             /* table entries, 0 when direct */
 	uint32_t rlen, wlen;
 	uint16_t desc[VIRTQ_MAX_SIZE];
+	struct virtq_seg seg[VIRTQ_MAX_SIZE]; /* what the chain describes */
+	int nseg;
 };
+
+static void take_desc(struct chain *c, const struct virtq_desc *d)
+{
+	bool w = d->flags & VIRTQ_DESC_F_WRITE;
+
+	assert_false(d->flags & VIRTQ_DESC_F_INDIRECT);
+	assert_true(c->wlen == 0 || w); /* readable ones first */
+	assert_true(c->nseg < VIRTQ_MAX_SIZE);
+	c->seg[c->nseg++] = (struct virtq_seg){ d->addr, d->len, w };
+	*(w ? &c->wlen : &c->rlen) += d->len;
+}
+
+static void walk_table(struct virtq *vq, struct chain *c, const struct virtq_desc *ring)
+{
+	const struct virtq_desc *t = (const struct virtq_desc *)(uintptr_t)ring->addr;
+	unsigned n = ring->len / sizeof(*t), i = 0;
+
+	assert_int_equal(ring->flags, VIRTQ_DESC_F_INDIRECT); /* no NEXT, no WRITE */
+	assert_int_equal(ring->len % sizeof(*t), 0);
+	assert_true(n >= 1 && n <= vq->vq_size);
+	for (;;) {
+		assert_true(i < n);
+		assert_true(c->nind < (int)n); /* no loop in what the driver built */
+		c->nind++;
+		take_desc(c, &t[i]);
+		if (!(t[i].flags & VIRTQ_DESC_F_NEXT))
+			break;
+		i = t[i].next;
+	}
+	assert_int_equal(c->nind, n); /* the table is exactly the chain */
+}
 
 static bool dev_take(struct fixture *f, struct chain *c)
 {
@@ -86,7 +141,7 @@ static bool dev_take(struct fixture *f, struct chain *c)
 	f->dev_avail++;
 	if (vq->vq_event_idx)
 		*vq->vq_avail_event = f->dev_avail;
-	c->ndesc = 0;
+	c->ndesc = c->nind = c->nseg = 0;
 	c->rlen = c->wlen = 0;
 	uint16_t d = (uint16_t)c->head;
 	for (;;) {
@@ -94,10 +149,12 @@ static bool dev_take(struct fixture *f, struct chain *c)
 		assert_true(c->ndesc < vq->vq_size); /* no loop in what the driver built */
 		struct virtq_desc *desc = &vq->vq_desc[d];
 		c->desc[c->ndesc++] = d;
-		if (desc->flags & VIRTQ_DESC_F_WRITE)
-			c->wlen += desc->len;
-		else
-			c->rlen += desc->len;
+		if (desc->flags & VIRTQ_DESC_F_INDIRECT) {
+			assert_int_equal(c->ndesc, 1); /* Toro never chains to a table */
+			walk_table(vq, c, desc);
+			break;
+		}
+		take_desc(c, desc);
 		if (!(desc->flags & VIRTQ_DESC_F_NEXT))
 			break;
 		d = desc->next;
@@ -496,8 +553,9 @@ static void test_random(void **state)
 {
 	unsigned seed = 4242;
 
-	for (int ev = 0; ev < 2; ev++) {
-		struct fixture *f = setup_fx(16, ev);
+	for (int mode = 0; mode < 4; mode++) {
+		int ev = mode & 1;
+		struct fixture *f = mode & 2 ? setup_ind(16, ev, 2) : setup_fx(16, ev);
 		struct virtq *vq = &f->vq;
 		int inflight[VIRTQ_MAX_SIZE] = { 0 }; /* per buffer: 1 while out */
 		uint32_t wl[VIRTQ_MAX_SIZE];
@@ -563,6 +621,240 @@ static void test_random(void **state)
 	}
 }
 
+
+/* ---- indirect descriptors ---- */
+
+static void test_indirect_set_checks(void **state)
+{
+	struct fixture *f = setup_fx(SIZE, false);
+	struct virtq *vq = &f->vq;
+	struct virtq_desc *t = aligned_alloc(16, virtq_indirect_bytes(SIZE, SIZE + 1));
+	struct virtq_seg s = seg(f->bufs[0], 8, true);
+
+	assert_non_null(t);
+	assert_int_equal(virtq_indirect_bytes(256, 4), 256 * 4 * 16);
+	assert_int_equal(virtq_set_indirect(vq, t, 1), -EINVAL);        /* no chain to put */
+	assert_int_equal(virtq_set_indirect(vq, t, SIZE + 1), -EINVAL); /* longer than the queue */
+	assert_int_equal(virtq_set_indirect(vq, NULL, 4), -EINVAL);
+	assert_int_equal(virtq_set_indirect(vq, (struct virtq_desc *)((char *)t + 8), 4), -EINVAL);
+	assert_int_equal(virtq_set_indirect(vq, (struct virtq_desc *)0xffffff8000000000ull, 4),
+			 -EINVAL); /* outside the identity map */
+	assert_null(vq->vq_ind);
+	assert_int_equal(virtq_descs_needed(vq, 3), 3);
+	/* Only before the first chain. */
+	assert_int_equal(virtq_add(vq, &s, 1, f->bufs[0]), 0);
+	assert_int_equal(virtq_set_indirect(vq, t, 4), -EINVAL);
+	assert_null(vq->vq_ind);
+	free(t);
+	teardown_fx(f);
+
+	f = setup_ind(SIZE, false, 4);
+	assert_int_equal(f->vq.vq_ind_max, 4);
+	assert_int_equal(virtq_descs_needed(&f->vq, 1), 1);
+	assert_int_equal(virtq_descs_needed(&f->vq, 2), 1);
+	assert_int_equal(virtq_descs_needed(&f->vq, 4), 1);
+	assert_int_equal(virtq_descs_needed(&f->vq, 5), 5);
+	teardown_fx(f);
+}
+
+/* Chains of 1 (a plain descriptor), 2 and the table's size (one ring entry
+ * each, pointing at the table of that entry), and one longer than a table
+ * (chained in the ring as without tables): the device sees exactly the
+ * segments given, in order. */
+static void test_indirect_chains(void **state)
+{
+	enum { MAX = 5 };
+	struct fixture *f = setup_ind(SIZE, true, MAX);
+	struct virtq *vq = &f->vq;
+	static const unsigned lens[] = { 1, 2, MAX, MAX + 1 };
+	struct chain c;
+	uint32_t len;
+
+	for (unsigned k = 0; k < 4; k++) {
+		unsigned n = lens[k];
+		struct virtq_seg s[MAX + 1];
+		uint32_t w = 0;
+
+		for (unsigned i = 0; i < n; i++) {
+			s[i] = seg(f->bufs[k * 8 + i], 10 + i, i >= n / 2);
+			w += i >= n / 2 ? 10 + i : 0;
+		}
+		uint16_t nfree = vq->vq_nfree;
+		assert_int_equal(virtq_add(vq, s, n, f->bufs[k * 8]), 0);
+		assert_int_equal(nfree - vq->vq_nfree, n >= 2 && n <= MAX ? 1 : n);
+		virtq_kick(vq);
+		assert_true(dev_take(f, &c));
+		assert_int_equal(c.nseg, n);
+		assert_int_equal(c.nind, n >= 2 && n <= MAX ? n : 0);
+		assert_int_equal(c.ndesc, n >= 2 && n <= MAX ? 1 : n);
+		if (c.nind)
+			assert_ptr_equal((void *)(uintptr_t)vq->vq_desc[c.head].addr,
+					 &f->tables[c.head * MAX]);
+		for (unsigned i = 0; i < n; i++) {
+			assert_int_equal(c.seg[i].addr, s[i].addr);
+			assert_int_equal(c.seg[i].len, s[i].len);
+			assert_int_equal(c.seg[i].device_writes, s[i].device_writes);
+		}
+		assert_int_equal(c.wlen, w);
+		dev_put(f, (uint32_t)c.head, w);
+		assert_ptr_equal(virtq_get(vq, &len), f->bufs[k * 8]);
+		assert_int_equal(len, w);
+		assert_int_equal(vq->vq_nfree, SIZE);
+	}
+	assert_int_equal(vq->vq_errors, 0);
+	teardown_fx(f);
+}
+
+/* With tables a ring of 8 holds 8 chains of 3 segments (2 without). */
+static void test_indirect_full_ring(void **state)
+{
+	struct fixture *f = setup_ind(SIZE, false, 4);
+	struct virtq *vq = &f->vq;
+	struct chain c[SIZE];
+	uint32_t len;
+
+	for (int i = 0; i < SIZE; i++) {
+		struct virtq_seg s[3] = { seg(f->bufs[i], 12, false), seg(f->bufs[i] + 16, 20, false),
+					  seg(f->bufs[i] + 40, 24, true) };
+		assert_int_equal(virtq_add(vq, s, 3, f->bufs[i]), 0);
+	}
+	struct virtq_seg one = seg(f->bufs[9], 8, true);
+	assert_int_equal(virtq_add(vq, &one, 1, f->bufs[9]), -ENOSPC);
+	assert_int_equal(virtq_in_flight(vq), SIZE);
+	virtq_kick(vq);
+	for (int i = 0; i < SIZE; i++) {
+		assert_true(dev_take(f, &c[i]));
+		assert_int_equal(c[i].nind, 3);
+		assert_int_equal(c[i].rlen, 32);
+	}
+	for (int i = 0; i < SIZE; i++)
+		dev_put(f, (uint32_t)c[i].head, 24);
+	for (int i = 0; i < SIZE; i++) {
+		assert_ptr_equal(virtq_get(vq, &len), f->bufs[i]);
+		assert_int_equal(len, 24);
+	}
+	assert_int_equal(vq->vq_nfree, SIZE);
+	teardown_fx(f);
+}
+
+/* Indirect and ring chains of every length in flight together, completed
+ * in a shuffled order over many rounds while the device scribbles over the
+ * tables it has finished with: each cookie back once, with its length. */
+static void test_indirect_interleaved(void **state)
+{
+	enum { N = 16, MAX = 4 };
+	struct fixture *f = setup_ind(N, false, MAX);
+	struct virtq *vq = &f->vq;
+	unsigned seed = 77;
+	uint32_t len;
+
+	for (int round = 0; round < 200; round++) {
+		struct chain c[N];
+		uint32_t want[N];
+		int nc = 0;
+
+		for (;;) {
+			unsigned n = 1 + (unsigned)rand_r(&seed) % (MAX + 2);
+			struct virtq_seg s[MAX + 2];
+			int b = nc;
+			for (unsigned i = 0; i < n; i++)
+				s[i] = seg(f->bufs[b] + 8 * i, 8, i + 1 == n);
+			if (virtq_add(vq, s, n, f->bufs[b]) != 0)
+				break;
+			want[b] = 8;
+			nc++;
+		}
+		assert_true(nc >= 2); /* two chains of the longest kind fit */
+		virtq_kick(vq);
+		for (int i = 0; i < nc; i++)
+			assert_true(dev_take(f, &c[i]));
+		assert_false(dev_take(f, &c[0]));
+		for (int i = nc - 1; i > 0; i--) { /* shuffle the completions */
+			int j = rand_r(&seed) % (i + 1);
+			struct chain t = c[i];
+			c[i] = c[j];
+			c[j] = t;
+		}
+		for (int i = 0; i < nc; i++) {
+			dev_put(f, (uint32_t)c[i].head, c[i].wlen);
+			if (c[i].nind) /* done with it: a device may leave junk */
+				memset((void *)(uintptr_t)vq->vq_desc[c[i].head].addr, 0xff,
+				       c[i].nind * sizeof(struct virtq_desc));
+			if (i % 3 == 2 || i == nc - 1) {
+				void *k;
+				while ((k = virtq_get(vq, &len)) != NULL) {
+					int b = (int)(((uint8_t(*)[64])k) - f->bufs);
+					assert_in_range(b, 0, nc - 1);
+					assert_int_equal(len, want[b]);
+					want[b] = 0xdead;
+				}
+			}
+		}
+		for (int i = 0; i < nc; i++)
+			assert_int_equal(want[i], 0xdead);
+		assert_int_equal(vq->vq_nfree, N);
+		assert_int_equal(virtq_in_flight(vq), 0);
+	}
+	assert_int_equal(vq->vq_errors, 0);
+	teardown_fx(f);
+}
+
+/* A hostile device and indirect chains: ids of table entries, of free ring
+ * descriptors, out of range, duplicates, lengths beyond the table's writable
+ * bytes, and the table rewritten into a loop, a nested table and wild
+ * addresses while in flight. Nothing is believed and the queue goes on. */
+static void test_indirect_hostile(void **state)
+{
+	struct fixture *f = setup_ind(SIZE, false, 4);
+	struct virtq *vq = &f->vq;
+	struct virtq_seg s[3] = { seg(f->bufs[0], 4, false), seg(f->bufs[1], 8, true),
+				  seg(f->bufs[2], 8, true) };
+	struct chain a, b;
+	uint32_t len = 77;
+
+	assert_int_equal(virtq_add(vq, s, 3, f->bufs[0]), 0);
+	assert_int_equal(virtq_add(vq, s, 2, f->bufs[3]), 0);
+	virtq_kick(vq);
+	assert_true(dev_take(f, &a));
+	assert_true(dev_take(f, &b));
+	assert_int_equal(a.nind, 3);
+	assert_int_equal(b.nind, 2);
+	/* The device rewrites the in-flight table: a loop, a nested table. */
+	struct virtq_desc *t = (struct virtq_desc *)(uintptr_t)vq->vq_desc[a.head].addr;
+	t[0].next = 0;
+	t[1].flags = VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT;
+	t[2].addr = 0xffffffffffff0000ull;
+	dev_put(f, 2, 8);                    /* entry 2 of a table, a free ring descriptor */
+	dev_put(f, (uint32_t)a.head + SIZE, 8); /* out of range */
+	dev_put(f, 0xffffffffu, 8);
+	dev_put(f, (uint32_t)a.head, 17);    /* beyond the 16 writable bytes */
+	dev_put(f, (uint32_t)a.head, 16);    /* duplicate completion */
+	dev_put(f, (uint32_t)b.head, 9);     /* beyond b's 8 */
+	assert_ptr_equal(virtq_get(vq, &len), f->bufs[0]);
+	assert_int_equal(len, 0);
+	assert_int_equal(vq->vq_errors, 4);
+	assert_ptr_equal(virtq_get(vq, &len), f->bufs[3]);
+	assert_int_equal(len, 0);
+	assert_int_equal(vq->vq_errors, 6);
+	assert_null(virtq_get(vq, &len));
+	assert_int_equal(vq->vq_nfree, SIZE);
+	assert_int_equal(virtq_in_flight(vq), 0);
+	/* The queue still works, its tables written afresh. */
+	for (int round = 0; round < 2 * SIZE; round++) {
+		assert_int_equal(virtq_add(vq, s, 3, f->bufs[5]), 0);
+		virtq_kick(vq);
+		assert_true(dev_take(f, &a));
+		assert_int_equal(a.nind, 3);
+		assert_int_equal(a.wlen, 16);
+		dev_put(f, (uint32_t)a.head, 16);
+		assert_ptr_equal(virtq_get(vq, &len), f->bufs[5]);
+		assert_int_equal(len, 16);
+	}
+	assert_false(vq->vq_broken);
+	assert_int_equal(vq->vq_errors, 6);
+	teardown_fx(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -579,6 +871,11 @@ int main(void)
 		cmocka_unit_test(test_event_idx),
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_indirect_set_checks),
+		cmocka_unit_test(test_indirect_chains),
+		cmocka_unit_test(test_indirect_full_ring),
+		cmocka_unit_test(test_indirect_interleaved),
+		cmocka_unit_test(test_indirect_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
