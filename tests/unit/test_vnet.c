@@ -3,7 +3,8 @@
  * Unit tests for drivers/virtio/net.c against the simulated device of
  * tests/unit/vnet_sim.c, under the real virtio core and virtq: feature
  * negotiation and both header sizes (12 bytes; 10 for legacy without
- * MRG_RXBUF; the legacy header in its own descriptor without ANY_LAYOUT),
+ * MRG_RXBUF; the legacy header in its own descriptor without ANY_LAYOUT,
+ * one ring entry per buffer with indirect descriptors),
  * receive (one buffer, mergeable buffers, checksum flags, partial checksums,
  * every kind of bad length or header, buffers always posted again, the
  * interrupt off while the receiver drains), send (segments copied, partial
@@ -641,12 +642,108 @@ static void test_tx_bad(void **state)
 	assert_int_equal(virtq_in_flight(vsim_vq(TXQ)), 1);
 }
 
+/* Legacy without ANY_LAYOUT but with INDIRECT_DESC: header and frame are
+ * two entries of one indirect table, so a queue of 64 holds 64 buffers. */
+static void test_attach_legacy_split_indirect(void **state)
+{
+	vsim.modern = false;
+	vsim.offered = VIRTIO_F_INDIRECT_DESC;
+	vsim.qmax[0] = vsim.qmax[1] = 64;
+	struct vnet *sc = attach_ok();
+	assert_true(sc->sc_split);
+	assert_true(sc->sc_indirect);
+	assert_true(vsim.driver_features & VIRTIO_F_INDIRECT_DESC);
+	assert_int_equal(sc->sc_nrx, 64);
+	assert_int_equal(sc->sc_ntx, 64);
+	assert_rx_full();
+	struct vsim_chain c;
+	assert_true(vsim_take(RXQ, &c));
+	assert_true(c.indirect);
+	assert_int_equal(c.ndesc, 2);
+	assert_int_equal(c.d[0].len, 10);
+	assert_true(c.d[0].write && c.d[1].write);
+	assert_int_equal(c.d[1].len, VNET_BUF_SIZE - 10);
+	assert_ptr_equal(c.d[1].addr, c.d[0].addr + 10);
+	/* Modern devices: one descriptor a buffer, no table needed. */
+	again();
+	vsim.offered |= VIRTIO_F_INDIRECT_DESC;
+	sc = attach_ok();
+	assert_true(sc->sc_indirect);
+	assert_false(sc->sc_split);
+	assert_int_equal(sc->sc_nrx, VNET_RX_BUFS);
+	assert_true(vsim_take(RXQ, &c));
+	assert_false(c.indirect);
+	assert_int_equal(c.ndesc, 1);
+}
+
+static void test_rx_legacy_split_indirect(void **state)
+{
+	uint8_t frame[300], out[1600], h[VIRTIO_NET_HDR_LEN];
+	unsigned flags;
+
+	vsim.modern = false;
+	vsim.offered = VIRTIO_F_INDIRECT_DESC;
+	attach_ok();
+	for (int i = 0; i < 3 * VNET_RX_BUFS; i++) { /* round the ring three times */
+		make_frame(frame, sizeof(frame), (uint8_t)i);
+		make_hdr(h, 0, 0, 0, 0);
+		dev_rx(h, frame, sizeof(frame) - (size_t)(i % 50), -1);
+		assert_int_equal(drv_rx(out, sizeof(out), &flags), (int)sizeof(frame) - i % 50);
+		assert_memory_equal(out, frame, sizeof(frame) - (size_t)(i % 50));
+	}
+	assert_rx_full();
+	/* A length beyond the buffer the table describes is not believed. */
+	struct vsim_chain c;
+	assert_true(vsim_take(RXQ, &c));
+	vsim_put(RXQ, c.head, VNET_BUF_SIZE + 1);
+	assert_int_equal(drv_rx(out, sizeof(out), &flags), -EIO);
+	assert_int_equal(vsim_softc()->sc_stats.rx_bad, 1);
+	assert_rx_full();
+}
+
+/* Every transmit buffer in flight at once on a queue of VNET_TX_BUFS: the
+ * 10-byte header and the frame share one ring entry. */
+static void test_tx_split_indirect(void **state)
+{
+	uint8_t frame[90], got[2048];
+	struct netdev_seg s[2] = { { frame, 30 }, { frame + 30, 60 } };
+	struct vsim_chain c;
+
+	vsim.modern = false;
+	vsim.offered = VIRTIO_F_INDIRECT_DESC;
+	vsim.qmax[TXQ] = VNET_TX_BUFS;
+	attach_ok();
+	struct vnet *sc = vsim_softc();
+	assert_int_equal(sc->sc_ntx, VNET_TX_BUFS);
+	make_frame(frame, sizeof(frame), 3);
+	for (int i = 0; i < VNET_TX_BUFS; i++)
+		assert_int_equal(drv_xmit(s, 2, NULL), 0);
+	assert_int_equal(drv_xmit(s, 2, NULL), -EAGAIN);
+	assert_int_equal(virtq_in_flight(vsim_vq(TXQ)), VNET_TX_BUFS);
+	for (int i = 0; i < VNET_TX_BUFS; i++) {
+		assert_true(vsim_take(TXQ, &c));
+		assert_true(c.indirect);
+		assert_int_equal(c.ndesc, 2);
+		assert_int_equal(c.d[0].len, 10);
+		assert_int_equal(c.d[1].len, sizeof(frame));
+		assert_false(c.d[0].write || c.d[1].write);
+		assert_int_equal(vsim_read(&c, got, sizeof(got)), 10 + sizeof(frame));
+		assert_memory_equal(got + 10, frame, sizeof(frame));
+		vsim_put(TXQ, c.head, 0);
+	}
+	assert_int_equal(drv_xmit(s, 2, NULL), 0);
+	assert_int_equal(sc->sc_ntx_free, VNET_TX_BUFS - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_attach_modern, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_legacy_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_legacy_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attach_legacy_split_indirect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_legacy_split_indirect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_split_indirect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mac, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link, setup, teardown),

@@ -145,6 +145,41 @@ void vsim_detach(void)
 }
 
 /* ---- the device side ---- */
+/* One descriptor into the chain (readable ones first, no nested table). */
+static void take_one(struct vsim_chain *c, const struct virtq_desc *d)
+{
+	bool w = d->flags & VIRTQ_DESC_F_WRITE;
+
+	CHECK(c->ndesc < VSIM_MAX_DESC && !(d->flags & VIRTQ_DESC_F_INDIRECT));
+	CHECK(!(c->wlen && !w)); /* readable descriptors come first */
+	c->d[c->ndesc].addr = (uint8_t *)(uintptr_t)d->addr;
+	c->d[c->ndesc].len = d->len;
+	c->d[c->ndesc].write = w;
+	c->ndesc++;
+	*(w ? &c->wlen : &c->rlen) += d->len;
+}
+
+/* An indirect table (2.7.5.3), walked as QEMU does: a whole number of
+ * entries, links inside it, each entry once. */
+static void take_table(struct virtq *vq, struct vsim_chain *c, const struct virtq_desc *head)
+{
+	const struct virtq_desc *t = (const struct virtq_desc *)(uintptr_t)head->addr;
+	unsigned n = head->len / sizeof(*t), i = 0, seen = 0;
+
+	CHECK(vq->vq_ind != NULL); /* only when negotiated */
+	CHECK(head->flags == VIRTQ_DESC_F_INDIRECT && head->len % sizeof(*t) == 0);
+	CHECK(n >= 1 && n <= vq->vq_size);
+	c->indirect = true;
+	for (;;) {
+		CHECK(i < n && seen++ < n);
+		take_one(c, &t[i]);
+		if (!(t[i].flags & VIRTQ_DESC_F_NEXT))
+			break;
+		i = t[i].next;
+	}
+	CHECK(seen == n);
+}
+
 bool vsim_take(int q, struct vsim_chain *c)
 {
 	struct virtq *vq = vsim_vq(q);
@@ -156,18 +191,18 @@ bool vsim_take(int q, struct vsim_chain *c)
 	if (vq->vq_event_idx)
 		*vq->vq_avail_event = vsim.dev_avail[q];
 	c->ndesc = 0;
+	c->indirect = false;
 	c->rlen = c->wlen = 0;
 	uint16_t i = c->head;
 	for (;;) {
-		CHECK(i < vq->vq_size && c->ndesc < VSIM_MAX_DESC);
+		CHECK(i < vq->vq_size);
 		struct virtq_desc *d = &vq->vq_desc[i];
-		bool w = d->flags & VIRTQ_DESC_F_WRITE;
-		CHECK(!(c->wlen && !w)); /* readable descriptors come first */
-		c->d[c->ndesc].addr = (uint8_t *)(uintptr_t)d->addr;
-		c->d[c->ndesc].len = d->len;
-		c->d[c->ndesc].write = w;
-		c->ndesc++;
-		*(w ? &c->wlen : &c->rlen) += d->len;
+		if (d->flags & VIRTQ_DESC_F_INDIRECT) {
+			CHECK(c->ndesc == 0);
+			take_table(vq, c, d);
+			break;
+		}
+		take_one(c, d);
 		if (!(d->flags & VIRTQ_DESC_F_NEXT))
 			break;
 		i = d->next;

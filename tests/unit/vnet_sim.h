@@ -19,10 +19,12 @@
 
 #define VSIM_MAX_DESC 8
 
-/* A chain the device took from a queue. */
+/* A chain the device took from a queue: its segments, from the ring or
+ * from the indirect table its head points at. */
 struct vsim_chain {
 	uint16_t head;
-	int ndesc;
+	bool indirect;  /* the head pointed at a table */
+	int ndesc;      /* segments (d[]) */
 	uint32_t rlen, wlen; /* readable and writable bytes */
 	struct {
 		uint8_t *addr;
