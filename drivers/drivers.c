@@ -11,6 +11,7 @@
 #include <k/drivers.h>
 #include <k/pci.h>
 
+#include "virtio/console_impl.h"
 #include "virtio/virtio.h"
 #ifdef TORO_NET
 #include "virtio/net_impl.h"
@@ -18,6 +19,7 @@
 
 const struct virtio_driver *const virtio_drivers[] = {
 	&vrng_driver,
+	&vcon_driver,
 #ifdef TORO_NET
 	&vnet_driver,
 #endif

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* Kernel console: kprintf over the UART, with '\n' sent as "\r\n" as a Linux
- * serial tty does by default (ONLCR), so a terminal shows clean lines. */
+ * serial tty does by default (ONLCR), so a terminal shows clean lines; and a
+ * copy to virtio-console's /dev/hvc0 once one is up (console_set_mirror). */
 #include <k/console.h>
 #include <k/fmt.h>
 #include <k/spinlock.h>
 #include <k/uart.h>
 
 static struct spinlock lock = SPINLOCK_INIT;
+static console_mirror_fn mirror;
+
+void console_set_mirror(console_mirror_fn fn)
+{
+	__atomic_store_n(&mirror, fn, __ATOMIC_RELEASE);
+}
 
 void console_write(const char *s, size_t len)
 {
@@ -20,6 +27,9 @@ void console_write(const char *s, size_t len)
 		start = i + 1;
 	}
 	uart_write(s + start, len - start);
+	console_mirror_fn m = __atomic_load_n(&mirror, __ATOMIC_ACQUIRE);
+	if (m)
+		m(s, len);
 	spin_unlock(&lock);
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* /dev/console, /dev/null, /dev/zero, /dev/urandom (and /dev/random),
  * /dev/stdin|stdout|stderr. The console is a tty: TIOCGWINSZ answers 80x24 so
- * musl line-buffers stdout on it, as on a Linux serial console. */
+ * musl line-buffers stdout on it, as on a Linux serial console. virtio-console's
+ * /dev/hvc0 and ports are its driver's (drivers/virtio/console.c). */
 #include <k/arch.h>
 #include <k/errno.h>
 #include <k/etcfs.h>
@@ -96,6 +97,8 @@ struct file *devfs_open(const char *path, int flags, int *err)
 {
 	if (!strncmp(path, "/etc/", 5))
 		return etcfs_open(path, flags, err);
+	if (vcon_path(path))
+		return vcon_open(path, flags, err);
 	for (unsigned i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
 		if (strcmp(path, devs[i].path))
 			continue;

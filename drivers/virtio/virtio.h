@@ -27,7 +27,7 @@
 #include "virtio_reg.h"
 #include "virtq.h"
 
-#define VIRTIO_MAX_QUEUES 4
+#define VIRTIO_MAX_QUEUES 16 /* virtio-console: 2 per port and 2 for control */
 
 struct virtio_dev;
 

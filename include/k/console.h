@@ -11,6 +11,19 @@
 
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_write(const char *s, size_t len);
+/* A second destination for everything console_write prints (virtio-console's
+ * /dev/hvc0): called with each call's bytes as given ('\n' not yet "\r\n"),
+ * with the console lock held, from any context; it must neither block nor
+ * print. Set once a device is up; NULL: none. */
+typedef void (*console_mirror_fn)(const char *s, size_t len);
+void console_set_mirror(console_mirror_fn fn);
+/* virtio-console's device files (drivers/virtio/console.c), for devfs: whether
+ * path is one of /dev/hvc*, /dev/vport*, /dev/virtio-ports/ *, and opening it
+ * (NULL with *err -ENODEV when there is no device, -ENOENT when no such port;
+ * both with a console line). */
+struct file;
+int vcon_path(const char *path);
+struct file *vcon_open(const char *path, int flags, int *err);
 /* Print a message and a crash report, then power off with status 255. */
 __attribute__((noreturn)) void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
