@@ -3,9 +3,11 @@
 /*
  * libFuzzer harness for drivers/virtio/virtq.c: the input is a script of
  * driver calls and device actions (used entries with any id and length, any
- * used index, any byte written anywhere in the rings). Whatever the device
- * does, each cookie comes back at most once and only while in flight, a
- * length never exceeds the chain's writable bytes, and no descriptor is lost.
+ * used index, any byte written anywhere in the rings or the indirect tables).
+ * The queue runs with or without indirect tables (of 2..8 entries). Whatever
+ * the device does, each cookie comes back at most once and only while in
+ * flight, a length never exceeds the chain's writable bytes, a chain takes
+ * one ring descriptor exactly when it fits a table, and no descriptor is lost.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +27,8 @@ void arch_wmb(void) { __atomic_thread_fence(__ATOMIC_RELEASE); }
 static uint8_t bufs[NBUF][64];
 static struct virtq_slot slots[VIRTQ_MAX_SIZE];
 static void *ring;
+#define IND_MAX 8
+static struct virtq_desc tables[VIRTQ_MAX_SIZE * IND_MAX] __attribute__((aligned(16)));
 
 struct reader {
 	const uint8_t *p;
@@ -60,16 +64,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool out[NBUF] = { false };
 	uint32_t wlen[NBUF] = { 0 };
 	uint16_t qsize = (uint16_t)(1u << (take(&r) % 9)); /* 1..256 */
+	unsigned mode = take(&r);
 
 	if (!ring && !(ring = aligned_alloc(4096, 3 * 4096)))
 		return 0;
-	if (virtq_init(&vq, 0, qsize, ring, slots, take(&r) & 1))
+	if (virtq_init(&vq, 0, qsize, ring, slots, mode & 1))
+		abort();
+	/* Tables of 2..8 entries (at most the queue's size) in half the runs. */
+	uint16_t ind = (uint16_t)(2 + (mode >> 2) % (IND_MAX - 1));
+	if (ind > qsize)
+		ind = qsize;
+	if ((mode & 2) && ind >= 2 && virtq_set_indirect(&vq, tables, ind))
 		abort();
 	size_t ring_len = virtq_ring_bytes(qsize);
+	size_t tables_len = virtq_indirect_bytes(qsize, vq.vq_ind_max);
 	uint16_t dev_used = 0;
 
 	while (r.n > 0) {
-		unsigned op = take(&r) % 7, b, n;
+		unsigned op = take(&r) % 8, b, n;
 		uint32_t len;
 		void *c;
 
@@ -86,8 +98,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				s[k] = (struct virtq_seg){ (uintptr_t)(bufs[b] + 16 * k), 16, k >= first_w };
 				w += k >= first_w ? 16 : 0;
 			}
+			unsigned nfree = vq.vq_nfree, need = n > 1 && n <= vq.vq_ind_max ? 1 : n;
+			if (virtq_descs_needed(&vq, n) != need)
+				abort();
 			int ret = virtq_add(&vq, s, n, bufs[b]);
 			if (ret == 0) {
+				if (nfree - vq.vq_nfree != need)
+					abort();
 				out[b] = true;
 				wlen[b] = w;
 			} else if (ret != -ENOSPC && ret != -EIO && !(ret == -EINVAL && n > qsize)) {
@@ -111,6 +128,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4: /* any byte anywhere in the rings */
 			n = take16(&r) % ring_len;
 			((uint8_t *)ring)[n] = (uint8_t)take(&r);
+			break;
+		case 7: /* any byte anywhere in the indirect tables */
+			if (tables_len) {
+				n = take16(&r) % tables_len;
+				((uint8_t *)tables)[n] = (uint8_t)take(&r);
+			}
 			break;
 		case 5:
 			while ((c = virtq_get(&vq, &len)) != NULL || !virtq_intr_enable(&vq)) {
