@@ -72,8 +72,9 @@ extern char toro_symtab[], toro_symtab_end[];
 static void print_addr(const char *prefix, uint64_t a)
 {
 	uint64_t off;
+	char buf[SYMTAB_NAME_MAX + 1];
 	const char *name = symtab_lookup(toro_symtab, (size_t)(toro_symtab_end - toro_symtab),
-					 a, &off);
+					 a, buf, &off);
 	if (name)
 		kprintf("%s%#018lx %s+%#lx\n", prefix, a, name, off);
 	else
@@ -113,7 +114,8 @@ static bool read_bytes(uint64_t a, bool user, void *out, size_t n)
 static bool frameless_return(const struct regs *r, bool user, uint64_t *ret)
 {
 	uint64_t off;
-	if (!symtab_lookup(toro_symtab, (size_t)(toro_symtab_end - toro_symtab), r->rip, &off))
+	char buf[SYMTAB_NAME_MAX + 1];
+	if (!symtab_lookup(toro_symtab, (size_t)(toro_symtab_end - toro_symtab), r->rip, buf, &off))
 		return false;
 	uint8_t c[8];
 	uint64_t fn = r->rip - off;
@@ -127,7 +129,7 @@ static bool frameless_return(const struct regs *r, bool user, uint64_t *ret)
 	if (!read_bytes(sp, user, ret, 8))
 		return false;
 	uint64_t o2;
-	return symtab_lookup(toro_symtab, (size_t)(toro_symtab_end - toro_symtab), *ret, &o2);
+	return symtab_lookup(toro_symtab, (size_t)(toro_symtab_end - toro_symtab), *ret, buf, &o2);
 }
 
 void crash_report(const struct regs *r, uint64_t addr, int sig)
