@@ -8,6 +8,7 @@
  *   -chardev socket,id=c1,path=s.sock,server=on,wait=off -device virtserialport,chardev=c1,name=NAME
  * (virtio-serial-device on microvm). See docs/devices.md.
  */
+#include <k/arch.h>
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/fd.h>
@@ -24,6 +25,7 @@
 
 #define SETTLE_NS (500 * 1000 * 1000ull) /* attach and opens wait this long for the ports */
 #define MIRROR_SPINS (1u << 16)          /* the kernel console gives up on a busy port */
+#define MIRROR_WAIT_NS (20 * 1000 * 1000ull) /* ... and on a device that does not take its bytes */
 #define TCGETS 0x5401
 #define TIOCGWINSZ 0x5413
 #define HVC_MAJOR 229
@@ -145,14 +147,18 @@ static void port_tx_intr(struct virtq *vq)
 	void *c;
 
 	spin_lock(&sc->sc_lock);
-	bool was_full = p->p_ntx_free == 0;
-	while ((c = virtq_get(vq, &len)) != NULL || !virtq_intr_enable(vq))
-		if (c != NULL)
-			p->p_tx_free[p->p_ntx_free++] = c;
-	if (was_full && p->p_ntx_free) {
-		kwake(&p->p_txq, KWAKE_ALL);
-		note_files(&n, p);
+	bool was_full = p->p_ntx_free == 0, got = false;
+	while ((c = virtq_get(vq, &len)) != NULL || !virtq_intr_enable(vq)) {
+		if (c == NULL)
+			continue;
+		p->p_tx_free[p->p_ntx_free++] = c;
+		got = true;
 	}
+	/* Writers wait for room, or for the device to take their bytes. */
+	if (got)
+		kwake(&p->p_txq, KWAKE_ALL);
+	if (was_full && got)
+		note_files(&n, p);
 	spin_unlock(&sc->sc_lock);
 	note_done(&n);
 }
@@ -312,8 +318,31 @@ static void ctrl_intr(struct virtq *vq)
 
 /* ---- the kernel console's copy ---- */
 
-/* Called by console_write with the console lock held, from any context: never
- * waits for the device; what does not fit in the free buffers is dropped. */
+/* QEMU takes queue notifications in its I/O thread: what is still queued when
+ * the program exits (or the kernel panics) and the VM powers off is lost. So
+ * the console's copy waits until the device has taken it, as a serial console
+ * waits for its UART; a device that takes nothing for MIRROR_WAIT_NS is not
+ * waited for again until it has caught up. */
+static void mirror_drain(struct vcon_port *p)
+{
+	uint64_t until;
+
+	if (p->p_slow && virtq_in_flight(p->p_txq) != 0)
+		return;
+	p->p_slow = false;
+	until = time_monotonic_ns() + MIRROR_WAIT_NS;
+	while (virtq_in_flight(p->p_txq) != 0) {
+		if (time_monotonic_ns() > until) {
+			p->p_slow = true;
+			return;
+		}
+		arch_pause();
+		tx_reap(p);
+	}
+}
+
+/* Called by console_write with the console lock held, from any context: what
+ * does not fit in the free buffers is dropped. */
 static void vcon_mirror(const char *s, size_t len)
 {
 	struct vcon_port *p = __atomic_load_n(&mirror_port, __ATOMIC_ACQUIRE);
@@ -329,8 +358,10 @@ static void vcon_mirror(const char *s, size_t len)
 		smp_poll();
 		arch_pause();
 	}
-	if (p->p_sc->sc_st[p->p_id].added)
+	if (p->p_sc->sc_st[p->p_id].added) {
 		p->p_dropped += (uint32_t)(len - tx_fill(p, s, len, true));
+		mirror_drain(p);
+	}
 	spin_unlock(&p->p_sc->sc_lock);
 }
 
@@ -404,6 +435,12 @@ out:
 	return r;
 }
 
+static bool tx_idle(struct vcon_port *p)
+{
+	tx_reap(p);
+	return virtq_in_flight(p->p_txq) == 0;
+}
+
 static long port_write(struct file *f, const void *buf, size_t n)
 {
 	struct vcon_port *p = f->priv;
@@ -413,7 +450,7 @@ static long port_write(struct file *f, const void *buf, size_t n)
 	long r = 0;
 
 	spin_lock(&sc->sc_lock);
-	while (done < n) {
+	for (;;) {
 		if (!st->added) {
 			r = -ENODEV;
 			break;
@@ -425,7 +462,9 @@ static long port_write(struct file *f, const void *buf, size_t n)
 			break;
 		}
 		done += tx_fill(p, (const char *)buf + done, n - done, st->console);
-		if (done == n)
+		/* A blocking write returns when the device has taken the bytes
+		 * (see mirror_drain); a non-blocking one when they are queued. */
+		if (done == n && ((f->flags & O_NONBLOCK) || tx_idle(p)))
 			break;
 		if (f->flags & O_NONBLOCK) {
 			r = -EAGAIN;

@@ -43,6 +43,7 @@ struct vcon_port {
 	struct file *p_files[VCON_MAX_OPENS];
 	unsigned p_nopen;
 	uint32_t p_dropped;               /* console bytes dropped: every buffer busy */
+	bool p_slow;                      /* the console's copy stopped waiting for the device */
 };
 
 struct vcon {

@@ -7,6 +7,9 @@
 # A test with "// smp: N..." runs once per vCPU count; "{smp}" in its args is N.
 # "// qemu-args: ARGS" (or "// qemu-args-MACHINE: ARGS" for one machine) are
 # extra QEMU arguments, e.g. devices, passed through toro run --qemu-arg.
+# "// host-setup: CMD" and "// host-check: CMD" run under bash in a scratch
+# directory of the run's own, before QEMU and after it (a failing check fails
+# the run); "{tmp}" in qemu-args is that directory (QEMU's chardev files).
 # Prints one PASS/FAIL line per run and "guest: N passed, N failed" last.
 set -uo pipefail
 
@@ -28,13 +31,17 @@ run_one() {
 	source "$job"
 	local log=$LOGDIR/${name//[^A-Za-z0-9_.-]/_}.$machine.$path
 	local out=${job%.job}.out res=${job%.job}.res label="$name $machine $path"
-	local start end rc why=() m n
+	local start end rc why=() m n tmp=${job%.job}.d
 	# The vCPU count shows in the label and the log's name only for tests that ask for one.
 	[ -n "$smp_label" ] && label+=" smp=$smp" log+=.smp$smp
 	log+=.log
+	mkdir -p "$tmp"
+	if [ -n "$host_setup" ] && ! (cd "$tmp" && bash -c "$host_setup") > "$tmp/.setup" 2>&1; then
+		why+=("host-setup failed: $(head -c 200 "$tmp/.setup")")
+	fi
 	start=$(date +%s.%N)
 	local qa=() a
-	for a in "${qargs[@]+"${qargs[@]}"}"; do qa+=(--qemu-arg "$a"); done
+	for a in "${qargs[@]+"${qargs[@]}"}"; do qa+=(--qemu-arg "${a//\{tmp\}/$tmp}"); done
 	"$TORO" run --timeout "$timeout_s" --machine "$machine" --mem "$mem" --smp "$smp" \
 		"${qa[@]+"${qa[@]}"}" "$image" -- toro.debug "${args[@]+"${args[@]}"}" > "$out" 2>&1
 	rc=$?
@@ -47,6 +54,10 @@ run_one() {
 	for m in "${KERNEL_FAILURES[@]}"; do
 		grep -aqF -- "$m" "$out" && why+=("kernel failure: '$(grep -am1 -F -- "$m" "$out")'")
 	done
+	if [ -n "$host_check" ] && ! (cd "$tmp" && bash -c "$host_check") > "$tmp/.check" 2>&1; then
+		rm -rf "$log.files" && cp -r "$tmp" "$log.files"
+		why+=("host-check failed; its files: $log.files/")
+	fi
 	# toro.debug makes the kernel name its boot protocol: check the path taken.
 	grep -aqxF -- "toro: booted by $booted_by" "$out" || why+=("not booted by $booted_by")
 	for m in "${expect_out[@]+"${expect_out[@]}"}"; do
@@ -127,7 +138,7 @@ add_job() {
 	njob=$((njob + 1))
 	{
 		declare -p name machine path image smp smp_label booted_by mem expect_exit \
-			timeout_s expect_out expect_once reject_out args qargs
+			timeout_s expect_out expect_once reject_out args qargs host_setup host_check
 		echo "workdir=$(printf '%q' "$workdir")"
 	} > "$workdir/$(printf '%04d' $njob).job"
 }
@@ -158,6 +169,8 @@ for name in "${names[@]}"; do
 	mapfile -t expect_once < <(header "$src" expect-once)
 	mapfile -t reject_out < <(header "$src" reject-output)
 	mapfile -d '' -t targs < <(words "$(header "$src" args | tail -n 1)")
+	host_setup=$(header "$src" host-setup | tail -n 1)
+	host_check=$(header "$src" host-check | tail -n 1)
 
 	for path in multiboot pvh; do
 		image=$IMGDIR/$name.elf ms=$machines
