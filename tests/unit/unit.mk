@@ -47,3 +47,5 @@ $(B)/unit/test_sockaddr: UCFLAGS += -Inet
 # The HTTP request parser of examples/httpd (examples/kv uses it too).
 UNIT_SRCS_test_http := examples/httpd/http.c
 $(B)/unit/test_http: UCFLAGS += -Iexamples/httpd
+# virtio-console control messages (drivers/virtio/console.c's portable half).
+UNIT_SRCS_test_vcon_ctrl := drivers/virtio/console_ctrl.c
