@@ -60,7 +60,8 @@ bool syscall_trace;
 
 long syscall_run(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	syscall_fn fn = nr >= 0 && nr < SYSCALL_HANDLERS ? syscall_handlers[nr] : NULL;
+	const char *group;
+	syscall_fn fn = syscall_handler(nr, &group);
 	if (nr == SYS_TORO_SPAWN_CPU)
 		fn = sys_toro_spawn_cpu;
 	if (fn && !syscall_trace)
@@ -82,7 +83,13 @@ long syscall_run(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 			return -ENOSYS;
 		warned_other = true;
 	}
-	kprintf("toro: unsupported system call %ld (%s), returning ENOSYS\n", nr,
-		syscall_name(nr));
+	if (group)
+		kprintf("toro: system call %ld (%s) is not linked into this image, returning "
+			"ENOSYS (toro-cc links group %s when the program calls musl's %s "
+			"functions; toro-cc --with=%s forces it)\n",
+			nr, syscall_name(nr), group, group, group);
+	else
+		kprintf("toro: unsupported system call %ld (%s), returning ENOSYS\n", nr,
+			syscall_name(nr));
 	return -ENOSYS;
 }

@@ -3,7 +3,9 @@
  * names (two bytes of number, then the name) only for the log line of
  * an unsupported call, so the table stays small. Built twice, like main.c: the
  * network kernel (-DTORO_NET, build/toro-net.o) adds the socket calls, which
- * the plain kernel does not have (ENOSYS), so toro.o never names net/. */
+ * the plain kernel does not have (ENOSYS), so toro.o never names net/.
+ * Optional groups (poll, epoll, pipe, eventfd) are linked per program: see
+ * below and docs/kernel.md, "Image size". */
 #include <k/syscall.h>
 #include "sys.h"
 
@@ -15,7 +17,6 @@ const syscall_fn syscall_handlers[SYSCALL_HANDLERS] = {
 	[2] = H(sys_open),
 	[3] = H(sys_close),
 	[5] = H(sys_fstat),
-	[7] = H(sys_poll),
 	[8] = H(sys_lseek),
 	[9] = H(sys_mmap),
 	[10] = H(sys_mprotect),
@@ -27,8 +28,6 @@ const syscall_fn syscall_handlers[SYSCALL_HANDLERS] = {
 	[16] = H(sys_ioctl),
 	[19] = H(sys_readv),
 	[20] = H(sys_writev),
-	[22] = H(sys_pipe),
-	[23] = H(sys_select),
 	[24] = H(sys_sched_yield),
 	[25] = H(sys_mremap),
 	[28] = H(sys_madvise),
@@ -60,25 +59,15 @@ const syscall_fn syscall_handlers[SYSCALL_HANDLERS] = {
 	[202] = H(sys_futex),
 	[203] = H(sys_sched_setaffinity),
 	[204] = H(sys_sched_getaffinity),
-	[213] = H(sys_epoll_create),
 	[218] = H(sys_set_tid_address),
 	[228] = H(sys_clock_gettime),
 	[229] = H(sys_clock_getres),
 	[230] = H(sys_clock_nanosleep),
 	[231] = H(sys_exit_group),
-	[232] = H(sys_epoll_wait),
-	[233] = H(sys_epoll_ctl),
 	[234] = H(sys_tgkill),
 	[257] = H(sys_openat),
-	[270] = H(sys_pselect6),
-	[271] = H(sys_ppoll),
 	[273] = H(sys_set_robust_list),
-	[281] = H(sys_epoll_pwait),
-	[284] = H(sys_eventfd),
-	[290] = H(sys_eventfd2),
-	[291] = H(sys_epoll_create1),
 	[292] = H(sys_dup3),
-	[293] = H(sys_pipe2),
 	[302] = H(sys_prlimit64),
 	[309] = H(sys_getcpu),
 	[318] = H(sys_getrandom),
@@ -100,6 +89,62 @@ const syscall_fn syscall_handlers[SYSCALL_HANDLERS] = {
 	[288] = H(sys_accept4),
 #endif
 };
+
+/*
+ * Optional groups: each table is linked only when toro-cc names its symbol
+ * (-Wl,--require-defined=toro_sysgroup_NAME, chosen from the musl functions a
+ * program pulls in), else --gc-sections drops it with every handler only it
+ * reaches. A group that is named but missing fails the link. The linker script
+ * gathers the linked tables between __toro_sysopt_start and __toro_sysopt_end.
+ */
+struct syscall_opt {
+	long nr;
+	syscall_fn fn;
+};
+
+#define SYSGROUP(name) \
+	__attribute__((section(".rodata.sysopt." #name))) \
+	const struct syscall_opt toro_sysgroup_##name[]
+
+SYSGROUP(poll) = {
+	{ 7, H(sys_poll) }, { 23, H(sys_select) }, { 270, H(sys_pselect6) }, { 271, H(sys_ppoll) },
+};
+SYSGROUP(epoll) = {
+	{ 213, H(sys_epoll_create) }, { 232, H(sys_epoll_wait) }, { 233, H(sys_epoll_ctl) },
+	{ 281, H(sys_epoll_pwait) }, { 291, H(sys_epoll_create1) },
+};
+SYSGROUP(pipe) = { { 22, H(sys_pipe) }, { 293, H(sys_pipe2) } };
+SYSGROUP(eventfd) = { { 284, H(sys_eventfd) }, { 290, H(sys_eventfd2) } };
+
+/* Every optional call and its group, linked or not, for the ENOSYS line. */
+static const struct {
+	uint16_t nr;
+	char group[8];
+} sysopt_names[] = {
+	{ 7, "poll" }, { 23, "poll" }, { 270, "poll" }, { 271, "poll" },
+	{ 213, "epoll" }, { 232, "epoll" }, { 233, "epoll" }, { 281, "epoll" }, { 291, "epoll" },
+	{ 22, "pipe" }, { 293, "pipe" }, { 284, "eventfd" }, { 290, "eventfd" },
+};
+
+extern const struct syscall_opt __toro_sysopt_start[], __toro_sysopt_end[];
+
+syscall_fn syscall_handler(long nr, const char **group)
+{
+	*group = NULL;
+	if (nr < 0 || nr >= SYSCALL_HANDLERS)
+		return NULL;
+	if (syscall_handlers[nr])
+		return syscall_handlers[nr];
+	for (const struct syscall_opt *o = __toro_sysopt_start; o < __toro_sysopt_end; o++) {
+		if (o->nr == nr)
+			return o->fn;
+	}
+	for (size_t i = 0; i < sizeof(sysopt_names) / sizeof(sysopt_names[0]); i++) {
+		if (sysopt_names[i].nr == nr)
+			*group = sysopt_names[i].group;
+	}
+	return NULL;
+}
 
 /* "nr name" pairs of the calls Linux has, for the unsupported-call message. */
 const char syscall_names[] =

@@ -20,6 +20,9 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 #define SYS_TORO_SPAWN_CPU 0x7000 /* <toro/thread.h> */
 extern const syscall_fn syscall_handlers[SYSCALL_HANDLERS];
 extern const char syscall_names[];
+/* The handler of call nr, from the table or a linked optional group (NULL: not
+ * offered; *group then names the optional group it needs, if any). */
+syscall_fn syscall_handler(long nr, const char **group);
 const char *syscall_name(long nr);
 
 /* Fault-safe copies of validated user ranges: 0 or -EFAULT. */
