@@ -11,83 +11,50 @@
 
 #define H(fn) ((syscall_fn)(fn))
 
-const syscall_fn syscall_handlers[SYSCALL_HANDLERS] = {
-	[0] = H(sys_read),
-	[1] = H(sys_write),
-	[2] = H(sys_open),
-	[3] = H(sys_close),
-	[5] = H(sys_fstat),
-	[8] = H(sys_lseek),
-	[9] = H(sys_mmap),
-	[10] = H(sys_mprotect),
-	[11] = H(sys_munmap),
-	[12] = H(sys_brk),
-	[13] = H(sys_rt_sigaction),
-	[14] = H(sys_rt_sigprocmask),
-	[15] = H(sys_rt_sigreturn),
-	[16] = H(sys_ioctl),
-	[19] = H(sys_readv),
-	[20] = H(sys_writev),
-	[24] = H(sys_sched_yield),
-	[25] = H(sys_mremap),
-	[28] = H(sys_madvise),
-	[32] = H(sys_dup),
-	[33] = H(sys_dup2),
-	[34] = H(sys_pause),
-	[35] = H(sys_nanosleep),
-	[39] = H(sys_getpid),
-	[56] = H(sys_clone),
-	[60] = H(sys_exit),
-	[62] = H(sys_kill),
-	[63] = H(sys_uname),
-	[72] = H(sys_fcntl),
-	[79] = H(sys_getcwd),
-	[95] = H(sys_umask),
-	[96] = H(sys_gettimeofday),
-	[97] = H(sys_getrlimit),
-	[99] = H(sys_sysinfo),
-	[102] = H(sys_getuid),
-	[104] = H(sys_getuid),
-	[107] = H(sys_getuid),
-	[108] = H(sys_getuid),
-	[110] = H(sys_getuid),
-	[131] = H(sys_sigaltstack),
-	[158] = H(sys_arch_prctl),
-	[186] = H(sys_gettid),
-	[200] = H(sys_tkill),
-	[201] = H(sys_time),
-	[202] = H(sys_futex),
-	[203] = H(sys_sched_setaffinity),
-	[204] = H(sys_sched_getaffinity),
-	[218] = H(sys_set_tid_address),
-	[228] = H(sys_clock_gettime),
-	[229] = H(sys_clock_getres),
-	[230] = H(sys_clock_nanosleep),
-	[231] = H(sys_exit_group),
-	[234] = H(sys_tgkill),
-	[257] = H(sys_openat),
-	[273] = H(sys_set_robust_list),
-	[292] = H(sys_dup3),
-	[302] = H(sys_prlimit64),
-	[309] = H(sys_getcpu),
-	[318] = H(sys_getrandom),
+/* The calls every kernel has, as X(number, handler name without sys_). */
+#define CORE_CALLS(X) \
+	X(0, read) X(1, write) X(2, open) X(3, close) X(5, fstat) X(8, lseek) X(9, mmap) \
+	X(10, mprotect) X(11, munmap) X(12, brk) X(13, rt_sigaction) X(14, rt_sigprocmask) \
+	X(15, rt_sigreturn) X(16, ioctl) X(19, readv) X(20, writev) X(24, sched_yield) \
+	X(25, mremap) X(28, madvise) X(32, dup) X(33, dup2) X(34, pause) X(35, nanosleep) \
+	X(39, getpid) X(56, clone) X(60, exit) X(62, kill) X(63, uname) X(72, fcntl) X(79, getcwd) \
+	X(95, umask) X(96, gettimeofday) X(97, getrlimit) X(99, sysinfo) X(102, getuid) \
+	X(104, getuid) X(107, getuid) X(108, getuid) X(110, getuid) X(131, sigaltstack) \
+	X(158, arch_prctl) X(186, gettid) X(200, tkill) X(201, time) X(202, futex) \
+	X(203, sched_setaffinity) X(204, sched_getaffinity) X(218, set_tid_address) \
+	X(228, clock_gettime) X(229, clock_getres) X(230, clock_nanosleep) X(231, exit_group) \
+	X(234, tgkill) X(257, openat) X(273, set_robust_list) X(292, dup3) X(302, prlimit64) \
+	X(309, getcpu) X(318, getrandom)
 #ifdef TORO_NET
-	[41] = H(sys_socket),
-	[42] = H(sys_connect),
-	[43] = H(sys_accept),
-	[44] = H(sys_sendto),
-	[45] = H(sys_recvfrom),
-	[46] = H(sys_sendmsg),
-	[47] = H(sys_recvmsg),
-	[48] = H(sys_shutdown),
-	[49] = H(sys_bind),
-	[50] = H(sys_listen),
-	[51] = H(sys_getsockname),
-	[52] = H(sys_getpeername),
-	[54] = H(sys_setsockopt),
-	[55] = H(sys_getsockopt),
-	[288] = H(sys_accept4),
+#define NET_CALLS(X) \
+	X(41, socket) X(42, connect) X(43, accept) X(44, sendto) X(45, recvfrom) X(46, sendmsg) \
+	X(47, recvmsg) X(48, shutdown) X(49, bind) X(50, listen) X(51, getsockname) \
+	X(52, getpeername) X(54, setsockopt) X(55, getsockopt) X(288, accept4)
+#else
+#define NET_CALLS(X)
 #endif
+#define ALL_CALLS(X) CORE_CALLS(X) NET_CALLS(X)
+
+/* A byte per number (slot + 1; 0: none) and a pointer per handler, instead
+ * of a pointer per number: 335 + 8 * ~70 bytes rather than 8 * 335. */
+enum {
+#define X(nr, fn) SLOT_##nr,
+	ALL_CALLS(X)
+#undef X
+	SLOTS
+};
+_Static_assert(SLOTS < 255, "syscall_slot holds slot + 1 in a byte");
+
+static const syscall_fn syscall_fns[SLOTS] = {
+#define X(nr, fn) H(sys_##fn),
+	ALL_CALLS(X)
+#undef X
+};
+
+static const uint8_t syscall_slot[SYSCALL_HANDLERS] = {
+#define X(nr, fn) [nr] = SLOT_##nr + 1,
+	ALL_CALLS(X)
+#undef X
 };
 
 /*
@@ -133,8 +100,8 @@ syscall_fn syscall_handler(long nr, const char **group)
 	*group = NULL;
 	if (nr < 0 || nr >= SYSCALL_HANDLERS)
 		return NULL;
-	if (syscall_handlers[nr])
-		return syscall_handlers[nr];
+	if (syscall_slot[nr])
+		return syscall_fns[syscall_slot[nr] - 1];
 	for (const struct syscall_opt *o = __toro_sysopt_start; o < __toro_sysopt_end; o++) {
 		if (o->nr == nr)
 			return o->fn;

@@ -13,12 +13,11 @@
 
 typedef long (*syscall_fn)(long, long, long, long, long, long);
 
-/* Handlers by number (NULL: not offered), and the names of Linux's calls as
- * records of a 2-byte big-endian number then a NUL-terminated name, ended by
- * 0xffff. */
+/* Numbers below SYSCALL_HANDLERS may have a handler (kernel/systab.c); the
+ * names of Linux's calls as records of a 2-byte big-endian number then a
+ * NUL-terminated name, ended by 0xffff. */
 #define SYSCALL_HANDLERS 335
 #define SYS_TORO_SPAWN_CPU 0x7000 /* <toro/thread.h> */
-extern const syscall_fn syscall_handlers[SYSCALL_HANDLERS];
 extern const char syscall_names[];
 /* The handler of call nr, from the table or a linked optional group (NULL: not
  * offered; *group then names the optional group it needs, if any). */
