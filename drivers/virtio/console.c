@@ -18,14 +18,15 @@
 #include <k/poll.h>
 #include <k/string.h>
 #include <k/syscall.h>
-#include <k/time.h>
 #include <k/wait.h>
 
 #include "console_impl.h"
 
-#define SETTLE_NS (500 * 1000 * 1000ull) /* attach and opens wait this long for the ports */
-#define MIRROR_SPINS (1u << 16)          /* the kernel console gives up on a busy port */
-#define MIRROR_WAIT_NS (20 * 1000 * 1000ull) /* ... and on a device that does not take its bytes */
+/* Waits are bounded by polls, not by the clock: the first clock read costs a
+ * program that never reads it the TSC calibration (10 ms under TCG). */
+#define SETTLE_POLLS (1u << 22)  /* attach polls the control queues this often */
+#define MIRROR_SPINS (1u << 16)  /* the kernel console gives up on a busy port */
+#define MIRROR_POLLS (1u << 20)  /* ... and on a device that does not take its bytes */
 #define TCGETS 0x5401
 #define TIOCGWINSZ 0x5413
 #define HVC_MAJOR 229
@@ -295,10 +296,8 @@ static void ctrl_service(struct vcon *sc)
 			continue;
 		}
 		if (c == NULL) {
-			if (idle && !sc->sc_settled) {
+			if (idle)
 				sc->sc_settled = true;
-				kwake(&sc->sc_settled, KWAKE_ALL);
-			}
 			spin_unlock(&sc->sc_lock);
 			return;
 		}
@@ -321,18 +320,15 @@ static void ctrl_intr(struct virtq *vq)
 /* QEMU takes queue notifications in its I/O thread: what is still queued when
  * the program exits (or the kernel panics) and the VM powers off is lost. So
  * the console's copy waits until the device has taken it, as a serial console
- * waits for its UART; a device that takes nothing for MIRROR_WAIT_NS is not
- * waited for again until it has caught up. */
+ * waits for its UART; a device that takes nothing for MIRROR_POLLS polls is
+ * not waited for again until it has caught up. */
 static void mirror_drain(struct vcon_port *p)
 {
-	uint64_t until;
-
 	if (p->p_slow && virtq_in_flight(p->p_txq) != 0)
 		return;
 	p->p_slow = false;
-	until = time_monotonic_ns() + MIRROR_WAIT_NS;
-	while (virtq_in_flight(p->p_txq) != 0) {
-		if (time_monotonic_ns() > until) {
+	for (unsigned polls = 0; virtq_in_flight(p->p_txq) != 0; polls++) {
+		if (polls == MIRROR_POLLS) {
 			p->p_slow = true;
 			return;
 		}
@@ -606,16 +602,6 @@ static struct file *port_open(struct vcon_port *p, int flags, int *err)
 	return f;
 }
 
-/* Opens right after boot find every port the device had at start: attach
- * waited for that; a device slower than SETTLE_NS is waited for here. */
-static void wait_settled(struct vcon *sc)
-{
-	spin_lock(&sc->sc_lock);
-	while (!sc->sc_settled && kwait(&sc->sc_settled, &sc->sc_lock, sc->sc_settle_by) != -ETIMEDOUT)
-		;
-	spin_unlock(&sc->sc_lock);
-}
-
 /* Decimal digits up to `end` (NUL or the character given): the value, or -1. */
 static long number(const char **s, char end)
 {
@@ -681,8 +667,6 @@ struct file *vcon_open(const char *path, int flags, int *err)
 		*err = -ENODEV;
 		return NULL;
 	}
-	for (unsigned d = 0; d < ndevs; d++)
-		wait_settled(devs[d]);
 	p = find_port(path);
 	if (p == NULL) {
 		kprintf("toro: %s: no such virtio-console port\n", path);
@@ -817,15 +801,19 @@ static int vcon_attach(struct virtio_dev *d)
 		return 0;
 	}
 	virtq_kick(sc->sc_crxq);
-	sc->sc_settle_by = time_monotonic_ns() + SETTLE_NS;
 	spin_lock(&sc->sc_lock);
 	r = ctrl_send(sc, 0, VCON_DEVICE_READY, 1);
 	spin_unlock(&sc->sc_lock);
-	if (r == 0)
-		wait_settled(sc);
+	/* The ports the device has at start are known before the program
+	 * runs, so its opens find them: attach polls (interrupts are off in
+	 * the boot context) until the device has answered everything. */
+	for (unsigned polls = 0; r == 0 && !sc->sc_settled && polls < SETTLE_POLLS; polls++) {
+		ctrl_service(sc);
+		arch_pause();
+	}
 	if (!sc->sc_settled)
-		kprintf("toro: virtio-console at %s: the device did not announce its ports within %u ms\n",
-			d->vd_where, (unsigned)(SETTLE_NS / 1000000));
+		kprintf("toro: virtio-console at %s: the device did not announce its ports\n",
+			d->vd_where);
 	return 0;
 fail:
 	/* The core resets the device and frees its queues. */

@@ -58,8 +58,7 @@ struct vcon {
 	uint8_t *sc_ctx;         /* VCON_CTX_BUFS control messages */
 	uint8_t *sc_ctx_free[VCON_CTX_BUFS];
 	unsigned sc_nctx_free;
-	bool sc_settled;         /* the device answered everything sent so far */
-	uint64_t sc_settle_by;   /* opens wait for names until then (monotonic ns) */
+	bool sc_settled;         /* the device answered everything attach sent */
 	unsigned sc_bad;         /* bad control messages seen */
 	struct vcon_port_state sc_st[VCON_MAX_PORTS];
 	struct vcon_port sc_port[VCON_MAX_PORTS];
