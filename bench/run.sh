@@ -8,7 +8,9 @@
 # BENCH_MINMEM=0 skips the smallest -m search, BENCH_LINUX=0 skips the Linux guest,
 # BENCH_SMP=0 skips the SMP figures (bench/smp.sh: idle cost, scaling, thread
 # switches, boot with 2 vCPUs; BENCH_IDLE_SECONDS, BENCH_SCALE_ROUNDS,
-# BENCH_SCALE_REPS, BENCH_QUIET_WAIT tune them).
+# BENCH_SCALE_REPS, BENCH_QUIET_WAIT tune them), BENCH_HTTP=0 skips the HTTP
+# figures (bench/http.sh: examples/httpd under wrk on Toro and on Linux;
+# BENCH_HTTP_RUNS, BENCH_HTTP_WRK_REPS, BENCH_HTTP_PORT tune them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,7 +44,7 @@ log() { echo "bench: $*" >&2; }
 ensure_packages() {
 	local missing=() pair
 	for pair in qemu-system-x86_64:qemu-system-x86 musl-gcc:musl-tools cpio:cpio \
-		    gzip:gzip strip:binutils gcc:gcc dpkg-deb:dpkg apt-get:apt; do
+		    gzip:gzip strip:binutils gcc:gcc dpkg-deb:dpkg apt-get:apt wrk:wrk; do
 		command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
@@ -341,6 +343,7 @@ report() {
 		done
 	done
 	report_smp
+	report_http
 	{
 		echo
 		echo "sizes: floor and toro are 'strip -o' copies of the ELF; linux is bzImage+initramfs (gzip)."
@@ -352,6 +355,7 @@ report() {
 }
 
 source bench/smp.sh
+source bench/http.sh
 
 main() {
 	ensure_packages
@@ -360,6 +364,7 @@ main() {
 	if build_linux; then SYSTEMS+=(linux); fi
 	if build_toro; then SYSTEMS+=(toro); fi
 	build_smp || true
+	build_http || true
 	rm -f "$B"/logs/*.log
 	: > "$RAW"
 	measure_sizes
@@ -367,6 +372,7 @@ main() {
 	measure_icount
 	measure_minmem
 	measure_smp
+	measure_http
 	report
 }
 

@@ -4,7 +4,10 @@
 # busybox-static, fetched with `apt-get download` (never installed), and an
 # initramfs (cpio newc, gzip) whose /init runs one static musl program and powers off.
 #   mkguest.sh fetch OUTDIR                      -> OUTDIR/vmlinuz, OUTDIR/busybox, OUTDIR/VERSIONS
-#   mkguest.sh initrd OUTDIR NAME "ARGS" SRC.c.. -> OUTDIR/NAME (static), OUTDIR/NAME.initrd.gz
+#   mkguest.sh initrd OUTDIR NAME "ARGS" SRC.. -> OUTDIR/NAME (static), OUTDIR/NAME.initrd.gz
+#   mkguest.sh netinitrd OUTDIR NAME "ARGS" SRC.. -> the same for a server: /init loads
+#       virtio-mmio and virtio-net (modules from the same kernel package), gives eth0
+#       QEMU user networking's 10.0.2.15/24 and runs the program in place of itself.
 set -euo pipefail
 
 die() { echo "mkguest: $*" >&2; exit 1; }
@@ -34,7 +37,7 @@ fetch() {
 	[ -n "$kpkg" ] || die "cannot resolve linux-image-amd64"
 	ls "$debs/$kpkg"_*.deb >/dev/null 2>&1 || download "$debs" "$kpkg" || die "apt-get download $kpkg failed"
 	ls "$debs"/busybox-static_*.deb >/dev/null 2>&1 || download "$debs" busybox-static || die "apt-get download busybox-static failed"
-	# Only the compressed kernel is needed: hello uses no device modules.
+	# Only the compressed kernel here; modules() takes the few a server guest needs.
 	dpkg-deb --fsys-tarfile "$(ls "$debs/$kpkg"_*.deb | head -1)" |
 		tar -x -O --wildcards './boot/vmlinuz-*' > "$out/vmlinuz.tmp"
 	dpkg-deb --fsys-tarfile "$(ls "$debs"/busybox-static_*.deb | head -1)" |
@@ -48,9 +51,50 @@ fetch() {
 	} > "$out/VERSIONS"
 }
 
+# Debian's kernel builds virtio, virtio-mmio and virtio-net as modules (and
+# without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES: on microvm the devices come from
+# ACPI). NET_MODULES are the ones wanted; their dependencies are added from each
+# module's .modinfo "depends=" line, and the list is ordered so that a module
+# comes after what it depends on.
+NET_MODULES="virtio_mmio virtio_net"
+
+modinfo_depends() {	# KO -> its dependencies, one a line
+	objcopy -O binary --only-section=.modinfo "$1" /dev/stdout 2>/dev/null |
+		tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' '\n' | sed '/^$/d'
+}
+
+# modules OUTDIR: OUTDIR/modules/*.ko and OUTDIR/modules/order (load order).
+modules() {
+	local out=$1 deb dir=$1/modules tree=$1/modules/tree m d
+	[ -s "$dir/order" ] && return 0
+	deb=$(ls "$out"/debs/linux-image-*.deb 2>/dev/null | head -1)
+	[ -n "$deb" ] || die "no kernel package in $out/debs (run fetch first)"
+	rm -rf "$dir"
+	mkdir -p "$tree"
+	dpkg-deb --fsys-tarfile "$deb" |
+		tar -x -C "$tree" --wildcards './lib/modules/*/kernel/drivers/virtio/*.ko' \
+		    './lib/modules/*/kernel/drivers/net/*.ko' './lib/modules/*/kernel/net/core/*.ko'
+	local done_list=" " order=()
+	visit() {	# depth first: dependencies before the module
+		local m=$1 ko d
+		[[ "$done_list" == *" $m "* ]] && return 0
+		ko=$(find "$tree" -name "$m.ko" | head -1)
+		[ -n "$ko" ] || die "module $m not in $deb"
+		for d in $(modinfo_depends "$ko"); do visit "$d"; done
+		cp "$ko" "$dir/$m.ko"
+		done_list+="$m "
+		order+=("$m")
+	}
+	for m in $NET_MODULES; do visit "$m"; done
+	rm -rf "$tree"
+	printf '%s\n' "${order[@]}" > "$dir/order"
+}
+
+# initrd OUTDIR NAME ARGS SRC...: KIND (from the environment) is "run" (run
+# the program, then power off) or "net" (bring eth0 up first, exec the program).
 initrd() {
 	local out=$1 name=$2 args=$3; shift 3
-	local root=$out/$name.root
+	local root=$out/$name.root m
 	musl-gcc -static -O2 -o "$out/$name" "$@"
 	strip "$out/$name"
 	rm -rf "$root"
@@ -60,7 +104,23 @@ initrd() {
 	# The kernel's built-in initramfs already has /dev/console; ours adds it
 	# too when we may (root), so /init has a console whatever the kernel config.
 	[ "$(id -u)" = 0 ] && mknod -m 600 "$root/dev/console" c 5 1
-	printf '#!/bin/busybox sh\n/%s %s\nexec /bin/busybox poweroff -f\n' "$name" "$args" > "$root/init"
+	if [ "${KIND:-run}" = net ]; then
+		modules "$out"
+		mkdir -p "$root/lib/modules"
+		{
+			echo '#!/bin/busybox sh'
+			for m in $(cat "$out/modules/order"); do
+				cp "$out/modules/$m.ko" "$root/lib/modules/"
+				echo "/bin/busybox insmod /lib/modules/$m.ko"
+			done
+			echo '/bin/busybox ifconfig lo 127.0.0.1 up'
+			echo '/bin/busybox ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up'
+			echo '/bin/busybox route add default gw 10.0.2.2'
+			echo "exec /$name $args"
+		} > "$root/init"
+	else
+		printf '#!/bin/busybox sh\n/%s %s\nexec /bin/busybox poweroff -f\n' "$name" "$args" > "$root/init"
+	fi
 	chmod +x "$root/init"
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 		gzip -9 > "$out/$name.initrd.gz"
@@ -69,6 +129,7 @@ initrd() {
 
 case "${1:-}" in
 fetch) fetch "$2" ;;
-initrd) shift; initrd "$@" ;;
-*) die "usage: mkguest.sh fetch OUTDIR | initrd OUTDIR NAME ARGS SRC.c..." ;;
+initrd) shift; KIND=run initrd "$@" ;;
+netinitrd) shift; KIND=net initrd "$@" ;;
+*) die "usage: mkguest.sh fetch OUTDIR | initrd|netinitrd OUTDIR NAME ARGS SRC..." ;;
 esac

@@ -1,0 +1,370 @@
+# SPDX-License-Identifier: MIT
+# The HTTP part of `make bench`, sourced by bench/run.sh (it uses run.sh's
+# variables and helpers): examples/httpd on Toro and the same source built with
+# musl-gcc in the Linux guest, on microvm with QEMU user networking: wrk
+# requests/s and p99 on 1 and 2 vCPUs, QEMU start -> first HTTP response (with
+# the floor's boot from the same loop), stripped size, smallest -m that serves,
+# host CPU while the server idles. What is measured and how: docs/bench.md.
+# BENCH_HTTP=0 skips it.
+
+DO_HTTP=${BENCH_HTTP:-1}
+HTTP_RUNS=${BENCH_HTTP_RUNS:-$RUNS}		# boots per system for the first-response figure
+HTTP_WRK_REPS=${BENCH_HTTP_WRK_REPS:-3}	# wrk runs per system and vCPU count
+HTTP_WRK=(wrk -t1 -c8 -d10s --latency)
+HTTP_SETTLE=3					# s between wrk's end and the idle window
+HTTP_PORT0=${BENCH_HTTP_PORT:-18100}		# ports HTTP_PORT0 .. +49 on 127.0.0.1
+HTTP_MACHINE=microvm
+HTTP_APP_ARGS="--quiet --port 80"		# no access log: it costs console time
+TORO_HTTPD=build/examples/httpd.elf
+HTTP_TORO_IMG=$B/toro/httpd.elf			# a copy, like hello's
+HTTP_WWW_S=build/examples/httpd/www.S		# the site, made by make all
+HTTP_TORO_APPEND="toro.ip=10.0.2.15/24 toro.gw=10.0.2.2 -- $HTTP_APP_ARGS"
+HTTP_TORO_MEM=16
+HTTP_STRIPPED_MAX=163840			# 160 KiB
+
+# QEMU's microvm: Toro finds virtio-mmio devices only on the command line,
+# which QEMU writes only with acpi=off; Debian's kernel finds them only in
+# ACPI (it is built without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES). The floor
+# takes Toro's flags: the target compares Toro with it.
+http_machine() { [ "$1" = linux ] && echo microvm || echo microvm,acpi=off; }
+
+# http_vm N: VM=(QEMU with N vCPUs), as in smp.sh: -smp 1,maxcpus=2 for one,
+# multi-threaded TCG for two.
+http_vm() {
+	if [ "$1" = 1 ]; then
+		VM=("${QEMU_BASE[@]}" -accel tcg -smp 1,maxcpus=2)
+	else
+		VM=("${QEMU_BASE[@]}" -accel tcg,thread=multi -smp "$1,maxcpus=$1")
+	fi
+}
+
+# A new host port for every boot: a port QEMU just let go is never reused at once.
+HTTP_PORT_I=0
+http_next_port() { HTTP_PORT=$((HTTP_PORT0 + HTTP_PORT_I % 50)); HTTP_PORT_I=$((HTTP_PORT_I + 1)); }
+
+# http_args SYSTEM [MEM]: ARGS after "${VM[@]}" for the next port.
+http_args() {
+	local s=$1 mem=${2:-}
+	http_next_port
+	ARGS=(-M "$(http_machine "$s")"
+	      -netdev "user,id=net0,hostfwd=tcp:127.0.0.1:$HTTP_PORT-:80"
+	      -device virtio-net-device,netdev=net0)
+	case $s in
+	floor) ARGS+=(-m "${mem:-$HTTP_TORO_MEM}" -kernel "$B/floor/floor.elf") ;;
+	toro)  ARGS+=(-m "${mem:-$HTTP_TORO_MEM}" -kernel "$HTTP_TORO_IMG" -append "$HTTP_TORO_APPEND") ;;
+	linux) ARGS+=(-m "${mem:-$MEM_LINUX}" -kernel "$B/linux/vmlinuz"
+		      -initrd "$B/linux/httpd.initrd.gz" -append "$LINUX_APPEND") ;;
+	esac
+}
+http_timeout() { [ "$1" = linux ] && echo 90 || echo 20; }
+
+HTTP_SYSTEMS=()
+build_http() {
+	[ "$DO_HTTP" = 1 ] || { note "HTTP rows skipped (BENCH_HTTP=0)"; return 1; }
+	gcc -O2 -Wall -Wextra -o "$B/tools/httpup" bench/tools/httpup.c
+	mkdir -p "$B/http"
+	if ! command -v wrk >/dev/null; then
+		note "HTTP rows skipped: wrk missing"
+		return 1
+	fi
+	HTTP_SYSTEMS=(floor)
+	if has_system toro && [ -f "$TORO_HTTPD" ]; then
+		cp "$TORO_HTTPD" "$HTTP_TORO_IMG"
+		HTTP_SYSTEMS+=(toro)
+	else
+		note "Toro HTTP rows skipped: $TORO_HTTPD not built"
+	fi
+	if has_system linux; then
+		if [ -f "$HTTP_WWW_S" ] && bench/linux/mkguest.sh netinitrd "$B/linux" httpd \
+			"$HTTP_APP_ARGS" -Iinclude examples/httpd/*.c "$HTTP_WWW_S"; then
+			HTTP_SYSTEMS+=(linux)
+		else
+			note "Linux HTTP rows skipped: the httpd guest could not be built ($HTTP_WWW_S, musl-gcc)"
+		fi
+	fi
+	return 0
+}
+has_http_system() { [[ " ${HTTP_SYSTEMS[*]} " == *" $1 "* ]]; }
+
+# ---- boots that serve ----
+# http_start SYSTEM N LOG [MEM]: boots SYSTEM with N vCPUs and waits for its
+# first HTTP response (bench/tools/httpup); the guest keeps serving. Sets
+# HTTP_R (httpup's line), HTTP_QPID (QEMU) and HTTP_UPID (httpup, which reaps
+# QEMU); fails when nothing answered (QEMU is gone then).
+HTTP_QPID= HTTP_UPID=
+http_start() {
+	local s=$1 n=$2 l=$3 mem=${4:-} out=$B/http/up.out
+	http_vm "$n"
+	http_args "$s" "$mem"
+	: > "$out"
+	"$B/tools/httpup" -p "$HTTP_PORT" -t "$(http_timeout "$s")" -o "$l" -- \
+		"${VM[@]}" "${ARGS[@]}" > "$out" &
+	HTTP_UPID=$!
+	while ! grep -q first_us= "$out" && kill -0 "$HTTP_UPID" 2>/dev/null; do sleep 0.05; done
+	HTTP_R=$(cat "$out")
+	HTTP_QPID=$(field pid "$HTTP_R")
+	if [ "$(field first_us "$HTTP_R")" = -1 ] || [ -z "$HTTP_R" ]; then
+		wait "$HTTP_UPID" 2>/dev/null || true
+		HTTP_QPID= HTTP_UPID=
+		return 1
+	fi
+}
+http_stop() {
+	[ -n "$HTTP_QPID" ] && kill -KILL "$HTTP_QPID" 2>/dev/null
+	[ -n "$HTTP_UPID" ] && { wait "$HTTP_UPID" 2>/dev/null || true; }
+	HTTP_QPID= HTTP_UPID=
+	return 0
+}
+
+# ---- 1. QEMU start -> first response, and the floor's boot in the same loop ----
+measure_http_boot() {
+	local i s r l
+	log "HTTP: QEMU start -> first response, $HTTP_RUNS runs x (${HTTP_SYSTEMS[*]}), -smp 1"
+	for ((i = 1; i <= HTTP_RUNS; i++)); do
+		for s in "${HTTP_SYSTEMS[@]}"; do
+			l=$B/logs/http-boot-$s.log
+			http_vm 1
+			if [ $s = floor ]; then
+				http_args floor
+				r=$("$B/tools/qtime" -t 20 -m floor -o "$l" -- "${VM[@]}" "${ARGS[@]}" || true)
+				if [ "$(field first_us "$r")" = -1 ] || [ "$(field timeout "$r")" = 1 ]; then
+					printf 'http_boot_fail\tfloor\t-\t1\n' >> "$RAW"
+					continue
+				fi
+			else
+				http_args $s
+				r=$("$B/tools/httpup" -k -p "$HTTP_PORT" -t "$(http_timeout $s)" -o "$l" -- \
+					"${VM[@]}" "${ARGS[@]}" || true)
+				if [ "$(field first_us "$r")" = -1 ] || [ -z "$r" ]; then
+					printf 'http_boot_fail\t%s\t-\t1\n' $s >> "$RAW"
+					cp "$l" "$B/logs/fail-http-boot-$s-$i.log"
+					continue
+				fi
+			fi
+			printf 'http_first_us\t%s\t-\t%s\n' $s "$(field first_us "$r")" >> "$RAW"
+		done
+	done
+	return 0
+}
+
+# ---- 2. wrk, then the idle window ----
+wrk_ms() {	# wrk's "1.39ms", "569.00us", "1.02s", "1.50m" -> ms
+	awk -v v="$1" 'BEGIN {
+		if (v ~ /us$/) f = 0.001; else if (v ~ /ms$/) f = 1; else if (v ~ /m$/) f = 60000; else f = 1000
+		sub(/[a-z]+$/, "", v); printf "%.3f", v * f }'
+}
+
+proc_ticks() {	# PID -> utime + stime (clock ticks), all its threads
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+}
+proc_ns() {	# PID -> ns its threads have been on a CPU (schedstat)
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+
+# http_idle SYSTEM N: host CPU of the serving QEMU over IDLE_SECONDS.
+http_idle() {
+	local s=$1 n=$2 t0 t1 k0 k1 c0 c1 hz
+	hz=$(getconf CLK_TCK)
+	sleep "$HTTP_SETTLE"
+	k0=$(proc_ticks "$HTTP_QPID"); c0=$(proc_ns "$HTTP_QPID"); t0=$(date +%s%N)
+	sleep "$IDLE_SECONDS"
+	k1=$(proc_ticks "$HTTP_QPID"); c1=$(proc_ns "$HTTP_QPID"); t1=$(date +%s%N)
+	if [ -z "$k0" ] || [ -z "$k1" ]; then
+		note "HTTP idle, $s -smp $n: QEMU left during the window"
+		return
+	fi
+	printf 'http_idle_pct\t%s\tsmp%s\t%s\n' $s $n "$(awk -v k=$((k1 - k0)) -v h="$hz" \
+		-v w=$((t1 - t0)) 'BEGIN { printf "%.2f", 100 * k / h / (w / 1e9) }')" >> "$RAW"
+	printf 'http_idle_ns_pct\t%s\tsmp%s\t%s\n' $s $n "$(awk -v c=$((c1 - c0)) \
+		-v w=$((t1 - t0)) 'BEGIN { printf "%.2f", 100 * c / w }')" >> "$RAW"
+	return 0
+}
+
+# http_wrk SYSTEM N REP: one wrk run on the booted guest; records requests/s
+# and p99, and sets HTTP_RPS to requests/s (empty without figures).
+http_wrk() {
+	local s=$1 n=$2 rep=$3 w=$B/logs/wrk-$1-smp$2-$3.txt rps p99 err
+	HTTP_RPS=
+	"${HTTP_WRK[@]}" "http://127.0.0.1:$HTTP_PORT/" > "$w" 2>&1 || true
+	rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$w")
+	p99=$(awk '$1 == "99%" { print $2 }' "$w")
+	err=$(grep -E 'Socket errors|Non-2xx' "$w" | tr -s ' ' | paste -sd';' || true)
+	[ -n "$err" ] && note "wrk, $s -smp $n run $rep: $err"
+	if [ -z "$rps" ] || [ -z "$p99" ]; then
+		note "wrk, $s -smp $n run $rep: no figures (output: $w)"
+		return 0
+	fi
+	printf 'http_rps\t%s\tsmp%s\t%s\n' $s $n "$rps" >> "$RAW"
+	printf 'http_p99_ms\t%s\tsmp%s\t%s\n' $s $n "$(wrk_ms "$p99")" >> "$RAW"
+	HTTP_RPS=$rps
+}
+
+measure_http_load() {
+	local n rep s toro linux
+	log "HTTP: wrk -t1 -c8 -d10s, $HTTP_WRK_REPS runs x (toro linux) x -smp 1, 2; idle ${IDLE_SECONDS} s after the first"
+	for n in 1 2; do
+		for ((rep = 1; rep <= HTTP_WRK_REPS; rep++)); do
+			toro= linux=
+			# Alternating, so that host load touches both alike.
+			for s in toro linux; do
+				has_http_system $s || continue
+				if ! http_start $s $n "$B/logs/http-wrk-$s-smp$n-$rep.log"; then
+					note "HTTP, $s -smp $n run $rep: no response ($HTTP_R; log: $B/logs/http-wrk-$s-smp$n-$rep.log)"
+					continue
+				fi
+				http_wrk $s $n $rep
+				eval "$s=\$HTTP_RPS"
+				[ "$rep" = 1 ] && http_idle $s $n
+				http_stop
+			done
+			[ -n "$toro" ] && [ -n "$linux" ] &&
+				printf 'http_rps_ratio\ttoro\tsmp%s\t%s\n' $n \
+					"$(awk -v a="$toro" -v b="$linux" 'BEGIN { printf "%.2f", a / b }')" >> "$RAW"
+		done
+	done
+	return 0
+}
+
+# ---- 3. smallest -m that serves one request ----
+http_serves_with() {	# SYSTEM MEM
+	local r
+	http_vm 1
+	http_args "$1" "$2"
+	r=$("$B/tools/httpup" -k -p "$HTTP_PORT" -t "$([ "$1" = linux ] && echo 60 || echo 10)" \
+		-o "$B/logs/http-minmem-$1-$2.log" -- "${VM[@]}" "${ARGS[@]}" || true)
+	[ -n "$r" ] && [ "$(field first_us "$r")" != -1 ]
+}
+
+measure_http_minmem() {
+	local s hi lo mid
+	[ "$DO_MINMEM" = 1 ] || return 0
+	log "HTTP: smallest -m that serves (bisection)"
+	for s in toro linux; do
+		has_http_system $s || continue
+		hi=$([ $s = linux ] && echo $MEM_LINUX || echo $HTTP_TORO_MEM)
+		if ! http_serves_with $s "$hi"; then
+			note "HTTP: $s does not serve with -m $hi"
+			continue
+		fi
+		lo=0	# the largest size known to fail; 0: none yet
+		while ((hi - lo > 1)); do
+			mid=$(((lo + hi) / 2))
+			if http_serves_with $s "$mid"; then hi=$mid; else lo=$mid; fi
+		done
+		printf 'http_minmem_mib\t%s\t-\t%s\n' $s "$hi" >> "$RAW"
+	done
+	return 0
+}
+
+measure_http_sizes() {
+	if has_http_system toro; then
+		strip -o "$B/toro/httpd.stripped.elf" "$HTTP_TORO_IMG"
+		printf 'http_size\ttoro\t-\t%s\n' "$(stat -c %s "$B/toro/httpd.stripped.elf")" >> "$RAW"
+	fi
+	if has_http_system linux; then
+		# mkguest.sh strips the program it puts in the initramfs.
+		printf 'http_size\tlinux\t-\t%s\n' "$(stat -c %s "$B/linux/httpd")" >> "$RAW"
+		printf 'http_size\tlinux\tinitrd\t%s\n' "$(stat -c %s "$B/linux/httpd.initrd.gz")" >> "$RAW"
+	fi
+	return 0
+}
+
+measure_http() {
+	[ ${#HTTP_SYSTEMS[@]} -gt 1 ] || return 0
+	# A QEMU left serving when the bench is stopped is ended with it.
+	trap 'http_stop' EXIT
+	measure_http_sizes
+	measure_http_boot
+	measure_http_load
+	measure_http_minmem
+	trap - EXIT
+	return 0
+}
+
+# ---- report ----
+report_http() {
+	local n s v t floor linux toro
+	[ ${#HTTP_SYSTEMS[@]} -gt 1 ] || return 0
+	{
+		echo
+		echo "HTTP, $HTTP_MACHINE, examples/httpd $HTTP_APP_ARGS (Linux: the same source, musl-gcc -static);"
+		echo "wrk -t1 -c8 -d10s --latency on 127.0.0.1 through hostfwd, median of $HTTP_WRK_REPS runs;"
+		echo "toro and the floor: -M microvm,acpi=off -m $HTTP_TORO_MEM; linux: -M microvm -m $MEM_LINUX;"
+		echo "first response: median of $HTTP_RUNS boots, -smp 1; the floor's figure is its own line (same flags and NIC)"
+	} >> "$TXT"
+	row figure floor linux toro target verdict
+	for s in floor linux toro; do
+		v=$(get http_first_us $s -); eval "$s=\$v"
+		[ "$v" != - ] && tsv http_first_response_ms $HTTP_MACHINE $s "$(ms "$v")" ms
+	done
+	t=n/a
+	[ "$toro" != - ] && [ "$floor" != - ] && t=$(verdict "$toro" "<=" $((floor + 10000)))
+	tsv target_http_first_response $HTTP_MACHINE toro "$t" -
+	row "QEMU start -> first response (ms)" "$(ms "$floor")" "$(ms "$linux")" "$(ms "$toro")" \
+		"toro <= floor + 10 ms" "$t"
+	for n in 1 2; do
+		for s in linux toro; do
+			v=$(get http_rps $s smp$n); eval "$s=\$v"
+			[ "$v" != - ] && tsv "http_rps_smp$n" $HTTP_MACHINE $s "$v" req/s
+		done
+		row "requests/s, -smp $n" - "$linux" "$toro" "" ""
+		v=$(awk -F'\t' -v n=smp$n '$1 == "http_rps_ratio" && $3 == n { print $4 }' "$RAW" |
+			median_f)
+		t=$(verdict "$v" ">=" 3)
+		[ "$v" != - ] && tsv "http_rps_ratio_smp$n" $HTTP_MACHINE toro "$v" x
+		tsv "target_http_rps_smp$n" $HTTP_MACHINE toro "$t" -
+		row "  toro / linux, same run (x)" - - "$v" "toro >= 3x linux" "$t"
+		for s in linux toro; do
+			v=$(get_f http_p99_ms $s smp$n); eval "$s=\$v"
+			[ "$v" != - ] && tsv "http_p99_ms_smp$n" $HTTP_MACHINE $s "$v" ms
+		done
+		row "p99 latency, -smp $n (ms)" - "$linux" "$toro" "" ""
+	done
+	toro=$(get http_size toro -); linux=$(get http_size linux -)
+	[ "$toro" != - ] && tsv http_stripped_size - toro "$toro" bytes
+	[ "$linux" != - ] && tsv http_stripped_size - linux "$linux" bytes
+	t=$(verdict "$toro" "<=" $HTTP_STRIPPED_MAX)
+	tsv target_http_stripped - toro "$t" -
+	row "httpd stripped (bytes)" - "$linux" "$toro" "toro <= 160 KiB" "$t"
+	v=$(get http_size linux initrd)
+	[ "$v" != - ] && tsv http_initrd_size - linux "$v" bytes
+	row "  linux: initramfs with it (bytes)" - "$v" - "" ""
+	for s in linux toro; do
+		v=$(get http_minmem_mib $s -); eval "$s=\$v"
+		[ "$v" != - ] && tsv http_smallest_mem_mib $HTTP_MACHINE $s "$v" MiB
+	done
+	t=$(verdict "$toro" "<=" 4)
+	tsv target_http_mem_4mib $HTTP_MACHINE toro "$t" -
+	row "smallest -m that serves (MiB)" - "$linux" "$toro" "toro serves with -m 4" "$t"
+	for n in 1 2; do
+		for s in linux toro; do
+			v=$(get_f http_idle_pct $s smp$n); eval "$s=\$v"
+			[ "$v" != - ] && tsv "http_idle_host_cpu_pct_smp$n" $HTTP_MACHINE $s "$v" "%"
+		done
+		t=$(verdict "$toro" "<=" 0.5)
+		tsv "target_http_idle_smp$n" $HTTP_MACHINE toro "$t" -
+		row "host CPU, httpd idle ${IDLE_SECONDS} s, -smp $n (% core)" - "$linux" "$toro" \
+			"toro <= 0.5%" "$t"
+		for s in linux toro; do
+			v=$(get_f http_idle_ns_pct $s smp$n); eval "$s=\$v"
+			[ "$v" != - ] && tsv "http_idle_host_cpu_pct_schedstat_smp$n" $HTTP_MACHINE $s "$v" "%"
+		done
+		row "  same window, schedstat ns (% core)" - "$linux" "$toro" "" ""
+	done
+	for s in floor linux toro; do
+		v=$(count http_boot_fail $s -)
+		[ "$v" -gt 0 ] && note "HTTP: $s gave no first response in $v of $HTTP_RUNS boots (logs: $B/logs/fail-http-boot-$s-*.log)"
+	done
+	return 0
+}
+
+# run.sh's get() rounds an even count's median to an integer; these keep decimals.
+median_f() {
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "-"; exit }
+		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+get_f() {
+	awk -F'\t' -v k="$1" -v s="$2" -v m="$3" '$1 == k && $2 == s && $3 == m { print $4 }' "$RAW" |
+		median_f
+}
