@@ -84,9 +84,9 @@ long syscall_run(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 		warned_other = true;
 	}
 	if (group)
-		kprintf("toro: system call %ld (%s) is not linked into this image, returning "
-			"ENOSYS (toro-cc links group %s when the program calls musl's %s "
-			"functions; toro-cc --with=%s forces it)\n",
+		kprintf("toro: unsupported system call %ld (%s), returning ENOSYS: group %s "
+			"is not linked into this image (toro-cc links it when the program "
+			"calls musl's %s functions; toro-cc --with=%s forces it)\n",
 			nr, syscall_name(nr), group, group, group);
 	else
 		kprintf("toro: unsupported system call %ld (%s), returning ENOSYS\n", nr,

@@ -3,8 +3,8 @@
  * function gets none of those kernel groups (toro-cc); made anyway, through a
  * raw syscall instruction, such a call returns ENOSYS and says which group and
  * toro-cc option would have linked it. */
-// expect-once: toro: system call 22 (pipe) is not linked into this image, returning ENOSYS (toro-cc links group pipe
-// expect-once: toro: system call 232 (epoll_wait) is not linked into this image
+// expect-once: toro: unsupported system call 22 (pipe), returning ENOSYS: group pipe is not linked into this image (toro-cc links it
+// expect-once: toro: unsupported system call 232 (epoll_wait), returning ENOSYS: group epoll is not linked
 // expect-output: SUCCESS
 #include <stdio.h>
 
