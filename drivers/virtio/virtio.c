@@ -6,8 +6,8 @@
  * fan-out to the queues. Legacy devices (MMIO version 1) have 32 feature bits
  * and no FEATURES_OK step (3.1.2). With VIRTIO_F_INDIRECT_DESC every queue
  * gets its indirect tables here, so a driver's chains of 2 to
- * VIRTQ_INDIRECT_MAX segments take one ring entry (2.7.5.3). Portable: tests/unit/test_virtio.c runs it
- * against a fake transport.
+ * VIRTQ_INDIRECT_MAX segments take one ring entry (2.7.5.3). Portable:
+ * tests/unit/test_virtio.c runs it against a fake transport.
  */
 #include <k/console.h>
 #include <k/errno.h>
