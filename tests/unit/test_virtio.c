@@ -268,6 +268,9 @@ static void test_legacy(void **state)
 	assert_int_equal(virtio_attach(&dev), 0);
 	assert_writes(want, 4); /* legacy: no FEATURES_OK */
 	assert_int_equal(f.driver_features, VIRTIO_F_EVENT_IDX | 0x3);
+	/* INDIRECT_DESC not offered: no tables, chains linked in the ring. */
+	assert_null(drv.vq[0]->vq_ind);
+	assert_int_equal(virtq_descs_needed(drv.vq[0], 2), 2);
 }
 
 static void test_no_driver(void **state)
