@@ -75,7 +75,7 @@ KOBJS_NET := $(filter-out $(patsubst %,$(B)/k/%.o,$(NET_TWICE)),$(KOBJS)) \
 NCFLAGS   := $(KCFLAGS) -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
              -Inet/libc -Inet -I$(LWIP)/include -fmacro-prefix-map=$(LWIP)/=lwip/
 
-$(LWIP_STAMP): tools/fetch-lwip.sh tools/lwip.sha256
+$(LWIP_STAMP): tools/fetch-lwip.sh tools/lwip.sha256 $(wildcard tools/lwip-patches/*.patch)
 	tools/fetch-lwip.sh $(B)
 
 $(B)/net/lwip/%.c.o: $(LWIP)/%.c $(LWIP_STAMP)

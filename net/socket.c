@@ -147,7 +147,12 @@ static void sock_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 			sk->sendevent = false;
 			break;
 		case NETCONN_EVT_ERROR:
-			/* err_tcp has stored the error; a close of our own has not. */
+			/* err_tcp has stored the error; a close of our own has not.
+			 * ERR_CLSD is no error: both sides had closed and lwIP let
+			 * go of the pcb (LAST_ACK acknowledged, TIME_WAIT over);
+			 * reads see the end of the stream. */
+			if (conn->pending_err == ERR_CLSD)
+				break;
 			sk->errevent = conn->pending_err != ERR_OK;
 			if (sk->connecting) {
 				sk->connecting = false;

@@ -30,6 +30,7 @@
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
+#include "lwip/priv/tcp_priv.h"
 
 /* ---- the fake device ---- */
 
@@ -578,6 +579,105 @@ static void test_tcp_to_self_with_checksum_offload(void **state)
 	assert_false(ni.nif.chksum_flags & NETIF_CHECKSUM_CHECK_TCP);
 }
 
+/* ---- a pcb in TIME_WAIT that its owner still holds ----
+ * A program that shut down only its sending side keeps the pcb through
+ * TIME_WAIT; when lwIP drops it there (a recycled TIME_WAIT entry, or 2 MSL
+ * over) the owner must be told (tools/lwip-patches), or it would later close
+ * freed memory. */
+
+static int tw_errs;
+static err_t tw_err_seen;
+
+static void on_tw_err(void *arg, err_t err)
+{
+	tw_err_seen = err;
+	__atomic_add_fetch(&tw_errs, 1, __ATOMIC_RELEASE);
+}
+
+static err_t on_tw_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	if (p) {
+		tcp_recved(pcb, p->tot_len);
+		pbuf_free(p);
+	}
+	return ERR_OK; /* the FIN: the owner keeps the pcb, as a socket does */
+}
+
+static bool state_is(struct tcp_pcb **pp, enum tcp_state st)
+{
+	for (int i = 0; i < 2000; i++) {
+		LOCK_TCPIP_CORE();
+		bool ok = *pp && (*pp)->state == st;
+		UNLOCK_TCPIP_CORE();
+		if (ok)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* Connect to ourselves, shut the accepted side's sending half, close the
+ * client: the accepted pcb ends in TIME_WAIT with its owner attached. */
+static struct tcp_pcb *time_wait_pcb(uint16_t port)
+{
+	ip_addr_t self;
+	IP_ADDR4(&self, 10, 0, 2, 15);
+	connected = accepted = 0;
+	accepted_pcb = NULL;
+	tw_errs = 0;
+	tw_err_seen = ERR_OK;
+	LOCK_TCPIP_CORE();
+	struct tcp_pcb *l = tcp_new(), *c = tcp_new();
+	assert_int_equal(tcp_bind(l, &self, port), ERR_OK);
+	l = tcp_listen(l);
+	tcp_accept(l, on_accept);
+	tcp_recv(c, on_tw_recv);
+	assert_int_equal(tcp_connect(c, &self, port, on_connected), ERR_OK);
+	UNLOCK_TCPIP_CORE();
+	for (int i = 0; i < 2000 && !(__atomic_load_n(&connected, __ATOMIC_ACQUIRE) &&
+				       __atomic_load_n(&accepted, __ATOMIC_ACQUIRE)); i++)
+		usleep(1000);
+	LOCK_TCPIP_CORE();
+	struct tcp_pcb *s = accepted_pcb;
+	assert_non_null(s);
+	tcp_close(l);
+	tcp_arg(s, &tw_errs);
+	tcp_err(s, on_tw_err);
+	tcp_recv(s, on_tw_recv);
+	assert_int_equal(tcp_shutdown(s, 0, 1), ERR_OK); /* shutdown(SHUT_WR) */
+	UNLOCK_TCPIP_CORE();
+	assert_true(state_is(&s, FIN_WAIT_2));
+	LOCK_TCPIP_CORE();
+	assert_int_equal(tcp_close(c), ERR_OK);
+	UNLOCK_TCPIP_CORE();
+	assert_true(state_is(&s, TIME_WAIT));
+	for (int i = 0; i < 2000 && !loop_queue_empty(); i++)
+		usleep(1000);
+	assert_int_equal(tw_errs, 0);
+	return s;
+}
+
+static void test_time_wait_recycled_tells_owner(void **state)
+{
+	struct tcp_pcb *s = time_wait_pcb(8);
+	LOCK_TCPIP_CORE();
+	tcp_abort(s); /* what tcp_alloc does to the oldest TIME_WAIT pcb */
+	UNLOCK_TCPIP_CORE();
+	assert_int_equal(tw_errs, 1);
+	assert_int_equal(tw_err_seen, ERR_CLSD);
+}
+
+static void test_time_wait_expiry_tells_owner(void **state)
+{
+	time_wait_pcb(9);
+	LOCK_TCPIP_CORE();
+	tcp_ticks += 2 * TCP_MSL / TCP_SLOW_INTERVAL + 1;
+	tcp_slowtmr();
+	UNLOCK_TCPIP_CORE();
+	assert_int_equal(tw_errs, 1);
+	assert_int_equal(tw_err_seen, ERR_CLSD);
+}
+
 static sys_sem_t tcpip_up;
 
 static void tcpip_ready(void *arg)
@@ -608,6 +708,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_to_self, setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_to_self_with_checksum_offload,
 						setup_tx_offload, teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_recycled_tells_owner, setup_plain,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_expiry_tells_owner, setup_plain,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
