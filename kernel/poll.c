@@ -28,7 +28,7 @@
 #ifndef ELOOP
 #define ELOOP 40
 #endif
-#define NOFILE_LIMIT 256     /* RLIMIT_NOFILE, as getrlimit reports it */
+#define NOFILE_LIMIT FD_MAX  /* RLIMIT_NOFILE, as getrlimit reports it */
 #define SELECT_MAX 1024      /* FD_SETSIZE */
 #define EPOLL_CTL_ADD 1
 #define EPOLL_CTL_DEL 2

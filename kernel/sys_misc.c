@@ -2,6 +2,7 @@
 /* Identity, limits, randomness and exit of the one process. */
 #include <k/arch.h>
 #include <k/errno.h>
+#include <k/fd.h>
 #include <k/pmm.h>
 #include <k/proc.h>
 #include <k/random.h>
@@ -92,7 +93,7 @@ static int limit_of(long res, struct krlimit *l)
 	const uint64_t inf = ~0ull;
 	switch (res) {
 	case 3: *l = (struct krlimit){ 8 << 20, inf }; return 0;   /* RLIMIT_STACK */
-	case 7: *l = (struct krlimit){ 256, 256 }; return 0;        /* RLIMIT_NOFILE */
+	case 7: *l = (struct krlimit){ FD_MAX, FD_MAX }; return 0;  /* RLIMIT_NOFILE */
 	default:
 		if (res < 0 || res >= 16)
 			return -EINVAL;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FD_MAX 256
+#define FD_MAX 1024
 
 struct kstat {
 	uint64_t dev, ino, nlink;

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -171,7 +172,11 @@ static void test_poll_wait(void)
 	ts.tv_nsec = 10000000;
 	CHECK(ppoll(two, 2, &ts, &m) == 0, "ppoll with a signal mask, timeout");
 	CHECK(poll((struct pollfd *)8, 1, 0) == -1 && errno == EFAULT, "poll(bad pointer): EFAULT");
-	CHECK(poll(two, 257, 0) == -1 && errno == EINVAL, "poll nfds 257: EINVAL");
+	struct rlimit nofile;
+	CHECK(getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur == 1024,
+	      "RLIMIT_NOFILE: 1024 descriptors");
+	CHECK(poll(two, nofile.rlim_cur + 1, 0) == -1 && errno == EINVAL,
+	      "poll nfds above RLIMIT_NOFILE: EINVAL");
 
 	/* select: readable, writable, timeout, EBADF. */
 	fd_set r, w;
