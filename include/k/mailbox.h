@@ -4,6 +4,12 @@
  * intrusive nodes. Any core pushes (a compare-and-swap on the head); only the
  * owning core takes, all at once, and gets the nodes oldest first. A node must
  * not be pushed again before it has been taken.
+ *
+ * The push's release pairs with the take's acquire, so whatever a pusher did
+ * to a node before pushing it is visible to the owner that takes it. There is
+ * no ABA hazard: the owner never pops one node (it swaps the whole list out),
+ * so a pusher whose compare-and-swap sees the head it read, even one taken and
+ * pushed again meanwhile, links its node in front of the real current head.
  */
 #ifndef K_MAILBOX_H
 #define K_MAILBOX_H
