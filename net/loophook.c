@@ -9,6 +9,7 @@
  * that tells such a connection nothing new (same acknowledgement, same
  * window, next expected sequence number) is dropped here, on local traffic
  * only, which ends the ping-pong; a window update still gets through.
+ * It also shows net/tcptw.c every SYN (a TIME_WAIT it may end).
  */
 #include <stdint.h>
 #include <k/string.h>
@@ -18,6 +19,8 @@
 #include "lwip/pbuf.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/prot/tcp.h"
+
+#include "netif_impl.h"
 
 #define TCP_FLAGS_MASK 0x3f
 
@@ -47,11 +50,15 @@ int net_ip4_input_hook(struct pbuf *p, struct netif *inp)
 		return 0;
 	const uint8_t *th = ip + ihl;
 	unsigned thl = (th[12] >> 4) * 4u;
-	if ((th[13] & TCP_FLAGS_MASK) != TCP_ACK || thl < 20 || tot != ihl + thl)
-		return 0; /* carries data or other flags */
 	uint32_t src, dst;
 	memcpy(&src, ip + 12, 4);
 	memcpy(&dst, ip + 16, 4);
+	if ((th[13] & TCP_FLAGS_MASK) == TCP_SYN) {
+		net_tcp_tw_syn(src, be16(th), dst, be16(th + 2), be32(th + 4));
+		return 0;
+	}
+	if ((th[13] & TCP_FLAGS_MASK) != TCP_ACK || thl < 20 || tot != ihl + thl)
+		return 0; /* carries data or other flags */
 	if (!local(src, inp))
 		return 0;
 	uint16_t sport = be16(th), dport = be16(th + 2);

@@ -30,9 +30,19 @@ void net_assert_core_locked(void);
 #define LWIP_TCP_KEEPALIVE              1
 #define SO_REUSE                        1
 
-/* ---- memory ---- */
+/* ---- memory: lwIP's heap and all its pools come from the kernel heap
+ * (net/netmem.c), so nothing is reserved at boot and there is no fixed count
+ * of connections or buffers; the counts below only size lwIP's checks. ---- */
+#include <stddef.h>
+void *net_mem_malloc(size_t size);
+void *net_mem_calloc(size_t count, size_t size);
+void net_mem_free(void *p);
+#define MEM_LIBC_MALLOC                 1
+#define MEMP_MEM_MALLOC                 1
+#define mem_clib_malloc                 net_mem_malloc
+#define mem_clib_calloc                 net_mem_calloc
+#define mem_clib_free                   net_mem_free
 #define MEM_ALIGNMENT                   8
-#define MEM_SIZE                        (512 * 1024)  /* PBUF_RAM: TCP send data */
 #define MEMP_NUM_PBUF                   256           /* PBUF_REF/ROM */
 #define MEMP_NUM_RAW_PCB                4
 #define MEMP_NUM_UDP_PCB                32
@@ -100,6 +110,7 @@ int net_ip4_input_hook(struct pbuf *p, struct netif *inp);
 #define TCP_LISTEN_BACKLOG              1
 #define TCP_DEFAULT_LISTEN_BACKLOG      255
 #define LWIP_TCP_TIMESTAMPS             0
+#define TCP_MSL                         30000UL /* TIME_WAIT 2 MSL = 60 s, as Linux */
 
 /* ---- checksums: per netif, so a device's offloads switch them off (net/netif.c) ---- */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF    1

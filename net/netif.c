@@ -158,6 +158,7 @@ int net_if_poll(struct net_if *ni, int budget)
 	link_check(ni);
 	while (n < budget && rx_one(ni))
 		n++;
+	net_tcp_tw_bound((unsigned)n);
 	UNLOCK_TCPIP_CORE();
 	return n;
 }

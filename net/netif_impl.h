@@ -33,5 +33,11 @@ int net_if_start(struct net_if *ni, int cpu);
 /* Hand up to `budget` waiting frames to the stack (takes the core lock);
  * the number taken. The receiver thread's loop; tests call it directly. */
 int net_if_poll(struct net_if *ni, int budget);
+/* net/tcptw.c: keep lwIP's TIME_WAIT list bounded; `frames` were received
+ * since the last call. With the core lock held. */
+void net_tcp_tw_bound(unsigned frames);
+/* A SYN src:sport -> dst:dport (network-order addresses) with sequence
+ * number seq: ends a TIME_WAIT of that address pair that it may reopen. */
+void net_tcp_tw_syn(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, uint32_t seq);
 
 #endif

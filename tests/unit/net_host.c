@@ -129,6 +129,7 @@ void schedule(void) { sched_yield(); }
 void *kmalloc(size_t size) { return malloc(size); }
 void *kzalloc(size_t size) { return calloc(1, size); }
 void kfree(void *p) { free(p); }
+size_t pmm_total_pages(void) { return 16384; } /* 64 MiB */
 
 void random_fill(void *buf, size_t n)
 {

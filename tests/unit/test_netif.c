@@ -678,6 +678,73 @@ static void test_time_wait_expiry_tells_owner(void **state)
 	assert_int_equal(tw_err_seen, ERR_CLSD);
 }
 
+/* The same for a pcb leaving LAST_ACK whose owner shut down its receiving
+ * side (netconn does at the end of the stream) and then its sending side:
+ * lwIP took the receive shutdown for a close and freed the pcb silently. */
+static void test_last_ack_after_read_shutdown_tells_owner(void **state)
+{
+	ip_addr_t self;
+	IP_ADDR4(&self, 10, 0, 2, 15);
+	connected = accepted = 0;
+	accepted_pcb = NULL;
+	tw_errs = 0;
+	tw_err_seen = ERR_OK;
+	LOCK_TCPIP_CORE();
+	struct tcp_pcb *l = tcp_new(), *c = tcp_new();
+	assert_int_equal(tcp_bind(l, &self, 10), ERR_OK);
+	l = tcp_listen(l);
+	tcp_accept(l, on_accept);
+	tcp_recv(c, on_tw_recv);
+	assert_int_equal(tcp_connect(c, &self, 10, on_connected), ERR_OK);
+	UNLOCK_TCPIP_CORE();
+	for (int i = 0; i < 2000 && !(__atomic_load_n(&connected, __ATOMIC_ACQUIRE) &&
+				       __atomic_load_n(&accepted, __ATOMIC_ACQUIRE)); i++)
+		usleep(1000);
+	LOCK_TCPIP_CORE();
+	struct tcp_pcb *s = accepted_pcb;
+	assert_non_null(s);
+	tcp_close(l);
+	tcp_arg(s, &tw_errs);
+	tcp_err(s, on_tw_err);
+	tcp_recv(s, on_tw_recv);
+	assert_int_equal(tcp_close(c), ERR_OK); /* the peer's FIN first */
+	UNLOCK_TCPIP_CORE();
+	assert_true(state_is(&s, CLOSE_WAIT));
+	LOCK_TCPIP_CORE();
+	assert_int_equal(tcp_shutdown(s, 1, 0), ERR_OK); /* end of stream seen */
+	assert_int_equal(tcp_shutdown(s, 0, 1), ERR_OK); /* shutdown(SHUT_WR) */
+	UNLOCK_TCPIP_CORE();
+	for (int i = 0; i < 2000 && !__atomic_load_n(&tw_errs, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	assert_int_equal(tw_errs, 1);
+	assert_int_equal(tw_err_seen, ERR_CLSD);
+}
+
+/* A SYN for a TIME_WAIT address pair ends the TIME_WAIT when its sequence
+ * number is past the old connection's (a client reusing its port). */
+static void test_syn_reopens_time_wait(void **state)
+{
+	struct tcp_pcb *s = time_wait_pcb(11);
+	LOCK_TCPIP_CORE();
+	uint32_t src = ip4_addr_get_u32(ip_2_ip4(&s->remote_ip));
+	uint32_t dst = ip4_addr_get_u32(ip_2_ip4(&s->local_ip));
+	uint16_t sport = s->remote_port, dport = s->local_port;
+	uint32_t next = s->rcv_nxt;
+	net_tcp_tw_syn(src, sport, dst, dport, next - 1); /* an old duplicate */
+	assert_int_equal(tw_errs, 0);
+	assert_ptr_equal(tcp_tw_pcbs, s);
+	net_tcp_tw_syn(src, (uint16_t)(sport + 1), dst, dport, next + 1000); /* another pair */
+	assert_int_equal(tw_errs, 0);
+	net_tcp_tw_syn(src, sport, dst, dport, next + 1000);
+	UNLOCK_TCPIP_CORE();
+	assert_int_equal(tw_errs, 1);
+	assert_int_equal(tw_err_seen, ERR_CLSD);
+	LOCK_TCPIP_CORE();
+	for (struct tcp_pcb *p = tcp_tw_pcbs; p; p = p->next)
+		assert_ptr_not_equal(p, s);
+	UNLOCK_TCPIP_CORE();
+}
+
 static sys_sem_t tcpip_up;
 
 static void tcpip_ready(void *arg)
@@ -712,6 +779,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_time_wait_expiry_tells_owner, setup_plain,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_last_ack_after_read_shutdown_tells_owner,
+						setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_reopens_time_wait, setup_plain, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
