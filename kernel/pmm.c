@@ -5,7 +5,9 @@
  * free list threaded through freed pages, then from the front of the lowest
  * extent; contiguous runs are carved first-fit from the extents. A freed page
  * that borders an extent goes back into it (or starts one while the table has
- * room), so contiguous memory grows back.
+ * room); other freed pages go on the list. When a contiguous request finds no
+ * extent long enough, the list is sorted and merged with the extents into
+ * maximal runs, the longest of which become the extents again (coalesce).
  * Page 0 is never handed out: its address is NULL.
  */
 #include <stdbool.h>
@@ -30,6 +32,9 @@ static struct extent extents[PMM_MAX_RANGES];
 static int nextents;
 static struct free_page *free_list;
 static size_t free_list_pages;
+static size_t frees_since_coalesce; /* pages freed since the last coalesce */
+static uint64_t longest_left_out; /* longest run the last coalesce left on the list */
+static size_t failed_n; /* request the last coalesce could not meet, or 0 */
 
 #define PCP_MAX 32
 #define PCP_BATCH 16
@@ -99,6 +104,9 @@ void pmm_init(void)
 	nextents = 0;
 	free_list = NULL;
 	free_list_pages = 0;
+	frees_since_coalesce = 0;
+	longest_left_out = 0;
+	failed_n = 0;
 	total_pages = 0;
 	for (int i = 0; i < PMM_MAX_CPUS; i++)
 		pcp[i].n = 0;
@@ -254,6 +262,7 @@ static void free_one(void *page)
 	if (page == NULL)
 		return;
 	check_page(page);
+	frees_since_coalesce++;
 	/* A lone page may start an extent while half the table is free: pages
 	 * freed next to it then merge and contiguous runs form again. */
 	if (give_back((uintptr_t)page, 1, nextents < PMM_MAX_RANGES / 2))
@@ -268,10 +277,206 @@ static void free_contig(void *base, size_t n)
 	if (base == NULL || n == 0)
 		return;
 	check_page(base);
-	if (give_back((uintptr_t)base, n, true))
+	if (give_back((uintptr_t)base, n, true)) {
+		frees_since_coalesce += n;
 		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		free_one((char *)base + i * PAGE_SIZE);
+}
+
+/*
+ * Coalescing: the slow path of a contiguous request. The free list is sorted
+ * by address (a merge sort of its ascending stretches: what was sorted by the
+ * last coalesce stays one stretch, so the cost is mostly in the pages freed
+ * since), then walked together with the extents. Every maximal run of free
+ * pages becomes an extent, or if the table is full replaces its shortest
+ * extent when longer; what is left (lone pages, short runs) is the new list,
+ * in address order. Afterwards a request of n pages fails only if no n free
+ * pages outside the per-core stacks are contiguous. Touches each list page
+ * and, when an extent is pushed out of the table, that extent's pages.
+ */
+
+#define SORT_LEVELS 64
+
+static struct free_page *sort_level[SORT_LEVELS];
+static struct extent old_extents[PMM_MAX_RANGES];
+static struct free_page **list_tail;
+static int shortest = -1; /* index of the shortest extent while rebuilding, or -1 */
+
+static void list_corrupt(const void *p)
+{
+	panic("pmm: free list corrupt or page freed twice at %p", p);
+}
+
+/* Merge two lists sorted by address; a page in both was freed twice. */
+static struct free_page *merge_sorted(struct free_page *a, struct free_page *b)
+{
+	struct free_page head, *t = &head;
+
+	while (a != NULL && b != NULL) {
+		if (a == b)
+			list_corrupt(a);
+		if ((uintptr_t)a < (uintptr_t)b) {
+			t->next = a;
+			a = a->next;
+		} else {
+			t->next = b;
+			b = b->next;
+		}
+		t = t->next;
+	}
+	t->next = a != NULL ? a : b;
+	return head.next;
+}
+
+static void sort_free_list(void)
+{
+	struct free_page *p = free_list, *sorted = NULL;
+	size_t seen = 0;
+
+	while (p != NULL) {
+		struct free_page *run = p, *q = p;
+		int i;
+
+		/* Cut the ascending stretch at p; the count catches a cycle. */
+		seen++;
+		while (q->next != NULL && (uintptr_t)q->next > (uintptr_t)q) {
+			q = q->next;
+			if (++seen > free_list_pages)
+				list_corrupt(q);
+		}
+		if (seen > free_list_pages)
+			list_corrupt(q);
+		p = q->next;
+		q->next = NULL;
+		/* Level i holds 2^i stretches merged: a binary counter. */
+		for (i = 0; i < SORT_LEVELS - 1 && sort_level[i] != NULL; i++) {
+			run = merge_sorted(sort_level[i], run);
+			sort_level[i] = NULL;
+		}
+		sort_level[i] = merge_sorted(sort_level[i], run);
+	}
+	for (int i = 0; i < SORT_LEVELS; i++) {
+		sorted = merge_sorted(sort_level[i], sorted);
+		sort_level[i] = NULL;
+	}
+	free_list = sorted;
+}
+
+/* Append [base, base + pages) to the list being rebuilt, page by page. */
+static void list_append(uint64_t base, uint64_t pages)
+{
+	for (uint64_t k = 0; k < pages; k++) {
+		struct free_page *p = (struct free_page *)(uintptr_t)(base + k * PAGE_SIZE);
+
+		*list_tail = p;
+		list_tail = &p->next;
+	}
+	free_list_pages += (size_t)pages;
+}
+
+/* A maximal free run, in address order: an extent, or onto the list. */
+static void keep_run(uint64_t base, uint64_t pages)
+{
+	if (pages > 1 && nextents < PMM_MAX_RANGES) {
+		extents[nextents].base = base;
+		extents[nextents++].pages = pages;
+		return;
+	}
+	if (pages > 1 && shortest < 0) {
+		shortest = 0;
+		for (int i = 1; i < nextents; i++)
+			if (extents[i].pages < extents[shortest].pages)
+				shortest = i;
+	}
+	if (pages == 1 || extents[shortest].pages >= pages) {
+		list_append(base, pages);
+		if (pages > longest_left_out)
+			longest_left_out = pages;
+		return;
+	}
+	list_append(extents[shortest].base, extents[shortest].pages);
+	if (extents[shortest].pages > longest_left_out)
+		longest_left_out = extents[shortest].pages;
+	remove_at(shortest);
+	shortest = -1;
+	extents[nextents].base = base;
+	extents[nextents++].pages = pages;
+}
+
+static void coalesce(void)
+{
+	int nold = nextents, i = 0;
+	struct free_page *p;
+	uint64_t start = 0, end = 0;
+
+	sort_free_list();
+	memcpy(old_extents, extents, (size_t)nold * sizeof(extents[0]));
+	p = free_list;
+	nextents = 0;
+	free_list = NULL;
+	free_list_pages = 0;
+	list_tail = &free_list;
+	shortest = -1;
+	longest_left_out = 0;
+	while (i < nold || p != NULL) {
+		uint64_t b, e;
+
+		if (p == NULL || (i < nold && old_extents[i].base < (uintptr_t)p)) {
+			b = old_extents[i].base;
+			e = extent_end(&old_extents[i]);
+			i++;
+		} else {
+			b = (uintptr_t)p;
+			e = b + PAGE_SIZE;
+			p = p->next; /* read before the page is relinked */
+		}
+		if (b < end)
+			panic("pmm: freeing free memory at %#lx", (unsigned long)b);
+		if (b == end) {
+			end = e;
+			continue;
+		}
+		if (end != start)
+			keep_run(start, (end - start) / PAGE_SIZE);
+		start = b;
+		end = e;
+	}
+	if (end != start)
+		keep_run(start, (end - start) / PAGE_SIZE);
+	*list_tail = NULL;
+	frees_since_coalesce = 0;
+}
+
+/*
+ * Whether coalescing could turn up a run of n pages: a run that long was left
+ * on the list, or pages were freed since (or sit in the per-core stacks).
+ * Coalescing walks the whole list, so after it failed to find n pages it is
+ * not tried again for n or more until a sixteenth of the list has been freed
+ * anew: on memory that really is fragmented, repeated large requests fail
+ * fast instead of each walking it.
+ */
+static bool coalesce_may_help(size_t n)
+{
+	size_t pending = frees_since_coalesce + __atomic_load_n(&cached, __ATOMIC_RELAXED);
+
+	if (longest_left_out >= n)
+		return true;
+	if (pending == 0)
+		return false;
+	return failed_n == 0 || n < failed_n || pending >= free_list_pages / 16;
+}
+
+/* Coalesce, then carve n pages; remembers a failure for coalesce_may_help. */
+static void *coalesce_and_carve(size_t n)
+{
+	void *p;
+
+	coalesce();
+	p = alloc_contig(n);
+	failed_n = p == NULL ? n : 0;
+	return p;
 }
 
 /*
@@ -355,12 +560,44 @@ void *pmm_alloc_zero(void)
 	return p;
 }
 
+/* Put every page the per-core stacks hold back into the shared pool. */
+static void drain_cores(void)
+{
+	for (int i = 0; i < PMM_MAX_CPUS; i++) {
+		struct pcp *c = &pcp[i];
+		if (__atomic_load_n(&c->n, __ATOMIC_RELAXED) == 0)
+			continue;
+		spin_lock(&c->lock); /* the order pmm_free takes them in */
+		spin_lock(&lock);
+		while (c->n > 0) {
+			free_one(c->pages[--c->n]);
+			__atomic_sub_fetch(&cached, 1, __ATOMIC_RELAXED);
+		}
+		spin_unlock(&lock);
+		spin_unlock(&c->lock);
+	}
+}
+
+/*
+ * First fit from the extents; failing that, if coalescing may help, empty the
+ * per-core stacks into the pool (their pages may be what splits a run) and
+ * coalesce.
+ */
 void *pmm_alloc_contig(size_t n)
 {
 	if (n == 1)
 		return pmm_alloc();
+	if (n == 0 || pmm_free_pages() < n)
+		return NULL;
 	spin_lock(&lock);
 	void *p = alloc_contig(n);
+	bool again = p == NULL && coalesce_may_help(n);
+	spin_unlock(&lock);
+	if (!again)
+		return p;
+	drain_cores();
+	spin_lock(&lock);
+	p = coalesce_and_carve(n);
 	spin_unlock(&lock);
 	return p;
 }

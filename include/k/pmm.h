@@ -32,7 +32,8 @@ void pmm_reserve_range(uint64_t base, uint64_t len);
 void *pmm_alloc(void);
 /* One zeroed page, or NULL. */
 void *pmm_alloc_zero(void);
-/* n physically contiguous pages, or NULL. */
+/* n physically contiguous pages, or NULL. Slow path when no free extent is long
+ * enough: empties the per-core stacks and coalesces the free pages (pmm.c). */
 void *pmm_alloc_contig(size_t n);
 void pmm_free(void *page);
 void pmm_free_contig(void *base, size_t n);

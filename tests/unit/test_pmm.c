@@ -2,7 +2,9 @@
 /*
  * Unit tests for kernel/pmm.c over a host arena standing in for RAM: ranges
  * added and reserved, every page allocated once and never from a hole, free
- * and reallocate, contiguous runs, zeroed pages, and the panics on bad frees.
+ * and reallocate, contiguous runs, zeroed pages, contiguous runs found again
+ * after scattered frees overflowed the extent table, and the panics on bad
+ * frees.
  */
 #include <k/pmm.h>
 
@@ -202,6 +204,102 @@ static void test_single_frees_merge_back(void **state)
 	assert_int_equal(page_index(pmm_alloc_contig(8)), 0);
 }
 
+/*
+ * Pages freed in a scattered order: first every fourth page, so each starts an
+ * extent until the table is half full, then lone pages that border none (they
+ * go on the single-page list), then their neighbours. The runs exist only
+ * across the list and the extents; contiguous requests must find them.
+ */
+static void test_fragmented_frees_coalesce(void **state)
+{
+	static void *pages[ARENA_PAGES];
+	bool allowed[ARENA_PAGES], held[ARENA_PAGES];
+	void *runs[ARENA_PAGES / 8];
+
+	for (size_t i = 0; i < ARENA_PAGES; i++)
+		allowed[i] = held[i] = true;
+	pmm_add_range(page_addr(0), ARENA_PAGES * PAGE_SIZE);
+	assert_int_equal(alloc_all(pages, allowed), ARENA_PAGES);
+	for (size_t s = 0; s < 3; s++) {
+		/* every 4th page, then the pages between, then 8k+1 joining 8k and 8k+2 */
+		size_t first = s == 0 ? 0 : s == 1 ? 2 : 1, step = s == 2 ? 8 : 4;
+
+		for (size_t i = first; i < ARENA_PAGES; i += step) {
+			pmm_free((void *)page_addr(i));
+			held[i] = false;
+		}
+	}
+	/* Free now: runs 8k..8k+2, lone pages 8k+4 and 8k+6. */
+	assert_int_equal(pmm_free_pages(), ARENA_PAGES / 8 * 5);
+	for (size_t k = 0; k < ARENA_PAGES / 8; k++) {
+		runs[k] = pmm_alloc_contig(3);
+		assert_non_null(runs[k]);
+		assert_int_equal(page_index(runs[k]) % 8, 0);
+		memset(runs[k], 0x33, 3 * PAGE_SIZE);
+	}
+	assert_null(pmm_alloc_contig(2));		/* only lone pages left */
+	assert_int_equal(pmm_free_pages(), ARENA_PAGES / 8 * 2);
+	/* Everything back in a scattered order: the whole arena is one run again. */
+	for (size_t k = 0; k < ARENA_PAGES / 8; k++)
+		pmm_free_contig(runs[(k * 37) % (ARENA_PAGES / 8)], 3);
+	for (size_t k = 0; k < ARENA_PAGES; k++) {
+		size_t i = (k * 389) % ARENA_PAGES;
+
+		if (held[i] && i % 8 > 2)
+			pmm_free((void *)page_addr(i));
+	}
+	assert_int_equal(pmm_free_pages(), ARENA_PAGES);
+	void *all = pmm_alloc_contig(ARENA_PAGES);
+	assert_int_equal(page_index(all), 0);
+	pmm_free_contig(all, ARENA_PAGES);
+	assert_int_equal(pmm_free_pages(), ARENA_PAGES);
+}
+
+/* Random frees of a fully allocated arena: runs of every length come back. */
+static void test_random_frees_coalesce(void **state)
+{
+	static void *pages[ARENA_PAGES];
+	bool allowed[ARENA_PAGES];
+	unsigned seed = 11;
+	size_t n;
+
+	for (size_t i = 0; i < ARENA_PAGES; i++)
+		allowed[i] = true;
+	pmm_add_range(page_addr(0), ARENA_PAGES * PAGE_SIZE);
+	n = alloc_all(pages, allowed);
+	for (size_t i = n - 1; i > 0; i--) {		/* shuffle */
+		size_t j = (size_t)rand_r(&seed) % (i + 1);
+		void *t = pages[i];
+
+		pages[i] = pages[j];
+		pages[j] = t;
+	}
+	for (size_t i = 0; i < n; i++) {
+		pmm_free(pages[i]);
+		/* Half way, the longest free run must be found. */
+		if (i == n / 2) {
+			static bool is_free[ARENA_PAGES];
+			size_t run = 0, best = 0;
+
+			for (size_t k = 0; k <= i; k++)
+				is_free[page_index(pages[k])] = true;
+			for (size_t k = 0; k < ARENA_PAGES; k++) {
+				run = is_free[k] ? run + 1 : 0;
+				best = run > best ? run : best;
+			}
+			assert_true(best >= 4);
+			void *p = pmm_alloc_contig(best);
+			assert_non_null(p);
+			for (size_t k = 0; k < best; k++)
+				assert_true(is_free[page_index(p) + k]);
+			assert_null(pmm_alloc_contig(best + 1));
+			pmm_free_contig(p, best);
+		}
+	}
+	assert_int_equal(pmm_free_pages(), ARENA_PAGES);
+	assert_int_equal(page_index(pmm_alloc_contig(ARENA_PAGES)), 0);
+}
+
 static void test_alloc_zero(void **state)
 {
 	unsigned char *p;
@@ -366,10 +464,27 @@ static void free_never_allocated(void)
 	pmm_free_contig((void *)page_addr(1), 2);
 }
 
+/* A page freed twice while on the single-page list: found when coalescing. */
+static void free_twice_on_list(void)
+{
+	static void *pages[ARENA_PAGES];
+	bool allowed[ARENA_PAGES];
+
+	for (size_t i = 0; i < ARENA_PAGES; i++)
+		allowed[i] = true;
+	pmm_add_range(page_addr(0), ARENA_PAGES * PAGE_SIZE);
+	alloc_all(pages, allowed);
+	for (size_t i = 0; i < ARENA_PAGES; i += 2)
+		pmm_free((void *)page_addr(i));
+	pmm_free((void *)page_addr(600));
+	pmm_alloc_contig(2);
+}
+
 static void test_bad_frees_panic(void **state)
 {
 	expect_panic(free_unaligned);
 	expect_panic(free_twice);
+	expect_panic(free_twice_on_list);
 	expect_panic(free_never_allocated);
 	pmm_free(NULL);		/* allowed, does nothing */
 	pmm_free_contig(NULL, 3);
@@ -383,6 +498,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_contiguous, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_single_frees_merge_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_workload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fragmented_frees_coalesce, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_frees_coalesce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_zero_never_used, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_ranges, setup, teardown),
