@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # tests/run-all.sh: what `make test` runs once everything is built: the host
 # unit tests (cmocka; each test case counts), the QEMU guest tests
-# (tests/guest/run.sh), the examples' network tests (tests/net/run.sh) and a
+# (tests/guest/run.sh), the examples' network tests (tests/net/run.sh), the
+# checksum offload test over a tap (tests/net/offload.sh, root only) and a
 # boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
 #   TORO_BOOTS=N changes the 20; TORO_JOBS=N the number of QEMUs at once (2).
@@ -70,6 +71,21 @@ else
 	echo "FAIL network tests (the runner gave no counts)"
 	failed=$((failed + 1))
 fi
+
+# ---- checksum offload over a tap (root only: prints SKIP otherwise) ----
+section "checksum offload end to end (tests/net/offload.sh: tap in a namespace)"
+for m in pc microvm; do
+	out=$(tests/net/offload.sh "$m" 2>&1)
+	printf '%s\n' "$out" | grep -E '^(PASS|FAIL|SKIP)' | sed 's/^/  /'
+	counts=$(printf '%s\n' "$out" | sed -n 's/^offload: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p')
+	if [ -n "$counts" ]; then
+		passed=$((passed + ${counts% *}))
+		failed=$((failed + ${counts#* }))
+	else
+		echo "FAIL offload $m (the script gave no counts)"
+		failed=$((failed + 1))
+	fi
+done
 
 # ---- boot reliability ----
 section "boot reliability: hello, $BOOTS boots on each machine"
