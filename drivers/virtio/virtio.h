@@ -99,8 +99,8 @@ int virtio_attach(struct virtio_dev *d);
 void virtio_intr(struct virtio_dev *d, bool config);
 
 /* For drivers, in attach order. Negotiate the features both sides have of
- * `wanted` (VIRTIO_F_VERSION_1 and VIRTIO_F_EVENT_IDX are added as the
- * transport allows): 0, or -ENODEV when the device refuses them or a modern
+ * `wanted` (VIRTIO_F_VERSION_1, VIRTIO_F_EVENT_IDX and VIRTIO_F_INDIRECT_DESC are
+ * added as the transport allows): 0, or -ENODEV when the device refuses them or a modern
  * device does not offer VERSION_1. */
 int virtio_negotiate(struct virtio_dev *d, uint64_t wanted);
 /* Set up queue idx with at most max_size entries (VIRTQ_MAX_SIZE cap);
