@@ -11,6 +11,9 @@
  *
  * Header only; the system call TORO_SYS_SPAWN_CPU is Toro's own (on Linux it
  * fails with ENOSYS and the thread is created on whatever core Linux picks).
+ * The calls are made inline, not through musl's syscall(): a program that links
+ * syscall() could make any call, so toro-cc would have to link every optional
+ * group of system calls (about 5 KB).
  */
 #ifndef TORO_THREAD_H
 #define TORO_THREAD_H
@@ -19,11 +22,20 @@
 #include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
-#include <sys/syscall.h>
 
 /* Set the core the calling thread's next clone() lands on; -1 restores the
  * default (the creator's core). */
 #define TORO_SYS_SPAWN_CPU 0x7000
+
+#define TORO_SYS_GETCPU 309 /* getcpu on x86-64 */
+
+/* A raw x86-64 system call with up to two arguments: the result or -errno. */
+static inline long toro_syscall2(long n, long a, long b)
+{
+	long r;
+	__asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b) : "rcx", "r11", "memory");
+	return r;
+}
 
 /* Number of cores the kernel uses (toro.cpus= can lower it). */
 static inline int toro_cpu_count(void) { return (int)sysconf(_SC_NPROCESSORS_ONLN); }
@@ -32,7 +44,7 @@ static inline int toro_cpu_count(void) { return (int)sysconf(_SC_NPROCESSORS_ONL
 static inline int toro_current_cpu(void)
 {
 	unsigned cpu = 0;
-	syscall(SYS_getcpu, &cpu, 0, 0); /* sched_getcpu needs _GNU_SOURCE */
+	toro_syscall2(TORO_SYS_GETCPU, (long)&cpu, 0); /* sched_getcpu needs _GNU_SOURCE */
 	return (int)cpu;
 }
 
@@ -42,10 +54,11 @@ static inline int toro_thread_create_on(pthread_t *t, int cpu, void *(*fn)(void 
 {
 	if (cpu < 0 || cpu >= toro_cpu_count())
 		return EINVAL;
-	if (syscall(TORO_SYS_SPAWN_CPU, (long)cpu) != 0 && errno != ENOSYS)
-		return errno;
+	long e = toro_syscall2(TORO_SYS_SPAWN_CPU, cpu, 0);
+	if (e != 0 && e != -ENOSYS)
+		return (int)-e;
 	int r = pthread_create(t, NULL, fn, arg);
-	syscall(TORO_SYS_SPAWN_CPU, -1L);
+	toro_syscall2(TORO_SYS_SPAWN_CPU, -1, 0);
 	return r;
 }
 
