@@ -15,6 +15,7 @@ HTTP_SETTLE=3					# s between wrk's end and the idle window
 HTTP_PORT0=${BENCH_HTTP_PORT:-18100}		# ports HTTP_PORT0 .. +49 on 127.0.0.1
 HTTP_MACHINE=microvm
 HTTP_APP_ARGS="--quiet --port 80"		# no access log: it costs console time
+HTTP_MARKER="listening on port"			# httpd prints it after listen()
 TORO_HTTPD=build/examples/httpd.elf
 HTTP_TORO_IMG=$B/toro/httpd.elf			# a copy, like hello's
 HTTP_WWW_S=build/examples/httpd/www.S		# the site, made by make all
@@ -97,7 +98,7 @@ http_start() {
 	http_vm "$n"
 	http_args "$s" "$mem"
 	: > "$out"
-	"$B/tools/httpup" -p "$HTTP_PORT" -t "$(http_timeout "$s")" -o "$l" -- \
+	"$B/tools/httpup" -p "$HTTP_PORT" -m "$HTTP_MARKER" -t "$(http_timeout "$s")" -o "$l" -- \
 		"${VM[@]}" "${ARGS[@]}" > "$out" &
 	HTTP_UPID=$!
 	while ! grep -q first_us= "$out" && kill -0 "$HTTP_UPID" 2>/dev/null; do sleep 0.05; done
@@ -133,8 +134,8 @@ measure_http_boot() {
 				fi
 			else
 				http_args $s
-				r=$("$B/tools/httpup" -k -p "$HTTP_PORT" -t "$(http_timeout $s)" -o "$l" -- \
-					"${VM[@]}" "${ARGS[@]}" || true)
+				r=$("$B/tools/httpup" -k -p "$HTTP_PORT" -m "$HTTP_MARKER" \
+					-t "$(http_timeout $s)" -o "$l" -- "${VM[@]}" "${ARGS[@]}" || true)
 				if [ "$(field first_us "$r")" = -1 ] || [ -z "$r" ]; then
 					printf 'http_boot_fail\t%s\t-\t1\n' $s >> "$RAW"
 					cp "$l" "$B/logs/fail-http-boot-$s-$i.log"
@@ -142,6 +143,8 @@ measure_http_boot() {
 				fi
 			fi
 			printf 'http_first_us\t%s\t-\t%s\n' $s "$(field first_us "$r")" >> "$RAW"
+			[ $s = floor ] ||
+				printf 'http_listen_us\t%s\t-\t%s\n' $s "$(field marker_us "$r")" >> "$RAW"
 		done
 	done
 	return 0
@@ -230,7 +233,8 @@ http_serves_with() {	# SYSTEM MEM
 	local r
 	http_vm 1
 	http_args "$1" "$2"
-	r=$("$B/tools/httpup" -k -p "$HTTP_PORT" -t "$([ "$1" = linux ] && echo 60 || echo 10)" \
+	r=$("$B/tools/httpup" -k -p "$HTTP_PORT" -m "$HTTP_MARKER" \
+		-t "$([ "$1" = linux ] && echo 60 || echo 10)" \
 		-o "$B/logs/http-minmem-$1-$2.log" -- "${VM[@]}" "${ARGS[@]}" || true)
 	[ -n "$r" ] && [ "$(field first_us "$r")" != -1 ]
 }
@@ -302,6 +306,11 @@ report_http() {
 	tsv target_http_first_response $HTTP_MACHINE toro "$t" -
 	row "QEMU start -> first response (ms)" "$(ms "$floor")" "$(ms "$linux")" "$(ms "$toro")" \
 		"toro <= floor + 10 ms" "$t"
+	for s in linux toro; do
+		v=$(get http_listen_us $s -); eval "$s=\$v"
+		[ "$v" != - ] && tsv http_listening_line_ms $HTTP_MACHINE $s "$(ms "$v")" ms
+	done
+	row "  of it, QEMU start -> 'listening' line" - "$(ms "$linux")" "$(ms "$toro")" "" ""
 	for n in 1 2; do
 		for s in linux toro; do
 			v=$(get http_rps $s smp$n); eval "$s=\$v"

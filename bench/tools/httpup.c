@@ -2,18 +2,25 @@
 /* httpup: start a command (a VMM serving HTTP through a forwarded port) and
  * time, with CLOCK_MONOTONIC from just before fork, the first HTTP response
  * that reaches a client on 127.0.0.1:PORT. Prints one line:
- *   pid=N first_us=N status=N     (first_us=-1: no response before the timeout)
- * The command runs in its own process group with its output in LOGFILE. With
- * -k it is killed (SIGKILL) once the response came, and status is its exit
- * status. Without -k the line is printed (status=-1) while the command goes on
- * serving, and httpup waits for it to end (the caller kills pid=N when done
- * with it) and reaps it. After a timeout or a failure it is always killed.
- * Usage: httpup -p PORT [-t SECONDS] [-o LOGFILE] [-i MS] [-l MS] [-k] -- COMMAND [ARGS...]
+ *   pid=N first_us=N marker_us=N status=N   (-1: no response / no marker)
+ * The command runs in its own process group; its output goes through a pipe
+ * to LOGFILE. With -k it is killed (SIGKILL) once the response came, and
+ * status is its exit status. Without -k the line is printed (status=-1) while
+ * the command goes on serving, and httpup goes on copying its output until it
+ * ends (the caller kills pid=N when done with it), then reaps it. After a
+ * timeout or a failure it is always killed.
+ * Usage: httpup -p PORT [-m MARKER] [-t SECONDS] [-o LOGFILE] [-i MS] [-l MS] [-k]
+ *               -- COMMAND [ARGS...]
  *
  * QEMU's hostfwd accepts a connection before the guest listens and that
- * request then hangs, so the client starts a new short-lived attempt every
- * -i ms (default 2) and gives each -l ms (default 40) to answer: the figure is
- * as fine as the interval. */
+ * request then hangs, and QEMU's user network goes on sending that
+ * connection's SYN to the guest (for 75 s) even after the client gave up: a
+ * guest that comes up late meets hundreds of them (Linux takes it for a SYN
+ * flood). So: no attempt before MARKER appears in the output (the server's
+ * "listening" line: it prints it after listen()), then a new attempt every -i
+ * ms (default 2), each given -l ms (default 40) to answer; each attempt that
+ * got no answer makes the interval 5% longer (at most 100 ms), which bounds
+ * the attempts a slow guest collects. The figure is as fine as the interval. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +39,7 @@
 #include <unistd.h>
 
 #define MAX_TRIES 64
+#define MAX_INTERVAL_US 100000
 
 static const char request[] = "GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
 
@@ -39,6 +47,15 @@ struct try {
 	int fd;            /* -1: slot free */
 	int sent;          /* request written */
 	int64_t started;
+};
+
+/* The marker may straddle two reads: the tail of the previous read (marker
+ * length - 1 bytes) is searched together with the new bytes. */
+struct scan {
+	const char *marker;
+	size_t mlen;
+	char *win;
+	size_t wlen;
 };
 
 static int64_t now_us(void)
@@ -51,28 +68,50 @@ static int64_t now_us(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: httpup -p PORT [-t SECONDS] [-o LOGFILE] [-i MS] [-l MS] [-k] -- COMMAND [ARGS...]\n");
+	fprintf(stderr, "usage: httpup -p PORT [-m MARKER] [-t SECONDS] [-o LOGFILE] [-i MS] [-l MS] [-k] -- COMMAND [ARGS...]\n");
 	exit(64);
 }
 
-static pid_t spawn(char **argv, const char *log_path)
+static int scan_feed(struct scan *s, const char *buf, size_t n)
 {
-	pid_t pid = fork();
+	size_t keep = s->mlen - 1;
+	int found;
 
-	if (pid != 0)
-		return pid;
-	setpgid(0, 0);
-	int in = open("/dev/null", O_RDONLY);
-	int out = open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (in >= 0)
-		dup2(in, 0);
-	if (out >= 0) {
-		dup2(out, 1);
-		dup2(out, 2);
+	memcpy(s->win + s->wlen, buf, n);
+	s->wlen += n;
+	found = memmem(s->win, s->wlen, s->marker, s->mlen) != NULL;
+	if (s->wlen > keep) {
+		memmove(s->win, s->win + s->wlen - keep, keep);
+		s->wlen = keep;
 	}
-	execvp(argv[0], argv);
-	fprintf(stderr, "httpup: exec %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
+	return found;
+}
+
+static pid_t spawn(char **argv, int *out_fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+
+		setpgid(0, 0);
+		if (in >= 0)
+			dup2(in, 0);
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		execvp(argv[0], argv);
+		fprintf(stderr, "httpup: exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	*out_fd = p[0];
+	return pid;
 }
 
 static void try_close(struct try *t)
@@ -82,20 +121,19 @@ static void try_close(struct try *t)
 	t->fd = -1;
 }
 
-static int try_start(struct try *t, const struct sockaddr_in *a, int64_t now)
+static void try_start(struct try *t, const struct sockaddr_in *a, int64_t now)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
 
 	if (fd < 0)
-		return -1;
+		return;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(fd, (const struct sockaddr *)a, sizeof(*a)) < 0 && errno != EINPROGRESS) {
 		close(fd); /* refused: QEMU is not listening yet */
-		return -1;
+		return;
 	}
 	*t = (struct try){ .fd = fd, .sent = 0, .started = now };
-	return 0;
 }
 
 /* Advance one attempt on its poll events: 1 when a response arrived. */
@@ -127,30 +165,61 @@ static int try_step(struct try *t, short revents)
 	return 0;
 }
 
+/* Copy what the command wrote to the log; 0 at end of output. Scans for the
+ * marker until it is found (*marker_at set). */
+static int drain(int fd, int log_fd, struct scan *sc, int64_t *marker_at)
+{
+	char buf[4096];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n <= 0)
+		return n < 0 && errno == EINTR;
+	if (*marker_at < 0 && scan_feed(sc, buf, (size_t)n))
+		*marker_at = now_us();
+	if (log_fd >= 0 && write(log_fd, buf, (size_t)n) < 0)
+		return 1;
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	double timeout_s = 60;
 	const char *log_path = NULL;
-	int port = 0, interval_ms = 2, life_ms = 40, kill_after = 0, opt, status = -1, ws;
+	struct scan sc = { .marker = "" };
+	int port = 0, life_ms = 40, kill_after = 0, opt, status = -1, ws;
+	int out_fd, out_open = 1, log_fd = -1;
+	int64_t interval_us = 2000;
 	struct try tries[MAX_TRIES];
-	struct pollfd pf[MAX_TRIES];
+	struct pollfd pf[MAX_TRIES + 1];
 	int idx[MAX_TRIES];
-	int64_t t0, first = -1, deadline, next_try;
+	int64_t t0, first = -1, marker_at = -1, deadline, next_try = 0;
 	pid_t pid;
 
-	while ((opt = getopt(argc, argv, "+p:t:o:i:l:k")) != -1) {
+	while ((opt = getopt(argc, argv, "+p:m:t:o:i:l:k")) != -1) {
 		switch (opt) {
 		case 'p': port = atoi(optarg); break;
+		case 'm': sc.marker = optarg; break;
 		case 't': timeout_s = atof(optarg); break;
 		case 'o': log_path = optarg; break;
-		case 'i': interval_ms = atoi(optarg); break;
+		case 'i': interval_us = 1000LL * atoi(optarg); break;
 		case 'l': life_ms = atoi(optarg); break;
 		case 'k': kill_after = 1; break;
 		default: usage();
 		}
 	}
-	if (optind >= argc || port <= 0 || port > 65535 || interval_ms < 1 || life_ms < 1)
+	if (optind >= argc || port <= 0 || port > 65535 || interval_us < 1000 || life_ms < 1)
 		usage();
+	sc.mlen = strlen(sc.marker);
+	sc.win = malloc(sc.mlen + 4096);
+	if (!sc.win)
+		return 70;
+	if (log_path) {
+		log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (log_fd < 0) {
+			perror(log_path);
+			return 70;
+		}
+	}
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	for (int i = 0; i < MAX_TRIES; i++)
@@ -158,12 +227,13 @@ int main(int argc, char **argv)
 
 	t0 = now_us();
 	deadline = t0 + (int64_t)(timeout_s * 1e6);
-	pid = spawn(argv + optind, log_path);
+	pid = spawn(argv + optind, &out_fd);
 	if (pid < 0) {
-		perror("httpup: fork");
+		perror("httpup: spawn");
 		return 70;
 	}
-	next_try = t0;
+	if (sc.mlen == 0)
+		marker_at = t0;
 	while (first < 0) {
 		int64_t now = now_us();
 		int n = 0, ms;
@@ -175,17 +245,22 @@ int main(int argc, char **argv)
 			pid = -pid; /* gone: nothing to kill */
 			break;
 		}
-		for (int i = 0; i < MAX_TRIES; i++)
-			if (tries[i].fd >= 0 && now - tries[i].started > life_ms * 1000)
+		for (int i = 0; i < MAX_TRIES; i++) {
+			if (tries[i].fd >= 0 && now - tries[i].started > life_ms * 1000) {
 				try_close(&tries[i]);
-		if (now >= next_try) {
+				interval_us += interval_us / 20;
+				if (interval_us > MAX_INTERVAL_US)
+					interval_us = MAX_INTERVAL_US;
+			}
+		}
+		if (marker_at >= 0 && now >= next_try) {
 			for (int i = 0; i < MAX_TRIES; i++) {
 				if (tries[i].fd < 0) {
 					try_start(&tries[i], &addr, now);
 					break;
 				}
 			}
-			next_try = now + interval_ms * 1000;
+			next_try = now + interval_us;
 		}
 		for (int i = 0; i < MAX_TRIES; i++) {
 			if (tries[i].fd < 0)
@@ -194,11 +269,15 @@ int main(int argc, char **argv)
 						 .events = tries[i].sent ? POLLIN : POLLOUT };
 			idx[n++] = i;
 		}
-		ms = (int)((next_try - now + 999) / 1000);
+		if (out_open)
+			pf[n] = (struct pollfd){ .fd = out_fd, .events = POLLIN };
+		ms = marker_at >= 0 ? (int)((next_try - now + 999) / 1000) : 10;
 		if (ms < 1)
 			ms = 1;
-		if (poll(pf, (nfds_t)n, ms) < 0 && errno != EINTR)
+		if (poll(pf, (nfds_t)(n + out_open), ms) < 0 && errno != EINTR)
 			break;
+		if (out_open && (pf[n].revents & (POLLIN | POLLHUP | POLLERR)))
+			out_open = drain(out_fd, log_fd, &sc, &marker_at);
 		for (int j = 0; j < n; j++) {
 			if (pf[j].revents && try_step(&tries[idx[j]], pf[j].revents)) {
 				first = now_us();
@@ -213,9 +292,14 @@ int main(int argc, char **argv)
 		if (waitpid(pid, &ws, 0) == pid)
 			status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	}
-	printf("pid=%d first_us=%lld status=%d\n", pid > 0 ? (int)pid : (int)-pid,
-	       first < 0 ? -1LL : (long long)(first - t0), status);
+	printf("pid=%d first_us=%lld marker_us=%lld status=%d\n", pid > 0 ? (int)pid : (int)-pid,
+	       first < 0 ? -1LL : (long long)(first - t0),
+	       marker_at < 0 || sc.mlen == 0 ? -1LL : (long long)(marker_at - t0), status);
 	fflush(stdout);
+	/* Keep the command's output flowing (a full pipe would stop it) until it
+	 * ends, then reap it. */
+	while (out_open)
+		out_open = drain(out_fd, log_fd, &sc, &marker_at);
 	if (first >= 0 && !kill_after && pid > 0)
 		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 			;
