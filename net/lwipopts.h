@@ -127,6 +127,9 @@ int net_ip4_input_hook(struct pbuf *p, struct netif *inp);
 /* ---- the kernel's random generator ---- */
 #define LWIP_RAND()                     net_rand()
 unsigned int net_rand(void);
+/* Initial sequence numbers from the kernel's ChaCha20 generator (lwIP's own
+ * are a counter starting at 6510, which lets anyone guess them, RFC 6528). */
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) net_rand()
 
 /* ---- statistics and debugging: off unless built with -DTORO_LWIP_DEBUG ---- */
 #define LWIP_STATS                      0

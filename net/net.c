@@ -21,6 +21,7 @@
 
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
+#include "lwip/etharp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
@@ -114,6 +115,11 @@ static void status_changed(struct netif *nif)
 	struct net_if *ni = nif->state;
 	if (cfg.ndns && !ip4_addr_isany(netif_ip4_addr(nif)))
 		apply_dns(); /* toro.dns= wins over the servers DHCP named */
+	/* Ask for the gateway's address now: the first connection would
+	 * otherwise wait for it (every reply goes through the gateway). */
+	if (!ip4_addr_isany(netif_ip4_addr(nif)) && !ip4_addr_isany(netif_ip4_gw(nif)) &&
+	    netif_is_up(nif) && netif_is_link_up(nif))
+		etharp_request(nif, netif_ip4_gw(nif));
 	if (booted)
 		report(ni, (int)(ni - ifs));
 	ksem_up(&addr_sem);
@@ -318,6 +324,9 @@ void net_init(const struct cmdline *cl)
 		kprintf("toro: toro.net.ping=%s is not an IPv4 address, ignored\n", ping);
 		ping_to = 0;
 	}
+	/* lwIP's clock needs the TSC's frequency (10 ms of PIT counting under
+	 * TCG): measured now, so that the first request does not wait for it. */
+	time_tsc_hz();
 	if (!kthread_create(net_start, NULL, 0)) {
 		kprintf("toro: out of memory for the network start-up\n");
 		return;
