@@ -129,7 +129,10 @@ void schedule(void) { sched_yield(); }
 void *kmalloc(size_t size) { return malloc(size); }
 void *kzalloc(size_t size) { return calloc(1, size); }
 void kfree(void *p) { free(p); }
-size_t pmm_total_pages(void) { return 16384; } /* 64 MiB */
+/* The guest's memory as the network's bounds see it (net/netmem.c, tcptw.c);
+ * a test sets it before the first allocation. */
+size_t net_host_total_pages = 16384; /* 64 MiB */
+size_t pmm_total_pages(void) { return net_host_total_pages; }
 
 void random_fill(void *buf, size_t n)
 {

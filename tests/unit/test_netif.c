@@ -745,6 +745,39 @@ static void test_syn_reopens_time_wait(void **state)
 	UNLOCK_TCPIP_CORE();
 }
 
+/* net/tcptw.c's bound: main() gives the guest 1 MiB, so at most 64 TIME_WAIT
+ * entries; past that the oldest go (down to 48) and their owners are told. */
+static int tw_count(void)
+{
+	int n = 0;
+	for (struct tcp_pcb *p = tcp_tw_pcbs; p; p = p->next)
+		n++;
+	return n;
+}
+
+static void test_time_wait_bounded(void **state)
+{
+	struct tcp_pcb *newest = NULL;
+	for (int i = 0; i < 70; i++)
+		newest = time_wait_pcb((uint16_t)(100 + i));
+	LOCK_TCPIP_CORE();
+	int before = tw_count();
+	tw_errs = 0;
+	net_tcp_tw_bound(1000000); /* as many frames as could fill it */
+	int after = tw_count();
+	bool newest_kept = false;
+	for (struct tcp_pcb *p = tcp_tw_pcbs; p; p = p->next)
+		newest_kept |= p == newest;
+	net_tcp_tw_bound(1); /* within the room left: nothing to count */
+	int again = tw_count();
+	UNLOCK_TCPIP_CORE();
+	assert_true(before >= 70);
+	assert_int_equal(after, 48);
+	assert_int_equal(again, 48);
+	assert_true(newest_kept);
+	assert_int_equal(tw_errs, 70 - 48); /* the oldest of ours, each told once */
+}
+
 static sys_sem_t tcpip_up;
 
 static void tcpip_ready(void *arg)
@@ -759,8 +792,11 @@ static int group_setup(void **state)
 	return sys_arch_sem_wait(&tcpip_up, 5000) == SYS_ARCH_TIMEOUT ? -1 : 0;
 }
 
+extern size_t net_host_total_pages;
+
 int main(void)
 {
+	net_host_total_pages = 256; /* 1 MiB: TIME_WAIT bound 64, stack memory 512 KiB */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_setup_from_device, setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_reply, setup_plain, teardown),
@@ -782,6 +818,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_last_ack_after_read_shutdown_tells_owner,
 						setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_reopens_time_wait, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_bounded, setup_plain, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -27,6 +27,10 @@ UNIT_NET_FLAGS := -Inet -I$(LWIP)/include -pthread
 UNIT_SRCS_test_net_sys := net/sys_arch.c kernel/ksem.c tests/unit/net_host.c
 $(B)/unit/test_net_sys: UCFLAGS += $(UNIT_NET_FLAGS)
 $(B)/unit/test_net_sys: | $(LWIP_STAMP)
+# net/netmem.c's cap over the fake kernel heap (malloc).
+UNIT_SRCS_test_netmem := net/netmem.c tests/unit/net_host.c kernel/ksem.c
+$(B)/unit/test_netmem: UCFLAGS += $(UNIT_NET_FLAGS)
+$(B)/unit/test_netmem: | $(LWIP_STAMP)
 UNIT_OWN_STUBS += test_netcfg
 UNIT_SRCS_test_netcfg := net/netcfg.c lib/cmdline.c lib/fmt.c
 $(B)/unit/test_netcfg: UCFLAGS += -Inet
