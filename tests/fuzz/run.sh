@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Build every tests/fuzz/fuzz_*.c with libFuzzer, ASan and UBSan into build/fuzz/
 # and run each for FUZZ_SECONDS (default 20). Each harness names its sources on
-# its first line (or one of its first five): `// sources: lib/cmdline.c ...`. Seeds come from
+# its first line (or one of its first five): `// sources: lib/cmdline.c ...`, and may add
+# compiler flags on a `// cflags: ...` line among them. Seeds come from
 # tests/fuzz/seeds/NAME/; crashes are written to build/fuzz/NAME-crash-*.
 # Exits non-zero if a harness fails to build or finds a crash.
 set -u
@@ -19,13 +20,14 @@ failed=0
 for harness in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$harness" .c)
 	sources=$(head -n 5 "$harness" | sed -n 's|^// sources:||p' | head -n 1)
+	cflags=$(head -n 5 "$harness" | sed -n 's|^// cflags:||p' | head -n 1)
 	if [ -z "$sources" ]; then
 		echo "$name: no '// sources:' first line" >&2
 		failed=$((failed + 1))
 		continue
 	fi
 	# shellcheck disable=SC2086 # the source list is meant to split
-	if ! $CLANG $CFLAGS -o "$OUT/$name" "$harness" $sources; then
+	if ! $CLANG $CFLAGS $cflags -o "$OUT/$name" "$harness" $sources; then
 		echo "$name: build failed" >&2
 		failed=$((failed + 1))
 		continue
