@@ -616,9 +616,10 @@ static bool state_is(struct tcp_pcb **pp, enum tcp_state st)
 	return false;
 }
 
-/* Connect to ourselves, shut the accepted side's sending half, close the
- * client: the accepted pcb ends in TIME_WAIT with its owner attached. */
-static struct tcp_pcb *time_wait_pcb(uint16_t port)
+/* Connect to ourselves on `port`; the accepted pcb gets an owner (tw_errs
+ * counts its error callbacks, tw_err_seen keeps the last error). The
+ * client's pcb in *client. Returns with the core lock released. */
+static struct tcp_pcb *owned_connection(uint16_t port, struct tcp_pcb **client)
 {
 	ip_addr_t self;
 	IP_ADDR4(&self, 10, 0, 2, 15);
@@ -644,6 +645,17 @@ static struct tcp_pcb *time_wait_pcb(uint16_t port)
 	tcp_arg(s, &tw_errs);
 	tcp_err(s, on_tw_err);
 	tcp_recv(s, on_tw_recv);
+	UNLOCK_TCPIP_CORE();
+	*client = c;
+	return s;
+}
+
+/* Shut the accepted side's sending half, close the client: the accepted pcb
+ * ends in TIME_WAIT with its owner attached. */
+static struct tcp_pcb *time_wait_pcb(uint16_t port)
+{
+	struct tcp_pcb *c, *s = owned_connection(port, &c);
+	LOCK_TCPIP_CORE();
 	assert_int_equal(tcp_shutdown(s, 0, 1), ERR_OK); /* shutdown(SHUT_WR) */
 	UNLOCK_TCPIP_CORE();
 	assert_true(state_is(&s, FIN_WAIT_2));
@@ -683,30 +695,8 @@ static void test_time_wait_expiry_tells_owner(void **state)
  * lwIP took the receive shutdown for a close and freed the pcb silently. */
 static void test_last_ack_after_read_shutdown_tells_owner(void **state)
 {
-	ip_addr_t self;
-	IP_ADDR4(&self, 10, 0, 2, 15);
-	connected = accepted = 0;
-	accepted_pcb = NULL;
-	tw_errs = 0;
-	tw_err_seen = ERR_OK;
+	struct tcp_pcb *c, *s = owned_connection(10, &c);
 	LOCK_TCPIP_CORE();
-	struct tcp_pcb *l = tcp_new(), *c = tcp_new();
-	assert_int_equal(tcp_bind(l, &self, 10), ERR_OK);
-	l = tcp_listen(l);
-	tcp_accept(l, on_accept);
-	tcp_recv(c, on_tw_recv);
-	assert_int_equal(tcp_connect(c, &self, 10, on_connected), ERR_OK);
-	UNLOCK_TCPIP_CORE();
-	for (int i = 0; i < 2000 && !(__atomic_load_n(&connected, __ATOMIC_ACQUIRE) &&
-				       __atomic_load_n(&accepted, __ATOMIC_ACQUIRE)); i++)
-		usleep(1000);
-	LOCK_TCPIP_CORE();
-	struct tcp_pcb *s = accepted_pcb;
-	assert_non_null(s);
-	tcp_close(l);
-	tcp_arg(s, &tw_errs);
-	tcp_err(s, on_tw_err);
-	tcp_recv(s, on_tw_recv);
 	assert_int_equal(tcp_close(c), ERR_OK); /* the peer's FIN first */
 	UNLOCK_TCPIP_CORE();
 	assert_true(state_is(&s, CLOSE_WAIT));
