@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "qrun.h"
+
 #define MAX_TRIES 64
 #define MAX_INTERVAL_US 100000
 
@@ -49,69 +51,10 @@ struct try {
 	int64_t started;
 };
 
-/* The marker may straddle two reads: the tail of the previous read (marker
- * length - 1 bytes) is searched together with the new bytes. */
-struct scan {
-	const char *marker;
-	size_t mlen;
-	char *win;
-	size_t wlen;
-};
-
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: httpup -p PORT [-m MARKER] [-t SECONDS] [-o LOGFILE] [-i MS] [-l MS] [-k] -- COMMAND [ARGS...]\n");
 	exit(64);
-}
-
-static int scan_feed(struct scan *s, const char *buf, size_t n)
-{
-	size_t keep = s->mlen - 1;
-	int found;
-
-	memcpy(s->win + s->wlen, buf, n);
-	s->wlen += n;
-	found = memmem(s->win, s->wlen, s->marker, s->mlen) != NULL;
-	if (s->wlen > keep) {
-		memmove(s->win, s->win + s->wlen - keep, keep);
-		s->wlen = keep;
-	}
-	return found;
-}
-
-static pid_t spawn(char **argv, int *out_fd)
-{
-	int p[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
-
-		setpgid(0, 0);
-		if (in >= 0)
-			dup2(in, 0);
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		execvp(argv[0], argv);
-		fprintf(stderr, "httpup: exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(p[1]);
-	*out_fd = p[0];
-	return pid;
 }
 
 static void try_close(struct try *t)
@@ -227,7 +170,7 @@ int main(int argc, char **argv)
 
 	t0 = now_us();
 	deadline = t0 + (int64_t)(timeout_s * 1e6);
-	pid = spawn(argv + optind, &out_fd);
+	pid = spawn("httpup", argv + optind, &out_fd, 1);
 	if (pid < 0) {
 		perror("httpup: spawn");
 		return 70;

@@ -27,45 +27,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
+#include "qrun.h"
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: qtime [-t SECONDS] [-m MARKER] [-o LOGFILE] [-c SECONDS] -- COMMAND [ARGS...]\n");
 	exit(64);
-}
-
-/* The marker may straddle two reads: search the tail of the previous read
- * (marker length - 1 bytes) joined with the new bytes. */
-struct scan {
-	const char *marker;
-	size_t mlen;
-	char *win;
-	size_t wlen;
-};
-
-static int scan_feed(struct scan *s, const char *buf, size_t n)
-{
-	size_t keep;
-	int found;
-
-	if (s->mlen == 0)
-		return 0;
-	memcpy(s->win + s->wlen, buf, n);
-	s->wlen += n;
-	found = memmem(s->win, s->wlen, s->marker, s->mlen) != NULL;
-	keep = s->mlen - 1;
-	if (s->wlen > keep) {
-		memmove(s->win, s->win + s->wlen - keep, keep);
-		s->wlen = keep;
-	}
-	return found;
 }
 
 /* utime + stime of process pid in clock ticks (fields 14 and 15 of
@@ -129,32 +96,6 @@ static long long cpu_ns(pid_t pid)
 	return any ? sum : -1;
 }
 
-static pid_t spawn(char **argv, int *out_fd)
-{
-	int p[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		if (null >= 0)
-			dup2(null, 0);
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		execvp(argv[0], argv);
-		fprintf(stderr, "qtime: exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(p[1]);
-	*out_fd = p[0];
-	return pid;
-}
-
 int main(int argc, char **argv)
 {
 	double timeout_s = 30;
@@ -195,7 +136,7 @@ int main(int argc, char **argv)
 
 	t0 = now_us();
 	deadline = t0 + (int64_t)(timeout_s * 1e6);
-	pid = spawn(argv + optind, &out_fd);
+	pid = spawn("qtime", argv + optind, &out_fd, 0);
 	if (pid < 0) {
 		perror("qtime: spawn");
 		return 70;
