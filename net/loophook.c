@@ -63,9 +63,7 @@ int net_ip4_input_hook(struct pbuf *p, struct netif *inp)
 		return 0;
 	uint16_t sport = be16(th), dport = be16(th + 2);
 	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next) {
-		if (pcb->local_port != dport || pcb->remote_port != sport ||
-		    ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip)) != dst ||
-		    ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)) != src)
+		if (!net_tcp_pcb_is(pcb, src, sport, dst, dport))
 			continue;
 		if (pcb->state != ESTABLISHED || pcb->rcv_wnd != 0 || be32(th + 4) != pcb->rcv_nxt ||
 		    be32(th + 8) != pcb->lastack ||

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lwip/netif.h"
+#include "lwip/tcp.h"
 
 struct netdev;
 
@@ -39,5 +40,15 @@ void net_tcp_tw_bound(unsigned frames);
 /* A SYN src:sport -> dst:dport (network-order addresses) with sequence
  * number seq: ends a TIME_WAIT of that address pair that it may reopen. */
 void net_tcp_tw_syn(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, uint32_t seq);
+
+/* Is pcb the connection a segment src:sport -> dst:dport belongs to
+ * (network-order addresses, host-order ports)? */
+static inline bool net_tcp_pcb_is(const struct tcp_pcb *pcb, uint32_t src, uint16_t sport,
+				  uint32_t dst, uint16_t dport)
+{
+	return pcb->local_port == dport && pcb->remote_port == sport &&
+	       ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip)) == dst &&
+	       ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)) == src;
+}
 
 #endif

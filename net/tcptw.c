@@ -79,9 +79,7 @@ void net_tcp_tw_bound(unsigned frames)
 void net_tcp_tw_syn(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, uint32_t seq)
 {
 	for (struct tcp_pcb *pcb = tcp_tw_pcbs; pcb; pcb = pcb->next) {
-		if (pcb->local_port != dport || pcb->remote_port != sport ||
-		    ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip)) != dst ||
-		    ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)) != src)
+		if (!net_tcp_pcb_is(pcb, src, sport, dst, dport))
 			continue;
 		if (TCP_SEQ_GT(seq, pcb->rcv_nxt))
 			tcp_abort(pcb); /* from TIME_WAIT: freed, no reset sent */
