@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "expect_panic.h"
+
 #define ARENA_PAGES 2048
 
 static unsigned char *arena;
@@ -254,24 +256,6 @@ static void test_exhaustion(void **state)
 	kfree(p);
 	free(ptrs);
 	kfree(NULL);
-}
-
-static void expect_panic(void (*fn)(void))
-{
-	pid_t pid;
-	int status;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		freopen("/dev/null", "w", stderr);
-		fn();
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFSIGNALED(status));
-	assert_int_equal(WTERMSIG(status), SIGABRT);
 }
 
 static void free_inside_object(void)

@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "expect_panic.h"
+
 #define ARENA_PAGES 1024
 
 static unsigned char *arena;
@@ -420,25 +422,6 @@ static void test_random_workload(void **state)
 		pmm_free_contig(held[nheld].p, held[nheld].n);
 	}
 	assert_int_equal(pmm_free_pages(), want);
-}
-
-/* fn must panic: run it in a child and expect SIGABRT from the host panic. */
-static void expect_panic(void (*fn)(void))
-{
-	pid_t pid;
-	int status;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		freopen("/dev/null", "w", stderr);
-		fn();
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFSIGNALED(status));
-	assert_int_equal(WTERMSIG(status), SIGABRT);
 }
 
 static void free_unaligned(void)
