@@ -17,7 +17,7 @@ KASFLAGS := -Iinclude -MMD -MP
 
 # drivers/virtio/net.c is only in the network variant (below).
 KSRCS := $(filter-out drivers/virtio/net.c,\
-           $(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c drivers/*.c drivers/virtio/*.c lib/*.c))
+           $(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c drivers/*.c drivers/virtio/*.c lib/*.c fs/*.c))
 KOBJS := $(patsubst %,$(B)/k/%.o,$(KSRCS))
 
 EXAMPLES    := $(notdir $(wildcard examples/*))

@@ -8,6 +8,7 @@
 #include <k/arch.h>
 #include <k/bootinfo.h>
 #include <k/cmdline.h>
+#include <k/component.h>
 #include <k/console.h>
 #include <k/drivers.h>
 #include <k/fmt.h>
@@ -145,6 +146,7 @@ void kmain(uint32_t magic, uint32_t info)
 		kprintf("toro: entry_tsc=%lu\n", entry_tsc);
 	smp_init(smp_want);
 	drivers_init(&cl);
+	component_init(&cl); /* the file systems mount here, when linked */
 #ifdef TORO_NET
 	net_init(&cl); /* after the drivers: it takes every network device */
 #endif

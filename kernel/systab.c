@@ -6,6 +6,7 @@
  * the plain kernel does not have (ENOSYS), so toro.o never names net/.
  * Optional groups (poll, epoll, pipe, eventfd) are linked per program: see
  * below and docs/kernel.md, "Image size". */
+#include <k/component.h>
 #include <k/syscall.h>
 #include "sys.h"
 
@@ -63,25 +64,18 @@ static const uint8_t syscall_slot[SYSCALL_HANDLERS] = {
  * program pulls in), else --gc-sections drops it with every handler only it
  * reaches. A group that is named but missing fails the link. The linker script
  * gathers the linked tables between __toro_sysopt_start and __toro_sysopt_end.
+ * Tables may also carry hooks (k/component.h).
  */
-struct syscall_opt {
-	long nr;
-	syscall_fn fn;
-};
-
-#define SYSGROUP(name) \
-	__attribute__((section(".rodata.sysopt." #name))) \
-	const struct syscall_opt toro_sysgroup_##name[]
-
 SYSGROUP(poll) = {
-	{ 7, H(sys_poll) }, { 23, H(sys_select) }, { 270, H(sys_pselect6) }, { 271, H(sys_ppoll) },
+	SYSOPT_CALL(7, sys_poll), SYSOPT_CALL(23, sys_select), SYSOPT_CALL(270, sys_pselect6),
+	SYSOPT_CALL(271, sys_ppoll),
 };
 SYSGROUP(epoll) = {
-	{ 213, H(sys_epoll_create) }, { 232, H(sys_epoll_wait) }, { 233, H(sys_epoll_ctl) },
-	{ 281, H(sys_epoll_pwait) }, { 291, H(sys_epoll_create1) },
+	SYSOPT_CALL(213, sys_epoll_create), SYSOPT_CALL(232, sys_epoll_wait), SYSOPT_CALL(233, sys_epoll_ctl),
+	SYSOPT_CALL(281, sys_epoll_pwait), SYSOPT_CALL(291, sys_epoll_create1),
 };
-SYSGROUP(pipe) = { { 22, H(sys_pipe) }, { 293, H(sys_pipe2) } };
-SYSGROUP(eventfd) = { { 284, H(sys_eventfd) }, { 290, H(sys_eventfd2) } };
+SYSGROUP(pipe) = { SYSOPT_CALL(22, sys_pipe), SYSOPT_CALL(293, sys_pipe2) };
+SYSGROUP(eventfd) = { SYSOPT_CALL(284, sys_eventfd), SYSOPT_CALL(290, sys_eventfd2) };
 
 /* Every optional call and its group, linked or not, for the ENOSYS line. */
 static const struct {
@@ -102,15 +96,50 @@ syscall_fn syscall_handler(long nr, const char **group)
 		return NULL;
 	if (syscall_slot[nr])
 		return syscall_fns[syscall_slot[nr] - 1];
-	for (const struct syscall_opt *o = __toro_sysopt_start; o < __toro_sysopt_end; o++) {
-		if (o->nr == nr)
-			return o->fn;
-	}
+	const struct syscall_opt *o = sysopt_next(NULL, nr);
+	if (o)
+		return o->fn;
 	for (size_t i = 0; i < sizeof(sysopt_names) / sizeof(sysopt_names[0]); i++) {
 		if (sysopt_names[i].nr == nr)
 			*group = sysopt_names[i].group;
 	}
 	return NULL;
+}
+
+const struct syscall_opt *sysopt_next(const struct syscall_opt *prev, long kind)
+{
+	for (const struct syscall_opt *o = prev ? prev + 1 : __toro_sysopt_start;
+	     o < __toro_sysopt_end; o++)
+		if (o->nr == kind)
+			return o;
+	return NULL;
+}
+
+typedef void (*init_hook_fn)(const struct cmdline *);
+typedef int (*sync_hook_fn)(void);
+typedef void (*exit_hook_fn)(int);
+
+void component_init(const struct cmdline *cl)
+{
+	for (const struct syscall_opt *o = NULL; (o = sysopt_next(o, SYSOPT_INIT)) != NULL;)
+		((init_hook_fn)o->p)(cl);
+}
+
+int component_sync(void)
+{
+	int first = 0;
+	for (const struct syscall_opt *o = NULL; (o = sysopt_next(o, SYSOPT_SYNC)) != NULL;) {
+		int r = ((sync_hook_fn)o->p)();
+		if (r && !first)
+			first = r;
+	}
+	return first;
+}
+
+void component_exit(int status)
+{
+	for (const struct syscall_opt *o = NULL; (o = sysopt_next(o, SYSOPT_EXIT)) != NULL;)
+		((exit_hook_fn)o->p)(status);
 }
 
 /* "nr name" pairs of the calls Linux has, for the unsupported-call message. */

@@ -9,6 +9,7 @@
  * VIRTQ_INDIRECT_MAX segments take one ring entry (2.7.5.3). Portable:
  * tests/unit/test_virtio.c runs it against a fake transport.
  */
+#include <k/component.h>
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/kheap.h>
@@ -34,6 +35,12 @@ const struct virtio_driver *virtio_find_driver(uint16_t type)
 	for (unsigned i = 0; i < virtio_ndrivers; i++)
 		if (virtio_drivers[i]->type == type)
 			return virtio_drivers[i];
+	/* Drivers of linked components (virtio-blk with the files). */
+	for (const struct syscall_opt *o = NULL; (o = sysopt_next(o, SYSOPT_VIRTIO)) != NULL;) {
+		const struct virtio_driver *drv = o->p;
+		if (drv->type == type)
+			return drv;
+	}
 	return NULL;
 }
 

@@ -10,8 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-typedef long (*syscall_fn)(long, long, long, long, long, long);
+#include <k/component.h>
 
 /* Numbers below SYSCALL_HANDLERS may have a handler (kernel/systab.c); the
  * names of Linux's calls as records of a 2-byte big-endian number then a

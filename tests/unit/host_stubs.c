@@ -45,3 +45,12 @@ void smp_poll(void) {}
 void arch_pause(void) {}
 void tlb_shootdown(unsigned long start, unsigned long end) { (void)start; (void)end; }
 void arch_tlb_flush(unsigned long start, unsigned long end) { (void)start; (void)end; }
+
+/* No link-time components on the host. */
+#include <k/component.h>
+const struct syscall_opt *sysopt_next(const struct syscall_opt *prev, long kind)
+{
+	(void)prev;
+	(void)kind;
+	return NULL;
+}

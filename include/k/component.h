@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Link-time components. A component (a group of system calls, a file system,
+ * a driver) is a table of entries in a section of its own
+ * (`.rodata.sysopt.NAME`, kernel/systab.c); toro-cc links the table only when
+ * the program needs it (--require-defined=toro_sysgroup_NAME), and
+ * --gc-sections drops it, with everything only it reaches, otherwise. An
+ * entry is a system call (number >= 0 and its handler) or a hook of one of
+ * the kinds below, so the kernel finds what was linked without naming it.
+ */
+#ifndef K_COMPONENT_H
+#define K_COMPONENT_H
+
+#include <stdint.h>
+
+typedef long (*syscall_fn)(long, long, long, long, long, long);
+
+/* Hook kinds (the entry's nr). */
+#define SYSOPT_INIT   (-1) /* void fn(const struct cmdline *): boot, after the drivers */
+#define SYSOPT_SYNC   (-2) /* int fn(void): write back caches (sync(2), exit); 0 or -EXXX */
+#define SYSOPT_VIRTIO (-3) /* p: a const struct virtio_driver * */
+#define SYSOPT_EXIT   (-4) /* void fn(int status): at exit, after the SYNC hooks */
+
+struct syscall_opt {
+	long nr;
+	union {
+		syscall_fn fn;   /* nr >= 0 */
+		const void *p;   /* hooks: a function or a table */
+	};
+};
+
+/* A component's table (NAME must also be in tools/toro.syms, and toro-cc
+ * must know when to link it) and its entries. */
+#define SYSGROUP(name) \
+	__attribute__((section(".rodata.sysopt." #name))) \
+	const struct syscall_opt toro_sysgroup_##name[]
+#define SYSOPT_CALL(nr, handler) { (nr), { .fn = (syscall_fn)(handler) } }
+#define SYSOPT_HOOK(kind, ptr) { (kind), { .p = (const void *)(ptr) } }
+
+/* The linked entries of kind `kind`, one after the other: pass NULL first,
+ * then the previous result; NULL at the end. */
+const struct syscall_opt *sysopt_next(const struct syscall_opt *prev, long kind);
+
+struct cmdline;
+/* Run every SYSOPT_INIT hook (kmain, after drivers_init). */
+void component_init(const struct cmdline *cl);
+/* Run every SYSOPT_SYNC hook: 0 or the first error. */
+int component_sync(void);
+/* Run every SYSOPT_EXIT hook with the exit status. */
+void component_exit(int status);
+
+#endif
