@@ -93,12 +93,49 @@ static const struct {
 	{ "/dev/urandom", &random_ops, (1 << 8) | 9 },
 };
 
+static struct {
+	char name[16];
+	devfs_open_fn open;
+	void *arg;
+	uint32_t mode;
+	uint64_t rdev;
+} dyn[DEVFS_DYN_MAX];
+static int ndyn;
+
+int devfs_add(const char *name, devfs_open_fn open, void *arg, uint32_t mode, uint64_t rdev)
+{
+	size_t len = strlen(name);
+	if (ndyn == DEVFS_DYN_MAX || len >= sizeof(dyn[0].name))
+		return -ENOSPC;
+	memcpy(dyn[ndyn].name, name, len + 1);
+	dyn[ndyn].open = open;
+	dyn[ndyn].arg = arg;
+	dyn[ndyn].mode = mode;
+	dyn[ndyn].rdev = rdev;
+	/* Published last: drivers attach on core 0 before the program runs. */
+	__atomic_store_n(&ndyn, ndyn + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+bool devfs_dyn_entry(int index, const char **name, uint32_t *mode, uint64_t *rdev)
+{
+	if (index < 0 || index >= __atomic_load_n(&ndyn, __ATOMIC_ACQUIRE))
+		return false;
+	*name = dyn[index].name;
+	*mode = dyn[index].mode;
+	*rdev = dyn[index].rdev;
+	return true;
+}
+
 struct file *devfs_open(const char *path, int flags, int *err)
 {
 	if (!strncmp(path, "/etc/", 5))
 		return etcfs_open(path, flags, err);
 	if (vcon_path(path))
 		return vcon_open(path, flags, err);
+	for (int i = 0; i < __atomic_load_n(&ndyn, __ATOMIC_ACQUIRE); i++)
+		if (!strncmp(path, "/dev/", 5) && !strcmp(path + 5, dyn[i].name))
+			return dyn[i].open(dyn[i].arg, flags, err);
 	for (unsigned i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
 		if (strcmp(path, devs[i].path))
 			continue;

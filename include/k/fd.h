@@ -6,6 +6,7 @@
 #ifndef K_FD_H
 #define K_FD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,7 @@ struct kstat {
 #define O_CLOEXEC 02000000
 
 #define S_IFCHR 0020000
+#define S_IFBLK 0060000
 #define S_IFIFO 0010000
 #define S_IFSOCK 0140000
 #define S_IFDIR 0040000
@@ -85,5 +87,15 @@ unsigned file_poll(struct file *f);
 
 /* Character devices under /dev: a new file, or NULL if no such device. */
 struct file *devfs_open(const char *path, int flags, int *err);
+
+/* Devices that drivers add at attach (block devices: /dev/vda): open makes a
+ * new file for `arg`; mode is S_IFBLK or S_IFCHR with permissions, rdev
+ * Linux's (major << 8) | minor. 0, or -ENOSPC when DEVFS_DYN_MAX are there. */
+#define DEVFS_DYN_MAX 16
+typedef struct file *(*devfs_open_fn)(void *arg, int flags, int *err);
+int devfs_add(const char *name, devfs_open_fn open, void *arg, uint32_t mode, uint64_t rdev);
+/* The index-th added device (0..), for listing /dev: its name (without
+ * "/dev/"), mode and rdev; false past the end. */
+bool devfs_dyn_entry(int index, const char **name, uint32_t *mode, uint64_t *rdev);
 
 #endif
