@@ -142,7 +142,7 @@ $(B)/tools/mkpng: tools/mkpng.c
 # ---- network tests (tests/net/run.sh): the host's client and a test httpd
 # whose site also has a 10 MiB file (a counting pattern, made by mkembed).
 NET_T := $(B)/tests/net
-net-tests: $(NET_T)/httpd.elf $(NET_T)/netclient
+net-tests: $(NET_T)/httpd.elf $(NET_T)/netclient $(NET_T)/exitsrv.elf
 $(NET_T)/big/big.bin: $(B)/tools/mkembed
 	@mkdir -p $(dir $@)
 	$(B)/tools/mkembed --pattern $@ 10485760
@@ -151,6 +151,10 @@ $(NET_T)/www.S: $(B)/tools/mkembed $(HTTPD_WWW) $(B)/examples/httpd/gen/logo.png
 $(NET_T)/httpd.elf: $(wildcard examples/httpd/*.c examples/httpd/*.h) $(NET_T)/www.S \
 		    $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	$(TOROCC) -O2 -o $@ $(wildcard examples/httpd/*.c) $(NET_T)/www.S
+# exitsrv: the server of tests/net/exitdrain.sh (answers, closes, returns from main).
+$(NET_T)/exitsrv.elf: tests/net/exitsrv.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms \
+		      $(B)/tools/toropack tools/toro.ld $(TOROCC)
+	$(TOROCC) -O2 -o $@ $<
 $(NET_T)/netclient: tests/net/netclient.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -pthread -o $@ $<

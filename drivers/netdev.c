@@ -51,6 +51,11 @@ void netdev_rx_wait(struct netdev *nd, uint64_t until)
 	spin_unlock(&nd->rx_lock);
 }
 
+bool netdev_tx_done(struct netdev *nd)
+{
+	return !nd->ops->tx_done || nd->ops->tx_done(nd);
+}
+
 void netdev_rx_ready(struct netdev *nd)
 {
 	spin_lock(&nd->rx_lock);

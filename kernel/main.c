@@ -153,13 +153,6 @@ void kmain(uint32_t magic, uint32_t info)
 	proc_start((const char *const *)cl.argv, cl.argc, (const char *const *)cl.envp, cl.envc);
 }
 
-void proc_exit(int status)
-{
-	/* The exact status, last on the console: isa-debug-exit keeps 7 bits. */
-	kprintf("toro: exit status %d\n", status);
-	arch_poweroff(status);
-}
-
 void panic(const char *fmt, ...)
 {
 	va_list ap;
@@ -168,5 +161,5 @@ void panic(const char *fmt, ...)
 	fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	kprintf("toro: panic: %s\n", buf);
-	proc_exit(255);
+	proc_poweroff(255); /* nothing more runs: no cache, no connection is trusted now */
 }

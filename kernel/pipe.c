@@ -11,6 +11,7 @@
 #include <k/fd.h>
 #include <k/kheap.h>
 #include <k/poll.h>
+#include <k/proc.h>
 #include <k/sched.h>
 #include <k/spinlock.h>
 #include <k/syscall.h>
@@ -24,7 +25,6 @@
 #define SIGPIPE 13
 #define O_DIRECT 040000
 
-int thread_signal(int tid, int sig);
 
 struct pipe {
 	struct spinlock lock;

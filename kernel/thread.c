@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Thread life: creation for clone(), exit (clear_child_tid + futex wake, as
- * pthread_join expects), and freeing a dead thread's stacks once it is off
- * its core. */
+ * pthread_join expects), freeing a dead thread's stacks once it is off its
+ * core, signals to a thread or to the process, and stopping every thread but
+ * one when the program exits (kernel/exit.c). */
 #include <k/arch.h>
 #include <k/console.h>
 #include <k/errno.h>
@@ -12,13 +13,16 @@
 #include <k/spinlock.h>
 #include <k/string.h>
 #include <k/syscall.h>
+#include <k/time.h>
 #include <k/vmm.h>
 #include <k/wait.h>
 
 #define KSTACK_PAGES 4
+#define THREAD_STOP_POLL_NS 1000000ull /* how often the exit looks for stopped threads */
 
 static struct spinlock threads_lock = SPINLOCK_INIT;
 static int nthreads;
+static bool stopping;            /* thread_stop_others ran: no new threads */
 static int next_tid = 1;
 static struct thread *all[256];
 
@@ -38,12 +42,13 @@ struct thread *thread_by_tid(int tid)
 	return found;
 }
 
-/* Register t and give it a tid; -EAGAIN when the table is full. */
+/* Register t and give it a tid; -EAGAIN when the table is full or the
+ * program is exiting. */
 int thread_register(struct thread *t)
 {
 	int r = -EAGAIN;
 	spin_lock(&threads_lock);
-	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]) && !stopping; i++) {
 		if (!all[i]) {
 			all[i] = t;
 			t->tid = next_tid++;
@@ -173,9 +178,28 @@ struct thread *kthread_create(void (*fn)(void *), void *arg, int cpu)
 
 bool futex_timeout(struct thread *t);
 
-/* Send signal sig to thread tid (tkill): mark it pending and make the thread
- * notice soon: a blocked one wakes with EINTR, one running in ring 3 on
- * another core gets an IPI (it takes the signal on its way back to ring 3). */
+/* Make t notice a signal just marked pending (threads_lock held): a blocked
+ * one wakes with EINTR, one running in ring 3 on another core gets an IPI (it
+ * takes the signal on its way back to ring 3). */
+static void notify(struct thread *t, int sig)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (t->sigmask & (1ull << (sig - 1)))
+		return; /* blocked: stays pending until unblocked */
+	if (t == thread_current())
+		return; /* taken on this core's way back to ring 3 */
+	if (t->state == T_BLOCKED && t->interruptible) {
+		/* A futex or kernel wait: take it off its queue first. */
+		if (!t->futex_waiting || futex_timeout(t)) {
+			t->wake_reason = -EINTR;
+			sched_wake(t);
+		}
+	} else if (t->state == T_RUNNING) {
+		arch_wake_cpu(t->cpu);
+	}
+}
+
+/* Send signal sig to thread tid (tkill). */
 int thread_signal(int tid, int sig)
 {
 	int r = -ESRCH;
@@ -186,22 +210,85 @@ int thread_signal(int tid, int sig)
 			continue;
 		r = 0;
 		__atomic_or_fetch(&t->pending, 1ull << (sig - 1), __ATOMIC_SEQ_CST);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (t->sigmask & (1ull << (sig - 1)))
-			break; /* blocked: stays pending until unblocked */
-		if (t == thread_current())
-			break; /* delivered at the end of this system call */
-		if (t->state == T_BLOCKED && t->interruptible) {
-			/* A futex or kernel wait: take it off its queue first. */
-			if (!t->futex_waiting || futex_timeout(t)) {
-				t->wake_reason = -EINTR;
-				sched_wake(t);
-			}
-		} else if (t->state == T_RUNNING) {
-			arch_wake_cpu(t->cpu);
-		}
+		notify(t, sig);
 		break;
 	}
 	spin_unlock(&threads_lock);
 	return r;
+}
+
+int thread_signal_process(int sig)
+{
+	uint64_t bit = 1ull << (sig - 1);
+	struct thread *to = NULL;
+	spin_lock(&threads_lock);
+	/* The oldest thread that does not block sig, else the oldest. */
+	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		struct thread *t = all[i];
+		if (!t || t->state == T_DEAD)
+			continue;
+		bool blocks = t->sigmask & bit, to_blocks = to && (to->sigmask & bit);
+		if (!to || (to_blocks && !blocks) || (to_blocks == blocks && t->tid < to->tid))
+			to = t;
+	}
+	int tid = to ? to->tid : -ESRCH;
+	if (to) {
+		__atomic_or_fetch(&to->pending, bit, __ATOMIC_SEQ_CST);
+		notify(to, sig);
+	}
+	spin_unlock(&threads_lock);
+	return tid;
+}
+
+/* Stop every other thread: SIGKILL pending (no mask blocks it) and woken or
+ * interrupted as for a signal, so each parks at its next way back to ring 3
+ * (thread_park); threads created from now on are refused. */
+static int stop_all_but(struct thread *me)
+{
+	int others = 0;
+	spin_lock(&threads_lock);
+	stopping = true;
+	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		struct thread *t = all[i];
+		if (!t || t == me)
+			continue;
+		others++;
+		__atomic_or_fetch(&t->pending, 1ull << (SIGKILL - 1), __ATOMIC_SEQ_CST);
+		notify(t, SIGKILL);
+	}
+	spin_unlock(&threads_lock);
+	return others;
+}
+
+static int count_parked(struct thread *me)
+{
+	int n = 0;
+	spin_lock(&threads_lock);
+	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i] && all[i] != me && __atomic_load_n(&all[i]->parked, __ATOMIC_ACQUIRE))
+			n++;
+	spin_unlock(&threads_lock);
+	return n;
+}
+
+int thread_stop_others(uint64_t until)
+{
+	struct thread *me = thread_current();
+	int others = stop_all_but(me), parked;
+	while ((parked = count_parked(me)) < others && time_monotonic_ns() < until) {
+		uint64_t tick = time_monotonic_ns() + THREAD_STOP_POLL_NS;
+		sched_block(tick < until ? tick : until);
+	}
+	return others - parked;
+}
+
+void thread_park(void)
+{
+	struct thread *t = thread_current();
+	__atomic_store_n(&t->parked, true, __ATOMIC_RELEASE);
+	for (;;) {
+		/* Never woken on purpose; a stray wake-up finds it here again. */
+		t->state = T_BLOCKED;
+		schedule();
+	}
 }

@@ -311,6 +311,11 @@ static void boot_run_until(volatile bool *done)
 	}
 }
 
+bool net_running(void)
+{
+	return __atomic_load_n(&started, __ATOMIC_ACQUIRE);
+}
+
 void net_init(const struct cmdline *cl)
 {
 	/* Without a device the stack runs all the same: sockets work over the
@@ -319,6 +324,7 @@ void net_init(const struct cmdline *cl)
 		kprintf("toro: no network device\n");
 	net_config_parse(cl, &cfg);
 	net_resolv_init(cl);
+	net_drain_config(cl);
 	const char *ping = cmdline_opt(cl, "toro.net.ping");
 	if (ping && (net_parse_ipv4(ping, &ping_to) || ping_to == 0)) {
 		kprintf("toro: toro.net.ping=%s is not an IPv4 address, ignored\n", ping);

@@ -38,4 +38,19 @@ void net_format_ipv4(char *buf, uint32_t addr);
  * resolver. Before the program starts. */
 void net_resolv_init(const struct cmdline *cl);
 
+/* net/drain.c: the exit's wait for closed connections (docs/reliability.md).
+ * toro.linger=SECONDS (0-3600, 5 by default) bounds it; a bad value is said on
+ * the console and the default kept. */
+void net_drain_config(const struct cmdline *cl);
+/* True once lwIP runs (net.c): the drain has nothing to do before. */
+bool net_running(void);
+struct net_drain_left {
+	unsigned conns;          /* connections not fully closed */
+	unsigned long long bytes;/* their bytes the peers have not acknowledged */
+};
+/* Count what the exit still waits for (core lock held). */
+void net_drain_count(struct net_drain_left *left);
+/* Reset every connection net_drain_count counts (core lock held). */
+void net_drain_cut(void);
+
 #endif

@@ -123,7 +123,8 @@ kthread_entry:
  * is at %rsp. */
 	.globl thread_entry
 thread_entry:
-	call sched_finish_switch
+	mov %rsp, %rdi
+	call signal_thread_start
 	jmp intr_return
 
 /* syscall: rcx = user rip, r11 = user rflags; IF is clear (FMASK). */

@@ -55,9 +55,11 @@ static uint8_t *fpu_area(void)
 }
 
 static const char *const signames[] = {
+	[SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT",
 	[SIGILL] = "SIGILL", [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
 	[SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE", [SIGKILL] = "SIGKILL",
-	[SIGSEGV] = "SIGSEGV",
+	[SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+	[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
 };
 
 static const char *signame(int sig)
@@ -171,6 +173,8 @@ void crash_report(const struct regs *r, uint64_t addr, int sig)
 	}
 }
 
+/* A crash: the report, then the exit that writes the caches back and powers
+ * off at once (no waiting for connections: the program's state is suspect). */
 static void die(struct regs *r, int sig, uint64_t addr)
 {
 	struct thread *t = thread_current();
@@ -178,7 +182,7 @@ static void die(struct regs *r, int sig, uint64_t addr)
 		t->in_signal_report = true;
 		crash_report(r, addr, sig);
 	}
-	proc_exit(128 + sig);
+	proc_crash_exit(128 + sig);
 }
 
 /* Build the frame and point the thread at the handler of sig. */
@@ -277,9 +281,20 @@ static bool ignored_by_default(int sig)
 	return sig == 17 || sig == 18 || sig == 23 || sig == 28; /* CHLD CONT URG WINCH */
 }
 
+/* Signals whose default action dumps core on Linux: Toro prints the crash
+ * report instead and powers off at once (proc_crash_exit). */
+static bool core_by_default(int sig)
+{
+	return sig == SIGQUIT || sig == SIGILL || sig == SIGTRAP || sig == SIGABRT ||
+	       sig == SIGBUS || sig == SIGFPE || sig == SIGSEGV || sig == 24 || sig == 25 ||
+	       sig == 31; /* XCPU XFSZ SYS */
+}
+
 void signal_deliver_pending(struct regs *r)
 {
 	struct thread *t = thread_current();
+	if (proc_exit_stops(t))
+		thread_park(); /* another thread is ending the program */
 	uint64_t ready = t->pending & ~t->sigmask;
 	if (!ready)
 		return;
@@ -290,9 +305,21 @@ void signal_deliver_pending(struct regs *r)
 		return;
 	if (act->handler == SIG_DFL || !(act->flags & SA_RESTORER)) {
 		kprintf("toro: terminated by signal %d (%s)\n", sig, signame(sig));
-		die(r, sig, 0);
+		if (core_by_default(sig))
+			die(r, sig, 0);
+		proc_exit(128 + sig); /* TERM, INT, PIPE...: the whole way out */
 	}
 	push_frame(r, sig, SI_TKILL, 0);
+}
+
+/* A new thread's first way to ring 3 (entry.S thread_entry): a signal sent
+ * before it ever ran, or the exit's stop, is taken here. */
+void signal_thread_start(struct regs *r)
+{
+	sched_finish_switch();
+	struct thread *t = thread_current();
+	if (t->pending & ~t->sigmask)
+		signal_deliver_pending(r);
 }
 
 /* rt_sigreturn: the handler returned into the restorer, so rsp points at the

@@ -96,6 +96,10 @@ void trap_dispatch(struct regs *r)
 	}
 	if (r->vector >= IRQ_VEC_FIRST && r->vector <= IRQ_VEC_LAST) {
 		irq_dispatch((unsigned)r->vector);
+		/* A handler may have signalled the thread it interrupted (SIGTERM
+		 * from the host's shutdown request). */
+		if (user && (thread_current()->pending & ~thread_current()->sigmask))
+			signal_deliver_pending(r);
 		return;
 	}
 	if (r->vector >= 32) {
@@ -113,5 +117,5 @@ void trap_dispatch(struct regs *r)
 		return;
 	crash_report(r, cr2, -1);
 	kprintf("toro: kernel panic: %s in kernel mode\n", trap_name(r->vector));
-	proc_exit(255);
+	proc_poweroff(255);
 }

@@ -310,6 +310,17 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_seg *segs, int nseg,
 	return r == 0 ? 0 : r == -ENOSPC ? -EAGAIN : -EIO;
 }
 
+/* ops->tx_done: the device has used every buffer we queued. */
+static bool vnet_tx_done(struct netdev *nd)
+{
+	struct vnet *sc = nd->priv;
+	spin_lock(&sc->sc_tx_lock);
+	tx_reclaim(sc);
+	bool done = sc->sc_ntx_free == sc->sc_ntx;
+	spin_unlock(&sc->sc_tx_lock);
+	return done;
+}
+
 /* ---- attach ---- */
 
 static bool link_state(struct vnet *sc)
@@ -436,6 +447,7 @@ static void attach_line(struct vnet *sc)
 
 static const struct netdev_ops vnet_ops = {
 	.xmit = vnet_xmit,
+	.tx_done = vnet_tx_done,
 	.rx = vnet_rx,
 };
 

@@ -56,5 +56,9 @@ int netdev_rx(struct netdev *nd, void *buf, size_t cap, unsigned *flags);
 /* Block the calling thread until a frame may be waiting (or `until`,
  * monotonic ns, 0 none); then call netdev_rx until it returns 0. */
 void netdev_rx_wait(struct netdev *nd, uint64_t until);
+/* True when the device has taken every frame netdev_xmit gave it (a VMM
+ * passes a frame on before it marks it taken): the exit waits for this so
+ * that the last frames are not lost with the VM. Never blocks. */
+bool netdev_tx_done(struct netdev *nd);
 
 #endif

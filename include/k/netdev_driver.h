@@ -18,6 +18,8 @@ struct netdev_ops {
 	int (*xmit)(struct netdev *nd, const struct netdev_seg *segs, int nseg,
 		    const struct netdev_csum *csum);
 	int (*rx)(struct netdev *nd, void *buf, size_t cap, unsigned *flags);
+	/* Optional: every frame sent has been taken by the device (any thread). */
+	bool (*tx_done)(struct netdev *nd);
 };
 
 struct netdev {

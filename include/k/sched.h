@@ -52,6 +52,7 @@ struct thread {
 	uint64_t altstack_sp, altstack_size;
 	uint64_t clear_child_tid;
 	bool in_signal_report;
+	volatile bool parked;    /* stopped for good by the exit (thread_park) */
 	volatile bool interruptible; /* blocked in sched_block_intr */
 	bool kernel_only;        /* an idle or kernel thread: no ring 3 */
 	void *kthread;           /* kernel thread: its start function */

@@ -10,6 +10,10 @@
  *   netclient PORT echo BYTES         BYTES through an echo server, compared
  *   netclient PORT raw STRING         STRING (C escapes \r \n \t \xHH \\) sent as is; the reply on stdout
  *   netclient PORT abort              clients that leave mid-request and mid-reply (see abort_mix)
+ *   netclient PORT drain N PAR [SLOW] N clients of tests/net/exitsrv.c, PAR at a time, each read to
+ *                                     end of file: header, length and pattern (see cmd_drain); SLOW:
+ *                                     the clients read as a slow link would (a 4 KiB receive buffer,
+ *                                     4 KiB reads every 2 ms), so the answers wait in the guest
  * Every 200 reply must carry the same body length as the first one. All on
  * 127.0.0.1; every socket operation times out after 20 s.
  */
@@ -391,10 +395,108 @@ static int cmd_abort(void)
 	return 0;
 }
 
+/* One client of exitsrv: a 16-byte header "exitsrv NNNNNNN\n", then NNNNNNN
+ * bytes in exitsrv's pattern, then end of file. */
+struct drain_client {
+	int fd;
+	char hdr[17];
+	size_t got, want;         /* body bytes read, announced */
+	bool bad;                 /* a byte out of pattern, or a bad header */
+};
+
+static unsigned char exitsrv_pattern(size_t i)
+{
+	return (unsigned char)(i * 31 + (i >> 12));
+}
+
+/* Reads what is there: 1 at end of file (or an error), 0 to go on. */
+static int drain_read(struct drain_client *c, unsigned char *buf, size_t cap)
+{
+	ssize_t k = recv(c->fd, buf, cap, MSG_DONTWAIT);
+	if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR))
+		return 1;
+	for (ssize_t i = 0; i < k; i++) {
+		size_t h = strlen(c->hdr);
+		if (h < 16) {
+			c->hdr[h] = (char)buf[i];
+			if (h == 15 && (sscanf(c->hdr, "exitsrv %zu", &c->want) != 1 || c->hdr[15] != '\n'))
+				c->bad = true;
+			continue;
+		}
+		if (buf[i] != exitsrv_pattern(c->got))
+			c->bad = true;
+		c->got++;
+	}
+	return 0;
+}
+
+/* N clients, PAR open at once, each read to end of file. Every answer must be
+ * whole: the server returns from main right after closing its last
+ * connections, and what the kernel had not delivered yet is lost. */
+static int cmd_drain(int n, int par, bool slow)
+{
+	static unsigned char buf[65536];
+	size_t chunk = slow ? 4096 : sizeof(buf);
+	struct drain_client *cs = calloc((size_t)par, sizeof(*cs));
+	int whole = 0, done = 0, first_short = -1;
+	size_t short_got = 0, short_want = 0;
+	unsigned long long bytes = 0;
+	double t0 = now_ms();
+	while (done < n) {
+		int k = n - done < par ? n - done : par, open = 0;
+		for (int i = 0; i < k; i++) {
+			memset(&cs[i], 0, sizeof(cs[i]));
+			cs[i].fd = dial();
+			open += cs[i].fd >= 0;
+			if (slow && cs[i].fd >= 0) {
+				int rcv = 4096;
+				setsockopt(cs[i].fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+			}
+		}
+		while (open > 0) {
+			struct pollfd p[k];
+			for (int i = 0; i < k; i++)
+				p[i] = (struct pollfd){ cs[i].fd, POLLIN, 0 };
+			if (poll(p, (nfds_t)k, TIMEOUT_S * 1000) <= 0)
+				break;
+			for (int i = 0; i < k; i++) {
+				if (cs[i].fd < 0 || !p[i].revents || !drain_read(&cs[i], buf, chunk))
+					continue;
+				close(cs[i].fd);
+				cs[i].fd = -1;
+				open--;
+			}
+			if (slow)
+				usleep(2000);
+		}
+		for (int i = 0; i < k; i++) {
+			struct drain_client *c = &cs[i];
+			if (c->fd >= 0)
+				close(c->fd);
+			bytes += c->got;
+			if (!c->bad && c->want && c->got == c->want) {
+				whole++;
+			} else if (first_short < 0) {
+				first_short = done + i;
+				short_got = c->got;
+				short_want = c->want;
+			}
+		}
+		done += k;
+	}
+	printf("drain: %d of %d answers whole (%llu bytes in %.0f ms, %d at a time%s)", whole, n, bytes,
+	       now_ms() - t0, par, slow ? ", slow readers" : "");
+	if (first_short >= 0)
+		printf("; client %d got %zu of %zu bytes", first_short, short_got, short_want);
+	printf("\n");
+	free(cs);
+	return whole == n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: netclient PORT seq|keepalive|pipeline|par|echo|raw|abort ARGS\n");
+		fprintf(stderr, "usage: netclient PORT seq|keepalive|pipeline|par|echo|raw|abort|drain ARGS\n");
 		return 2;
 	}
 	port = atoi(argv[1]);
@@ -413,6 +515,9 @@ int main(int argc, char **argv)
 		return cmd_raw(argv[3]);
 	if (!strcmp(cmd, "abort") && argc == 3)
 		return cmd_abort();
+	if (!strcmp(cmd, "drain") && (argc == 5 || (argc == 6 && !strcmp(argv[5], "slow"))) &&
+	    atoi(argv[3]) > 0 && atoi(argv[4]) > 0)
+		return cmd_drain(atoi(argv[3]), atoi(argv[4]), argc == 6);
 	fprintf(stderr, "netclient: bad command\n");
 	return 2;
 }
