@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ACPI tables (ACPI 6.0 chapter 5; AML grammar of chapter 20): RSDP scan, XSDT/RSDT
- * walk, FADT, the DSDT's _S5_ package, MADT, HPET. No length or offset is trusted:
+ * walk, FADT, the DSDT's _S5_ package and Generic Event Device, MADT, HPET. No
+ * length or offset is trusted:
  * a table is mapped whole and checksummed before any field of it is read, and
  * every field read is inside what was mapped. QEMU microvm's FADT is
  * hardware-reduced: power-off goes through SLEEP_CONTROL_REG there.
@@ -32,9 +33,12 @@ enum {
 	FADT_SCI_INT = 46,
 	FADT_SMI_CMD = 48,
 	FADT_ACPI_ENABLE = 52,
+	FADT_PM1A_EVT_BLK = 56,
+	FADT_PM1B_EVT_BLK = 60,
 	FADT_PM1A_CNT_BLK = 64,
 	FADT_PM1B_CNT_BLK = 68,
 	FADT_PM_TMR_BLK = 76,
+	FADT_PM1_EVT_LEN = 88,
 	FADT_PM1_CNT_LEN = 89,
 	FADT_PM_TMR_LEN = 91,
 	FADT_FLAGS = 112,
@@ -42,6 +46,8 @@ enum {
 	FADT_RESET_REG = 116,
 	FADT_RESET_VALUE = 128,
 	FADT_X_DSDT = 140,
+	FADT_X_PM1A_EVT_BLK = 148,
+	FADT_X_PM1B_EVT_BLK = 160,
 	FADT_X_PM1A_CNT_BLK = 172,
 	FADT_X_PM1B_CNT_BLK = 184,
 	FADT_X_PM_TMR_BLK = 208,
@@ -69,6 +75,12 @@ enum {
 #define AML_ZERO 0x00
 #define AML_ONE 0x01
 #define AML_NAME 0x08
+#define AML_STRING 0x0d
+#define AML_BUFFER 0x11
+#define AML_EXT 0x5b               /* ExtOpPrefix: then OpRegionOp 0x80, DeviceOp 0x82 */
+#define AML_OPREGION 0x80
+#define AML_DEVICE 0x82
+#define AML_SYSTEM_MEMORY 0x00     /* RegionSpace (19.6.100) */
 #define AML_BYTE 0x0a
 #define AML_WORD 0x0b
 #define AML_DWORD 0x0c
@@ -306,6 +318,9 @@ static void parse_fadt(struct acpi_info *ai, const uint8_t *t, uint32_t len)
 	fadt_block(&ai->pm1a_cnt, t, len, FADT_X_PM1A_CNT_BLK, FADT_PM1A_CNT_BLK, FADT_PM1_CNT_LEN);
 	fadt_block(&ai->pm1b_cnt, t, len, FADT_X_PM1B_CNT_BLK, FADT_PM1B_CNT_BLK, FADT_PM1_CNT_LEN);
 	fadt_block(&ai->pm_timer, t, len, FADT_X_PM_TMR_BLK, FADT_PM_TMR_BLK, FADT_PM_TMR_LEN);
+	fadt_block(&ai->pm1a_evt, t, len, FADT_X_PM1A_EVT_BLK, FADT_PM1A_EVT_BLK, FADT_PM1_EVT_LEN);
+	fadt_block(&ai->pm1b_evt, t, len, FADT_X_PM1B_EVT_BLK, FADT_PM1B_EVT_BLK, FADT_PM1_EVT_LEN);
+	ai->pm1_evt_len = t[FADT_PM1_EVT_LEN];
 	ai->pm_timer_32bit = (ai->fadt_flags & ACPI_FADT_TMR_VAL_EXT) != 0;
 	if (FADT_RESET_VALUE < len && (ai->fadt_flags & ACPI_FADT_RESET_REG_SUP)) {
 		gas_read(&ai->reset_reg, t + FADT_RESET_REG);
@@ -421,6 +436,125 @@ static void find_s5(struct acpi_info *ai, const uint8_t *t, uint32_t len)
 		if (a[i] == '_' && memcmp(a + i, "_S5_", 4) == 0 && s5_at(a, n, i, ai))
 			return;
 	}
+}
+
+/* ---- the Generic Event Device (5.6.9), by a bounded scan ---- */
+
+#define DEVICE_BACK 32            /* how far before its _HID a Device op may start */
+#define RES_EXT_IRQ 0x89          /* Extended Interrupt descriptor (6.4.3.6) */
+#define RES_END_TAG 0xf           /* small item End Tag (6.4.2.9) */
+
+/* The end of the Device (ExtOp DeviceOp PkgLength NameString TermList) whose
+ * body holds position `at`: the closest one starting shortly before it. */
+static bool device_end(const uint8_t *a, size_t n, size_t at, size_t *end)
+{
+	for (size_t back = 3; back <= DEVICE_BACK && back <= at; back++) {
+		size_t p = at - back, e;
+		if (a[p] != AML_EXT || a[p + 1] != AML_DEVICE)
+			continue;
+		p += 2;
+		if (pkg_length(a, n, &p, &e) == 0 && e > at) {
+			*end = e;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The first Extended Interrupt descriptor with at least one interrupt in a
+ * resource template of n bytes (6.4): its first GSI and flags. */
+static bool res_interrupt(const uint8_t *r, size_t n, uint32_t *gsi, uint8_t *flags)
+{
+	size_t i = 0;
+	while (i < n) {
+		if (!(r[i] & 0x80)) {     /* small item: tag and length in one byte */
+			if (((r[i] >> 3) & 0xf) == RES_END_TAG)
+				return false;
+			i += 1 + (r[i] & 7u);
+			continue;
+		}
+		if (n - i < 3)             /* large item: tag, le16 length, data */
+			return false;
+		size_t len = rd16(r + i + 1);
+		if (len > n - i - 3)
+			return false;
+		if (r[i] == RES_EXT_IRQ && len >= 6 && r[i + 4] >= 1) {
+			*flags = r[i + 3];
+			*gsi = rd32(r + i + 5);
+			return true;
+		}
+		i += 3 + len;
+	}
+	return false;
+}
+
+/* Name(_CRS, Buffer(){...}) with "_CRS" at a[i]: its interrupt. */
+static bool ged_crs(const uint8_t *a, size_t end, size_t i, struct acpi_info *ai)
+{
+	size_t p = i + 4, bend;
+	uint64_t size;
+
+	if (p >= end || a[p] != AML_BUFFER)
+		return false;
+	p++;
+	if (pkg_length(a, end, &p, &bend) != 0 || aml_integer(a, bend, &p, &size) != 0)
+		return false;
+	/* The initializer may be shorter than BufferSize (the rest is zeros). */
+	size_t have = bend - p < size ? bend - p : (size_t)size;
+	return res_interrupt(a + p, have, &ai->ged_gsi, &ai->ged_irq_flags);
+}
+
+/* OperationRegion(NAME, SystemMemory, Offset, Length) at a[i] (ExtOp): the
+ * address of a region of at least 4 bytes. */
+static bool ged_region(const uint8_t *a, size_t end, size_t i, uint64_t *addr)
+{
+	size_t p = i + 2 + 4;      /* ExtOp OpRegionOp NameSeg */
+	uint64_t off, len;
+
+	if (p >= end || a[i + 1] != AML_OPREGION || a[p] != AML_SYSTEM_MEMORY)
+		return false;
+	p++;
+	if (aml_integer(a, end, &p, &off) != 0 || aml_integer(a, end, &p, &len) != 0)
+		return false;
+	if (off == 0 || (off & 3) || len < 4 || off > UINT64_MAX - 4)
+		return false;
+	*addr = off;
+	return true;
+}
+
+/* Name(_HID, "ACPI0013") at a[i] (the NameOp): the GED's interrupt and event
+ * selector from the rest of its Device. */
+static bool ged_at(const uint8_t *a, size_t n, size_t i, struct acpi_info *ai)
+{
+	static const uint8_t hid[] = { AML_NAME, '_', 'H', 'I', 'D', AML_STRING,
+				       'A', 'C', 'P', 'I', '0', '0', '1', '3', 0 };
+	size_t end;
+	bool irq = false, reg = false;
+
+	if (n - i < sizeof(hid) || memcmp(a + i, hid, sizeof(hid)) != 0 || !device_end(a, n, i, &end))
+		return false;
+	for (size_t p = i + sizeof(hid); p + 6 <= end && !(irq && reg); p++) {
+		if (!irq && a[p] == AML_NAME && memcmp(a + p + 1, "_CRS", 4) == 0)
+			irq = ged_crs(a, end, p + 1, ai);
+		else if (!reg && a[p] == AML_EXT)
+			reg = ged_region(a, end, p, &ai->ged_evt_sel);
+	}
+	ai->have_ged = irq && reg;
+	return ai->have_ged;
+}
+
+static void find_ged(struct acpi_info *ai, const uint8_t *t, uint32_t len)
+{
+	const uint8_t *a = t + HDR_LEN;
+	size_t n = len - HDR_LEN;
+
+	for (size_t i = 0; i + 15 <= n; i++) {
+		if (a[i] == AML_NAME && a[i + 5] == AML_STRING && ged_at(a, n, i, ai))
+			return;
+	}
+	ai->ged_gsi = 0;
+	ai->ged_irq_flags = 0;
+	ai->ged_evt_sel = 0;
 }
 
 static void madt_cpu(struct acpi_info *ai, uint32_t apic_id, uint32_t uid,
@@ -615,7 +749,8 @@ static int root_get(struct acpi_info *ai, const struct rsdp_view *r, acpi_map_fn
 	return rc;
 }
 
-static void dsdt_s5(struct acpi_info *ai, const struct ssdt_list *ss, acpi_map_fn map, void *ctx)
+/* _S5_ and the GED: in the DSDT, else in the first SSDTs. */
+static void dsdt_scan(struct acpi_info *ai, const struct ssdt_list *ss, acpi_map_fn map, void *ctx)
 {
 	const uint8_t *t;
 	const char *why;
@@ -623,13 +758,17 @@ static void dsdt_s5(struct acpi_info *ai, const struct ssdt_list *ss, acpi_map_f
 	char sig[5];
 
 	if (ai->dsdt_phys != 0) {
-		if (table_get(map, ctx, ai->dsdt_phys, "DSDT", &t, &len, sig, &why) == 0)
+		if (table_get(map, ctx, ai->dsdt_phys, "DSDT", &t, &len, sig, &why) == 0) {
 			find_s5(ai, t, len);
-		else
+			find_ged(ai, t, len);
+		} else {
 			skip(ai, sig, ai->dsdt_phys, why);
+		}
 	}
 	for (unsigned i = 0; i < ss->n && !ai->have_s5; i++)
 		find_s5(ai, ss->t[i], ss->len[i]);
+	for (unsigned i = 0; i < ss->n && !ai->have_ged; i++)
+		find_ged(ai, ss->t[i], ss->len[i]);
 }
 
 int acpi_parse(struct acpi_info *out, uint64_t rsdp, acpi_map_fn map, void *ctx)
@@ -673,7 +812,7 @@ int acpi_parse(struct acpi_info *out, uint64_t rsdp, acpi_map_fn map, void *ctx)
 			table_one(out, &ss, t, len, phys, sig);
 	}
 	if (out->have_fadt)
-		dsdt_s5(out, &ss, map, ctx);
+		dsdt_scan(out, &ss, map, ctx);
 	return 0;
 }
 
@@ -709,6 +848,25 @@ static void pm1_write(struct acpi_reg_write *w, const struct acpi_gas *g, uint8_
 	w->value = (uint32_t)(slp_typ & 7) << PM1_SLP_TYP_SHIFT | PM1_SLP_EN;
 	w->keep = (w->width == 32 ? 0xffffffffu : 0xffffu) &
 		  ~((7u << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN);
+}
+
+int acpi_pm1_event_regs(const struct acpi_info *ai, int i, struct acpi_pm1_event *ev)
+{
+	const struct acpi_gas *g = i ? &ai->pm1b_evt : &ai->pm1a_evt;
+	unsigned half = ai->pm1_evt_len / 2u;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!ai->have_fadt || ai->hw_reduced || (ai->fadt_flags & ACPI_FADT_PWR_BUTTON))
+		return -ENODEV;
+	/* Status and enable are each PM1_EVT_LEN / 2 bytes, at least 2 (4.8.3.1). */
+	if (!reg_ok(g) || half < 2 || (g->space_id == ACPI_GAS_IO && g->address + 2 * half > 0x10000))
+		return -ENODEV;
+	ev->sts = *g;
+	ev->sts.bit_width = 16;
+	ev->sts.access_size = 2;
+	ev->en = ev->sts;
+	ev->en.address = g->address + half;
+	return 0;
 }
 
 int acpi_s5_plan(const struct acpi_info *ai, struct acpi_s5_write *w)

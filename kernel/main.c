@@ -122,6 +122,7 @@ void kmain(uint32_t magic, uint32_t info)
 		kprintf("toro: command line too long, extra words ignored\n");
 	debug = cmdline_opt(&cl, "toro.debug") != NULL;
 	time_debug = debug;
+	proc_debug = debug;
 	syscall_trace = cmdline_opt(&cl, "toro.strace") != NULL;
 	cpu_init();
 	memory_init();

@@ -17,10 +17,12 @@
 #include <k/syscall.h>
 #include <k/uvm.h>
 #include <k/vmm.h>
+#include <k/wait.h>
 
 #define MAIN_STACK_SIZE (8ull << 20)
 
 struct process proc;
+bool proc_debug;
 
 extern char _start[];
 extern const char toro_app_name[] __attribute__((weak));
@@ -49,6 +51,13 @@ uint64_t arch_hwcap(void);
 void arch_user_regs(struct regs **r, uint64_t entry, uint64_t sp);
 struct thread *thread_alloc(bool user);
 int thread_register(struct thread *t);
+
+/* A kernel thread queued behind the main thread: the host's shutdown
+ * requests are armed once the program runs, off the boot's path. */
+static void shutdown_events(void *verbose)
+{
+	arch_shutdown_events_start(verbose != NULL);
+}
 
 void proc_start(const char *const *argv, int argc, const char *const *envp, int envc)
 {
@@ -113,5 +122,7 @@ void proc_start(const char *const *argv, int argc, const char *const *envp, int 
 		panic("cannot start the main thread");
 	t->affinity = ncpus >= 64 ? ~0ull : (1ull << ncpus) - 1;
 	sched_wake(t);
+	if (!kthread_create(shutdown_events, proc_debug ? (void *)1 : NULL, 0))
+		kprintf("toro: out of memory: shutdown requests from the host are not armed\n");
 	sched_run_idle();
 }

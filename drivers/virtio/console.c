@@ -15,6 +15,7 @@
 #include <k/fmt.h>
 #include <k/kheap.h>
 #include <k/pmm.h>
+#include <k/proc.h>
 #include <k/poll.h>
 #include <k/string.h>
 #include <k/syscall.h>
@@ -94,14 +95,29 @@ static void rx_drop(struct vcon_port *p)
 	virtq_kick(p->p_rxq);
 }
 
-/* Interrupt context: received data is queued for readers in arrival order. */
+/* The shutdown port's bytes (under the lock): its requests counted, a line
+ * that was none said on the console (the first few). */
+static uint32_t shutdown_bytes(struct vcon_port *p, const uint8_t *b, uint32_t len, struct note *n)
+{
+	uint32_t unknown = 0, requests = vcon_lines_feed(&p->p_lines, b, len, &unknown);
+
+	if (unknown && p->p_bad_lines < VCON_BAD_REQUESTS)
+		fmt_snprintf(n->line, sizeof(n->line),
+			     "toro: %s: '%s' is no request (the host may write \"shutdown\")",
+			     VCON_SHUTDOWN_PORT, p->p_lines.bad);
+	p->p_bad_lines += unknown;
+	return requests;
+}
+
+/* Interrupt context: received data is queued for readers in arrival order;
+ * the shutdown port's is read here. */
 static void port_rx_intr(struct virtq *vq)
 {
 	struct vcon_port *p = vq->vq_owner;
 	struct vcon *sc = p->p_sc;
 	struct note n = { .line = "" };
 	bool got = false, repost = false;
-	uint32_t len;
+	uint32_t len, requests = 0;
 	void *c;
 
 	spin_lock(&sc->sc_lock);
@@ -109,7 +125,9 @@ static void port_rx_intr(struct virtq *vq)
 		if (c == NULL)
 			continue;
 		unsigned i = (unsigned)(((uint8_t *)c - p->p_page) / VCON_RX_SIZE);
-		if (len == 0 || !sc->sc_st[p->p_id].added) {
+		if (p->p_shutdown && len <= VCON_RX_SIZE)
+			requests += shutdown_bytes(p, c, len, &n);
+		if (len == 0 || !sc->sc_st[p->p_id].added || p->p_shutdown) {
 			rx_post(p, i);
 			repost = true;
 			continue;
@@ -127,6 +145,8 @@ static void port_rx_intr(struct virtq *vq)
 	}
 	spin_unlock(&sc->sc_lock);
 	note_done(&n);
+	if (requests)
+		proc_shutdown_request("virtio-console " VCON_SHUTDOWN_PORT);
 }
 
 static void tx_reap(struct vcon_port *p)
@@ -237,6 +257,23 @@ static void bad_msg(struct vcon *sc, struct note *n, const struct vcon_msg *m, c
 
 static void console_up(struct vcon *sc, struct vcon_port *p, struct note *n);
 
+/* The shutdown port appeared: the kernel opens it towards the device (QEMU
+ * passes input only to an open port) and keeps it (the program cannot open
+ * it). A second one on any device is one more way to ask. */
+static void shutdown_port_up(struct vcon *sc, struct vcon_port *p, struct note *n)
+{
+	if (sc->sc_multiport && p->p_nopen == 0 && ctrl_send(sc, p->p_id, VCON_PORT_OPEN, 1) != 0) {
+		fmt_snprintf(n->line, sizeof(n->line),
+			     "toro: virtio-console port %u: no room on the control queue to open it",
+			     p->p_id);
+		return;
+	}
+	p->p_shutdown = true;
+	fmt_snprintf(n->line, sizeof(n->line),
+		     "toro: virtio-console port %u: %s (shutdown requests from the host)", p->p_id,
+		     VCON_SHUTDOWN_PORT);
+}
+
 /* One control message, under the lock: check it, change the port's state,
  * answer the device, and say what happened. */
 static void ctrl_handle(struct vcon *sc, const uint8_t *buf, uint32_t len, struct note *n)
@@ -256,7 +293,9 @@ static void ctrl_handle(struct vcon *sc, const uint8_t *buf, uint32_t len, struc
 		bad_msg(sc, n, &m, "no room on the control queue for PORT_READY");
 	if (act & VCON_ACT_CONSOLE)
 		console_up(sc, p, n);
-	if (act & VCON_ACT_NAMED)
+	if ((act & VCON_ACT_NAMED) && !strcmp(sc->sc_st[m.id].name, VCON_SHUTDOWN_PORT))
+		shutdown_port_up(sc, p, n);
+	else if (act & VCON_ACT_NAMED)
 		fmt_snprintf(n->line, sizeof(n->line),
 			     "toro: virtio-console port %u: /dev/virtio-ports/%s (/dev/vport%up%u)",
 			     m.id, sc->sc_st[m.id].name, sc->sc_index, m.id);
@@ -587,6 +626,8 @@ static struct file *port_open(struct vcon_port *p, int flags, int *err)
 	spin_lock(&sc->sc_lock);
 	if (!sc->sc_st[p->p_id].added)
 		r = -ENODEV;
+	else if (p->p_shutdown)
+		r = -EBUSY; /* the kernel's own */
 	else if (p->p_nopen == VCON_MAX_OPENS)
 		r = -EBUSY;
 	else if (p->p_nopen == 0 && sc->sc_multiport && !sc->sc_st[p->p_id].console)

@@ -145,3 +145,42 @@ void vcon_ctrl_encode(uint8_t *out, uint32_t id, uint16_t event, uint16_t value)
 	out[6] = (uint8_t)value;
 	out[7] = (uint8_t)(value >> 8);
 }
+
+/* ---- the shutdown port's lines ---- */
+
+static bool line_done(struct vcon_lines *l)
+{
+	if (l->len && l->line[l->len - 1] == '\r')
+		l->len--;
+	l->line[l->len] = 0;
+	bool request = !l->overlong && !strcmp(l->line, "shutdown");
+	if (!request) {
+		for (uint32_t i = 0; i <= l->len; i++) {
+			char c = l->line[i];
+			l->bad[i] = (i == l->len) ? 0 : (c < 0x20 || c > 0x7e) ? '?' : c;
+		}
+	}
+	l->len = 0;
+	l->overlong = false;
+	return request;
+}
+
+uint32_t vcon_lines_feed(struct vcon_lines *l, const uint8_t *p, uint32_t n, uint32_t *unknown)
+{
+	uint32_t requests = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (p[i] != '\n') {
+			if (l->len < VCON_LINE_MAX)
+				l->line[l->len++] = (char)p[i];
+			else
+				l->overlong = true;
+			continue;
+		}
+		if (line_done(l))
+			requests++;
+		else
+			(*unknown)++;
+	}
+	return requests;
+}

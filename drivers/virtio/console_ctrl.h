@@ -75,4 +75,23 @@ int vcon_ctrl_apply(struct vcon_port_state *ports, uint32_t nports, const struct
 /* A control message for the device into out[VCON_CTRL_LEN]. */
 void vcon_ctrl_encode(uint8_t *out, uint32_t id, uint16_t event, uint16_t value);
 
+/*
+ * The shutdown port: a named port the kernel reads itself (nobody opens it),
+ * where the host asks for a graceful shutdown by writing the line "shutdown"
+ * (docs/devices.md). Bytes come in any pieces; lines end with '\n', a '\r'
+ * before it is dropped. A longer line than VCON_LINE_MAX is no request.
+ */
+#define VCON_SHUTDOWN_PORT "org.toro.shutdown"
+#define VCON_LINE_MAX 32
+struct vcon_lines {
+	char line[VCON_LINE_MAX + 1];
+	uint32_t len;            /* bytes of the current line kept */
+	bool overlong;           /* it went past VCON_LINE_MAX */
+	char bad[VCON_LINE_MAX + 1]; /* the last line that was no request ("" none) */
+};
+/* Feed n bytes: the number of "shutdown" lines completed; *unknown counts
+ * the other complete lines (the last one in l->bad, cut to VCON_LINE_MAX and
+ * with bytes outside printable ASCII as '?'). */
+uint32_t vcon_lines_feed(struct vcon_lines *l, const uint8_t *p, uint32_t n, uint32_t *unknown);
+
 #endif

@@ -25,6 +25,7 @@
 #define VCON_CTX_BUFS 16     /* control messages in flight to the device */
 #define VCON_MAX_OPENS 4     /* open files per port */
 #define VCON_BAD_LINES 8     /* bad control messages reported per device */
+#define VCON_BAD_REQUESTS 4  /* lines on the shutdown port that were no request, reported */
 
 struct vcon;
 
@@ -44,6 +45,9 @@ struct vcon_port {
 	unsigned p_nopen;
 	uint32_t p_dropped;               /* console bytes dropped: every buffer busy */
 	bool p_slow;                      /* the console's copy stopped waiting for the device */
+	bool p_shutdown;                  /* the shutdown port: the kernel reads it itself */
+	struct vcon_lines p_lines;        /* ... its partial line */
+	uint32_t p_bad_lines;             /* ... lines that were no request */
 };
 
 struct vcon {

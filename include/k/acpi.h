@@ -76,6 +76,7 @@ struct acpi_skip {
 };
 
 /* FADT Flags bits (ACPI 6.0 section 5.2.9, fixed feature flags). */
+#define ACPI_FADT_PWR_BUTTON (1u << 4)   /* set: no fixed-feature power button */
 #define ACPI_FADT_TMR_VAL_EXT (1u << 8)
 #define ACPI_FADT_RESET_REG_SUP (1u << 10)
 #define ACPI_FADT_HW_REDUCED (1u << 20)
@@ -100,6 +101,9 @@ struct acpi_info {
 	uint64_t dsdt_phys;          /* X_DSDT when nonzero, else DSDT */
 	struct acpi_gas pm1a_cnt;    /* X_PM1a_CNT_BLK when usable, else PM1a_CNT_BLK */
 	struct acpi_gas pm1b_cnt;
+	struct acpi_gas pm1a_evt;    /* X_PM1a_EVT_BLK or PM1a_EVT_BLK: status, then enable */
+	struct acpi_gas pm1b_evt;
+	uint8_t pm1_evt_len;         /* PM1_EVT_LEN: bytes of status + enable (4 or more) */
 	struct acpi_gas pm_timer;    /* X_PM_TMR_BLK or PM_TMR_BLK */
 	bool pm_timer_32bit;         /* TMR_VAL_EXT: 32-bit counter, else 24-bit */
 	struct acpi_gas sleep_control; /* FADT revision >= 5 only */
@@ -129,11 +133,36 @@ struct acpi_info {
 	struct acpi_override overrides[ACPI_MAX_OVERRIDES];
 	unsigned madt_bad_entries;   /* too short for their type, or the walk stopped */
 
+	/* The Generic Event Device (ACPI 6.4 section 5.6.9; hardware-reduced
+	 * platforms such as QEMU microvm signal the power button through it),
+	 * found in the DSDT by a bounded scan: a Device with _HID "ACPI0013", the
+	 * first Extended Interrupt descriptor of its _CRS and its first
+	 * SystemMemory OperationRegion (the event selector register). */
+	bool have_ged;
+	uint32_t ged_gsi;            /* its interrupt */
+	uint8_t ged_irq_flags;       /* ACPI_IRQ_* */
+	uint64_t ged_evt_sel;        /* physical address of the 32-bit selector */
+
 	/* HPET */
 	bool have_hpet;
 	uint64_t hpet_table_phys;
 	struct acpi_gas hpet_base;   /* event timer block registers */
 };
+
+/* Extended Interrupt descriptor flags (ACPI 6.4 section 6.4.3.6). */
+#define ACPI_IRQ_EDGE 0x02
+#define ACPI_IRQ_ACTIVE_LOW 0x04
+
+/* How the OS takes the power button: the PM1 status and enable registers'
+ * PWRBTN bit (fixed hardware, 4.8.3.1), or the GED's selector bit. */
+#define ACPI_PM1_PWRBTN (1u << 8)
+#define ACPI_GED_PWR_DOWN 0x2        /* the selector bit QEMU sets (its ACPI_GED_PWR_DOWN_EVT) */
+struct acpi_pm1_event {
+	struct acpi_gas sts, en;     /* 16-bit registers; address 0 when absent */
+};
+/* The PM1a (i = 0) or PM1b (i = 1) status and enable registers when the
+ * power button is a fixed feature there: 0, or -ENODEV. */
+int acpi_pm1_event_regs(const struct acpi_info *ai, int i, struct acpi_pm1_event *ev);
 
 /* One register write of the power-off sequence (done by arch code, in order). */
 struct acpi_reg_write {

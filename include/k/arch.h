@@ -46,5 +46,9 @@ long arch_strncpy_from_user(char *dst, const char *usrc, size_t n);
 
 /* Power off with status; never returns. */
 __attribute__((noreturn)) void arch_poweroff(int status);
+/* Arm the host's shutdown requests (ACPI power button, Ctrl-Alt-Del): each
+ * becomes proc_shutdown_request. From a kernel thread once the program runs;
+ * verbose: a console line lists what was armed. */
+void arch_shutdown_events_start(bool verbose);
 
 #endif

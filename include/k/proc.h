@@ -61,6 +61,7 @@ struct process {
 };
 
 extern struct process proc;
+extern bool proc_debug;  /* toro.debug (set by kmain) */
 
 /* Build the Linux process stack and enter the application; never returns. */
 __attribute__((noreturn)) void proc_start(const char *const *argv, int argc,
