@@ -858,8 +858,10 @@ int acpi_pm1_event_regs(const struct acpi_info *ai, int i, struct acpi_pm1_event
 	memset(ev, 0, sizeof(*ev));
 	if (!ai->have_fadt || ai->hw_reduced || (ai->fadt_flags & ACPI_FADT_PWR_BUTTON))
 		return -ENODEV;
-	/* Status and enable are each PM1_EVT_LEN / 2 bytes, at least 2 (4.8.3.1). */
-	if (!reg_ok(g) || half < 2 || (g->space_id == ACPI_GAS_IO && g->address + 2 * half > 0x10000))
+	/* Status and enable are each PM1_EVT_LEN / 2 bytes, at least 2 (4.8.3.1),
+	 * in the port space or in the first 4 GiB (where firmware registers are). */
+	uint64_t limit = g->space_id == ACPI_GAS_IO ? 0x10000 : 0x100000000ull;
+	if (!reg_ok(g) || half < 2 || g->address > limit || limit - g->address < 2 * half)
 		return -ENODEV;
 	ev->sts = *g;
 	ev->sts.bit_width = 16;

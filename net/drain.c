@@ -136,7 +136,7 @@ static void net_drain(int status)
 	}
 	wait_devices();
 	if (debug && first.conns)
-		kprintf("toro: exit: %u connection%s (%llu bytes unacknowledged) finished in %llu ms\n",
+		kprintf("toro: exit: waited for %u connection%s (%llu bytes unacknowledged) %llu ms\n",
 			first.conns, first.conns == 1 ? "" : "s", first.bytes,
 			(unsigned long long)(time_monotonic_ns() - start) / 1000000);
 }

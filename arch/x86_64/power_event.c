@@ -143,9 +143,13 @@ static bool arm_ged(const struct acpi_info *ai)
 	if (!ai->have_ged || vmm_map_mmio(ai->ged_evt_sel & ~0xfffull, 0x1000))
 		return false;
 	ged_sel = (volatile uint32_t *)(uintptr_t)ai->ged_evt_sel;
-	(void)*ged_sel;
-	return irq_attach_gsi(ai->ged_gsi, !(ai->ged_irq_flags & ACPI_IRQ_EDGE),
-			      ai->ged_irq_flags & ACPI_IRQ_ACTIVE_LOW, 0, ged_intr, NULL) >= 0;
+	if (irq_attach_gsi(ai->ged_gsi, !(ai->ged_irq_flags & ACPI_IRQ_EDGE),
+			   ai->ged_irq_flags & ACPI_IRQ_ACTIVE_LOW, 0, ged_intr, NULL) < 0)
+		return false;
+	/* A request made while the program started left its bit in the selector
+	 * (the pulse before the handler was there is lost): take it now. */
+	ged_intr(NULL);
+	return true;
 }
 
 /* ---- Ctrl-Alt-Del on the i8042 ---- */
@@ -166,9 +170,12 @@ static bool arm_i8042(void)
 	/* No controller: the port floats to all ones. */
 	if (arch_inb(I8042_STATUS) == 0xff)
 		return false;
-	for (int i = 0; i < I8042_DRAIN_MAX && (arch_inb(I8042_STATUS) & I8042_OBF); i++)
-		(void)arch_inb(I8042_DATA); /* whatever the firmware left */
-	return irq_attach_isa(1, 0, i8042_intr, NULL) >= 0;
+	if (irq_attach_isa(1, 0, i8042_intr, NULL) < 0)
+		return false;
+	/* What came before (firmware leftovers, or a Ctrl-Alt-Del sent while the
+	 * program started) is read now: an edge before the handler was lost. */
+	i8042_intr(NULL);
+	return true;
 }
 
 void arch_shutdown_events_start(bool verbose)

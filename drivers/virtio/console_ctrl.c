@@ -153,7 +153,8 @@ static bool line_done(struct vcon_lines *l)
 	if (l->len && l->line[l->len - 1] == '\r')
 		l->len--;
 	l->line[l->len] = 0;
-	bool request = !l->overlong && !strcmp(l->line, "shutdown");
+	/* By length: a NUL inside the line must not make it "shutdown". */
+	bool request = !l->overlong && l->len == 8 && !memcmp(l->line, "shutdown", 8);
 	if (!request) {
 		for (uint32_t i = 0; i <= l->len; i++) {
 			char c = l->line[i];

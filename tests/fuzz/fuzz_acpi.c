@@ -2,8 +2,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness for drivers/acpi.c: the input becomes a fake physical memory
- * holding an RSDP and tables, then acpi_find_rsdp, acpi_parse and acpi_s5_plan
- * run over it. Each map call returns an exact-size heap copy, so ASan reports
+ * holding an RSDP and tables, then acpi_find_rsdp, acpi_parse, acpi_s5_plan
+ * and acpi_pm1_event_regs run over it (acpi_parse scans the DSDT and SSDTs
+ * for _S5_ and the Generic Event Device). Each map call returns an exact-size heap copy, so ASan reports
  * any read past what the parser mapped. Input format: see the comment below.
  */
 #include <stdbool.h>
@@ -141,10 +142,22 @@ static void check(const struct acpi_info *ai, int rc)
 	} else if (w.count != 0) {
 		__builtin_trap();
 	}
+	/* The power button's registers: 16 bits each, enable after status, both
+	 * inside the port space when I/O; a GED only with a selector address. */
+	for (int i = 0; i < 2; i++) {
+		struct acpi_pm1_event ev;
+		if (acpi_pm1_event_regs(ai, i, &ev) != 0)
+			continue;
+		if (ev.sts.address == 0 || ev.en.address <= ev.sts.address || ev.sts.bit_width != 16 ||
+		    (ev.sts.space_id == ACPI_GAS_IO && ev.en.address + 2 > 0x10000))
+			__builtin_trap();
+	}
+	if (ai->have_ged && (ai->ged_evt_sel == 0 || (ai->ged_evt_sel & 3)))
+		__builtin_trap();
 	if (verbose)
-		printf("parse %d: fadt %d s5 %d (%u,%u) cpus %u ioapics %u isos %u hpet %d skips %u plan %d\n",
-		       rc, ai->have_fadt, ai->have_s5, ai->slp_typa, ai->slp_typb, ai->ncpus,
-		       ai->nioapics, ai->noverrides, ai->have_hpet, ai->nskips, prc);
+		printf("parse %d: fadt %d s5 %d (%u,%u) cpus %u ioapics %u isos %u hpet %d ged %d skips %u "
+		       "plan %d\n", rc, ai->have_fadt, ai->have_s5, ai->slp_typa, ai->slp_typb, ai->ncpus,
+		       ai->nioapics, ai->noverrides, ai->have_hpet, ai->have_ged, ai->nskips, prc);
 }
 
 static void run(struct fmem *m, uint64_t direct)

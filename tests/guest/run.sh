@@ -10,6 +10,9 @@
 # "// host-setup: CMD" and "// host-check: CMD" run under bash in a scratch
 # directory of the run's own, before QEMU and after it (a failing check fails
 # the run); "{tmp}" in qemu-args is that directory (QEMU's chardev files).
+# "// host-during: CMD" runs there in the background while QEMU runs, with
+# TORO_CONSOLE (the console so far) and TORO_PID (toro run's pid) set, and is
+# stopped when the guest has gone (tests/guest/hostreq.sh makes requests).
 # Prints one PASS/FAIL line per run and "guest: N passed, N failed" last.
 set -uo pipefail
 
@@ -40,11 +43,20 @@ run_one() {
 		why+=("host-setup failed: $(head -c 200 "$tmp/.setup")")
 	fi
 	start=$(date +%s.%N)
-	local qa=() a
+	local qa=() a tpid dpid
 	for a in "${qargs[@]+"${qargs[@]}"}"; do qa+=(--qemu-arg "${a//\{tmp\}/$tmp}"); done
+	: > "$out"
 	"$TORO" run --timeout "$timeout_s" --machine "$machine" --mem "$mem" --smp "$smp" \
-		"${qa[@]+"${qa[@]}"}" "$image" -- toro.debug "${args[@]+"${args[@]}"}" > "$out" 2>&1
+		"${qa[@]+"${qa[@]}"}" "$image" -- toro.debug "${args[@]+"${args[@]}"}" > "$out" 2>&1 &
+	tpid=$!
+	if [ -n "$host_during" ]; then
+		(cd "$tmp" && TORO_CONSOLE=$out TORO_PID=$tpid ROOT=$ROOT exec setsid bash -c "$host_during") \
+			> "$tmp/.during" 2>&1 &
+		dpid=$!
+	fi
+	wait "$tpid"
 	rc=$?
+	[ -n "$host_during" ] && { kill -- "-$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; }
 	end=$(date +%s.%N)
 	if [ "$rc" = 124 ]; then
 		why+=("timed out after ${timeout_s}s")
@@ -138,7 +150,8 @@ add_job() {
 	njob=$((njob + 1))
 	{
 		declare -p name machine path image smp smp_label booted_by mem expect_exit \
-			timeout_s expect_out expect_once reject_out args qargs host_setup host_check
+			timeout_s expect_out expect_once reject_out args qargs host_setup host_check \
+			host_during
 		echo "workdir=$(printf '%q' "$workdir")"
 	} > "$workdir/$(printf '%04d' $njob).job"
 }
@@ -171,6 +184,7 @@ for name in "${names[@]}"; do
 	mapfile -d '' -t targs < <(words "$(header "$src" args | tail -n 1)")
 	host_setup=$(header "$src" host-setup | tail -n 1)
 	host_check=$(header "$src" host-check | tail -n 1)
+	host_during=$(header "$src" host-during | tail -n 1)
 
 	for path in multiboot pvh; do
 		image=$IMGDIR/$name.elf ms=$machines

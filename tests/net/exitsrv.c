@@ -5,8 +5,9 @@
  * 16-byte header ("exitsrv NNNNNNN\n", the body's length) and a body of up to
  * 1 MiB in a pattern the client checks, closes the connection when the last
  * byte is written and, after its last client, returns from main straight
- * away: the kernel must still deliver what the closed sockets hold.
- *   exitsrv [--port N] [--clients N]      (8000 and 30 by default)
+ * away: the kernel must still deliver what the closed sockets hold. With
+ * --leave-open it does not close them at all: the exit does, as on Linux.
+ *   exitsrv [--port N] [--clients N] [--leave-open]    (8000 and 30 by default)
  * Builds for Linux too (gcc -O2 tests/net/exitsrv.c).
  */
 #define _GNU_SOURCE
@@ -101,12 +102,14 @@ static void accept_all(int lfd, int ep, int *accepted)
 
 int main(int argc, char **argv)
 {
-	int port = 8000, clients = 30, accepted = 0, done = 0, failed = 0;
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--port"))
-			port = atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--clients"))
-			clients = atoi(argv[i + 1]);
+	int port = 8000, clients = 30, accepted = 0, done = 0, failed = 0, leave_open = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--leave-open"))
+			leave_open = 1;
+		else if (!strcmp(argv[i], "--port") && i + 1 < argc)
+			port = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--clients") && i + 1 < argc)
+			clients = atoi(argv[++i]);
 	}
 	for (size_t i = 0; i < MAX_BODY; i++)
 		body[i] = pattern(i);
@@ -133,10 +136,13 @@ int main(int argc, char **argv)
 				continue;
 			failed += r < 0;
 			done++;
-			close(c->fd); /* what is still in flight is the kernel's to deliver */
+			epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+			if (!leave_open)
+				close(c->fd); /* what is still in flight is the kernel's to deliver */
 			free(c);
 		}
 	}
-	printf("exitsrv: %d clients answered, %d failed; returning from main\n", done, failed);
+	printf("exitsrv: %d clients answered, %d failed; returning from main%s\n", done, failed,
+	       leave_open ? " with their connections open" : "");
 	return failed ? 1 : 0;
 }

@@ -1004,6 +1004,231 @@ static void test_hpet_and_duplicates(void **state)
 	assert_string_equal(ai.skips[0].why, "HPET base not in memory space");
 }
 
+/* ---- the power button: PM1 event registers, the Generic Event Device ---- */
+
+/* A q35-shaped FADT with the PM1a event block at 0x600 (4 bytes: status, then
+ * enable) and, when pm1b, a PM1b block at 0x700; flags as given. */
+static void pm1_event_fadt(uint32_t flags, uint8_t evt_len, uint32_t pm1b, bool x_gas)
+{
+	struct fadt_spec s = { .rev = 3, .dsdt = DSDT_AT, .pm1a = 0x604, .flags = flags };
+	uint8_t *b = mem + FADT_AT;
+	uint64_t t[] = { FADT_AT };
+
+	put_fadt(FADT_AT, &s);
+	wr32(b + 56, x_gas ? 0 : 0x600);
+	wr32(b + 60, pm1b);
+	b[88] = evt_len;
+	if (x_gas)
+		gas(b + 148, ACPI_GAS_IO, 32, 0, 0x600);
+	fix_sum(b, 276, 9);
+	put_dsdt(DSDT_AT, "DSDT", s5_zero, sizeof(s5_zero));
+	put_platform(t, 1);
+	parse_ok();
+}
+
+static void test_pm1_event_regs(void **state)
+{
+	struct acpi_pm1_event ev;
+
+	pm1_event_fadt(0x84a5, 4, 0, false);
+	assert_int_equal(ai.pm1_evt_len, 4);
+	assert_int_equal(acpi_pm1_event_regs(&ai, 0, &ev), 0);
+	assert_int_equal(ev.sts.space_id, ACPI_GAS_IO);
+	assert_int_equal(ev.sts.address, 0x600);
+	assert_int_equal(ev.en.address, 0x602);
+	assert_int_equal(ev.en.bit_width, 16);
+	assert_int_equal(acpi_pm1_event_regs(&ai, 1, &ev), -ENODEV); /* no PM1b */
+
+	pm1_event_fadt(0x84a5, 8, 0x700, true); /* X_ GAS, 4-byte halves, PM1b */
+	assert_int_equal(acpi_pm1_event_regs(&ai, 0, &ev), 0);
+	assert_int_equal(ev.sts.address, 0x600);
+	assert_int_equal(ev.en.address, 0x604);
+	assert_int_equal(acpi_pm1_event_regs(&ai, 1, &ev), 0);
+	assert_int_equal(ev.sts.address, 0x700);
+	assert_int_equal(ev.en.address, 0x704);
+}
+
+static void test_pm1_event_refused(void **state)
+{
+	struct acpi_pm1_event ev;
+
+	pm1_event_fadt(ACPI_FADT_PWR_BUTTON, 4, 0, false); /* a control-method button */
+	assert_int_equal(acpi_pm1_event_regs(&ai, 0, &ev), -ENODEV);
+	pm1_event_fadt(ACPI_FADT_HW_REDUCED, 4, 0, false);
+	assert_int_equal(acpi_pm1_event_regs(&ai, 0, &ev), -ENODEV);
+	pm1_event_fadt(0, 2, 0, false);                    /* halves of one byte */
+	assert_int_equal(acpi_pm1_event_regs(&ai, 0, &ev), -ENODEV);
+	pm1_event_fadt(0, 0, 0, false);
+	assert_int_equal(acpi_pm1_event_regs(&ai, 0, &ev), -ENODEV);
+	/* The enable half would run past the 16-bit port space. */
+	pm1_event_fadt(0, 4, 0, false);
+	ai.pm1a_evt.address = 0xfffe;
+	assert_int_equal(acpi_pm1_event_regs(&ai, 0, &ev), -ENODEV);
+	memset(&ai, 0, sizeof(ai));                        /* no FADT at all */
+	assert_int_equal(acpi_pm1_event_regs(&ai, 0, &ev), -ENODEV);
+}
+
+/* ---- crashes found by tests/fuzz/fuzz_acpi.c become tests here ---- */
+
+/* A PM1 event block in memory at the top of the address space: the enable
+ * half's address wrapped around to below the status's. */
+static void test_pm1_event_in_memory_wraps(void **state)
+{
+	struct acpi_pm1_event ev;
+
+	pm1_event_fadt(0, 4, 0, false);
+	ai.pm1a_evt.space_id = ACPI_GAS_MEM;
+	ai.pm1a_evt.address = 0xfffffffffffffffeull;
+	assert_int_equal(acpi_pm1_event_regs(&ai, 0, &ev), -ENODEV);
+	ai.pm1a_evt.address = 0xfffffffeull;              /* runs past 4 GiB */
+	assert_int_equal(acpi_pm1_event_regs(&ai, 0, &ev), -ENODEV);
+	ai.pm1a_evt.address = 0xfed00000ull;
+	assert_int_equal(acpi_pm1_event_regs(&ai, 0, &ev), 0);
+	assert_int_equal(ev.en.address, 0xfed00002ull);
+}
+
+/* The GED as QEMU's build_ged_aml lays it out: Device (GED_) { _HID
+ * "ACPI0013", _UID "GED", _CRS { Interrupt (flags) {gsi} }, OperationRegion
+ * (EREG, space, evt, 4), then a Field and _EVT (here: Noops). Test data only. */
+struct ged_spec {
+	uint8_t irq_flags, space;
+	uint32_t gsi;
+	uint32_t evt;
+	bool no_crs_irq;             /* the _CRS holds an End Tag only */
+	int dev_len_delta;           /* added to the Device's PkgLength */
+};
+
+static size_t ged_aml(uint8_t *o, const struct ged_spec *g)
+{
+	static const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0d, 'A', 'C', 'P', 'I',
+				       '0', '0', '1', '3', 0 };
+	static const uint8_t uid[] = { 0x08, '_', 'U', 'I', 'D', 0x0d, 'G', 'E', 'D', 0 };
+	uint8_t body[128];
+	size_t n = 0;
+
+	memcpy(body + n, hid, sizeof(hid));
+	n += sizeof(hid);
+	memcpy(body + n, uid, sizeof(uid));
+	n += sizeof(uid);
+	uint8_t crs[] = { 0x08, '_', 'C', 'R', 'S', 0x11, 0x0e, 0x0a, 0x0b, 0x89, 0x06, 0x00,
+			  g->irq_flags, 0x01, 0, 0, 0, 0, 0x79, 0x00 };
+	wr32(crs + 14, g->gsi);
+	if (g->no_crs_irq) {
+		crs[9] = 0x79;   /* End Tag first */
+		crs[10] = 0x00;
+	}
+	memcpy(body + n, crs, sizeof(crs));
+	n += sizeof(crs);
+	uint8_t reg[] = { 0x5b, 0x80, 'E', 'R', 'E', 'G', g->space, 0x0c, 0, 0, 0, 0, 0x0a, 0x04 };
+	wr32(reg + 8, g->evt);
+	memcpy(body + n, reg, sizeof(reg));
+	n += sizeof(reg);
+	memset(body + n, 0xa3, 8);
+	n += 8;
+	/* Device: ExtOp DeviceOp PkgLength(2 bytes) "GED_" body. */
+	size_t len = (size_t)((int)(2 + 4 + n) + g->dev_len_delta);
+	o[0] = 0x5b;
+	o[1] = 0x82;
+	o[2] = (uint8_t)(0x40 | (len & 0x0f));
+	o[3] = (uint8_t)(len >> 4);
+	memcpy(o + 4, "GED_", 4);
+	memcpy(o + 8, body, n);
+	return 8 + n;
+}
+
+static void ged_platform(const struct ged_spec *g, const char *where)
+{
+	struct fadt_spec s = { .rev = 5, .len = 268, .flags = ACPI_FADT_HW_REDUCED,
+			       .x_dsdt = DSDT_AT, .sleep_space = ACPI_GAS_MEM, .sleep_ctl = 0xfea00200u };
+	uint8_t aml[160];
+	size_t n = ged_aml(aml, g);
+	uint64_t t[] = { FADT_AT, SSDT_AT };
+
+	put_fadt(FADT_AT, &s);
+	if (!strcmp(where, "SSDT")) {
+		put_dsdt(DSDT_AT, "DSDT", s5_zero, sizeof(s5_zero));
+		put_dsdt(SSDT_AT, "SSDT", aml, n);
+	} else {
+		put_dsdt(DSDT_AT, "DSDT", aml, n);
+		put_dsdt(SSDT_AT, "SSDT", s5_zero, sizeof(s5_zero));
+	}
+	put_platform(t, 2);
+	parse_ok();
+}
+
+static const struct ged_spec qemu_ged = { .irq_flags = 0x03, .space = 0, .gsi = 9,
+					  .evt = 0xfea00000u };
+
+static void test_ged_found(void **state)
+{
+	struct acpi_pm1_event ev;
+
+	ged_platform(&qemu_ged, "DSDT");
+	assert_true(ai.have_ged);
+	assert_int_equal(ai.ged_gsi, 9);
+	assert_int_equal(ai.ged_irq_flags & (ACPI_IRQ_EDGE | ACPI_IRQ_ACTIVE_LOW), ACPI_IRQ_EDGE);
+	assert_int_equal(ai.ged_evt_sel, 0xfea00000u);
+	assert_int_equal(acpi_pm1_event_regs(&ai, 0, &ev), -ENODEV); /* hardware-reduced */
+
+	struct ged_spec g = qemu_ged;
+	g.irq_flags = 0x05;          /* level, active low */
+	g.gsi = 40;
+	ged_platform(&g, "SSDT");    /* the DSDT has none: the SSDT's */
+	assert_true(ai.have_ged);
+	assert_int_equal(ai.ged_gsi, 40);
+	assert_int_equal(ai.ged_irq_flags & (ACPI_IRQ_EDGE | ACPI_IRQ_ACTIVE_LOW), ACPI_IRQ_ACTIVE_LOW);
+}
+
+static void test_ged_refused(void **state)
+{
+	struct ged_spec g;
+
+	g = qemu_ged;
+	g.no_crs_irq = true;         /* no interrupt in the _CRS */
+	ged_platform(&g, "DSDT");
+	assert_false(ai.have_ged);
+	g = qemu_ged;
+	g.space = 1;                 /* SystemIO: not the selector QEMU has */
+	ged_platform(&g, "DSDT");
+	assert_false(ai.have_ged);
+	g = qemu_ged;
+	g.evt = 0xfea00002u;         /* not 4-byte aligned */
+	ged_platform(&g, "DSDT");
+	assert_false(ai.have_ged);
+	g = qemu_ged;
+	g.evt = 0;
+	ged_platform(&g, "DSDT");
+	assert_false(ai.have_ged);
+	g = qemu_ged;
+	g.dev_len_delta = -30;       /* the Device ends before its _CRS */
+	ged_platform(&g, "DSDT");
+	assert_false(ai.have_ged);
+	assert_int_equal(ai.ged_gsi, 0);
+	g = qemu_ged;
+	g.dev_len_delta = 200;       /* the Device runs past the table: no scope */
+	ged_platform(&g, "DSDT");
+	assert_false(ai.have_ged);
+}
+
+/* Every cut of the GED's bytes: the scan never reads past the table (ASan),
+ * and finds the GED only in the whole one. */
+static void test_ged_truncated(void **state)
+{
+	uint8_t aml[160];
+	size_t n = ged_aml(aml, &qemu_ged);
+
+	for (size_t cut = 1; cut <= n; cut++) {
+		struct fadt_spec s = { .rev = 5, .len = 268, .flags = ACPI_FADT_HW_REDUCED,
+				       .x_dsdt = DSDT_AT };
+		uint64_t t[] = { FADT_AT };
+		put_fadt(FADT_AT, &s);
+		put_table(DSDT_AT, "DSDT", 2, aml, (uint32_t)cut);
+		put_platform(t, 1);
+		parse_ok();
+		assert_int_equal(ai.have_ged, cut == n);
+	}
+}
+
 /* ---- crashes found by tests/fuzz/fuzz_acpi.c become tests here ---- */
 
 int main(void)
@@ -1039,6 +1264,12 @@ int main(void)
 		T(test_madt_limits),
 		T(test_madt_malformed_entries),
 		T(test_hpet_and_duplicates),
+		T(test_pm1_event_regs),
+		T(test_pm1_event_refused),
+		T(test_pm1_event_in_memory_wraps),
+		T(test_ged_found),
+		T(test_ged_refused),
+		T(test_ged_truncated),
 #undef T
 	};
 

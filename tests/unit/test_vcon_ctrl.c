@@ -212,6 +212,81 @@ static void test_apply_refusals(void **state)
 	assert_int_equal(feed(st, 3, VCON_PORT_NAME, 1, "a"), VCON_ACT_NAMED);
 }
 
+/* ---- the shutdown port's lines ---- */
+
+/* Feed a string in pieces of `piece` bytes (each an exact-size heap copy). */
+static uint32_t lines(struct vcon_lines *l, const char *text, size_t piece, uint32_t *unknown)
+{
+	uint32_t req = 0;
+	size_t n = strlen(text);
+
+	for (size_t off = 0; off < n; off += piece) {
+		size_t k = n - off < piece ? n - off : piece;
+		uint8_t *b = malloc(k);
+		memcpy(b, text + off, k);
+		req += vcon_lines_feed(l, b, (uint32_t)k, unknown);
+		free(b);
+	}
+	return req;
+}
+
+static void test_shutdown_lines(void **state)
+{
+	for (size_t piece = 1; piece <= 40; piece++) {
+		struct vcon_lines l;
+		uint32_t unknown = 0;
+
+		memset(&l, 0, sizeof(l));
+		assert_int_equal(lines(&l, "shutdown\n", piece, &unknown), 1);
+		assert_int_equal(lines(&l, "shutdown\r\nstatus?\r\nshutdown\n", piece, &unknown), 2);
+		assert_int_equal(unknown, 1);
+		assert_string_equal(l.bad, "status?");
+		/* No request without its line end; then it completes. */
+		assert_int_equal(lines(&l, "shutdo", piece, &unknown), 0);
+		assert_int_equal(lines(&l, "wn\n", piece, &unknown), 1);
+	}
+}
+
+static void test_shutdown_lines_refused(void **state)
+{
+	struct vcon_lines l;
+	uint32_t unknown = 0;
+	char longer[80];
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(lines(&l, "Shutdown\n shutdown\nshutdown \nshutdown\r\r\n\n", 7, &unknown), 0);
+	assert_int_equal(unknown, 5);
+	assert_string_equal(l.bad, "");
+	/* A line longer than VCON_LINE_MAX that starts like the request. */
+	memset(longer, 'x', sizeof(longer));
+	memcpy(longer, "shutdown", 8);
+	longer[sizeof(longer) - 2] = '\n';
+	longer[sizeof(longer) - 1] = 0;
+	assert_int_equal(lines(&l, longer, 5, &unknown), 0);
+	assert_int_equal(strlen(l.bad), VCON_LINE_MAX);
+	/* Control bytes and non-ASCII are shown as '?'; NUL does not end the line. */
+	const uint8_t odd[] = { 's', 0, 0x1b, 0xff, '\n' };
+	assert_int_equal(vcon_lines_feed(&l, odd, sizeof(odd), &unknown), 0);
+	assert_string_equal(l.bad, "s???");
+	/* And the next line is read from its start. */
+	assert_int_equal(lines(&l, "shutdown\n", 3, &unknown), 1);
+}
+
+/* ---- crashes found by tests/fuzz/fuzz_vcon_lines.c become tests here ---- */
+
+/* "shutdown" and a NUL was taken for the request (strcmp stopped at the NUL). */
+static void test_shutdown_line_with_nul(void **state)
+{
+	struct vcon_lines l;
+	uint32_t unknown = 0;
+	const uint8_t b[] = { 's', 'h', 'u', 't', 'd', 'o', 'w', 'n', 0, '\n' };
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(vcon_lines_feed(&l, b, sizeof(b), &unknown), 0);
+	assert_int_equal(unknown, 1);
+	assert_string_equal(l.bad, "shutdown?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +297,9 @@ int main(void)
 		cmocka_unit_test(test_parse_names),
 		cmocka_unit_test(test_apply_qemu_sequence),
 		cmocka_unit_test(test_apply_refusals),
+		cmocka_unit_test(test_shutdown_lines),
+		cmocka_unit_test(test_shutdown_lines_refused),
+		cmocka_unit_test(test_shutdown_line_with_nul),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,3 +54,8 @@ UNIT_SRCS_test_http := examples/httpd/http.c
 $(B)/unit/test_http: UCFLAGS += -Iexamples/httpd
 # virtio-console control messages (drivers/virtio/console.c's portable half).
 UNIT_SRCS_test_vcon_ctrl := drivers/virtio/console_ctrl.c
+# Ctrl-Alt-Del in i8042 bytes (the shutdown request of VMs without ACPI).
+UNIT_SRCS_test_kbd := drivers/kbd.c
+# kernel/exit.c against recording stubs of everything it calls (its own).
+UNIT_OWN_STUBS += test_exit
+UNIT_SRCS_test_exit := kernel/exit.c
