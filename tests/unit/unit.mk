@@ -54,3 +54,6 @@ UNIT_SRCS_test_http := examples/httpd/http.c
 $(B)/unit/test_http: UCFLAGS += -Iexamples/httpd
 # virtio-console control messages (drivers/virtio/console.c's portable half).
 UNIT_SRCS_test_vcon_ctrl := drivers/virtio/console_ctrl.c
+# The block device layer over the RAM disk of tests/unit/ramblk.c (which the
+# file system tests build on too) and a fake driver of the test's own.
+UNIT_SRCS_test_blkdev := drivers/blkdev.c tests/unit/ramblk.c
