@@ -2,7 +2,7 @@
 /*
  * Descriptor table and the file system calls that work on any descriptor:
  * read, write, readv, writev, pread64/pwrite64, open/openat, close, lseek,
- * fstat, ioctl, fcntl, dup/dup2/dup3. Data moves through a bounce buffer in
+ * fstat, ioctl, fcntl, dup/dup2/dup3, fsync/fdatasync. Data moves through a bounce buffer in
  * chunks, so no device ever sees a user pointer.
  */
 #include <stdbool.h>
@@ -287,6 +287,8 @@ static long lseek_file(struct file *f, long fd, long off, long whence)
 {
 	if (!f)
 		return -EBADF;
+	if (f->ops->lseek)
+		return f->ops->lseek(f, off, (int)whence);
 	/* Character devices: seeking is accepted and meaningless, as on Linux
 	 * for /dev/null; the console is a tty and cannot seek. */
 	if (f->ops->ioctl)
@@ -429,4 +431,19 @@ long sys_ioctl(long fd, long req, long arg, long a3, long a4, long a5)
 long sys_fcntl(long fd, long cmd, long arg, long a3, long a4, long a5)
 {
 	return with_file(fd, fcntl_file, cmd, arg);
+}
+
+static long fsync_file(struct file *f, long fd, long datasync, long unused)
+{
+	return f->ops->fsync ? f->ops->fsync(f, datasync != 0) : -EINVAL;
+}
+
+long sys_fsync(long fd, long a1, long a2, long a3, long a4, long a5)
+{
+	return with_file(fd, fsync_file, 0, 0);
+}
+
+long sys_fdatasync(long fd, long a1, long a2, long a3, long a4, long a5)
+{
+	return with_file(fd, fsync_file, 1, 0);
 }

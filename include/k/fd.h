@@ -63,7 +63,20 @@ struct file_ops {
 	 * readable and writable (regular devices). Whoever makes a file
 	 * ready or not calls file_notify(). */
 	unsigned (*poll)(struct file *f);
+	/* lseek: set f->off from off and whence (SEEK_*) and return it, or
+	 * -EXXX. NULL: a tty (has ioctl) gives -ESPIPE, other devices stay at 0. */
+	int64_t (*lseek)(struct file *f, int64_t off, int whence);
+	/* fsync/fdatasync (datasync): make what was written durable: 0 or
+	 * -EXXX. May block. NULL: -EINVAL (pipes, sockets, ttys, as Linux). */
+	int (*fsync)(struct file *f, bool datasync);
 };
+
+/* lseek whence values (Linux) */
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#define SEEK_DATA 3
+#define SEEK_HOLE 4
 
 struct file {
 	const struct file_ops *ops;

@@ -57,3 +57,5 @@ UNIT_SRCS_test_vcon_ctrl := drivers/virtio/console_ctrl.c
 # The block device layer over the RAM disk of tests/unit/ramblk.c (which the
 # file system tests build on too) and a fake driver of the test's own.
 UNIT_SRCS_test_blkdev := drivers/blkdev.c tests/unit/ramblk.c
+# The raw device file (/dev/vda) over the RAM disk.
+UNIT_SRCS_test_blkfile := drivers/blkdev_file.c drivers/blkdev.c kernel/ksem.c tests/unit/ramblk.c
