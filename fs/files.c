@@ -6,6 +6,7 @@
  * hooks that mount the file systems at boot and write them back at exit.
  */
 #include <k/component.h>
+#include <k/drivers.h>
 
 static void files_init(const struct cmdline *cl)
 {
@@ -14,4 +15,5 @@ static void files_init(const struct cmdline *cl)
 
 SYSGROUP(files) = {
 	SYSOPT_HOOK(SYSOPT_INIT, files_init),
+	SYSOPT_HOOK(SYSOPT_VIRTIO, &vblk_driver),
 };
