@@ -54,3 +54,5 @@ UNIT_SRCS_test_http := examples/httpd/http.c
 $(B)/unit/test_http: UCFLAGS += -Iexamples/httpd
 # virtio-console control messages (drivers/virtio/console.c's portable half).
 UNIT_SRCS_test_vcon_ctrl := drivers/virtio/console_ctrl.c
+# fs/: the block cache over tests/unit/fs_host.c's RAM disk and kernel fakes.
+UNIT_SRCS_test_bcache := fs/bcache.c tests/unit/fs_host.c
