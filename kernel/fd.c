@@ -2,8 +2,8 @@
 /*
  * Descriptor table and the file system calls that work on any descriptor:
  * read, write, readv, writev, close, lseek, fstat, ioctl, fcntl (record
- * locks too), dup/dup2/dup3. open and the calls on paths are the files
- * component's (fs/). Data moves through a bounce buffer in
+ * locks too), dup/dup2/dup3, fsync/fdatasync. open and the calls on paths
+ * are the files component's (fs/). Data moves through a bounce buffer in
  * chunks, so no device ever sees a user pointer.
  */
 #include <stdbool.h>
@@ -309,7 +309,7 @@ static long lseek_file(struct file *f, long fd, long off, long whence)
 	if (!f)
 		return -EBADF;
 	if (f->ops->lseek)
-		return f->ops->lseek(f, off, whence);
+		return f->ops->lseek(f, off, (int)whence);
 	/* Character devices: seeking is accepted and meaningless, as on Linux
 	 * for /dev/null; the console is a tty and cannot seek. */
 	if (f->ops->ioctl)
@@ -486,4 +486,19 @@ long sys_ioctl(long fd, long req, long arg, long a3, long a4, long a5)
 long sys_fcntl(long fd, long cmd, long arg, long a3, long a4, long a5)
 {
 	return with_file(fd, fcntl_file, cmd, arg);
+}
+
+static long fsync_file(struct file *f, long fd, long datasync, long unused)
+{
+	return f->ops->fsync ? f->ops->fsync(f, datasync != 0) : -EINVAL;
+}
+
+long sys_fsync(long fd, long a1, long a2, long a3, long a4, long a5)
+{
+	return with_file(fd, fsync_file, 0, 0);
+}
+
+long sys_fdatasync(long fd, long a1, long a2, long a3, long a4, long a5)
+{
+	return with_file(fd, fsync_file, 1, 0);
 }

@@ -18,6 +18,8 @@ long sys_fcntl(long fd, long cmd, long arg, long a3, long a4, long a5);
 long sys_dup(long fd, long a1, long a2, long a3, long a4, long a5);
 long sys_dup2(long oldfd, long newfd, long a2, long a3, long a4, long a5);
 long sys_dup3(long oldfd, long newfd, long flags, long a3, long a4, long a5);
+long sys_fsync(long fd, long a1, long a2, long a3, long a4, long a5);
+long sys_fdatasync(long fd, long a1, long a2, long a3, long a4, long a5);
 
 /* sys_mm.c */
 long sys_brk(SYSARGS);

@@ -18,7 +18,8 @@
 	X(10, mprotect) X(11, munmap) X(12, brk) X(13, rt_sigaction) X(14, rt_sigprocmask) \
 	X(15, rt_sigreturn) X(16, ioctl) X(19, readv) X(20, writev) X(24, sched_yield) \
 	X(25, mremap) X(28, madvise) X(32, dup) X(33, dup2) X(34, pause) X(35, nanosleep) \
-	X(39, getpid) X(56, clone) X(60, exit) X(62, kill) X(63, uname) X(72, fcntl) \
+	X(39, getpid) X(56, clone) X(60, exit) X(62, kill) X(63, uname) X(72, fcntl) X(74, fsync) \
+	X(75, fdatasync) \
 	X(95, umask) X(96, gettimeofday) X(97, getrlimit) X(99, sysinfo) X(102, getuid) \
 	X(104, getuid) X(107, getuid) X(108, getuid) X(110, getuid) X(131, sigaltstack) \
 	X(158, arch_prctl) X(186, gettid) X(200, tkill) X(201, time) X(202, futex) \

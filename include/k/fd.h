@@ -75,6 +75,13 @@ struct file_ops {
 	int (*fsync)(struct file *f, bool datasync);
 };
 
+/* lseek whence values (Linux) */
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#define SEEK_DATA 3
+#define SEEK_HOLE 4
+
 struct file {
 	const struct file_ops *ops;
 	int refs;
