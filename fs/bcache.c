@@ -50,6 +50,10 @@ static struct spinlock lock = SPINLOCK_INIT;
 static struct bc_buf *lru_head, *lru_tail;
 static size_t ncached, limit;
 
+struct ra;
+static struct ra *ra_finished;
+static void ra_reap(void);
+
 size_t bcache_limit(void) { return limit; }
 size_t bcache_cached(void) { return ncached; }
 void bcache_set_limit(size_t blocks) { limit = blocks < 2 ? 2 : blocks; }
@@ -312,10 +316,8 @@ struct ra {
 	struct ra *next;
 };
 
-/* Read-aheads finished: the block layer owns a request until it sets
- * r_complete, after r_done, so they are freed later from a thread. */
-static struct ra *ra_finished;
-
+/* Read-aheads finished (ra_finished): the block layer owns a request until
+ * it sets r_complete, after r_done, so they are freed later from a thread. */
 static void ra_reap(void)
 {
 	spin_lock(&lock);
