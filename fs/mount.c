@@ -107,6 +107,17 @@ static void mount_ram(const char *path)
 		kprintf("toro: cannot mount a RAM file system at %s (error %d)\n", path, r);
 }
 
+/* A RAM root gets an /etc of its own, so a program may add files there
+ * (hosts and resolv.conf are still the kernel's until it writes its own). */
+static void ram_root_dirs(void)
+{
+	struct mount *m = vfs_mount_at("/");
+	struct vnode *vn;
+	if (m && m->m_root->v_ops->create &&
+	    m->m_root->v_ops->create(m->m_root, "etc", 3, S_IFDIR | 0755, &vn) == 0)
+		vfs_vput(vn);
+}
+
 void files_mount(const struct cmdline *cl)
 {
 	vfs_lock();
@@ -114,6 +125,7 @@ void files_mount(const struct cmdline *cl)
 		if (blkdev_count() > 0 && !cmdline_opt(cl, "toro.root"))
 			kprintf("toro: no disk holds a file system Toro can mount: / is in RAM\n");
 		mount_ram("/");
+		ram_root_dirs();
 	}
 	if (vfs_mount(&devfs_fs_ops, NULL, "/dev", "dev", false, NULL))
 		kprintf("toro: cannot mount /dev\n");
