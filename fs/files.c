@@ -16,7 +16,9 @@ long sys_nolink(SYSARGS) { return -EPERM; }
 
 static int files_sync(void)
 {
-	return vfs_sync_all();
+	int r = fs_mmap_sync();
+	int s = vfs_sync_all();
+	return r ? r : s;
 }
 
 static void files_exit(int status)
@@ -29,6 +31,8 @@ SYSGROUP(files) = {
 	SYSOPT_HOOK(SYSOPT_INIT, files_mount),
 	SYSOPT_HOOK(SYSOPT_SYNC, files_sync),
 	SYSOPT_HOOK(SYSOPT_EXIT, files_exit),
+	SYSOPT_HOOK(SYSOPT_FILEMAP, &fs_filemap),
+	SYSOPT_CALL(26, sys_msync),
 	SYSOPT_CALL(2, sys_open), SYSOPT_CALL(4, sys_stat), SYSOPT_CALL(6, sys_lstat),
 	SYSOPT_CALL(17, sys_pread64), SYSOPT_CALL(18, sys_pwrite64), SYSOPT_CALL(21, sys_access),
 	SYSOPT_CALL(40, sys_sendfile), SYSOPT_CALL(73, sys_flock), SYSOPT_CALL(76, sys_truncate),

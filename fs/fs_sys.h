@@ -52,6 +52,11 @@ long sys_utimensat(SYSARGS);
 long sys_flock(SYSARGS);
 long sys_nolink(SYSARGS);
 
+/* fs/mmap.c */
+long sys_msync(SYSARGS);
+int fs_mmap_sync(void);
+extern const struct filemap_ops fs_filemap;
+
 /* fs/mount.c */
 struct cmdline;
 void files_mount(const struct cmdline *cl);

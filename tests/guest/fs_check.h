@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -473,6 +474,46 @@ static void check_big(void)
 	free(b);
 }
 
+static void check_mmap(void)
+{
+	char buf[16];
+	char data[6000];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)('a' + i % 26);
+	put_file(P("map"), data, sizeof(data));
+	int fd = open(P("map"), O_RDWR);
+	char *p = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, fd, 0);
+	CHECK("mmap private", p != MAP_FAILED && p[0] == 'a' && p[5999] == data[5999] &&
+	      p[6000] == 0 && p[8191] == 0, "contents");
+	munmap(p, 8192);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 4096);
+	CHECK("mmap offset", p != MAP_FAILED && p[0] == data[4096], "contents");
+	if (p != MAP_FAILED)
+		p[0] = '#';
+	munmap(p, 4096);
+	CHECK("private stays private", pread(fd, buf, 1, 4096) == 1 && buf[0] == data[4096], "'%c'",
+	      buf[0]);
+	p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK("mmap shared", p != MAP_FAILED, "mmap");
+	if (p != MAP_FAILED) {
+		memcpy(p + 10, "SHARED", 6);
+		CHECK("msync", msync(p, 8192, MS_SYNC) == 0, "msync");
+		CHECK("msync wrote", pread(fd, buf, 6, 10) == 6 && !memcmp(buf, "SHARED", 6), "data");
+		memcpy(p + 5000, "UNMAP", 5);
+		p[7000] = 'X'; /* past the end of the file: not written back */
+		munmap(p, 8192);
+	}
+	struct stat st;
+	CHECK("munmap wrote", pread(fd, buf, 5, 5000) == 5 && !memcmp(buf, "UNMAP", 5) &&
+	      fstat(fd, &st) == 0 && st.st_size == 6000, "size %lld", (long long)st.st_size);
+	close(fd);
+	fd = open(P("map"), O_RDONLY);
+	errno = 0;
+	CHECK("shared write on read-only fd", mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	      0) == MAP_FAILED && errno == EACCES, "mmap");
+	close(fd);
+}
+
 /* Make the scratch directory and run everything: the failure count. */
 static int fs_check_all(const char *base)
 {
@@ -493,5 +534,6 @@ static int fs_check_all(const char *base)
 	check_libc();
 	check_names();
 	check_big();
+	check_mmap();
 	return fs_fails;
 }
