@@ -12,9 +12,11 @@
  * point need not exist as a directory in the file system below (/dev on a
  * FAT disk without a dev directory).
  */
+#include <k/console.h>
 #include <k/errno.h>
 #include <k/kheap.h>
 #include <k/string.h>
+#include <k/time.h>
 #include <k/vfs.h>
 #include <k/wait.h>
 #include "vfs_impl.h"
@@ -78,10 +80,17 @@ int vfs_mount(const struct fs_ops *fs, struct blkdev *dev, const char *path, con
 	return 0;
 }
 
+/* At exit another thread may still be inside a file operation (waiting for
+ * its disk): wait for it, but not for ever. */
+#define SYNC_LOCK_WAIT_NS (10ull * 1000000000ull)
+
 int vfs_sync_all(void)
 {
 	int first = 0;
-	vfs_lock();
+	if (ksem_down(&vfs_sem, time_monotonic_ns() + SYNC_LOCK_WAIT_NS)) {
+		kprintf("toro: files: a thread held the file system for 10 s; not written back\n");
+		return -EBUSY;
+	}
 	for (int i = 0; i < nmounts; i++) {
 		struct mount *m = mounts[i];
 		if (m->m_fs->sync && !m->m_ro) {
@@ -96,7 +105,8 @@ int vfs_sync_all(void)
 
 void vfs_shutdown(void)
 {
-	vfs_lock();
+	if (ksem_down(&vfs_sem, time_monotonic_ns() + SYNC_LOCK_WAIT_NS))
+		return; /* vfs_sync_all said so */
 	for (int i = nmounts - 1; i >= 0; i--) {
 		struct mount *m = mounts[i];
 		if (m->m_ro)
