@@ -56,3 +56,8 @@ $(B)/unit/test_http: UCFLAGS += -Iexamples/httpd
 UNIT_SRCS_test_vcon_ctrl := drivers/virtio/console_ctrl.c
 # fs/: the block cache over tests/unit/fs_host.c's RAM disk and kernel fakes.
 UNIT_SRCS_test_bcache := fs/bcache.c tests/unit/fs_host.c
+# fs/fat*.c: names, times and boot sectors alone; the rest over the block
+# cache, the vnode table and tests/unit/fs_host.c's RAM disk, with images
+# made by mkfs.fat/mcopy and checked by fsck.fat (tests/unit/fat_test.c).
+FAT_SRCS := $(wildcard fs/fat*.c) fs/bcache.c fs/vnode.c tests/unit/fs_host.c tests/unit/fat_test.c
+UNIT_SRCS_test_fat_name := fs/fat_name.c fs/fat_time.c fs/fat_bpb.c tests/unit/fs_host.c
