@@ -61,3 +61,4 @@ UNIT_SRCS_test_bcache := fs/bcache.c tests/unit/fs_host.c
 # made by mkfs.fat/mcopy and checked by fsck.fat (tests/unit/fat_test.c).
 FAT_SRCS := $(wildcard fs/fat*.c) fs/bcache.c fs/vnode.c tests/unit/fs_host.c tests/unit/fat_test.c
 UNIT_SRCS_test_fat_name := fs/fat_name.c fs/fat_time.c fs/fat_bpb.c tests/unit/fs_host.c
+UNIT_SRCS_test_fat_read := $(FAT_SRCS)
