@@ -203,6 +203,15 @@ void ft_close(struct ft *t)
 	release(t);
 }
 
+void ft_close_holding(struct ft *t, struct vnode *held)
+{
+	fat_fs_ops.unmount(&t->m);
+	vfs_vput(held);
+	vfs_vput(t->m.m_root);
+	t->mounted = false;
+	release(t);
+}
+
 void ft_crash(struct ft *t)
 {
 	/* Drop the vnodes and the cache without writing: fail every write. */

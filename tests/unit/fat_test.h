@@ -47,6 +47,8 @@ int ft_open(struct ft *t, const char *img, bool dev_ro, bool m_ro);
 /* Unmount (if mounted), drop the root, unmap: the image file holds what
  * the device got. */
 void ft_close(struct ft *t);
+/* Unmount while `held` is still referenced, then drop it and close. */
+void ft_close_holding(struct ft *t, struct vnode *held);
 /* Close without unmounting: a power cut (the image holds what was written). */
 void ft_crash(struct ft *t);
 
