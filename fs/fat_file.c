@@ -124,7 +124,7 @@ static int io_cluster(struct fat_node *n, uint64_t dev, uint64_t pos, uint8_t *b
 		bool fresh = write && blk_pos >= n->size;
 		struct buf *b;
 		uint8_t *p;
-		int err = fat_block(v, dev, whole || fresh, &b, &p);
+		int err = fat_block(v, dev, write && (whole || fresh), &b, &p);
 		if (err)
 			return err;
 		if (!write) {

@@ -176,6 +176,12 @@ int ft_open(struct ft *t, const char *img, bool dev_ro, bool m_ro)
 		exit(1);
 	}
 	t->rd->dev.bd_sectors = t->bytes / BLK_SECTOR;
+	/* A test that failed half-way may have left vnodes of a mount at
+	 * this address: they would be taken for this one's. */
+	if (vfs_vfind(&t->m, 1)) {
+		fprintf(stderr, "fat_test: vnodes of an earlier mount at this address remain\n");
+		abort();
+	}
 	t->m.m_fs = &fat_fs_ops;
 	t->m.m_ro = m_ro;
 	snprintf(t->m.m_dev, sizeof(t->m.m_dev), "vda");

@@ -63,3 +63,4 @@ FAT_SRCS := $(wildcard fs/fat*.c) fs/bcache.c fs/vnode.c tests/unit/fs_host.c te
 UNIT_SRCS_test_fat_name := fs/fat_name.c fs/fat_time.c fs/fat_bpb.c tests/unit/fs_host.c
 UNIT_SRCS_test_fat_read := $(FAT_SRCS)
 UNIT_SRCS_test_fat_write := $(FAT_SRCS)
+UNIT_SRCS_test_fat_meta := $(FAT_SRCS)
