@@ -104,7 +104,7 @@ int fat_shrink(struct fat_node *n, uint32_t keep)
 	n->pos_ci = 0;
 	n->pos_clu = n->start;
 	n->ra_next = 0;
-	return fat_free_chain(v, first);
+	return fat_release_chain(v, first);
 }
 
 /* ---- moving bytes ---- */
@@ -295,8 +295,14 @@ int fat_truncate(struct vnode *vn, uint64_t size)
 	if (err || size == n->size)
 		return err;
 	if (size < n->size) {
-		err = fat_shrink(n, clusters_for(v, size));
+		/* The smaller size reaches the disk first; the chain is cut
+		 * after that (fs/fat_free.c). */
 		n->size = (uint32_t)size;
+		vn->v_size = n->size;
+		err = fat_node_update(n, FAT_STAMP_MTIME);
+		if (!err && clusters_for(v, size) < n->nclu)
+			fat_trim_later(n);
+		return err;
 	} else {
 		err = grow_chain(n, clusters_for(v, size));
 		if (err)

@@ -219,7 +219,7 @@ uint64_t fat_time_decode(uint16_t date, uint16_t time, uint8_t tenth);
 struct fat_range {
 	uint32_t start, len;
 };
-#define FAT_QUAR_MAX 32
+#define FAT_PEND_SOFT 1024 /* ranges before a release forces a write-back */
 
 struct fat_node;
 
@@ -235,10 +235,17 @@ struct fat_vol {
 	uint32_t free_count;
 	uint32_t next_free;    /* where the next search starts */
 	bool fsinfo_ok;        /* FAT32 with a valid FSInfo sector */
-	/* Clusters freed since the last complete sync: not reused until that
-	 * change is on the disk (a superset is harmless). */
-	struct fat_range quar[FAT_QUAR_MAX];
-	unsigned nquar;
+	/* Clusters given up but still allocated in the FAT: the change that
+	 * dropped their last reference (an entry removed, a chain cut) is
+	 * dirty. The next complete write-back makes it durable; only then are
+	 * they marked free (fs/fat_free.c). */
+	struct fat_range *pend;
+	unsigned npend, cappend;
+	uint32_t pend_clusters;
+	/* Files truncated shorter: their chain is cut once the new size is
+	 * on the disk (each holds a vnode reference until then). */
+	struct fat_node *trims;
+	bool flushing;
 	/* Nodes alive, and those whose entry is gone but whose storage waits
 	 * for the last reference (unlinked while open). */
 	unsigned nodes;
@@ -269,6 +276,8 @@ struct fat_node {
 	uint16_t acc_date;     /* the access date known to be on the entry */
 	uint64_t o_mtime, o_atime; /* times of an unlinked file (its entry is gone) */
 	struct fat_node *orphan_next;
+	bool trim_pending;
+	struct fat_node *trim_next;
 };
 
 /* Keys of the vnode table: the short entry's device offset, a multiple of
@@ -298,18 +307,31 @@ int fat_get(struct fat_vol *v, uint32_t c, uint32_t *val);
 /* Set entry c (a cluster, FAT_FREE or FAT_EOC) in every FAT copy in use. */
 int fat_set(struct fat_vol *v, uint32_t c, uint32_t val);
 /* A free cluster, marked end-of-chain, preferring `near` (0: the hint):
- * -ENOSPC when none is left (after a sync that ends the quarantine). */
+ * -ENOSPC when none is left (after a write-back that frees what was
+ * released). */
 int fat_alloc(struct fat_vol *v, uint32_t near, uint32_t *out);
-/* Free the chain from c on (quarantined): stops at the first bad link
- * (-EIO; what was freed stays freed). */
-int fat_free_chain(struct fat_vol *v, uint32_t c);
 /* Walk the chain from start: its length and last cluster, or -EIO for a
  * loop, a free, bad or out-of-range link. */
 int fat_chain_walk(struct fat_vol *v, uint32_t start, uint32_t *n, uint32_t *tail);
 /* Count free clusters (sets free_count, free_known). */
 int fat_count_free(struct fat_vol *v);
-/* Write back everything (class order); ends the quarantine on success. */
+
+/* ---- freeing in write order: fs/fat_free.c ---- */
+/* Give up the chain from c: the caller has already dirtied the change that
+ * drops its last reference. The clusters stay allocated until a write-back
+ * makes that change durable, so a power cut leaves them lost (fsck.fat
+ * reclaims them), never referenced by an entry and free, never reused by
+ * another file while the old reference is on the disk. -EIO (nothing
+ * released) for a corrupt chain. */
+int fat_release_chain(struct fat_vol *v, uint32_t c);
+/* A file got shorter and its new size is dirty: cut its chain after the
+ * next write-back. */
+void fat_trim_later(struct fat_node *n);
+/* Write back everything (class order), then free what was released before
+ * it and cut the chains of truncated files. */
 int fat_flush(struct fat_vol *v);
+/* Clusters released and not yet free. */
+static inline uint32_t fat_pending(const struct fat_vol *v) { return v->pend_clusters; }
 
 /* ---- blocks: fs/fat_vol.c ---- */
 /* Pointer to the byte at device offset off, in a block pinned in *b (put it
@@ -344,7 +366,8 @@ int fat_bmap(struct fat_node *n, uint32_t ci, uint32_t *clu);
 /* Grow n's chain to `want` clusters, contiguous where it can: on -ENOSPC
  * the clusters it got stay in the chain. */
 int fat_extend(struct fat_node *n, uint32_t want);
-/* Cut n's chain to `keep` clusters and free the rest. */
+/* Cut n's chain to `keep` clusters (the cut is dirtied) and release the
+ * rest. Only for clusters beyond what n's entry on the disk covers. */
 int fat_shrink(struct fat_node *n, uint32_t keep);
 long fat_read(struct vnode *vn, void *buf, size_t len, uint64_t off);
 long fat_write(struct vnode *vn, const void *buf, size_t len, uint64_t off);

@@ -3,10 +3,8 @@
  * The file allocation table, read and written through the block cache (never
  * loaded whole): 12-, 16- and 28-bit entries, every copy kept in step (unless
  * FAT32's mirroring is off: then the active copy only), free-cluster search
- * from a hint, chain walks bounded by the cluster count, and the quarantine
- * of freed clusters: a cluster freed by an unlink or a truncation is not given
- * out again until that change is on the disk, so a power cut cannot leave an
- * old entry pointing at a new file's data.
+ * from a hint, chain walks bounded by the cluster count. Freeing waits for
+ * the write order: fs/fat_free.c.
  */
 #include <k/bcache.h>
 #include <k/errno.h>
@@ -135,58 +133,9 @@ int fat_set(struct fat_vol *v, uint32_t c, uint32_t val)
 	return 0;
 }
 
-/* ---- quarantine ---- */
-
-static bool quarantined(const struct fat_vol *v, uint32_t c)
-{
-	for (unsigned i = 0; i < v->nquar; i++)
-		if (c - v->quar[i].start < v->quar[i].len)
-			return true;
-	return false;
-}
-
-static void quarantine(struct fat_vol *v, uint32_t c)
-{
-	unsigned best = 0;
-	uint32_t best_gap = UINT32_MAX;
-	for (unsigned i = 0; i < v->nquar; i++) {
-		struct fat_range *r = &v->quar[i];
-		if (c == r->start + r->len) {
-			r->len++;
-			return;
-		}
-		if (c + 1 == r->start) {
-			r->start--, r->len++;
-			return;
-		}
-		uint32_t gap = c < r->start ? r->start - c : c - (r->start + r->len);
-		if (gap < best_gap)
-			best_gap = gap, best = i;
-	}
-	if (v->nquar < FAT_QUAR_MAX) {
-		v->quar[v->nquar++] = (struct fat_range){c, 1};
-		return;
-	}
-	/* Full: widen the nearest range over c. It then covers clusters that
-	 * were not freed; they are merely not allocated until the next sync. */
-	struct fat_range *r = &v->quar[best];
-	uint32_t end = r->start + r->len;
-	if (c < r->start)
-		r->start = c;
-	r->len = (c >= end ? c + 1 : end) - r->start;
-}
-
-int fat_flush(struct fat_vol *v)
-{
-	int err = bcache_sync(v->bc);
-	if (err == 0)
-		v->nquar = 0;
-	return err;
-}
-
 /* ---- search ---- */
 
-/* The first free, unquarantined cluster in [from, to]: 0 if none. */
+/* The first free cluster in [from, to]: 0 if none. */
 static int search(struct fat_vol *v, uint32_t from, uint32_t to, uint32_t *found)
 {
 	*found = 0;
@@ -195,7 +144,7 @@ static int search(struct fat_vol *v, uint32_t from, uint32_t to, uint32_t *found
 		int err = fat_get(v, c, &val);
 		if (err)
 			return err;
-		if (val == FAT_FREE && !quarantined(v, c)) {
+		if (val == FAT_FREE) {
 			*found = c;
 			return 0;
 		}
@@ -208,7 +157,7 @@ static int search_all(struct fat_vol *v, uint32_t near, uint32_t *found)
 	uint32_t max = v->g.nclusters + 1;
 	uint32_t val;
 	int err;
-	if (fat_clus_ok(v, near) && !quarantined(v, near)) {
+	if (fat_clus_ok(v, near)) {
 		err = fat_get(v, near, &val);
 		if (err)
 			return err;
@@ -226,9 +175,13 @@ static int search_all(struct fat_vol *v, uint32_t near, uint32_t *found)
 
 int fat_alloc(struct fat_vol *v, uint32_t near, uint32_t *out)
 {
-	if (v->free_known && v->free_count == 0)
+	bool waiting = v->npend || v->trims;
+	if (v->free_known && v->free_count == 0 && !waiting)
 		return -ENOSPC;
-	for (int attempt = 0; attempt < 2; attempt++) {
+	/* Released clusters become free only after a write-back; truncated
+	 * chains are cut only after one, and their tails freed after the
+	 * next: up to two write-backs before the disk is really full. */
+	for (int attempt = 0; attempt < 3; attempt++) {
 		uint32_t c;
 		int err = search_all(v, near, &c);
 		if (err)
@@ -243,10 +196,8 @@ int fat_alloc(struct fat_vol *v, uint32_t near, uint32_t *out)
 			*out = c;
 			return 0;
 		}
-		if (v->nquar == 0)
+		if (!v->npend && !v->trims)
 			break;
-		/* Only quarantined clusters are left: write the changes that
-		 * freed them, then they may go. */
 		err = fat_flush(v);
 		if (err)
 			return err;
@@ -255,30 +206,6 @@ int fat_alloc(struct fat_vol *v, uint32_t near, uint32_t *out)
 	v->free_known = true;
 	v->free_count = 0;
 	return -ENOSPC;
-}
-
-int fat_free_chain(struct fat_vol *v, uint32_t c)
-{
-	for (uint32_t steps = 0; steps <= v->g.nclusters; steps++) {
-		uint32_t next;
-		int err = fat_get(v, c, &next);
-		if (err)
-			return err;
-		if (next == FAT_FREE)
-			return -EIO; /* runs into free space (or its own tail) */
-		err = fat_set(v, c, FAT_FREE);
-		if (err)
-			return err;
-		quarantine(v, c);
-		if (v->free_known)
-			v->free_count++;
-		if (next == FAT_EOC)
-			return 0;
-		if (!fat_clus_ok(v, next))
-			return -EIO;
-		c = next;
-	}
-	return -EIO;
 }
 
 int fat_chain_walk(struct fat_vol *v, uint32_t start, uint32_t *n, uint32_t *tail)

@@ -81,7 +81,7 @@ static int create_in(struct fat_node *dir, const uint16_t *u, size_t n, uint32_t
 			return err;
 		err = fat_dir_init(v, clu, dir->isroot ? 0 : dir->start, de);
 		if (err) {
-			fat_free_chain(v, clu);
+			fat_release_chain(v, clu);
 			return err;
 		}
 		fat_de_set_clus(v, de, clu);
@@ -91,7 +91,7 @@ static int create_in(struct fat_node *dir, const uint16_t *u, size_t n, uint32_t
 	int err = fat_dir_add(dir, &a, &off);
 	if (err) {
 		if (clu)
-			fat_free_chain(v, clu);
+			fat_release_chain(v, clu);
 		return err;
 	}
 	return fat_node_get(v, off, de, out);

@@ -238,9 +238,8 @@ static void orphan_drop(struct fat_vol *v, struct fat_node *n)
 static void orphan_free(struct fat_node *n)
 {
 	struct fat_vol *v = n->vol;
-	if (n->start && !v->ro && !n->bad && fat_free_chain(v, n->start))
-		kprintf("fat: %s: bad cluster chain at cluster %u (left allocated)\n",
-			v->m->m_dev, (unsigned)n->start);
+	if (n->start && !v->ro && !n->bad)
+		fat_release_chain(v, n->start);
 	n->start = 0;
 }
 
@@ -392,14 +391,20 @@ fail:
 	return err;
 }
 
+/* Write back until nothing waits: released clusters freed, truncated
+ * chains cut, FSInfo current (at most three rounds: fs/fat_free.c). */
 static int fat_sync(struct mount *m)
 {
 	struct fat_vol *v = m->m_priv;
-	if (v->ro)
-		return 0;
-	int err = write_fsinfo(v);
-	int err2 = fat_flush(v);
-	return err ? err : err2;
+	int err = 0;
+	for (int round = 0; round < 3 && !err && !v->ro; round++) {
+		err = write_fsinfo(v);
+		if (!err)
+			err = fat_flush(v);
+		if (!v->npend && !v->trims && !bcache_dirty_any(v->bc))
+			break;
+	}
+	return err;
 }
 
 static int fat_statfs(struct mount *m, struct kstatfs *st)
@@ -415,8 +420,9 @@ static int fat_statfs(struct mount *m, struct kstatfs *st)
 	st->f_bsize = v->g.csize;
 	st->f_frsize = v->g.csize;
 	st->f_blocks = v->g.nclusters;
-	st->f_bfree = v->free_count;
-	st->f_bavail = v->free_count;
+	/* Released clusters count as free: they are, after the next sync. */
+	st->f_bfree = v->free_count + v->pend_clusters;
+	st->f_bavail = st->f_bfree;
 	st->f_namelen = FAT_LFN_MAX;
 	st->f_fsid[0] = (int32_t)v->g.serial;
 	st->f_flags = v->ro ? 1 /* ST_RDONLY */ : 0;
@@ -436,8 +442,17 @@ static void fat_unmount(struct mount *m)
 			kprintf("fat: %s: write-back failed: the volume stays marked dirty\n",
 				m->m_dev);
 	}
+	/* Truncations whose cut never came (the write-back failed). */
+	while (v->trims) {
+		struct fat_node *n = v->trims;
+		v->trims = n->trim_next;
+		n->trim_pending = false;
+		vfs_vput(n->vn);
+	}
 	bcache_destroy(v->bc);
 	v->bc = NULL;
+	kfree(v->pend);
+	v->pend = NULL;
 	v->unmounted = true;
 	m->m_priv = NULL;
 	if (v->nodes == 0)
