@@ -162,5 +162,5 @@ void panic(const char *fmt, ...)
 	fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	kprintf("toro: panic: %s\n", buf);
-	proc_poweroff(255); /* nothing more runs: no cache, no connection is trusted now */
+	proc_poweroff(255); /* a kernel in doubt writes nothing back */
 }
