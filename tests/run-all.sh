@@ -3,6 +3,7 @@
 # tests/run-all.sh: what `make test` runs once everything is built: the host
 # unit tests (cmocka; each test case counts), the QEMU guest tests
 # (tests/guest/run.sh), the examples' network tests (tests/net/run.sh), the
+# exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
 # checksum offload test over a tap (tests/net/offload.sh, root only) and a
 # boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
@@ -69,6 +70,17 @@ if read -r np nf < "$work/net.counts" 2>/dev/null; then
 	failed=$((failed + nf))
 else
 	echo "FAIL network tests (the runner gave no counts)"
+	failed=$((failed + 1))
+fi
+
+# ---- exit loses nothing: answers closed just before main returns arrive whole ----
+section "exit drain: a server that answers, closes and returns from main (tests/net/exitdrain.sh)"
+tests/net/exitdrain.sh --counts "$work/drain.counts"
+if read -r dp df < "$work/drain.counts" 2>/dev/null; then
+	passed=$((passed + dp))
+	failed=$((failed + df))
+else
+	echo "FAIL exit drain (the script gave no counts)"
 	failed=$((failed + 1))
 fi
 
