@@ -245,7 +245,7 @@ int thread_signal_process(int sig)
  * (thread_park); threads created from now on are refused. */
 static int stop_all_but(struct thread *me)
 {
-	int others = 0;
+	int others = 0; /* how many were told */
 	spin_lock(&threads_lock);
 	stopping = true;
 	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -260,13 +260,17 @@ static int stop_all_but(struct thread *me)
 	return others;
 }
 
-static int count_parked(struct thread *me)
+/* Threads of the program other than me that may still run its code: not
+ * parked and not already dead. */
+static int count_unstopped(struct thread *me)
 {
 	int n = 0;
 	spin_lock(&threads_lock);
-	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (all[i] && all[i] != me && __atomic_load_n(&all[i]->parked, __ATOMIC_ACQUIRE))
+	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		struct thread *t = all[i];
+		if (t && t != me && t->state != T_DEAD && !__atomic_load_n(&t->parked, __ATOMIC_ACQUIRE))
 			n++;
+	}
 	spin_unlock(&threads_lock);
 	return n;
 }
@@ -274,12 +278,12 @@ static int count_parked(struct thread *me)
 int thread_stop_others(uint64_t until)
 {
 	struct thread *me = thread_current();
-	int others = stop_all_but(me), parked;
-	while ((parked = count_parked(me)) < others && time_monotonic_ns() < until) {
+	int left = stop_all_but(me);
+	while (left > 0 && (left = count_unstopped(me)) > 0 && time_monotonic_ns() < until) {
 		uint64_t tick = time_monotonic_ns() + THREAD_STOP_POLL_NS;
 		sched_block(tick < until ? tick : until);
 	}
-	return others - parked;
+	return left;
 }
 
 void thread_park(void)

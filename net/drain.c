@@ -65,13 +65,16 @@ static bool unfinished(const struct tcp_pcb *pcb)
 	}
 }
 
-/* Sent or queued bytes the peer has not acknowledged (our FIN left out). */
-static uint32_t unacked(const struct tcp_pcb *pcb)
+/* Sent or queued bytes the peer has not acknowledged: the data of the
+ * segments lwIP still holds (a SYN or FIN carries none). */
+static unsigned long long unacked(const struct tcp_pcb *pcb)
 {
-	uint32_t n = pcb->snd_lbb - pcb->lastack; /* the FIN takes a sequence number */
-	bool fin_queued = pcb->state == FIN_WAIT_1 || pcb->state == CLOSING ||
-			  pcb->state == LAST_ACK;
-	return fin_queued && n > 0 ? n - 1 : n;
+	unsigned long long n = 0;
+	for (const struct tcp_seg *s = pcb->unacked; s; s = s->next)
+		n += s->len;
+	for (const struct tcp_seg *s = pcb->unsent; s; s = s->next)
+		n += s->len;
+	return n;
 }
 
 void net_drain_count(struct net_drain_left *left)

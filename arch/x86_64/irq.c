@@ -13,6 +13,7 @@
 #include <k/sched.h>
 #include <k/spinlock.h>
 #include <k/vmm.h>
+#include "x86.h"
 #include "timer.h"
 
 #define MAX_IOAPICS 8
@@ -32,7 +33,6 @@ static struct {
 } handlers[IRQ_VEC_LAST - IRQ_VEC_FIRST + 1];
 static int next_vector = IRQ_VEC_FIRST;
 
-const struct acpi_info *arch_acpi(void);
 
 static uint32_t io_rd(struct ioapic *a, uint32_t reg)
 {

@@ -21,6 +21,7 @@
 #include <k/kbd.h>
 #include <k/proc.h>
 #include <k/vmm.h>
+#include "x86.h"
 
 #define I8042_DATA 0x60
 #define I8042_STATUS 0x64
@@ -30,7 +31,6 @@
 #define SCI_EN 0x1              /* PM1 control: the SCI, not an SMI, signals events */
 #define ACPI_MODE_POLLS 100000  /* reads of PM1 control after asking for ACPI mode */
 
-const struct acpi_info *arch_acpi(void);
 
 static struct acpi_pm1_event pm1[2];
 static int npm1;

@@ -49,7 +49,6 @@ static int fw_cfg_cpus(void)
 	return n;
 }
 
-const struct acpi_info *arch_acpi(void);
 
 /* toro.smp.no_acpi (a test hook): ignore the MADT, so that the MP table is read. */
 bool smp_no_acpi;

@@ -103,5 +103,9 @@ void trap_dispatch(struct regs *r);
 void syscall_init(void);
 void fpu_save(void *area);
 void fpu_restore(const void *area);
+struct acpi_info;
+/* power.c: the ACPI tables, parsed the first time they are asked for; NULL
+ * when there are none. */
+const struct acpi_info *arch_acpi(void);
 
 #endif

@@ -90,16 +90,4 @@ bool proc_exit_stops(const struct thread *t);
  * included. */
 void proc_shutdown_request(const char *source);
 
-/* kernel/thread.c. Signal sig to thread tid (tkill): 0 or -ESRCH. */
-int thread_signal(int tid, int sig);
-/* A process-directed signal: to the oldest thread that does not block it
- * (else the oldest); its tid, or -ESRCH when there is no thread. Any context. */
-int thread_signal_process(int sig);
-/* Stop every thread but the caller (see proc_exit), waiting until each has
- * parked or `until` (monotonic ns); returns how many had not. Threads created
- * afterwards are refused (clone gives EAGAIN). */
-int thread_stop_others(uint64_t until);
-/* Park the calling thread for good (it has been stopped by the exit). */
-__attribute__((noreturn)) void thread_park(void);
-
 #endif

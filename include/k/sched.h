@@ -124,6 +124,18 @@ struct thread *thread_create(const struct regs *regs, uint64_t sp, int cpu);
 __attribute__((noreturn)) void thread_exit(int code);
 int thread_count(void);
 struct thread *thread_by_tid(int tid);
+/* Signal sig to thread tid (tkill): 0 or -ESRCH. */
+int thread_signal(int tid, int sig);
+/* A process-directed signal: to the oldest thread that does not block it
+ * (else the oldest); its tid, or -ESRCH when there is no thread. Any context. */
+int thread_signal_process(int sig);
+/* Stop every thread but the caller (see proc_exit in k/proc.h), waiting until each has
+ * parked or `until` (monotonic ns); returns how many had not. Threads created
+ * afterwards are refused (clone gives EAGAIN). */
+int thread_stop_others(uint64_t until);
+/* Park the calling thread for good (it has been stopped by the exit). */
+__attribute__((noreturn)) void thread_park(void);
+
 
 /* Arch: context switch and thread set-up. */
 void arch_switch(struct thread *prev, struct thread *next);

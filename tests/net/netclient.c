@@ -10,8 +10,8 @@
  *   netclient PORT echo BYTES         BYTES through an echo server, compared
  *   netclient PORT raw STRING         STRING (C escapes \r \n \t \xHH \\) sent as is; the reply on stdout
  *   netclient PORT abort              clients that leave mid-request and mid-reply (see abort_mix)
- *   netclient PORT drain N PAR [SLOW] N clients of tests/net/exitsrv.c, PAR at a time, each read to
- *                                     end of file: header, length and pattern (see cmd_drain); SLOW:
+ *   netclient PORT drain N PAR [slow] N clients of tests/net/exitsrv.c, PAR at a time, each read
+ *                                     whole, then to end of file: header, length, pattern (cmd_drain); slow:
  *                                     the clients read as a slow link would (a 4 KiB receive buffer,
  *                                     4 KiB reads every 2 ms), so the answers wait in the guest
  * Every 200 reply must carry the same body length as the first one. All on
@@ -401,7 +401,8 @@ struct drain_client {
 	int fd;
 	char hdr[17];
 	size_t got, want;         /* body bytes read, announced */
-	bool bad;                 /* a byte out of pattern, or a bad header */
+	bool bad;                 /* a byte out of pattern or too many, or a bad header */
+	bool eof;                 /* the end of the stream came */
 };
 
 static unsigned char exitsrv_pattern(size_t i)
@@ -409,85 +410,97 @@ static unsigned char exitsrv_pattern(size_t i)
 	return (unsigned char)(i * 31 + (i >> 12));
 }
 
-/* Reads what is there: 1 at end of file (or an error), 0 to go on. */
-static int drain_read(struct drain_client *c, unsigned char *buf, size_t cap)
+static bool drain_complete(const struct drain_client *c)
+{
+	return strlen(c->hdr) == 16 && c->got >= c->want;
+}
+
+/* Reads what is there: false at end of file (or an error). */
+static bool drain_read(struct drain_client *c, unsigned char *buf, size_t cap)
 {
 	ssize_t k = recv(c->fd, buf, cap, MSG_DONTWAIT);
-	if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR))
-		return 1;
+	if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR)) {
+		c->eof = k == 0;
+		return false;
+	}
 	for (ssize_t i = 0; i < k; i++) {
 		size_t h = strlen(c->hdr);
 		if (h < 16) {
-			c->hdr[h] = (char)buf[i];
+			c->hdr[h] = buf[i] ? (char)buf[i] : '?';
 			if (h == 15 && (sscanf(c->hdr, "exitsrv %zu", &c->want) != 1 || c->hdr[15] != '\n'))
 				c->bad = true;
 			continue;
 		}
-		if (buf[i] != exitsrv_pattern(c->got))
+		if (c->got >= c->want || buf[i] != exitsrv_pattern(c->got))
 			c->bad = true;
 		c->got++;
 	}
-	return 0;
+	return true;
 }
 
-/* N clients, PAR open at once, each read to end of file. Every answer must be
- * whole: the server returns from main right after closing its last
- * connections, and what the kernel had not delivered yet is lost. */
-static int cmd_drain(int n, int par, bool slow)
+/* Reads the clients first..first+k-1 until each is complete or at end of file
+ * (or TIMEOUT_S passes without a byte). until_eof: until end of file only. */
+static void drain_round(struct drain_client *cs, int k, bool until_eof, bool slow)
 {
 	static unsigned char buf[65536];
 	size_t chunk = slow ? 4096 : sizeof(buf);
-	struct drain_client *cs = calloc((size_t)par, sizeof(*cs));
-	int whole = 0, done = 0, first_short = -1;
-	size_t short_got = 0, short_want = 0;
+	for (;;) {
+		struct pollfd p[k];
+		int active = 0;
+		for (int i = 0; i < k; i++) {
+			bool done = cs[i].fd < 0 || cs[i].eof || (!until_eof && drain_complete(&cs[i]));
+			p[i] = (struct pollfd){ done ? -1 : cs[i].fd, POLLIN, 0 };
+			active += !done;
+		}
+		if (!active || poll(p, (nfds_t)k, TIMEOUT_S * 1000) <= 0)
+			return;
+		for (int i = 0; i < k; i++)
+			if (p[i].fd >= 0 && p[i].revents)
+				drain_read(&cs[i], buf, chunk);
+		if (slow)
+			usleep(2000);
+	}
+}
+
+/* N clients, PAR at a time, each read until its answer is complete and the
+ * connection kept; at the end every connection must reach end of file with
+ * nothing more. The server returns from main right after its last client
+ * (closing the connections itself, or leaving them to the exit): what the
+ * kernel had not delivered by then is lost. */
+static int cmd_drain(int n, int par, bool slow)
+{
+	struct drain_client *cs = calloc((size_t)n, sizeof(*cs));
+	int whole = 0, first_short = -1;
 	unsigned long long bytes = 0;
 	double t0 = now_ms();
-	while (done < n) {
-		int k = n - done < par ? n - done : par, open = 0;
-		for (int i = 0; i < k; i++) {
-			memset(&cs[i], 0, sizeof(cs[i]));
+	for (int done = 0; done < n; done += par) {
+		int k = n - done < par ? n - done : par;
+		for (int i = done; i < done + k; i++) {
 			cs[i].fd = dial();
-			open += cs[i].fd >= 0;
 			if (slow && cs[i].fd >= 0) {
 				int rcv = 4096;
 				setsockopt(cs[i].fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 			}
 		}
-		while (open > 0) {
-			struct pollfd p[k];
-			for (int i = 0; i < k; i++)
-				p[i] = (struct pollfd){ cs[i].fd, POLLIN, 0 };
-			if (poll(p, (nfds_t)k, TIMEOUT_S * 1000) <= 0)
-				break;
-			for (int i = 0; i < k; i++) {
-				if (cs[i].fd < 0 || !p[i].revents || !drain_read(&cs[i], buf, chunk))
-					continue;
-				close(cs[i].fd);
-				cs[i].fd = -1;
-				open--;
-			}
-			if (slow)
-				usleep(2000);
-		}
-		for (int i = 0; i < k; i++) {
-			struct drain_client *c = &cs[i];
-			if (c->fd >= 0)
-				close(c->fd);
-			bytes += c->got;
-			if (!c->bad && c->want && c->got == c->want) {
-				whole++;
-			} else if (first_short < 0) {
-				first_short = done + i;
-				short_got = c->got;
-				short_want = c->want;
-			}
-		}
-		done += k;
+		drain_round(cs + done, k, false, slow);
+	}
+	drain_round(cs, n, true, slow); /* the ends of file: the last ones come with the exit */
+	for (int i = 0; i < n; i++) {
+		struct drain_client *c = &cs[i];
+		if (c->fd >= 0)
+			close(c->fd);
+		bytes += c->got;
+		if (!c->bad && c->want && c->got == c->want && c->eof)
+			whole++;
+		else if (first_short < 0)
+			first_short = i;
 	}
 	printf("drain: %d of %d answers whole (%llu bytes in %.0f ms, %d at a time%s)", whole, n, bytes,
 	       now_ms() - t0, par, slow ? ", slow readers" : "");
 	if (first_short >= 0)
-		printf("; client %d got %zu of %zu bytes", first_short, short_got, short_want);
+		printf("; client %d got %zu of %zu bytes%s%s", first_short, cs[first_short].got,
+		       cs[first_short].want, cs[first_short].bad ? ", some wrong" : "",
+		       cs[first_short].eof ? "" : ", no end of file");
 	printf("\n");
 	free(cs);
 	return whole == n ? 0 : 1;
