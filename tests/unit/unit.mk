@@ -54,3 +54,5 @@ UNIT_SRCS_test_http := examples/httpd/http.c
 $(B)/unit/test_http: UCFLAGS += -Iexamples/httpd
 # virtio-console control messages (drivers/virtio/console.c's portable half).
 UNIT_SRCS_test_vcon_ctrl := drivers/virtio/console_ctrl.c
+# The conversion of the program's timeouts (a fake user space and clock inside).
+UNIT_SRCS_test_utime := kernel/utime.c
