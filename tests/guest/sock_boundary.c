@@ -271,8 +271,8 @@ static void addrlen_faults(void)
 	/* getpeername on a connected socket. */
 	CHECK(connect(c, (struct sockaddr *)&me, sizeof(me)) == 0);
 	len = sizeof(from);
-	EXPECT_ERR(getpeername(c, &from, KERNEL_ADDR), EFAULT);
-	EXPECT_ERR(getpeername(c, &from, NULL), EFAULT);
+	EXPECT_ERR(getpeername(c, (struct sockaddr *)&from, KERNEL_ADDR), EFAULT);
+	EXPECT_ERR(getpeername(c, (struct sockaddr *)&from, NULL), EFAULT);
 	EXPECT_ERR(getpeername(c, KERNEL_ADDR, &len), EFAULT);
 	len = sizeof(from);
 	CHECK(getpeername(c, (struct sockaddr *)&from, &len) == 0 && from.sin_port == me.sin_port);
