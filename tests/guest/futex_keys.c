@@ -7,10 +7,14 @@
  * CMP_REQUEUE's first address) and for a shared key; a private WAKE or REQUEUE
  * finds no waiter there and returns 0. Negative counts, a zero bitset and a bad
  * timeout are EINVAL, the timeout checked before the address. A real REQUEUE
- * and CMP_REQUEUE still move a waiter. */
+ * and CMP_REQUEUE still move a waiter. A word on a page never touched can be
+ * waited on (the kernel maps it before it takes its lock), and one whose page
+ * another thread keeps unmapping, mapping afresh and discarding gives only
+ * ETIMEDOUT or EFAULT, never a kernel fault or a hang. */
 // expect-output: SUCCESS
 // machines: microvm q35
 // pvh-machines: none
+// smp: 1 2
 // host-args: -
 #define _GNU_SOURCE
 #include <errno.h>
@@ -254,12 +258,72 @@ static void requeue(void)
 		printf("ok REQUEUE and CMP_REQUEUE move a waiter, a WAKE on the new word wakes it\n");
 }
 
+/* The futex word's page, untouched, then coming and going under the waiter. */
+static char *volatile churn_page;
+static volatile int churn_stop;
+static long churns;
+
+static void *churn(void *arg)
+{
+	(void)arg;
+	while (!churn_stop) {
+		munmap(churn_page, 4096);
+		if (mmap(churn_page, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+			 MAP_FIXED, -1, 0) == MAP_FAILED)
+			break;
+		churn_page[0] = 0; /* touched: mapped */
+		madvise(churn_page, 4096, MADV_DONTNEED);
+		churns++;
+	}
+	return NULL;
+}
+
+static void page_races(void)
+{
+	static const struct timespec us = { 0, 1000 };
+	int p = FUTEX_PRIVATE_FLAG, before = failures;
+	char *fresh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT(fx(fresh, FUTEX_WAIT | p, 0, &us, NULL, 0), -ETIMEDOUT);
+	EXPECT(fx(fresh + 4, FUTEX_WAIT | p, 1, NULL, NULL, 0), -EAGAIN);
+	churn_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pthread_t t;
+	pthread_create(&t, NULL, churn, NULL);
+	long counts[3] = { 0, 0, 0 }, odd = 0;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		for (int i = 0; i < 50; i++) {
+			long r = fx(churn_page, FUTEX_WAIT | p, 0, &us, NULL, 0);
+			long q = fx(churn_page, FUTEX_CMP_REQUEUE, 0, (void *)1, churn_page + 4, 0);
+			if (r == -ETIMEDOUT)
+				counts[0]++;
+			else if (r == -EFAULT)
+				counts[1]++;
+			else if (odd++ < 5)
+				printf("FAIL: futex WAIT on a churned page = %ld\n", r);
+			if (q == 0 || q == -EFAULT)
+				counts[2]++;
+			else if (odd++ < 5)
+				printf("FAIL: CMP_REQUEUE from a churned page = %ld\n", q);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+	} while (t1.tv_sec - t0.tv_sec < 2);
+	churn_stop = 1;
+	pthread_join(t, NULL);
+	if (odd)
+		failures++;
+	if (failures == before)
+		printf("ok untouched page: ETIMEDOUT/EAGAIN; churned page: %ld ETIMEDOUT, %ld EFAULT,"
+		       " %ld requeues, over %ld unmaps\n", counts[0], counts[1], counts[2], churns);
+}
+
 int main(void)
 {
 	kernel_addresses();
 	unmapped();
 	arguments();
 	requeue();
+	page_races();
 	printf("%d checks, %d failed\n", checks, failures);
 	if (failures)
 		return 1;
