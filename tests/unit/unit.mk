@@ -54,5 +54,12 @@ UNIT_SRCS_test_http := examples/httpd/http.c
 $(B)/unit/test_http: UCFLAGS += -Iexamples/httpd
 # virtio-console control messages (drivers/virtio/console.c's portable half).
 UNIT_SRCS_test_vcon_ctrl := drivers/virtio/console_ctrl.c
+# fs/: the block cache over tests/unit/fs_host.c's RAM disk and kernel fakes.
+UNIT_SRCS_test_bcache := fs/bcache.c tests/unit/fs_host.c
+# The block device layer over the RAM disk of tests/unit/ramblk.c (which the
+# file system tests build on too) and a fake driver of the test's own.
+UNIT_SRCS_test_blkdev := drivers/blkdev.c tests/unit/ramblk.c
+# The raw device file (/dev/vda) over the RAM disk.
+UNIT_SRCS_test_blkfile := drivers/blkdev_file.c drivers/blkdev.c kernel/ksem.c tests/unit/ramblk.c
 # The conversion of the program's timeouts (a fake user space and clock inside).
 UNIT_SRCS_test_utime := kernel/utime.c
