@@ -209,10 +209,13 @@ long futex_wake(uint64_t uaddr, int n, uint32_t bitset)
 	return bitset ? wake_key(false, uaddr, n, bitset) : -EINVAL;
 }
 
-/* Move up to nmove waiters on uaddr from b1 to uaddr2 in b2 (both locked). */
+/* Move up to nmove waiters on uaddr from b1 to uaddr2 in b2 (both locked).
+ * They are gathered first and put on b2 after the walk: b2 may be b1 and
+ * uaddr2 may be uaddr, and the walk must not meet a moved waiter again. */
 static long move_waiters(struct bucket *b1, struct bucket *b2, uint64_t uaddr, uint64_t uaddr2,
 			 long nmove)
 {
+	struct thread *moved_head = NULL, **tail = &moved_head;
 	long moved = 0;
 	for (struct thread **p = &b1->head; *p && moved < nmove;) {
 		struct thread *t = *p;
@@ -222,10 +225,13 @@ static long move_waiters(struct bucket *b1, struct bucket *b2, uint64_t uaddr, u
 		}
 		*p = t->futex_next;
 		__atomic_store_n(&t->futex_key, uaddr2, __ATOMIC_RELEASE);
-		t->futex_next = b2->head;
-		b2->head = t;
+		t->futex_next = NULL;
+		*tail = t;
+		tail = &t->futex_next;
 		moved++;
 	}
+	*tail = b2->head;
+	b2->head = moved_head;
 	return moved;
 }
 

@@ -7,7 +7,7 @@
  * CMP_REQUEUE's first address) and for a shared key; a private WAKE or REQUEUE
  * finds no waiter there and returns 0. Negative counts, a zero bitset and a bad
  * timeout are EINVAL, the timeout checked before the address. A real REQUEUE
- * and CMP_REQUEUE still move a waiter. A word on a page never touched can be
+ * and CMP_REQUEUE still move a waiter, and onto its own word leave it there. A word on a page never touched can be
  * waited on (the kernel maps it before it takes its lock), and one whose page
  * another thread keeps unmapping, mapping afresh and discarding gives only
  * ETIMEDOUT or EFAULT, never a kernel fault or a hang. */
@@ -250,6 +250,9 @@ static void requeue(void)
 	EXPECT(moved, 1);
 	EXPECT(moved2, 1);
 	EXPECT(fx(&wa, FUTEX_WAKE | p, INT_MAX, NULL, NULL, 0), 0); /* nobody left on wa */
+	/* Requeued onto their own word: both counted, both still there. */
+	EXPECT(fx(&wb, FUTEX_REQUEUE | p, 0, (void *)INT_MAX, &wb, 0), 2);
+	EXPECT(fx(&wb, FUTEX_CMP_REQUEUE | p, 0, (void *)INT_MAX, &wb, 0), 2);
 	EXPECT(wake_until(&wb, 2), 2);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
