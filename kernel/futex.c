@@ -300,6 +300,8 @@ long sys_futex(SYSARGS)
 
 	if (!wait && !requeue && cmd != FUTEX_WAKE && cmd != FUTEX_WAKE_BITSET)
 		return -ENOSYS;
+	if ((a1 & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET)
+		return -ENOSYS; /* as Linux: only an absolute wait names a clock */
 	if (cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAKE_BITSET)
 		bitset = (uint32_t)a5;
 	/* As Linux: the timeout, the bitset and the counts, then the addresses. */

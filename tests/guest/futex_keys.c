@@ -36,6 +36,7 @@
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
 #define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
 
 static int failures, checks;
 
@@ -189,6 +190,12 @@ static void arguments(void)
 	EXPECT(fx(hole, FUTEX_WAIT | p, 0, &neg, NULL, 0), -EINVAL);
 	EXPECT(fx((void *)kaddr(0), FUTEX_WAIT | p, 0, &neg, NULL, 0), -EINVAL);
 	EXPECT(fx(&word, FUTEX_WAIT | p, 0, hole, NULL, 0), -EFAULT);
+	/* Only an absolute wait names a clock; unknown operations. */
+	EXPECT(fx(&word, FUTEX_WAIT | p | FUTEX_CLOCK_REALTIME, 1, &short_ts, NULL, 0), -ENOSYS);
+	EXPECT(fx(&word, FUTEX_WAKE | p | FUTEX_CLOCK_REALTIME, 1, NULL, NULL, 0), -ENOSYS);
+	EXPECT(fx(&word, FUTEX_WAIT_BITSET | p | FUTEX_CLOCK_REALTIME, 1, NULL, NULL, -1), -EAGAIN);
+	EXPECT(fx(&word, 99, 1, NULL, NULL, 0), -ENOSYS);
+	EXPECT(fx((void *)kaddr(0), 99 | p, 1, NULL, NULL, 0), -ENOSYS);
 	EXPECT(fx(&word, FUTEX_WAIT | p, 0, (void *)kaddr(NKERNEL - 1), NULL, 0), -EFAULT);
 	if (failures == before)
 		printf("ok counts, bitsets, timeouts: EINVAL/EAGAIN/EFAULT as Linux\n");
