@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The raw device file of a block device, /dev/vda: read and write at any
- * offset and length (whole sectors go to the device through a bounce
+ * The raw device file of a block device, /dev/vda: read and write (and
+ * pread/pwrite) at any offset and length (whole sectors go to the device through a bounce
  * buffer of the file's own; a partial sector is read, changed and written
  * back), lseek within the capacity, fstat (S_IFBLK, size = capacity), fsync
  * (a device flush) and Linux's block ioctls. Portable: tests/unit/
@@ -97,46 +97,51 @@ static long write_at(struct blkfile *bf, uint64_t pos, const uint8_t *buf, size_
 	return (long)done;
 }
 
-static long bf_read(struct file *f, void *buf, size_t n)
+/* n bytes at off, either way, within the device (the bounce buffer held):
+ * the count, 0 at or past the end for a read, -ENOSPC there for a write. */
+static long transfer(struct blkfile *bf, int64_t off, void *buf, size_t n, bool write)
+{
+	uint64_t cap = cap_bytes(bf->bf_dev);
+
+	if (off < 0)
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	if ((uint64_t)off >= cap)
+		return write ? -ENOSPC : 0; /* as Linux: no room past the end */
+	if (n > cap - (uint64_t)off)
+		n = (size_t)(cap - (uint64_t)off);
+	return write ? write_at(bf, (uint64_t)off, buf, n) : read_at(bf, (uint64_t)off, buf, n);
+}
+
+/* At the file offset (moved by what was done) or at an explicit one. */
+static long file_io(struct file *f, int64_t *at, void *buf, size_t n, bool write)
 {
 	struct blkfile *bf = f->priv;
-	long r = 0;
 
+	if (write && bf->bf_dev->bd_ro)
+		return -EROFS;
 	ksem_down(&bf->bf_lock, 0);
-	uint64_t cap = cap_bytes(bf->bf_dev);
-	if (f->off >= 0 && (uint64_t)f->off < cap && n > 0) {
-		if (n > cap - (uint64_t)f->off)
-			n = (size_t)(cap - (uint64_t)f->off);
-		r = read_at(bf, (uint64_t)f->off, buf, n);
-		if (r > 0)
-			f->off += r;
-	}
+	int64_t off = at ? *at : f->off;
+	long r = transfer(bf, off, buf, n, write);
+	if (r > 0 && !at)
+		f->off += r;
 	ksem_up(&bf->bf_lock);
 	return r;
 }
 
+static long bf_read(struct file *f, void *buf, size_t n) { return file_io(f, NULL, buf, n, false); }
 static long bf_write(struct file *f, const void *buf, size_t n)
 {
-	struct blkfile *bf = f->priv;
-	long r;
-
-	if (bf->bf_dev->bd_ro)
-		return -EROFS;
-	if (n == 0)
-		return 0;
-	ksem_down(&bf->bf_lock, 0);
-	uint64_t cap = cap_bytes(bf->bf_dev);
-	if (f->off < 0 || (uint64_t)f->off >= cap) {
-		r = -ENOSPC; /* as Linux: no room past the device's end */
-	} else {
-		if (n > cap - (uint64_t)f->off)
-			n = (size_t)(cap - (uint64_t)f->off);
-		r = write_at(bf, (uint64_t)f->off, buf, n);
-		if (r > 0)
-			f->off += r;
-	}
-	ksem_up(&bf->bf_lock);
-	return r;
+	return file_io(f, NULL, (void *)buf, n, true);
+}
+static long bf_pread(struct file *f, void *buf, size_t n, int64_t off)
+{
+	return file_io(f, &off, buf, n, false);
+}
+static long bf_pwrite(struct file *f, const void *buf, size_t n, int64_t off)
+{
+	return file_io(f, &off, (void *)buf, n, true);
 }
 
 /* Linux's rules for a file of fixed size: no offset before 0 or past the
@@ -222,6 +227,8 @@ static int bf_close(struct file *f)
 static const struct file_ops blkfile_ops = {
 	.read = bf_read,
 	.write = bf_write,
+	.pread = bf_pread,
+	.pwrite = bf_pwrite,
 	.ioctl = bf_ioctl,
 	.stat = bf_stat,
 	.close = bf_close,

@@ -6,6 +6,7 @@
  * hooks that mount the file systems at boot and write them back at exit.
  */
 #include <k/component.h>
+#include <k/drivers.h>
 #include <k/errno.h>
 #include <k/vfs.h>
 #include "fs_sys.h"
@@ -29,6 +30,7 @@ static void files_exit(int status)
 
 SYSGROUP(files) = {
 	SYSOPT_HOOK(SYSOPT_INIT, files_mount),
+	SYSOPT_HOOK(SYSOPT_VIRTIO, &vblk_driver),
 	SYSOPT_HOOK(SYSOPT_SYNC, files_sync),
 	SYSOPT_HOOK(SYSOPT_EXIT, files_exit),
 	SYSOPT_HOOK(SYSOPT_FILEMAP, &fs_filemap),

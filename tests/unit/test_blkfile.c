@@ -177,6 +177,14 @@ static void test_read_everywhere(void **state)
 	assert_int_equal(f->ops->read(f, out, 10), 0);
 	f->off = CAP + 5000;
 	assert_int_equal(f->ops->read(f, out, 10), 0);
+	/* pread: at its own offset, the file's unchanged; past the end 0. */
+	f->off = 77;
+	assert_int_equal(f->ops->pread(f, out, 700, 511), 700);
+	assert_memory_equal(out, disk + 511, 700);
+	assert_int_equal(f->ops->pread(f, out, 10, CAP - 4), 4);
+	assert_int_equal(f->ops->pread(f, out, 10, CAP), 0);
+	assert_int_equal(f->ops->pread(f, out, 10, -1), -EINVAL);
+	assert_int_equal(f->off, 77);
 	/* Larger than the bounce buffer, unaligned. */
 	static uint8_t big[CAP];
 	f->off = 7;
@@ -218,6 +226,13 @@ static void test_write_everywhere(void **state)
 	assert_memory_equal(disk, ref, CAP);
 	assert_int_equal(f->ops->write(f, "x", 1), -ENOSPC);
 	assert_int_equal(f->ops->write(f, "x", 0), 0);
+	/* pwrite: at its own offset, the file's unchanged. */
+	f->off = 3;
+	assert_int_equal(f->ops->pwrite(f, "pqr", 3, 1000), 3);
+	memcpy(ref + 1000, "pqr", 3);
+	assert_memory_equal(disk, ref, CAP);
+	assert_int_equal(f->ops->pwrite(f, "x", 1, CAP), -ENOSPC);
+	assert_int_equal(f->off, 3);
 	close_file(f);
 }
 
