@@ -230,14 +230,11 @@ long sys_getsockopt(SYSARGS)
 	struct sock *sk = sock_get(a0, &f, &r);
 	if (!sk)
 		return r;
-	if (user_copy_in(&ulen, (uint64_t)a4, sizeof(ulen))) {
-		r = -EFAULT;
+	/* optval and optlen checked first: SO_ERROR is not consumed by a call
+	 * that then cannot report it. */
+	r = sock_name_check((uint64_t)a3, (uint64_t)a4, &ulen);
+	if (r)
 		goto out;
-	}
-	if (ulen < 0) {
-		r = -EINVAL;
-		goto out;
-	}
 	r = getopt(sk, (int)a1, (int)a2, out, &len);
 	if (r)
 		goto out;

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -331,6 +332,40 @@ static void accept_faults(void)
 	close(l);
 }
 
+/* A refused connect's SO_ERROR survives a getsockopt that cannot report it. */
+static void so_error_kept(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int before = failures, v = 0;
+	int probe = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(bind(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CHECK(getsockname(probe, (struct sockaddr *)&sa, &len) == 0);
+	close(probe); /* a port nobody listens on */
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int r = connect(s, (struct sockaddr *)&sa, sizeof(sa)), cerr = errno;
+	CHECK(r == -1 && cerr == EINPROGRESS);
+	struct pollfd pf = { s, POLLOUT, 0 };
+	CHECK(poll(&pf, 1, 5000) == 1);
+	EXPECT_ERR(getsockopt(s, SOL_SOCKET, SO_ERROR, &v, KERNEL_ADDR), EFAULT);
+#ifdef __toro__
+	/* Linux reports the error and then fails to write: it is gone. */
+	EXPECT_ERR(getsockopt(s, SOL_SOCKET, SO_ERROR, &v, (void *)&ro_len), EFAULT);
+	len = sizeof(v);
+	EXPECT_ERR(getsockopt(s, SOL_SOCKET, SO_ERROR, KERNEL_ADDR, &len), EFAULT);
+#endif
+	len = sizeof(v);
+	CHECK(getsockopt(s, SOL_SOCKET, SO_ERROR, &v, &len) == 0);
+	CHECK(v == ECONNREFUSED);
+	if (failures == before)
+		printf("ok SO_ERROR (ECONNREFUSED) still there after getsockopt calls that failed with"
+		       " EFAULT\n");
+	close(s);
+}
+
 int main(void)
 {
 	struct sigaction sa;
@@ -341,6 +376,7 @@ int main(void)
 	timeo_huge();
 	addrlen_faults();
 	accept_faults();
+	so_error_kept();
 	if (failures)
 		return 1;
 	printf("SUCCESS\n");
