@@ -13,19 +13,15 @@
 #include <k/cmdline.h>
 #include <k/console.h>
 #include <k/errno.h>
+#include <k/fat.h>
 #include <k/string.h>
 #include <k/vfs.h>
 #include "fs_sys.h"
 #include "vfs_impl.h"
 
-/* The file systems a disk may hold, tried in order (fs/fat*.c). */
-extern const struct fs_ops fat_fs_ops __attribute__((weak));
-
 static int mount_disk(struct blkdev *d, const char *path, bool ro, bool quiet)
 {
-	const struct fs_ops *fs = &fat_fs_ops;
-	if (!fs)
-		return -ENODEV;
+	const struct fs_ops *fs = &fat_fs_ops; /* the one a disk may hold, for now */
 	if (blkdev_read_only(d) && !ro) {
 		if (!quiet)
 			kprintf("toro: %s is a read-only device: mounting it read-only\n",
