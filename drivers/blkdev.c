@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The block device layer (k/blkdev.h, k/blkdev_driver.h): the registry, the
- * checks every request passes before a driver sees it, MBR partitions as
- * devices of their own, blocking reads and writes split to the driver's
- * limits, and completion. Portable: the host tests (tests/unit/test_blkdev.c,
- * test_blkpart.c) run it over RAM disks and fake drivers.
+ * checks every request passes before a driver sees it, blocking reads and
+ * writes split to the driver's limits, and completion. Portable: the host
+ * tests (tests/unit/test_blkdev.c) run it over RAM disks and fake drivers.
  */
 #include <k/blkdev_driver.h>
-#include <k/console.h>
-#include <k/fmt.h>
 #include <k/errno.h>
 #include <k/kheap.h>
 #include <k/spinlock.h>
@@ -35,7 +32,7 @@ static struct spinlock wait_lock = SPINLOCK_INIT;
 static bool letter_used(int letter)
 {
 	for (int i = 0; i < ndevs; i++)
-		if (devs[i]->bd_parent == NULL && devs[i]->bd_index == letter)
+		if (devs[i]->bd_index == letter)
 			return true;
 	return false;
 }
@@ -49,32 +46,26 @@ static int check_driver(const struct blkdev *d)
 	return 0;
 }
 
-/* Put d in the list after `after` (NULL: at the end), named: a disk by the
- * first free letter, a partition by its disk's name and number. */
-static int add_dev(struct blkdev *d, const struct blkdev *after)
+int blkdev_register(struct blkdev *d)
 {
-	int at = ndevs;
+	int r = check_driver(d), letter = 0;
 
+	if (r)
+		return r;
 	spin_lock(&reg_lock);
 	if (ndevs == BLKDEV_MAX) {
 		spin_unlock(&reg_lock);
 		return -ENOSPC;
 	}
-	if (d->bd_parent) {
-		d->bd_index = d->bd_parent->bd_index;
-		fmt_snprintf(d->bd_name, sizeof(d->bd_name), "%s%d", d->bd_parent->bd_name, d->bd_part);
-	} else {
-		d->bd_index = 0;
-		while (letter_used(d->bd_index))
-			d->bd_index++;
-		fmt_snprintf(d->bd_name, sizeof(d->bd_name), "vd%c", 'a' + d->bd_index);
-	}
-	for (int i = 0; after && i < ndevs; i++)
-		if (devs[i] == after)
-			at = i + 1;
+	while (letter_used(letter))
+		letter++;
+	d->bd_index = letter;
+	d->bd_name[0] = 'v';
+	d->bd_name[1] = 'd';
+	d->bd_name[2] = (char)('a' + letter);
+	d->bd_name[3] = '\0';
 	d->bd_gone = false;
-	memmove(&devs[at + 1], &devs[at], (size_t)(ndevs - at) * sizeof(devs[0]));
-	devs[at] = d;
+	devs[ndevs] = d;
 	__atomic_store_n(&ndevs, ndevs + 1, __ATOMIC_RELEASE);
 	spin_unlock(&reg_lock);
 	/* The device works without its file (a full /dev table says so). */
@@ -82,20 +73,7 @@ static int add_dev(struct blkdev *d, const struct blkdev *after)
 	return 0;
 }
 
-int blkdev_register(struct blkdev *d)
-{
-	int r = check_driver(d);
-
-	if (r)
-		return r;
-	d->bd_parent = NULL;
-	d->bd_start = 0;
-	d->bd_part = 0;
-	d->bd_nparts = 0;
-	return add_dev(d, NULL);
-}
-
-static void remove_dev(struct blkdev *d)
+void blkdev_unregister(struct blkdev *d)
 {
 	spin_lock(&reg_lock);
 	for (int i = 0; i < ndevs; i++) {
@@ -107,21 +85,6 @@ static void remove_dev(struct blkdev *d)
 		break;
 	}
 	spin_unlock(&reg_lock);
-}
-
-void blkdev_unregister(struct blkdev *d)
-{
-	for (int i = 0; i < blkdev_count();) {
-		struct blkdev *p = devs[i];
-		if (p->bd_parent != d) {
-			i++;
-			continue;
-		}
-		remove_dev(p);
-		kfree(p);
-	}
-	d->bd_nparts = 0;
-	remove_dev(d);
 }
 
 int blkdev_count(void) { return __atomic_load_n(&ndevs, __ATOMIC_ACQUIRE); }
@@ -145,13 +108,6 @@ const char *blkdev_name(const struct blkdev *d) { return d->bd_name; }
 uint64_t blkdev_sectors(const struct blkdev *d) { return d->bd_sectors; }
 bool blkdev_read_only(const struct blkdev *d) { return d->bd_ro; }
 bool blkdev_has_flush(const struct blkdev *d) { return d->bd_flush; }
-struct blkdev *blkdev_parent(const struct blkdev *d) { return d->bd_parent; }
-
-uint64_t blkdev_rdev(const struct blkdev *d)
-{
-	return (BLKDEV_MAJOR << 8) | (uint64_t)(d->bd_index * BLKDEV_MINORS + d->bd_part);
-}
-int blkdev_partitions(const struct blkdev *d) { return d->bd_nparts; }
 
 /* Sectors [sector, sector + count) inside the device, without overflow. */
 static bool in_range(const struct blkdev *d, uint64_t sector, uint64_t count)
@@ -202,36 +158,21 @@ int blkdev_submit(struct blkdev *d, struct blk_req *r)
 		if (e)
 			return e;
 	}
-	struct blkdev *disk = d->bd_parent ? d->bd_parent : d;
-	if (disk->bd_gone)
-		return -ENODEV;
 	r->r_status = 0;
 	r->r_complete = false;
 	r->r_next = NULL;
-	r->r_part_start = 0;
 	/* Nothing a flush could make more durable: done at once. */
 	if (r->r_op == BLK_FLUSH && (!d->bd_flush || d->bd_ro)) {
 		blkdev_complete(r, 0);
 		return 0;
 	}
-	/* A partition's request goes to its disk, in the disk's sectors until
-	 * it completes. */
-	r->r_part_start = d->bd_start;
-	r->r_sector += d->bd_start;
-	int e = disk->bd_ops->submit(disk, r);
-	if (e) {
-		r->r_sector -= r->r_part_start;
-		r->r_part_start = 0;
-	}
-	return e;
+	return d->bd_ops->submit(d, r);
 }
 
 void blkdev_complete(struct blk_req *r, int status)
 {
 	void (*done)(struct blk_req *) = r->r_done;
 
-	r->r_sector -= r->r_part_start;
-	r->r_part_start = 0;
 	r->r_status = status;
 	if (done)
 		done(r);
@@ -343,95 +284,4 @@ int blkdev_flush(struct blkdev *d)
 	r.r_op = BLK_FLUSH;
 	int e = blkdev_submit(d, &r);
 	return e ? e : blkdev_wait(&r);
-}
-
-/* ---- partitions ---- */
-
-/* A partition of disk d from entry bp, registered right after the disk's
- * earlier partitions. */
-static int add_partition(struct blkdev *d, int number, const struct blkpart *bp)
-{
-	struct blkdev *p = kzalloc(sizeof(*p));
-
-	if (p == NULL)
-		return -ENOMEM;
-	p->bd_ops = d->bd_ops;
-	p->bd_softc = d->bd_softc;
-	p->bd_sectors = bp->bp_sectors;
-	p->bd_ro = d->bd_ro;
-	p->bd_flush = d->bd_flush;
-	p->bd_max_segs = d->bd_max_segs;
-	p->bd_max_seg_len = d->bd_max_seg_len;
-	p->bd_parent = d;
-	p->bd_start = bp->bp_start;
-	p->bd_part = number;
-	struct blkdev *after = d;
-	for (int i = 0; i < blkdev_count(); i++)
-		if (devs[i]->bd_parent == d)
-			after = devs[i];
-	int r = add_dev(p, after);
-	if (r) {
-		kfree(p);
-		return r;
-	}
-	d->bd_nparts++;
-	return 0;
-}
-
-static const char *skipped_what(const struct blkpart *bp)
-{
-	switch (bp->bp_state) {
-	case BLKPART_EXTENDED: return "extended, not read";
-	case BLKPART_GPT: return "GPT, not read";
-	default: return "outside the disk";
-	}
-}
-
-/* One console line: what the table holds and what became a device. */
-static void report(const struct blkdev *d, const struct blkpart *bp, int err)
-{
-	char line[320];
-	int n = fmt_snprintf(line, sizeof(line), "toro: %s: MBR:", d->bd_name);
-
-	for (int i = 0; i < BLKPART_MAX && n > 0 && (size_t)n < sizeof(line); i++) {
-		if (bp[i].bp_state == BLKPART_EMPTY)
-			continue;
-		if (bp[i].bp_state == BLKPART_OK)
-			n += fmt_snprintf(line + n, sizeof(line) - (size_t)n,
-					  " %s%d (type 0x%02x, %llu sectors from %llu%s)", d->bd_name,
-					  i + 1, bp[i].bp_type, (unsigned long long)bp[i].bp_sectors,
-					  (unsigned long long)bp[i].bp_start,
-					  bp[i].bp_truncated ? ", cut at the disk's end" : "");
-		else
-			n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, " %d (type 0x%02x: %s)",
-					  i + 1, bp[i].bp_type, skipped_what(&bp[i]));
-	}
-	kprintf("%s%s\n", line, err ? "; not all registered: no room" : "");
-}
-
-int blkdev_scan_partitions(struct blkdev *d)
-{
-	struct blkpart bp[BLKPART_MAX];
-	int r, found = 0, err = 0, listed = 0;
-
-	if (d->bd_parent || d->bd_nparts)
-		return -EINVAL; /* no partitions within partitions, nor twice */
-	uint8_t *sec = kmalloc(BLK_SECTOR); /* the device sees it: not the stack */
-	if (sec == NULL)
-		return -ENOMEM;
-	r = blkdev_rw(d, BLK_READ, 0, sec, BLK_SECTOR);
-	bool mbr = r == 0 && blkpart_parse_mbr(sec, d->bd_sectors, bp);
-	kfree(sec);
-	if (!mbr)
-		return r;
-	for (int i = 0; i < BLKPART_MAX; i++) {
-		listed += bp[i].bp_state != BLKPART_EMPTY;
-		if (bp[i].bp_state != BLKPART_OK || err)
-			continue;
-		err = add_partition(d, i + 1, &bp[i]);
-		found += err == 0;
-	}
-	if (listed)
-		report(d, bp, err);
-	return err ? err : found;
 }

@@ -349,8 +349,6 @@ static int vblk_attach(struct virtio_dev *d)
 	if (r != 0)
 		goto fail;
 	print_attach(sc);
-	/* An MBR (QEMU's vvfat makes one) gives vda1..: errors leave the disk. */
-	(void)blkdev_scan_partitions(&sc->sc_bd);
 	return 0;
 fail:
 	/* The core resets the device and frees the queue. */

@@ -22,11 +22,6 @@
  * returned (or it saw r_complete). The request itself may live anywhere
  * (also a kernel stack); only the segment buffers are seen by the device.
  *
- * Partitions: a disk whose sector 0 holds an MBR (QEMU's vvfat makes one)
- * has its primary partitions registered as block devices of their own,
- * right after it: vda1..vda4, their sectors counted from the partition's
- * start. Requests to a partition go to its disk; a flush flushes the disk.
- *
  * Errors: -EROFS (write to a read-only device), -EINVAL (beyond capacity,
  * misaligned or empty), -EIO (the device failed it, or its reply was
  * malformed), -ENODEV (the device is gone or broken). A flush on a device
@@ -40,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BLKDEV_MAX 16 /* disks and their partitions */
+#define BLKDEV_MAX 8
 #define BLK_SECTOR 512u
 #define BLK_MAX_SEGS 32
 
@@ -65,7 +60,6 @@ struct blk_req {
 	int r_status;         /* 0 or -EXXX, valid when r_done runs */
 	volatile bool r_complete;
 	struct blk_req *r_next; /* private to the driver while in flight */
-	uint64_t r_part_start;  /* private: r_sector is the disk's while in flight */
 };
 
 int blkdev_count(void);
@@ -78,10 +72,6 @@ uint64_t blkdev_sectors(const struct blkdev *d);
 bool blkdev_read_only(const struct blkdev *d);
 /* The device has a volatile write cache: only a flush makes writes durable. */
 bool blkdev_has_flush(const struct blkdev *d);
-/* The disk a partition lies on; NULL for a whole disk. */
-struct blkdev *blkdev_parent(const struct blkdev *d);
-/* Partitions registered on disk d (0..4). */
-int blkdev_partitions(const struct blkdev *d);
 
 /* Queue r (see above): 0 when queued (done will run), or an error, in
  * which case done does not run. Every field is checked before the driver

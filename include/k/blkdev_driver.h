@@ -29,14 +29,9 @@ struct blkdev {
 	unsigned bd_max_segs;   /* segments per request (1..BLK_MAX_SEGS) */
 	uint32_t bd_max_seg_len; /* bytes per segment, a multiple of 512 (0: any) */
 	/* Set by blkdev_register. */
-	char bd_name[8];        /* vda, vdb, ..., vda1 */
-	int bd_index;           /* the letter: 0 for vda (and vda1) */
+	char bd_name[8];        /* vda, vdb, ... */
+	int bd_index;           /* the letter: 0 for vda */
 	bool bd_gone;           /* unregistered */
-	/* Set by the block layer for a partition (blkdev_scan_partitions). */
-	struct blkdev *bd_parent; /* the disk; NULL for a whole disk */
-	uint64_t bd_start;        /* its first sector on the disk */
-	int bd_part;              /* 1..4; 0 for a whole disk */
-	int bd_nparts;            /* a disk's partitions registered */
 };
 
 /* Give d a name (vda, vdb, ...: the first letter free), make it visible to
@@ -47,16 +42,9 @@ struct blkdev {
  * before the program runs) or host tests. */
 int blkdev_register(struct blkdev *d);
 /* Take d out of the list (host tests; hot unplug later): its name and slot
- * are free again, its partitions go too (freed). No request of d may be in
- * flight; a device file already added stays (it answers -ENODEV after this,
- * for a partition: not to be opened again). */
+ * are free again. No request of d may be in flight; a device file already
+ * added stays (it answers -ENODEV after this). */
 void blkdev_unregister(struct blkdev *d);
-/* Read disk d's sector 0 and register the primary partitions of an MBR
- * there (vda1..vda4, one console line naming them; extended and GPT
- * entries are named and left out): how many, 0 when sector 0 holds no MBR,
- * or -EXXX (the read failed, no room in the list). After blkdev_register,
- * from the boot context or a thread: it waits for the device. */
-int blkdev_scan_partitions(struct blkdev *d);
 /* The driver finished r: sets r_status and r_complete, runs r_done, wakes a
  * thread in blkdev_wait. Any context. */
 void blkdev_complete(struct blk_req *r, int status);

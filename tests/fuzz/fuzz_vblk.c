@@ -1,4 +1,4 @@
-// sources: drivers/virtio/blk.c drivers/virtio/virtio.c drivers/virtio/virtq.c drivers/blkdev.c drivers/blkpart.c tests/unit/vblk_sim.c tests/unit/virtio_sim.c lib/fmt.c
+// sources: drivers/virtio/blk.c drivers/virtio/virtio.c drivers/virtio/virtq.c drivers/blkdev.c tests/unit/vblk_sim.c tests/unit/virtio_sim.c lib/fmt.c
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness for drivers/virtio/blk.c against the simulated device of

@@ -11,8 +11,7 @@
  * brings the power back. Counters and an optional trace of every request let
  * a test check what reached the "disk" and in which order.
  *
- * Link tests/unit/ramblk.c with drivers/blkdev.c, drivers/blkpart.c, lib/fmt.c
- * (and tests/unit/host_stubs.c).
+ * Link tests/unit/ramblk.c with drivers/blkdev.c (and tests/unit/host_stubs.c).
  * ramblk.c carries weak fallbacks for the kernel services blkdev.c calls
  * (kwait, kwake, kmalloc/kzalloc/kfree on malloc, blkdev_file_add): a test
  * that defines its own, or links drivers/blkdev_file.c, overrides them.

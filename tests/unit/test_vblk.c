@@ -194,9 +194,8 @@ static void test_chain_layout(void **state)
 	r.r_nsegs = 3;
 	r.r_segs[1] = (struct blk_seg){ buf + 4096, 512 };
 	r.r_segs[2] = (struct blk_seg){ buf + 8192, 2048 };
-	int kicks = bsim.notified; /* attach read sector 0 (partitions) */
 	assert_int_equal(blkdev_submit(d, &r), 0);
-	assert_int_equal(bsim.notified, kicks + 1);
+	assert_int_equal(bsim.notified, 1);
 	assert_true(bsim_take(&c));
 	assert_true(c.indirect);
 	assert_int_equal(c.ndesc, 5);
@@ -350,12 +349,11 @@ static void test_read_only_and_no_flush(void **state)
 	bsim.offered |= VIRTIO_BLK_F_RO;
 	struct blkdev *d = attach_ok();
 	struct blk_req r = req(BLK_WRITE, 0, buf, 512);
-	int served = bsim.served; /* attach read sector 0 (partitions) */
 
 	assert_int_equal(blkdev_submit(d, &r), -EROFS);
 	assert_int_equal(blkdev_rw(d, BLK_WRITE, 0, buf, 512), -EROFS);
 	assert_int_equal(blkdev_flush(d), 0); /* nothing to flush */
-	assert_int_equal(bsim.served, served);
+	assert_int_equal(bsim.notified, 0);
 	assert_int_equal(blkdev_rw(d, BLK_READ, 0, buf, 512), 0);
 	again();
 	/* No FLUSH: write-through, a flush never reaches the device (bsim_parse
@@ -363,7 +361,7 @@ static void test_read_only_and_no_flush(void **state)
 	bsim.offered &= ~VIRTIO_BLK_F_FLUSH;
 	d = attach_ok();
 	assert_int_equal(blkdev_rw(d, BLK_WRITE, 0, buf, 512), 0);
-	served = bsim.served;
+	int served = bsim.served;
 	assert_int_equal(blkdev_flush(d), 0);
 	assert_int_equal(bsim.served, served);
 }
@@ -418,42 +416,6 @@ static void test_buffer_refused(void **state)
 	assert_int_equal(ndone, 8);
 }
 
-static void test_partitions(void **state)
-{
-	/* Sector 0 an MBR (as QEMU's vvfat makes): attach registers vda1, whose
-	 * sector 0 is the disk's 63. */
-	uint8_t *mbr = bsim.disk;
-	memset(mbr, 0, 512);
-	mbr[446] = 0x80;
-	mbr[446 + 4] = 0x06;
-	mbr[446 + 8] = 63;
-	mbr[446 + 12] = (uint8_t)(1000 & 0xff);
-	mbr[446 + 13] = (uint8_t)(1000 >> 8);
-	mbr[510] = 0x55;
-	mbr[511] = 0xaa;
-	struct blkdev *d = attach_ok();
-	assert_int_equal(blkdev_partitions(d), 1);
-	struct blkdev *p = blkdev_find("vda1");
-	assert_non_null(p);
-	assert_ptr_equal(blkdev_parent(p), d);
-	assert_int_equal(blkdev_sectors(p), 1000);
-	assert_int_equal(blkdev_rw(p, BLK_READ, 0, buf, 1024), 0);
-	assert_memory_equal(buf, bsim.disk + 63 * 512, 1024);
-	struct blk_req r = req(BLK_READ, 999, buf, 512);
-	assert_int_equal(blkdev_submit(p, &r), 0);
-	struct vsim_chain c;
-	struct bsim_req q;
-	assert_true(bsim_take(&c));
-	bsim_parse(&c, &q);
-	assert_int_equal(q.sector, 63 + 999); /* the disk's sector on the wire */
-	bsim_put(c.head, bsim_serve(&c, VIRTIO_BLK_S_OK));
-	bsim_intr();
-	assert_int_equal(r.r_status, 0);
-	assert_int_equal(r.r_sector, 999); /* the caller's again */
-	assert_int_equal(blkdev_rw(p, BLK_READ, 1000, buf, 512), -EINVAL);
-	memset(mbr, 0, 512); /* the default disk is shared with later tests */
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,7 +430,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_only_and_no_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_broken_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_buffer_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_partitions, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
