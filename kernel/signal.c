@@ -89,7 +89,6 @@ long sys_sigaltstack(SYSARGS)
 	return 0;
 }
 
-
 long sys_tkill(SYSARGS)
 {
 	int sig = (int)a1;

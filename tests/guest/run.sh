@@ -9,10 +9,12 @@
 # extra QEMU arguments, e.g. devices, passed through toro run --qemu-arg.
 # "// host-setup: CMD" and "// host-check: CMD" run under bash in a scratch
 # directory of the run's own, before QEMU and after it (a failing check fails
-# the run); "{tmp}" in qemu-args is that directory (QEMU's chardev files).
+# the run); "{tmp}" in qemu-args is that directory (QEMU's chardev files,
+# disk images); TORO_ROOT in their environment is the source tree.
 # "// host-during: CMD" runs there in the background while QEMU runs, with
-# TORO_CONSOLE (the console so far) and TORO_PID (toro run's pid) set, and is
-# stopped when the guest has gone (tests/guest/hostreq.sh makes requests).
+# TORO_CONSOLE (the console so far), TORO_PID (toro run's pid) and TORO_ROOT
+# set, and is stopped when the guest has gone (tests/guest/hostreq.sh makes
+# shutdown requests).
 # Prints one PASS/FAIL line per run and "guest: N passed, N failed" last.
 set -uo pipefail
 
@@ -50,7 +52,7 @@ run_one() {
 		"${qa[@]+"${qa[@]}"}" "$image" -- toro.debug "${args[@]+"${args[@]}"}" > "$out" 2>&1 &
 	tpid=$!
 	if [ -n "$host_during" ]; then
-		(cd "$tmp" && TORO_CONSOLE=$out TORO_PID=$tpid ROOT=$ROOT exec setsid bash -c "$host_during") \
+		(cd "$tmp" && TORO_CONSOLE=$out TORO_PID=$tpid TORO_ROOT=$ROOT exec setsid bash -c "$host_during") \
 			> "$tmp/.during" 2>&1 &
 		dpid=$!
 	fi

@@ -12,7 +12,7 @@
 // host-setup: mkfifo hm.in && : > hm.out
 // qemu-args: -chardev pipe,id=hm,path={tmp}/hm -mon chardev=hm
 // qemu-args-microvm: -M acpi=on -chardev pipe,id=hm,path={tmp}/hm -mon chardev=hm
-// host-during: "$ROOT/tests/guest/hostreq.sh" hmp system_powerdown
+// host-during: "$TORO_ROOT/tests/guest/hostreq.sh" hmp system_powerdown
 // timeout: 60
 #include "sigterm_check.h"
 

@@ -12,7 +12,7 @@
 // machines: pc microvm
 // host-setup: mkfifo hm.in && : > hm.out
 // qemu-args: -chardev pipe,id=hm,path={tmp}/hm -mon chardev=hm
-// host-during: "$ROOT/tests/guest/hostreq.sh" hmp "sendkey ctrl-alt-delete"
+// host-during: "$TORO_ROOT/tests/guest/hostreq.sh" hmp "sendkey ctrl-alt-delete"
 // timeout: 60
 #include "sigterm_check.h"
 

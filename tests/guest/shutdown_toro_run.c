@@ -10,7 +10,7 @@
 // reject-output: did not stop within
 // machines: pc q35 microvm
 // pvh-machines: none
-// host-during: "$ROOT/tests/guest/hostreq.sh" signal TERM
+// host-during: "$TORO_ROOT/tests/guest/hostreq.sh" signal TERM
 // timeout: 60
 #include "sigterm_check.h"
 

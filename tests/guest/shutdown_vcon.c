@@ -15,7 +15,7 @@
 // host-setup: mkfifo sd.in && : > sd.out
 // qemu-args-pc: -device virtio-serial-pci -chardev pipe,id=sd,path={tmp}/sd -device virtserialport,chardev=sd,name=org.toro.shutdown
 // qemu-args-microvm: -device virtio-serial-device -chardev pipe,id=sd,path={tmp}/sd -device virtserialport,chardev=sd,name=org.toro.shutdown
-// host-during: "$ROOT/tests/guest/hostreq.sh" port 'status?\r\nshutdown\r\n'
+// host-during: "$TORO_ROOT/tests/guest/hostreq.sh" port 'status?\r\nshutdown\r\n'
 // timeout: 60
 #include <fcntl.h>
 #include "sigterm_check.h"

@@ -12,6 +12,8 @@ $(B)/unit/test_symtab: | $(B)/tools/mksyms
 UNIT_SRCS_test_bootinfo := kernel/bootinfo.c
 UNIT_SRCS_test_uvm := kernel/uvm.c kernel/pmm.c
 UNIT_SRCS_test_random := kernel/random.c
+# The conversion of the program's timeouts (a fake user space and clock inside).
+UNIT_SRCS_test_utime := kernel/utime.c
 # These define the kernel hooks themselves (kernel/sched.c has its own
 # pmm_cpu; test_pmm_percpu plays four cores): no host_stubs.c.
 UNIT_OWN_STUBS := test_sched test_pmm_percpu
