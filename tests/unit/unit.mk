@@ -54,3 +54,5 @@ UNIT_SRCS_test_http := examples/httpd/http.c
 $(B)/unit/test_http: UCFLAGS += -Iexamples/httpd
 # virtio-console control messages (drivers/virtio/console.c's portable half).
 UNIT_SRCS_test_vcon_ctrl := drivers/virtio/console_ctrl.c
+# The stats channel's line over faked kernel counts.
+UNIT_SRCS_test_kstats := kernel/kstats.c lib/fmt.c
