@@ -22,6 +22,11 @@
  * written on their own. A block dirtied again with an earlier class keeps the
  * earlier one.
  *
+ * A file system chooses bsize so that no block holds bytes of two classes
+ * (FAT: the largest power of two <= 4096 that divides the byte offsets of
+ * the FAT, root directory and data regions and the cluster size), else a
+ * block dirtied as FAT and as directory goes out with the FAT.
+ *
  * Locking: the cache has its own lock; blocks themselves are protected by
  * the caller (the VFS lock). Calls may block the calling thread on I/O; not
  * from interrupt context.
