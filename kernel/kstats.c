@@ -52,10 +52,10 @@ size_t kstats_line(char *buf, size_t n)
 	n--;
 	add(buf, n, &len, fmt_snprintf(buf, n,
 		"toro-stats uptime_ms=%lu mem_total_kib=%lu mem_free_kib=%lu user_free_kib=%lu "
-		"user_committed_kib=%lu user_resident_kib=%lu kernel_reserve_kib=%lu",
+		"user_committed_kib=%lu user_resident_kib=%lu user_mappings=%lu kernel_reserve_kib=%lu",
 		(unsigned long)(time_monotonic_ns() / 1000000), kib(pmm_total_pages()),
 		kib(pmm_free_pages()), kib(uvm_free_pages()), kib(st.committed),
-		kib(st.resident), kib(st.reserve)));
+		kib(st.resident), (unsigned long)st.vmas, kib(st.reserve)));
 	add(buf, n, &len, fmt_snprintf(buf + len, n - len,
 		" kheap_kib=%lu pagetables_kib=%lu threads=%d fds=%d", kib(kheap_pages()),
 		kib(vmm_table_pages()), thread_count(), fd_count()));

@@ -286,9 +286,9 @@ void uvm_init(void)
 	brk_cur = BRK_BASE;
 	resident = 0;
 	committed = 0;
-	/* What promises leave to the kernel: a thirty-second of memory, at
+	/* What promises leave to the kernel: a sixty-fourth of memory, at
 	 * least 256 KiB and at most 32 MiB (see docs/kernel.md). */
-	kreserve = pmm_total_pages() / 32;
+	kreserve = pmm_total_pages() / UVM_RESERVE_DIV;
 	if (kreserve < UVM_RESERVE_MIN)
 		kreserve = UVM_RESERVE_MIN;
 	if (kreserve > UVM_RESERVE_MAX)

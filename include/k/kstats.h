@@ -5,8 +5,9 @@
  * line of KEY=VALUE words after "toro-stats", memory in KiB:
  *
  *   toro-stats uptime_ms=.. mem_total_kib=.. mem_free_kib=.. user_free_kib=..
- *     user_committed_kib=.. user_resident_kib=.. kernel_reserve_kib=..
- *     kheap_kib=.. pagetables_kib=.. threads=.. fds=.. [sources' words]
+ *     user_committed_kib=.. user_resident_kib=.. user_mappings=..
+ *     kernel_reserve_kib=.. kheap_kib=.. pagetables_kib=.. threads=.. fds=..
+ *     [sources' words]
  *
  * mem_free_kib: free pages; user_free_kib: what the program could still be
  * promised, that is what malloc can get (sysinfo's freeram); the rest as in

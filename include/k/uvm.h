@@ -36,8 +36,9 @@
 
 #define UVM_STACK_COMMIT (128ull << 10) /* a stack's first promise */
 #define UVM_STACK_STEP (64ull << 10)    /* how far a stack's promise grows at once */
-#define UVM_RESERVE_MIN 64              /* pages promises leave the kernel: 1/32 of */
-#define UVM_RESERVE_MAX 8192            /* memory, within these bounds */
+#define UVM_RESERVE_DIV 64              /* promises leave the kernel 1/64 of memory, */
+#define UVM_RESERVE_MIN 64              /* at least this many pages (256 KiB) */
+#define UVM_RESERVE_MAX 8192            /* and at most this many (32 MiB) */
 
 /* Start empty; the kernel reserve is taken from pmm_total_pages(). */
 void uvm_init(void);

@@ -137,7 +137,7 @@ stats_keys() {
 	local k s
 	stats_into s || return 1
 	for k in uptime_ms mem_total_kib mem_free_kib user_free_kib user_committed_kib \
-		user_resident_kib kernel_reserve_kib kheap_kib pagetables_kib threads fds; do
+		user_resident_kib user_mappings kernel_reserve_kib kheap_kib pagetables_kib threads fds; do
 		s="s_$k"
 		[ -n "${!s:-}" ] || { echo "no $k"; return 1; }
 	done

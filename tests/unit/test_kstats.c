@@ -63,7 +63,8 @@ static void test_line(void **state)
 	assert_int_equal(n, strlen(buf));
 	assert_string_equal(buf,
 		"toro-stats uptime_ms=1234 mem_total_kib=4000 mem_free_kib=3200 user_free_kib=2800 "
-		"user_committed_kib=160 user_resident_kib=120 kernel_reserve_kib=256 kheap_kib=48 "
+		"user_committed_kib=160 user_resident_kib=120 user_mappings=3 kernel_reserve_kib=256 "
+		"kheap_kib=48 "
 		"pagetables_kib=20 threads=2 fds=7\n");
 	assert_int_equal(kstats_register(words), 0);
 	n = kstats_line(buf, sizeof(buf));
@@ -79,7 +80,7 @@ static void test_line(void **state)
 		assert_int_equal(sscanf(w, "%39[a-z_]=%lu", key, &v), 2);
 		count++;
 	}
-	assert_int_equal(count, 13);
+	assert_int_equal(count, 14);
 }
 
 /* A source that fills all the room: the line is cut, still ends in '\n',
