@@ -508,6 +508,123 @@ static void test_tables_made_ahead(void **state)
 		pmm_free(block_pages[i]);
 }
 
+/*
+ * Random mmap (MAP_FIXED, any protection, sometimes MAP_NORESERVE), munmap,
+ * mprotect, MADV_DONTNEED and faults over a window of 64 pages, against a
+ * model of each page: every call's result is the model's, every write to a
+ * promised read-write page succeeds, and after every call the counts agree:
+ * promised pages, pages in use, and the free pages nobody was promised.
+ */
+#define MODEL_PAGES 64
+
+struct mpage {
+	bool mapped, promised, resident, noreserve;
+	int prot;
+};
+
+static struct mpage model[MODEL_PAGES];
+static size_t model_other; /* pages promised outside the window (never touched) */
+
+static size_t model_count(int what)
+{
+	size_t n = 0;
+	for (int i = 0; i < MODEL_PAGES; i++)
+		n += what == 0 ? model[i].promised : what == 1 ? model[i].resident
+		     : model[i].resident && !model[i].promised;
+	return n;
+}
+
+static void model_check(void)
+{
+	struct uvm_stats st;
+	uvm_stats(&st);
+	assert_int_equal(st.committed, model_other + model_count(0));
+	assert_int_equal(st.resident, model_count(1));
+	assert_int_equal(pmm_free_pages(), free0 - model_count(1));
+	assert_int_equal(pmm_avail_pages(), free0 - model_other - model_count(0) - model_count(2));
+}
+
+static void random_op(uint64_t base, unsigned r)
+{
+	int lo = (int)(r % MODEL_PAGES), n = 1 + (int)((r >> 8) % 24);
+	if (lo + n > MODEL_PAGES)
+		n = MODEL_PAGES - lo;
+	uint64_t a = base + (uint64_t)lo * PG;
+	static const int prots[] = { 0, PROT_READ, RW, RW, RW };
+	int prot = prots[(r >> 16) % 5];
+	size_t promised_in = 0, unpromised_in = 0;
+	bool all_mapped = true;
+	for (int i = lo; i < lo + n; i++) {
+		promised_in += model[i].promised;
+		unpromised_in += model[i].mapped && !model[i].promised && !model[i].noreserve;
+		all_mapped &= model[i].mapped;
+	}
+	size_t can = pmm_avail_pages() - RESERVE;
+	switch ((r >> 20) % 5) {
+	case 0: { /* mmap MAP_FIXED */
+		bool nores = (r >> 24) % 4 == 0, promise = prot && !nores;
+		size_t need = promise ? (size_t)n : 0;
+		long want = need > promised_in && need - promised_in > can ? -ENOMEM : (long)a;
+		assert_int_equal(uvm_mmap(a, (uint64_t)n * PG, prot,
+					  ANON | MAP_FIXED | (nores ? MAP_NORESERVE : 0), -1, 0), want);
+		for (int i = lo; want > 0 && i < lo + n; i++)
+			model[i] = (struct mpage){ true, promise, false, nores, prot };
+		break;
+	}
+	case 1: /* munmap */
+		assert_int_equal(uvm_munmap(a, (uint64_t)n * PG), 0);
+		for (int i = lo; i < lo + n; i++)
+			model[i] = (struct mpage){ 0 };
+		break;
+	case 2: { /* mprotect */
+		long want = !all_mapped ? -ENOMEM : prot && unpromised_in > can ? -ENOMEM : 0;
+		assert_int_equal(uvm_mprotect(a, (uint64_t)n * PG, prot), want);
+		for (int i = lo; want == 0 && i < lo + n; i++) {
+			model[i].prot = prot;
+			if (prot && !model[i].noreserve)
+				model[i].promised = true;
+		}
+		break;
+	}
+	case 3: /* MADV_DONTNEED */
+		assert_int_equal(uvm_discard(a, (uint64_t)n * PG), all_mapped ? 0 : -ENOMEM);
+		for (int i = lo; all_mapped && i < lo + n; i++)
+			model[i].resident = false;
+		break;
+	default: /* writes */
+		for (int i = lo; i < lo + n; i++) {
+			struct mpage *m = &model[i];
+			bool ok = m->mapped && m->prot == RW &&
+				  (m->resident || m->promised || pmm_avail_pages() > RESERVE);
+			assert_int_equal(uvm_fault(base + (uint64_t)i * PG, true, false),
+					 ok ? 0 : -EFAULT);
+			if (ok)
+				m->resident = true;
+		}
+	}
+	model_check();
+}
+
+static void test_random_against_model(void **state)
+{
+	uint64_t base = map_anon(MODEL_PAGES * PG, 0); /* the window, PROT_NONE */
+	unsigned seed = 12345;
+
+	for (int i = 0; i < MODEL_PAGES; i++)
+		model[i] = (struct mpage){ .mapped = true };
+	/* another mapping takes most of what can be promised: limits are hit */
+	model_other = ARENA_PAGES - RESERVE - 40;
+	uint64_t hog = map_anon(model_other * PG, RW);
+	for (int step = 0; step < 20000; step++) {
+		seed = seed * 1103515245 + 12345;
+		random_op(base, seed >> 4);
+	}
+	assert_int_equal(uvm_munmap(base, MODEL_PAGES * PG), 0);
+	assert_int_equal(uvm_munmap(hog, model_other * PG), 0);
+	assert_int_equal(pmm_avail_pages(), free0);
+	assert_int_equal(pmm_free_pages(), free0);
+}
+
 /* mprotect page by page over a PROT_NONE region (musl's allocator grows its
  * metadata so) leaves one VMA, not one per call. */
 static void test_mprotect_merges(void **state)
@@ -904,6 +1021,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stack_promise_grows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tables_made_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mprotect_merges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_against_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_munmap_frees, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_munmap_partial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mprotect_none_and_back, setup, teardown),
