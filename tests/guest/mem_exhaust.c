@@ -4,7 +4,8 @@
  * the failure is NULL/ENOMEM, never a crash; sysinfo's freeram (what malloc
  * can still get) drops to about nothing; after freeing, the same amount can be
  * had again. With two vCPUs, two threads on different cores exhaust memory at
- * once. PROT_NONE and MAP_NORESERVE mappings larger than memory are address
+ * once; with memory full, pthread_create is EAGAIN. PROT_NONE and
+ * MAP_NORESERVE mappings larger than memory are address
  * space only: mprotect commits (ENOMEM when memory is short), and an
  * unreserved page touched with nothing left is a SIGSEGV the program catches.
  * The main stack grows beyond its first promise. mem_exhaust_4m: the same in
@@ -149,11 +150,20 @@ static void exhaust_malloc(const char *round, uint64_t start_kib, size_t *nbig)
 	*nbig = big.n;
 }
 
+static void *noop(void *arg) { return arg; }
+
 static void malloc_rounds(void)
 {
 	uint64_t start = free_kib();
 	size_t n1, n2;
 	exhaust_malloc("round 1", start, &n1);
+	/* No memory for a thread's stack: pthread_create says EAGAIN. */
+	pthread_t t;
+	int r = pthread_create(&t, NULL, noop, NULL);
+	printf("pthread_create with memory full: %s\n", r ? strerror(r) : "made a thread");
+	CHECK(r == EAGAIN);
+	if (r == 0)
+		pthread_join(t, NULL);
 	/* Half of the small blocks back: the same number can be had again. */
 	size_t half = small.n / 2, had = small.n;
 	CHECK(hog_check_free(&small, half));
