@@ -8,8 +8,9 @@
  * MAP_NORESERVE mappings larger than memory are address
  * space only: mprotect commits (ENOMEM when memory is short), and an
  * unreserved page touched with nothing left is a SIGSEGV the program catches.
- * The main stack grows beyond its first promise. mem_exhaust_4m: the same in
- * 4 MiB. */
+ * The main stack grows beyond its first promise; with memory full it cannot,
+ * and the touch is a SIGSEGV caught on an alternate stack. mem_exhaust_4m:
+ * the same in 4 MiB. */
 // expect-output: SUCCESS
 // reject-output: FAIL
 // machines: microvm q35
@@ -325,6 +326,52 @@ static void stack_round(void)
 	       (unsigned long long)before, (unsigned long long)free_kib());
 }
 
+/* With memory full, the stack's promise cannot grow: a touch below it is a
+ * SIGSEGV that a handler on an alternate stack catches (a stack overflow);
+ * with memory back, the same depth and more works. */
+static char altstack[16384];
+static volatile unsigned reached;
+
+__attribute__((noinline)) static unsigned deeper(unsigned n, unsigned limit)
+{
+	volatile char frame[4000];
+	memset((char *)frame, (int)n, sizeof(frame));
+	reached = n;
+	if (n == limit)
+		return frame[3];
+	return deeper(n + 1, limit) + frame[n % 4000];
+}
+
+static void stack_full_round(void)
+{
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) }, old_ss;
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	CHECK(sigaltstack(&ss, &old_ss) == 0 && sigaction(SIGSEGV, &sa, &old) == 0);
+	hog_fill(&big);
+	hog_fill(&small);
+	segv_seen = 0;
+	reached = 0;
+	if (sigsetjmp(segv_env, 1) == 0)
+		deeper(0, 1900); /* 7.4 MiB: beyond what is left */
+	unsigned full = reached;
+	printf("stack with memory full: SIGSEGV %s at frame %u\n",
+	       segv_seen ? "caught" : "never came", full);
+	CHECK(segv_seen == 1);
+	CHECK(hog_check_free(&small, 0) && hog_check_free(&big, 0));
+	segv_seen = 0;
+	if (sigsetjmp(segv_env, 1) == 0)
+		deeper(0, full + 64);
+	printf("stack with memory back: %u frames, %s\n", reached,
+	       segv_seen ? "SIGSEGV" : "no fault");
+	CHECK(segv_seen == 0 && reached == full + 64);
+	sigaction(SIGSEGV, &old, NULL);
+	sigaltstack(&old_ss, NULL);
+}
+
 struct worker {
 	struct hog h;
 	size_t got;
@@ -386,6 +433,7 @@ int main(void)
 	brk_round();
 	reserve_round();
 	stack_round();
+	stack_full_round();
 	threads_round();
 	/* After everything: malloc works as at the start. */
 	void *p = malloc(64 * KIB);
