@@ -36,7 +36,7 @@ run_one() {
 	[ -n "$smp_label" ] && label+=" smp=$smp" log+=.smp$smp
 	log+=.log
 	mkdir -p "$tmp"
-	if [ -n "$host_setup" ] && ! (cd "$tmp" && bash -c "$host_setup") > "$tmp/.setup" 2>&1; then
+	if [ -n "$host_setup" ] && ! (cd "$tmp" && TORO_ROOT=$ROOT bash -c "$host_setup") > "$tmp/.setup" 2>&1; then
 		why+=("host-setup failed: $(head -c 200 "$tmp/.setup")")
 	fi
 	start=$(date +%s.%N)
@@ -54,7 +54,7 @@ run_one() {
 	for m in "${KERNEL_FAILURES[@]}"; do
 		grep -aqF -- "$m" "$out" && why+=("kernel failure: '$(grep -am1 -F -- "$m" "$out")'")
 	done
-	if [ -n "$host_check" ] && ! (cd "$tmp" && bash -c "$host_check") > "$tmp/.check" 2>&1; then
+	if [ -n "$host_check" ] && ! (cd "$tmp" && TORO_ROOT=$ROOT bash -c "$host_check") > "$tmp/.check" 2>&1; then
 		rm -rf "$log.files" && cp -r "$tmp" "$log.files"
 		why+=("host-check failed; its files: $log.files/")
 	fi
