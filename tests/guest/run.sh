@@ -9,7 +9,8 @@
 # extra QEMU arguments, e.g. devices, passed through toro run --qemu-arg.
 # "// host-setup: CMD" and "// host-check: CMD" run under bash in a scratch
 # directory of the run's own, before QEMU and after it (a failing check fails
-# the run); "{tmp}" in qemu-args is that directory (QEMU's chardev files).
+# the run); "{tmp}" in qemu-args is that directory (QEMU's chardev files,
+# disk images); TORO_ROOT in their environment is the source tree.
 # Prints one PASS/FAIL line per run and "guest: N passed, N failed" last.
 set -uo pipefail
 
