@@ -101,6 +101,16 @@ void file_put(struct file *f)
 	kfree(f);
 }
 
+int fd_count(void)
+{
+	int n = 0;
+	spin_lock(&lock);
+	for (int i = 0; i < FD_MAX; i++)
+		n += fds[i] != NULL;
+	spin_unlock(&lock);
+	return n;
+}
+
 void fd_init(void)
 {
 	int err;

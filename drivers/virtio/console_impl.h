@@ -26,6 +26,9 @@
 #define VCON_MAX_OPENS 4     /* open files per port */
 #define VCON_BAD_LINES 8     /* bad control messages reported per device */
 #define VCON_BAD_REQUESTS 4  /* lines on the shutdown port that were no request, reported */
+/* A file flag no Linux O_ flag uses: a kernel service's file, whose reads wait
+ * while the host end is closed (vcon_open_kernel). */
+#define VCON_O_WAIT_HOST (1 << 30)
 
 struct vcon;
 

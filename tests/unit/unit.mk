@@ -56,6 +56,8 @@ UNIT_SRCS_test_http := examples/httpd/http.c
 $(B)/unit/test_http: UCFLAGS += -Iexamples/httpd
 # virtio-console control messages (drivers/virtio/console.c's portable half).
 UNIT_SRCS_test_vcon_ctrl := drivers/virtio/console_ctrl.c
+# The stats channel's line over faked kernel counts.
+UNIT_SRCS_test_kstats := kernel/kstats.c lib/fmt.c
 # fs/: the block cache over tests/unit/fs_host.c's RAM disk and kernel fakes.
 UNIT_SRCS_test_bcache := fs/bcache.c tests/unit/fs_host.c
 # The block device layer over the RAM disk of tests/unit/ramblk.c (which the
