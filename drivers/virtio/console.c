@@ -149,13 +149,23 @@ static void port_rx_intr(struct virtq *vq)
 		proc_shutdown_request("virtio-console " VCON_SHUTDOWN_PORT);
 }
 
+/* Buffers the device has taken back on the free stack (sc_lock held). A
+ * writer may be waiting for exactly these (port_write) and their interrupt
+ * will find nothing left to take: whoever reaps wakes the writers. The
+ * console's copy reaps while it polls, and without this a blocked writer of
+ * /dev/hvc0 slept for good when a kernel line came during its write. */
 static void tx_reap(struct vcon_port *p)
 {
 	uint32_t len;
 	void *c;
+	bool got = false;
 
-	while ((c = virtq_get(p->p_txq, &len)) != NULL)
+	while ((c = virtq_get(p->p_txq, &len)) != NULL) {
 		p->p_tx_free[p->p_ntx_free++] = c;
+		got = true;
+	}
+	if (got)
+		kwake(&p->p_txq, KWAKE_ALL);
 }
 
 /* Interrupt context: transmit buffers back; writers waiting for one go on. */
