@@ -3,8 +3,9 @@
 # tests/run-all.sh: what `make test` runs once everything is built: the host
 # unit tests (cmocka; each test case counts), the QEMU guest tests
 # (tests/guest/run.sh), the examples' network tests (tests/net/run.sh), the
-# checksum offload test over a tap (tests/net/offload.sh, root only) and a
-# boot-reliability test (hello boots in 20 of 20
+# checksum offload test over a tap (tests/net/offload.sh, root only), the
+# power-cut test (tests/fs/crash.sh), the SQLite shell built from Debian's
+# source (tests/apps/sqlite.sh) and a boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
 #   TORO_BOOTS=N changes the 20; TORO_JOBS=N the number of QEMUs at once (2).
 set -uo pipefail
@@ -102,6 +103,17 @@ for spec in "20 microvm 32" "5 pc 16" "5 q35 12"; do
 	fi
 	rm -f "$work/crash.counts"
 done
+
+# ---- third-party programs built with toro-cc (tests/apps/) ----
+section "third-party programs: Debian's SQLite shell on a FAT disk (tests/apps/sqlite.sh)"
+tests/apps/sqlite.sh --counts "$work/apps.counts" 2>&1 | grep -E '^(PASS|FAIL|sqlite:|    )' | sed 's/^/  /'
+if read -r ap af < "$work/apps.counts" 2>/dev/null; then
+	passed=$((passed + ap))
+	failed=$((failed + af))
+else
+	echo "FAIL SQLite test (the script gave no counts)"
+	failed=$((failed + 1))
+fi
 
 # ---- boot reliability ----
 section "boot reliability: hello, $BOOTS boots on each machine"

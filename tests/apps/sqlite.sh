@@ -26,7 +26,9 @@
 # the host's, and fsck.fat -n finds nothing.
 # Modes: delete (rollback journal; pc, FAT16), wal (WAL with its -shm file
 # mapped MAP_SHARED; microvm, FAT32), walx (WAL under locking_mode=EXCLUSIVE:
-# the WAL index in memory, no -shm; q35, FAT12).
+# the WAL index in memory, no -shm; q35, FAT12). By hand only (not in make
+# test): truncate and persist (rollback journals kept as an empty or a
+# zeroed file; microvm FAT16, pc FAT32).
 #   tests/apps/sqlite.sh [--counts FILE] [--keep] [MODE...]
 # Prints PASS/FAIL per check and "sqlite: N passed, N failed".
 set -uo pipefail
@@ -37,8 +39,8 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--counts) counts=$2; shift ;;
 	--keep) keep=1 ;;
-	delete|wal|walx) modes+=("$1") ;;
-	*) echo "usage: $0 [--counts FILE] [--keep] [delete|wal|walx]..." >&2; exit 2 ;;
+	delete|wal|walx|truncate|persist) modes+=("$1") ;;
+	*) echo "usage: $0 [--counts FILE] [--keep] [delete|wal|walx|truncate|persist]..." >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -79,6 +81,8 @@ done
 mode_setup() { # MODE: the PRAGMAs of init.sql and of ~/.sqliterc
 	case $1 in
 	delete) init_pragmas="PRAGMA journal_mode=DELETE;" rc_pragmas="" ;;
+	truncate) init_pragmas="PRAGMA journal_mode=TRUNCATE;" rc_pragmas="PRAGMA journal_mode=TRUNCATE;" ;;
+	persist) init_pragmas="PRAGMA journal_mode=PERSIST;" rc_pragmas="PRAGMA journal_mode=PERSIST;" ;;
 	wal) init_pragmas="PRAGMA journal_mode=WAL;" rc_pragmas="" ;;
 	walx) init_pragmas=$'PRAGMA locking_mode=EXCLUSIVE;\nPRAGMA journal_mode=WAL;'
 	      rc_pragmas="PRAGMA locking_mode=EXCLUSIVE;" ;;
@@ -393,6 +397,8 @@ for mode in "${modes[@]}"; do
 	delete) run_mode delete pc 16 32M ;;
 	wal) run_mode wal microvm 32 64M ;;
 	walx) run_mode walx q35 12 16M ;;
+	truncate) run_mode truncate microvm 16 32M ;;
+	persist) run_mode persist pc 32 64M ;;
 	esac
 done
 finish
