@@ -240,6 +240,17 @@ static int grow_chain(struct fat_node *n, uint32_t want)
 	return err;
 }
 
+/* Before a file cut shorter grows again: write its smaller size back and
+ * cut the chain, so the growth takes fresh clusters instead of writing new
+ * bytes into clusters that the size on the disk still covers. */
+static int trim_first(struct fat_node *n, uint64_t end)
+{
+	int err = fat_node_chain(n);
+	if (err || !n->trim_pending || end <= n->size)
+		return err;
+	return fat_flush(n->vol);
+}
+
 long fat_write(struct vnode *vn, const void *buf, size_t len, uint64_t off)
 {
 	struct fat_node *n = vn->v_priv;
@@ -254,7 +265,7 @@ long fat_write(struct vnode *vn, const void *buf, size_t len, uint64_t off)
 		return -EFBIG;
 	if (len > FAT_MAX_FILE - off)
 		len = (size_t)(FAT_MAX_FILE - off);
-	int err = fat_node_chain(n);
+	int err = trim_first(n, off + len);
 	if (err)
 		return err;
 	uint32_t had = n->nclu;
@@ -294,9 +305,21 @@ int fat_truncate(struct vnode *vn, uint64_t size)
 	int err = fat_node_chain(n);
 	if (err || size == n->size)
 		return err;
-	if (size < n->size) {
+	if (size == 0 && n->nclu) {
+		/* The whole chain goes at once: the entry (size 0, no first
+		 * cluster) reaches the disk before the clusters are freed, and
+		 * new data goes to fresh clusters, never over the old file's
+		 * (fs/fat_free.c). */
+		uint32_t old = n->start;
+		n->start = n->nclu = n->tail = 0;
+		n->pos_ci = n->pos_clu = n->ra_next = 0;
+		n->size = 0;
+		vn->v_size = 0;
+		err = fat_node_update(n, FAT_STAMP_MTIME);
+		return err ? err : fat_release_chain(v, old);
+	} else if (size < n->size) {
 		/* The smaller size reaches the disk first; the chain is cut
-		 * after that (fs/fat_free.c). */
+		 * after that. */
 		n->size = (uint32_t)size;
 		vn->v_size = n->size;
 		err = fat_node_update(n, FAT_STAMP_MTIME);
@@ -304,7 +327,9 @@ int fat_truncate(struct vnode *vn, uint64_t size)
 			fat_trim_later(n);
 		return err;
 	} else {
-		err = grow_chain(n, clusters_for(v, size));
+		err = trim_first(n, size);
+		if (!err)
+			err = grow_chain(n, clusters_for(v, size));
 		if (err)
 			return err;
 		err = io(n, n->size, NULL, (size_t)(size - n->size), true);

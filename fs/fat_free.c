@@ -67,13 +67,13 @@ static int pend_add(struct fat_vol *v, uint32_t c)
 
 int fat_release_chain(struct fat_vol *v, uint32_t c)
 {
-	uint32_t n, tail;
-	/* Walk it whole first: a loop or a bad link releases nothing (the
-	 * clusters stay allocated; fsck.fat can reclaim them). */
-	int err = fat_chain_walk(v, c, &n, &tail);
-	for (uint32_t i = 0; !err && i < n; i++) {
+	struct fat_walk w;
+	/* Walk it whole first: a loop releases nothing (the clusters stay
+	 * allocated; fsck.fat can reclaim them). */
+	int err = fat_chain_walk(v, c, 1, &w);
+	for (uint32_t i = 0; !err && i < w.n; i++) {
 		uint32_t next = FAT_EOC;
-		if (i + 1 < n)
+		if (i + 1 < w.n)
 			err = fat_get(v, c, &next);
 		if (!err)
 			err = pend_add(v, c);

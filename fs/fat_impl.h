@@ -310,9 +310,16 @@ int fat_set(struct fat_vol *v, uint32_t c, uint32_t val);
  * -ENOSPC when none is left (after a write-back that frees what was
  * released). */
 int fat_alloc(struct fat_vol *v, uint32_t near, uint32_t *out);
-/* Walk the chain from start: its length and last cluster, or -EIO for a
- * loop, a free, bad or out-of-range link. */
-int fat_chain_walk(struct fat_vol *v, uint32_t start, uint32_t *n, uint32_t *tail);
+/* Walk the chain from start: its length and last cluster. The first
+ * `strict` clusters must be linked properly (-EIO for a free, bad or
+ * out-of-range link); beyond them such a link ends the chain (w->cut): a
+ * power cut between the two FAT blocks of an append leaves the old last
+ * cluster pointing at a cluster still free. A loop is -EIO anywhere. */
+struct fat_walk {
+	uint32_t n, tail;
+	bool cut;
+};
+int fat_chain_walk(struct fat_vol *v, uint32_t start, uint32_t strict, struct fat_walk *w);
 /* Count free clusters (sets free_count, free_known). */
 int fat_count_free(struct fat_vol *v);
 

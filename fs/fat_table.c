@@ -208,11 +208,12 @@ int fat_alloc(struct fat_vol *v, uint32_t near, uint32_t *out)
 	return -ENOSPC;
 }
 
-int fat_chain_walk(struct fat_vol *v, uint32_t start, uint32_t *n, uint32_t *tail)
+int fat_chain_walk(struct fat_vol *v, uint32_t start, uint32_t strict, struct fat_walk *w)
 {
 	/* Brent's cycle check: `saved` jumps ahead at powers of two, so a loop
 	 * is found within twice its length instead of after nclusters steps. */
 	uint32_t cur = start, saved = start, power = 1, lam = 0, count = 1;
+	w->cut = false;
 	if (!fat_clus_ok(v, start))
 		return -EIO;
 	for (;;) {
@@ -222,7 +223,13 @@ int fat_chain_walk(struct fat_vol *v, uint32_t start, uint32_t *n, uint32_t *tai
 			return err;
 		if (next == FAT_EOC)
 			break;
-		if (!fat_clus_ok(v, next) || next == saved || count >= v->g.nclusters)
+		if (!fat_clus_ok(v, next)) {
+			if (count < strict)
+				return -EIO;
+			w->cut = true;
+			break;
+		}
+		if (next == saved || count >= v->g.nclusters)
 			return -EIO;
 		if (++lam == power) {
 			saved = next;
@@ -232,8 +239,8 @@ int fat_chain_walk(struct fat_vol *v, uint32_t start, uint32_t *n, uint32_t *tai
 		cur = next;
 		count++;
 	}
-	*n = count;
-	*tail = cur;
+	w->n = count;
+	w->tail = cur;
 	return 0;
 }
 

@@ -124,9 +124,12 @@ int fat_node_chain(struct fat_node *n)
 		n->nclu = 0;
 		n->tail = 0;
 	} else {
-		int err = fat_chain_walk(v, n->start, &n->nclu, &n->tail);
-		if (err == -EIO ||
-		    (err == 0 && !n->isdir && (uint64_t)n->nclu * v->g.csize < n->size)) {
+		/* What the size covers must be whole; a directory needs its
+		 * first cluster. */
+		uint64_t need = n->isdir ? 1 : ((uint64_t)n->size + v->g.csize - 1) / v->g.csize;
+		struct fat_walk w;
+		int err = fat_chain_walk(v, n->start, need ? (uint32_t)need : 1, &w);
+		if (err == -EIO || (err == 0 && w.n < need)) {
 			kprintf("fat: %s: bad cluster chain at cluster %u\n", v->m->m_dev,
 				(unsigned)n->start);
 			n->bad = true;
@@ -134,6 +137,14 @@ int fat_node_chain(struct fat_node *n)
 		}
 		if (err)
 			return err;
+		n->nclu = w.n;
+		n->tail = w.tail;
+		if (w.cut && !v->ro) {
+			/* Left by a power cut: the chain ends here. */
+			kprintf("fat: %s: chain from cluster %u ran into a free cluster: ended\n",
+				v->m->m_dev, (unsigned)n->start);
+			fat_set(v, w.tail, FAT_EOC);
+		}
 	}
 	n->pos_ci = 0;
 	n->pos_clu = n->start;

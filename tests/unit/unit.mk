@@ -64,3 +64,4 @@ UNIT_SRCS_test_fat_name := fs/fat_name.c fs/fat_time.c fs/fat_bpb.c tests/unit/f
 UNIT_SRCS_test_fat_read := $(FAT_SRCS)
 UNIT_SRCS_test_fat_write := $(FAT_SRCS)
 UNIT_SRCS_test_fat_meta := $(FAT_SRCS)
+UNIT_SRCS_test_fat_crash := $(FAT_SRCS)
