@@ -47,7 +47,7 @@ $(B)/k/%.S.o: %.S
 # kernel's memcpy & co. never meet musl's. Allocated sections get a .toro prefix
 # so the linker script can give kernel pages their own (supervisor) protections.
 $(B)/toro.o: $(KOBJS) tools/toro.syms
-	$(LD) -r -o $(B)/toro-full.o $(KOBJS)
+	$(LD) -r --unique -o $(B)/toro-full.o $(KOBJS)
 	$(OBJCOPY) --keep-global-symbols=tools/toro.syms --prefix-alloc-sections=.toro \
 	    $(B)/toro-full.o $@
 
@@ -94,7 +94,7 @@ $(patsubst %,$(B)/net/%.o,$(NET_TWICE)): $(B)/net/%.c.o: %.c
 $(addprefix $(LWIP)/,$(LWIP_SRCS)): $(LWIP_STAMP) ;
 
 $(B)/toro-net.o: $(KOBJS_NET) $(NET_OBJS) $(LWIP_OBJS) tools/toro.syms
-	$(LD) -r -o $(B)/toro-net-full.o $(KOBJS_NET) $(NET_OBJS) $(LWIP_OBJS)
+	$(LD) -r --unique -o $(B)/toro-net-full.o $(KOBJS_NET) $(NET_OBJS) $(LWIP_OBJS)
 	$(OBJCOPY) --keep-global-symbols=tools/toro.syms --prefix-alloc-sections=.toro \
 	    $(B)/toro-net-full.o $@
 

@@ -50,6 +50,10 @@ static struct spinlock lock = SPINLOCK_INIT;
 static struct bc_buf *lru_head, *lru_tail;
 static size_t ncached, limit;
 
+struct ra;
+static struct ra *ra_finished;
+static void ra_reap(void);
+
 size_t bcache_limit(void) { return limit; }
 size_t bcache_cached(void) { return ncached; }
 void bcache_set_limit(size_t blocks) { limit = blocks < 2 ? 2 : blocks; }
@@ -238,6 +242,8 @@ int bcache_get(struct bcache *c, uint64_t blkno, unsigned flags, struct buf **ou
 
 	if (blkno >= c->nblocks)
 		return -EINVAL;
+	if (ra_finished)
+		ra_reap();
 	spin_lock(&lock);
 	x = find(c, blkno);
 	if (x) {
@@ -307,13 +313,34 @@ struct ra {
 	struct bcache *c;
 	struct bc_buf *bufs[BLK_MAX_SEGS];
 	unsigned n;
+	struct ra *next;
 };
 
-/* Interrupt context. */
+/* Read-aheads finished (ra_finished): the block layer owns a request until
+ * it sets r_complete, after r_done, so they are freed later from a thread. */
+static void ra_reap(void)
+{
+	spin_lock(&lock);
+	struct ra **pp = &ra_finished;
+	while (*pp) {
+		struct ra *ra = *pp;
+		if (__atomic_load_n(&ra->req.r_complete, __ATOMIC_ACQUIRE)) {
+			*pp = ra->next;
+			kfree(ra);
+		} else {
+			pp = &ra->next;
+		}
+	}
+	spin_unlock(&lock);
+}
+
+/* Interrupt context, or the submitting thread. */
 static void ra_done(struct blk_req *r)
 {
 	struct ra *ra = r->r_priv;
 	spin_lock(&lock);
+	ra->next = ra_finished;
+	ra_finished = ra;
 	for (unsigned i = 0; i < ra->n; i++) {
 		struct bc_buf *x = ra->bufs[i];
 		x->flags &= ~BF_IO;
@@ -324,7 +351,6 @@ static void ra_done(struct blk_req *r)
 		kwake(x, KWAKE_ALL);
 	}
 	spin_unlock(&lock);
-	kfree(ra);
 }
 
 static unsigned max_segs(struct bcache *c)
@@ -335,6 +361,7 @@ static unsigned max_segs(struct bcache *c)
 
 void bcache_readahead(struct bcache *c, uint64_t blkno, unsigned n)
 {
+	ra_reap();
 	while (n > 0 && blkno < c->nblocks) {
 		struct ra *ra = kzalloc(sizeof(*ra));
 		if (!ra)
@@ -373,8 +400,10 @@ void bcache_readahead(struct bcache *c, uint64_t blkno, unsigned n)
 		ra->req.r_priv = ra;
 		int r = blkdev_submit(c->dev, &ra->req);
 		if (r) {
+			/* Not queued: done never runs; undo here. */
 			ra->req.r_status = r;
 			ra_done(&ra->req);
+			ra->req.r_complete = true;
 			return;
 		}
 	}

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Descriptor table and the file system calls that work on any descriptor:
- * read, write, readv, writev, pread64/pwrite64, open/openat, close, lseek,
- * fstat, ioctl, fcntl, dup/dup2/dup3. Data moves through a bounce buffer in
+ * read, write, readv, writev, close, lseek, fstat, ioctl, fcntl (record
+ * locks too), dup/dup2/dup3, fsync/fdatasync. open and the calls on paths
+ * are the files component's (fs/). Data moves through a bounce buffer in
  * chunks, so no device ever sees a user pointer.
  */
 #include <stdbool.h>
@@ -24,8 +25,14 @@
 #define F_SETFD 2
 #define F_GETFL 3
 #define F_SETFL 4
+#define F_GETLK 5
+#define F_SETLK 6
+#define F_SETLKW 7
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
 #define F_DUPFD_CLOEXEC 1030
-#define AT_FDCWD (-100)
+#define F_UNLCK 2
 #define IOV_MAX 1024
 #define CHUNK 4096     /* one page: PIPE_BUF-sized writes stay whole */
 #define SMALL_CHUNK 256
@@ -48,20 +55,25 @@ static struct file *fds[FD_MAX];
 static uint8_t cloexec[FD_MAX];
 static struct spinlock lock = SPINLOCK_INIT;
 
-int fd_install(struct file *f)
+int fd_install_cloexec(struct file *f, bool cx)
 {
 	int r = -EMFILE;
 	spin_lock(&lock);
 	for (int i = 0; i < FD_MAX; i++) {
 		if (!fds[i]) {
 			fds[i] = f;
-			cloexec[i] = 0;
+			cloexec[i] = cx;
 			r = i;
 			break;
 		}
 	}
 	spin_unlock(&lock);
 	return r;
+}
+
+int fd_install(struct file *f)
+{
+	return fd_install_cloexec(f, false);
 }
 
 struct file *fd_get(int fd)
@@ -156,6 +168,49 @@ static long do_write(struct file *f, uint64_t ubuf, size_t n)
 	return (long)done;
 }
 
+char *fd_bounce(size_t *cap)
+{
+	struct thread *t = thread_current();
+	if (!t->bounce)
+		t->bounce = pmm_alloc();
+	*cap = CHUNK;
+	return t->bounce;
+}
+
+long fd_pio(struct file *f, uint64_t ubuf, size_t n, int64_t off, bool wr)
+{
+	char small[SMALL_CHUNK];
+	size_t cap, done = 0;
+	char *buf = bounce(small, &cap);
+	if (!vmm_user_range_ok(ubuf, n))
+		return -EFAULT;
+	if ((f->flags & O_ACCMODE) == (wr ? O_RDONLY : O_WRONLY))
+		return -EBADF;
+	if (!(wr ? (void *)f->ops->pwrite : (void *)f->ops->pread))
+		return -ESPIPE;
+	if (off < 0)
+		return -EINVAL;
+	while (done < n) {
+		size_t want = n - done < cap ? n - done : cap;
+		long r;
+		if (wr) {
+			if (user_copy_in(buf, ubuf + done, want))
+				return done ? (long)done : -EFAULT;
+			r = f->ops->pwrite(f, buf, want, off + (int64_t)done);
+		} else {
+			r = f->ops->pread(f, buf, want, off + (int64_t)done);
+			if (r > 0 && user_copy_out(ubuf + done, buf, (size_t)r))
+				return done ? (long)done : -EFAULT;
+		}
+		if (r < 0)
+			return done ? (long)done : r;
+		done += (size_t)r;
+		if ((size_t)r < want)
+			break;
+	}
+	return (long)done;
+}
+
 long sys_read(long fd, long buf, long n, long a3, long a4, long a5)
 {
 	struct file *f = fd_get((int)fd);
@@ -234,40 +289,6 @@ long sys_writev(long fd, long iov, long cnt, long a3, long a4, long a5)
 	return do_iov(fd, iov, cnt, true);
 }
 
-long sys_openat(long dirfd, long upath, long flags, long mode, long a4, long a5)
-{
-	char path[256];
-	long r = user_string_in(path, (uint64_t)upath, sizeof(path));
-	if (r < 0)
-		return r;
-	if (path[0] != '/' && dirfd != AT_FDCWD) {
-		struct file *d = fd_get((int)dirfd);
-		if (!d)
-			return -EBADF;
-		file_put(d);
-		return -ENOTDIR;
-	}
-	int err = -ENOENT;
-	struct file *f = devfs_open(path, (int)flags, &err);
-	if (!f)
-		return err;
-	int fd = fd_install(f);
-	if (fd < 0) {
-		if (f->ops->close)
-			f->ops->close(f);
-		kfree(f);
-		return fd;
-	}
-	cloexec[fd] = (flags & O_CLOEXEC) != 0;
-	return fd;
-}
-
-long sys_open(long upath, long flags, long mode, long a3, long a4, long a5)
-{
-	return sys_openat(AT_FDCWD, upath, flags, mode, 0, 0);
-}
-
-
 long sys_close(long fd, long a1, long a2, long a3, long a4, long a5)
 {
 	struct file *f = NULL;
@@ -287,6 +308,8 @@ static long lseek_file(struct file *f, long fd, long off, long whence)
 {
 	if (!f)
 		return -EBADF;
+	if (f->ops->lseek)
+		return f->ops->lseek(f, off, (int)whence);
 	/* Character devices: seeking is accepted and meaningless, as on Linux
 	 * for /dev/null; the console is a tty and cannot seek. */
 	if (f->ops->ioctl)
@@ -335,6 +358,37 @@ static long dup_to(struct file *f, int min, bool cx)
 	return r;
 }
 
+/* struct flock (x86-64). */
+struct kflock {
+	int16_t l_type, l_whence;
+	int64_t l_start, l_len;
+	int32_t l_pid;
+};
+
+/*
+ * Record locks with one process: its own locks never conflict with each
+ * other, so every lock is granted at once and F_GETLK truthfully answers
+ * that nothing would stand in the way (F_UNLCK). Arguments are checked as
+ * Linux checks them.
+ */
+static long record_lock(struct file *f, long cmd, uint64_t uarg)
+{
+	struct kflock l;
+	if (user_copy_in(&l, uarg, sizeof(l)))
+		return -EFAULT;
+	if (l.l_type < 0 || l.l_type > F_UNLCK || l.l_whence < 0 || l.l_whence > 2)
+		return -EINVAL;
+	if (l.l_type == 0 /* F_RDLCK */ && (f->flags & O_ACCMODE) == O_WRONLY)
+		return -EBADF;
+	if (l.l_type == 1 /* F_WRLCK */ && (f->flags & O_ACCMODE) == O_RDONLY)
+		return -EBADF;
+	if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+		l.l_type = F_UNLCK;
+		return user_copy_out(uarg, &l, sizeof(l));
+	}
+	return 0;
+}
+
 static long fcntl_file(struct file *f, long fd, long cmd, long arg)
 {
 	if (!f)
@@ -352,6 +406,9 @@ static long fcntl_file(struct file *f, long fd, long cmd, long arg)
 		f->flags = (f->flags & ~(O_NONBLOCK | O_APPEND)) |
 			   ((int)arg & (O_NONBLOCK | O_APPEND));
 		return 0;
+	case F_GETLK: case F_SETLK: case F_SETLKW:
+	case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+		return record_lock(f, cmd, (uint64_t)arg);
 	default:
 		return -EINVAL;
 	}
@@ -429,4 +486,19 @@ long sys_ioctl(long fd, long req, long arg, long a3, long a4, long a5)
 long sys_fcntl(long fd, long cmd, long arg, long a3, long a4, long a5)
 {
 	return with_file(fd, fcntl_file, cmd, arg);
+}
+
+static long fsync_file(struct file *f, long fd, long datasync, long unused)
+{
+	return f->ops->fsync ? f->ops->fsync(f, datasync != 0) : -EINVAL;
+}
+
+long sys_fsync(long fd, long a1, long a2, long a3, long a4, long a5)
+{
+	return with_file(fd, fsync_file, 0, 0);
+}
+
+long sys_fdatasync(long fd, long a1, long a2, long a3, long a4, long a5)
+{
+	return with_file(fd, fsync_file, 1, 0);
 }

@@ -10,8 +10,6 @@ long sys_read(long fd, long buf, long n, long a3, long a4, long a5);
 long sys_write(long fd, long buf, long n, long a3, long a4, long a5);
 long sys_readv(long fd, long iov, long cnt, long a3, long a4, long a5);
 long sys_writev(long fd, long iov, long cnt, long a3, long a4, long a5);
-long sys_open(long upath, long flags, long mode, long a3, long a4, long a5);
-long sys_openat(long dirfd, long upath, long flags, long mode, long a4, long a5);
 long sys_close(long fd, long a1, long a2, long a3, long a4, long a5);
 long sys_lseek(long fd, long off, long whence, long a3, long a4, long a5);
 long sys_fstat(long fd, long ust, long a2, long a3, long a4, long a5);
@@ -20,6 +18,8 @@ long sys_fcntl(long fd, long cmd, long arg, long a3, long a4, long a5);
 long sys_dup(long fd, long a1, long a2, long a3, long a4, long a5);
 long sys_dup2(long oldfd, long newfd, long a2, long a3, long a4, long a5);
 long sys_dup3(long oldfd, long newfd, long flags, long a3, long a4, long a5);
+long sys_fsync(long fd, long a1, long a2, long a3, long a4, long a5);
+long sys_fdatasync(long fd, long a1, long a2, long a3, long a4, long a5);
 
 /* sys_mm.c */
 long sys_brk(SYSARGS);
@@ -57,7 +57,6 @@ long sys_set_tid_address(SYSARGS);
 long sys_set_robust_list(SYSARGS);
 long sys_exit(SYSARGS);
 long sys_exit_group(SYSARGS);
-long sys_getcwd(SYSARGS);
 long sys_umask(SYSARGS);
 long sys_prlimit64(SYSARGS);
 long sys_getrlimit(SYSARGS);

@@ -67,21 +67,18 @@ long sys_exit(SYSARGS)
 
 long sys_exit_group(SYSARGS) { proc_exit((int)(a0 & 0xff)); }
 
-long sys_getcwd(SYSARGS)
-{
-	if ((size_t)a1 < 2)
-		return -ERANGE;
-	if (user_copy_out((uint64_t)a0, "/", 2))
-		return -EFAULT;
-	return 2;
-}
+static uint32_t umask_now = 022;
 
 long sys_umask(SYSARGS)
 {
-	static long mask = 022;
-	long old = mask;
-	mask = a0 & 0777;
+	long old = umask_now;
+	umask_now = (uint32_t)a0 & 0777;
 	return old;
+}
+
+uint32_t proc_umask(void)
+{
+	return umask_now;
 }
 
 struct krlimit {

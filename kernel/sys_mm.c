@@ -1,17 +1,37 @@
 /* SPDX-License-Identifier: MIT */
 /* Memory system calls: thin checks in front of kernel/uvm.c. */
+#include <k/component.h>
 #include <k/errno.h>
 #include <k/uvm.h>
 #include "sys.h"
 
 long sys_brk(SYSARGS) { return uvm_brk((uint64_t)a0); }
 
+/* File mappings are the files component's, when it is linked. */
+static const struct filemap_ops *filemap(void)
+{
+	const struct syscall_opt *o = sysopt_next(NULL, SYSOPT_FILEMAP);
+	return o ? o->p : NULL;
+}
+
 long sys_mmap(SYSARGS)
 {
+	if (!(a3 & MAP_ANONYMOUS)) {
+		const struct filemap_ops *fm = filemap();
+		if (!fm)
+			return -ENODEV;
+		return fm->mmap((uint64_t)a0, (uint64_t)a1, (int)a2, (int)a3, (int)a4, (uint64_t)a5);
+	}
 	return uvm_mmap((uint64_t)a0, (uint64_t)a1, (int)a2, (int)a3, (int)a4, (uint64_t)a5);
 }
 
-long sys_munmap(SYSARGS) { return uvm_munmap((uint64_t)a0, (uint64_t)a1); }
+long sys_munmap(SYSARGS)
+{
+	const struct filemap_ops *fm = filemap();
+	if (fm)
+		fm->unmap((uint64_t)a0, (uint64_t)a1);
+	return uvm_munmap((uint64_t)a0, (uint64_t)a1);
+}
 long sys_mprotect(SYSARGS) { return uvm_mprotect((uint64_t)a0, (uint64_t)a1, (int)a2); }
 
 /* MADV_DONTNEED and MADV_FREE drop the pages (they read back as zeros, as on

@@ -14,17 +14,18 @@
 
 /* The calls every kernel has, as X(number, handler name without sys_). */
 #define CORE_CALLS(X) \
-	X(0, read) X(1, write) X(2, open) X(3, close) X(5, fstat) X(8, lseek) X(9, mmap) \
+	X(0, read) X(1, write) X(3, close) X(5, fstat) X(8, lseek) X(9, mmap) \
 	X(10, mprotect) X(11, munmap) X(12, brk) X(13, rt_sigaction) X(14, rt_sigprocmask) \
 	X(15, rt_sigreturn) X(16, ioctl) X(19, readv) X(20, writev) X(24, sched_yield) \
 	X(25, mremap) X(28, madvise) X(32, dup) X(33, dup2) X(34, pause) X(35, nanosleep) \
-	X(39, getpid) X(56, clone) X(60, exit) X(62, kill) X(63, uname) X(72, fcntl) X(79, getcwd) \
+	X(39, getpid) X(56, clone) X(60, exit) X(62, kill) X(63, uname) X(72, fcntl) X(74, fsync) \
+	X(75, fdatasync) \
 	X(95, umask) X(96, gettimeofday) X(97, getrlimit) X(99, sysinfo) X(102, getuid) \
 	X(104, getuid) X(107, getuid) X(108, getuid) X(110, getuid) X(131, sigaltstack) \
 	X(158, arch_prctl) X(186, gettid) X(200, tkill) X(201, time) X(202, futex) \
 	X(203, sched_setaffinity) X(204, sched_getaffinity) X(218, set_tid_address) \
 	X(228, clock_gettime) X(229, clock_getres) X(230, clock_nanosleep) X(231, exit_group) \
-	X(234, tgkill) X(257, openat) X(273, set_robust_list) X(292, dup3) X(302, prlimit64) \
+	X(234, tgkill) X(273, set_robust_list) X(292, dup3) X(302, prlimit64) \
 	X(309, getcpu) X(318, getrandom)
 #ifdef TORO_NET
 #define NET_CALLS(X) \
@@ -92,9 +93,9 @@ extern const struct syscall_opt __toro_sysopt_start[], __toro_sysopt_end[];
 syscall_fn syscall_handler(long nr, const char **group)
 {
 	*group = NULL;
-	if (nr < 0 || nr >= SYSCALL_HANDLERS)
+	if (nr < 0 || nr >= SYSCALL_MAX)
 		return NULL;
-	if (syscall_slot[nr])
+	if (nr < SYSCALL_HANDLERS && syscall_slot[nr])
 		return syscall_fns[syscall_slot[nr] - 1];
 	const struct syscall_opt *o = sysopt_next(NULL, nr);
 	if (o)

@@ -104,11 +104,13 @@ static size_t ring_pages(uint16_t size)
 }
 
 /* Indirect tables for every descriptor of vq, allocated once here (nothing
- * is allocated per request): VIRTQ_INDIRECT_MAX entries each, at most the
- * queue's size. A queue of one entry has no use for them. */
+ * is allocated per request): VIRTQ_INDIRECT_MAX entries each, or what the
+ * driver asked for, at most the queue's size. A queue of one entry has no
+ * use for them. */
 static int setup_indirect(struct virtio_dev *d, struct virtq *vq)
 {
-	uint16_t max = vq->vq_size < VIRTQ_INDIRECT_MAX ? vq->vq_size : VIRTQ_INDIRECT_MAX;
+	uint16_t want = d->vd_ind_max ? d->vd_ind_max : VIRTQ_INDIRECT_MAX;
+	uint16_t max = vq->vq_size < want ? vq->vq_size : want;
 	struct virtq_desc *t;
 
 	if (!(d->vd_features & VIRTIO_F_INDIRECT_DESC) || max < 2)

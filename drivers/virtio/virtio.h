@@ -62,6 +62,10 @@ struct virtio_dev {
 	struct virtq *vd_vq[VIRTIO_MAX_QUEUES];
 	/* Set by the driver. */
 	void *vd_softc;
+	/* Entries of each indirect table of the queues allocated from now on
+	 * (before virtio_alloc_vq; at most the queue size is used): 0 gives
+	 * VIRTQ_INDIRECT_MAX. virtio-blk's requests take up to 34. */
+	uint16_t vd_ind_max;
 	void (*vd_config_changed)(struct virtio_dev *d); /* optional */
 };
 

@@ -40,9 +40,9 @@
 #include "virtio_reg.h"
 
 #define VIRTQ_MAX_SIZE 256 /* Toro's cap on entries per queue */
-/* Entries of each indirect table the virtio core gives a queue: room for the
- * longest chain a driver makes (virtio-net's header and frame, a block
- * request's header, data and status). */
+/* Entries of each indirect table the virtio core gives a queue unless the
+ * driver asks for more (virtio_dev.vd_ind_max): room for virtio-net's header
+ * and frame; virtio-blk asks for a header, 32 data segments and a status. */
 #define VIRTQ_INDIRECT_MAX 4
 
 struct virtq_seg {

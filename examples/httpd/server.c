@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/sendfile.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +60,10 @@ struct srv_conn {
 	size_t ext_len, ext_off;
 	void (*release)(void *);
 	void *arg;
+	bool file;               /* a reply body from file_fd follows out[] */
+	int file_fd;
+	off_t file_off;
+	size_t file_left;
 	char in[SRV_IN_CAP];
 	char out[SRV_OUT_CAP];
 };
@@ -158,7 +163,16 @@ void srv_respond(struct srv_conn *c, const struct srv_reply *rep)
 		memcpy(c->out + c->out_len, rep->body, rep->len);
 		c->out_len += rep->len;
 	}
-	if (copy || head_only || no_body || rep->len == 0) {
+	if (rep->from_file) {
+		if (head_only || no_body || rep->len == 0 || status != rep->status) {
+			close(rep->fd);
+		} else {
+			c->file = true;
+			c->file_fd = rep->fd;
+			c->file_off = (off_t)rep->off;
+			c->file_left = rep->len;
+		}
+	} else if (copy || head_only || no_body || rep->len == 0) {
 		if (rep->release)
 			rep->release(rep->arg);
 	} else {
@@ -246,6 +260,8 @@ static void conn_close(struct srv_conn *c)
 	close(c->fd);
 	if (c->release)
 		c->release(c->arg);
+	if (c->file)
+		close(c->file_fd);
 	free(c->body);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -259,6 +275,25 @@ static void conn_close(struct srv_conn *c)
 		printf("%s: exit requested\n", cfg->name);
 		exit(0);
 	}
+}
+
+/* The file body after the head: straight from the file to the socket. */
+static int flush_file(struct srv_conn *c)
+{
+	while (c->file_left > 0) {
+		ssize_t w = sendfile(c->fd, c->file_fd, &c->file_off, c->file_left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		if (w <= 0)
+			return -1; /* an error, or the file shrank: the length cannot be kept */
+		c->file_left -= (size_t)w;
+		c->last = c->loop->now;
+	}
+	close(c->file_fd);
+	c->file = false;
+	return 0;
 }
 
 /* Sends what is queued: 0 when all is sent, 1 when the socket is full, -1 on error. */
@@ -294,7 +329,7 @@ static int flush(struct srv_conn *c)
 		c->ext = NULL;
 		c->release = NULL;
 	}
-	return 0;
+	return c->file ? flush_file(c) : 0;
 }
 
 static void queue_continue(struct srv_conn *c)
@@ -398,7 +433,7 @@ static int linger(struct srv_conn *c)
 static void conn_event(struct srv_conn *c)
 {
 	for (;;) {
-		if (c->closing || c->ext || SRV_OUT_CAP - c->out_len < SRV_REPLY_ROOM) {
+		if (c->closing || c->ext || c->file || SRV_OUT_CAP - c->out_len < SRV_REPLY_ROOM) {
 			int f = flush(c);
 			if (f < 0)
 				goto dead;
@@ -615,7 +650,7 @@ int srv_run(const struct srv_config *config)
 
 void srv_args(struct srv_config *c, int argc, char **argv, const char *usage)
 {
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1, n; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--quiet")) {
 			c->quiet = true;
@@ -629,6 +664,8 @@ void srv_args(struct srv_config *c, int argc, char **argv, const char *usage)
 				exit(2);
 			}
 			c->port = (int)p;
+		} else if (c->option && (n = c->option(argc, argv, i)) > 0) {
+			i += n - 1;
 		} else {
 			if (strcmp(a, "--help"))
 				fprintf(stderr, "%s: unknown argument '%s'\n", c->name, a);

@@ -29,6 +29,9 @@ struct srv_config {
 	bool debug;             /* /debug/fds, /debug/stats, /debug/exit (--debug) */
 	size_t max_body;        /* a larger Content-Length gets 413 */
 	srv_handler_fn handler;
+	/* The program's own options: given argv[i], the number of words it
+	 * took (0: not its option); NULL for none. `usage` lists them. */
+	int (*option)(int argc, char **argv, int i);
 };
 
 struct srv_reply {
@@ -43,6 +46,12 @@ struct srv_reply {
 	 * for data that never goes away). */
 	void (*release)(void *arg);
 	void *arg;
+	/* A body read from an open file instead (from_file): `len` bytes from
+	 * offset `off` of descriptor `fd`, sent with sendfile; the server closes
+	 * fd when it is sent or dropped. */
+	bool from_file;
+	int fd;
+	long long off;
 };
 
 #define SRV_COPY_MAX 1024

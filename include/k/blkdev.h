@@ -9,10 +9,18 @@
  * (identity-mapped memory: heap or pmm pages, never a kernel stack, each a
  * multiple of 512 bytes) that together cover them. blkdev_submit queues it
  * and returns at once; `done` runs once, in interrupt context or from the
- * submitting thread (an immediate error), with r_status set. blkdev_rw and
- * blkdev_flush submit one request and block the calling thread until it
- * completes (no polling: the device interrupt wakes it). Many requests may be
- * in flight; the driver queues what does not fit in the device's ring.
+ * submitting thread (a flush with nothing to flush), with r_status set.
+ * blkdev_rw and blkdev_flush submit requests and block the calling thread
+ * until they complete (no polling: the device interrupt wakes it); they work
+ * from threads and from the boot context (the init hooks). Many requests may
+ * be in flight; the driver queues what does not fit in the device's ring.
+ *
+ * Ownership: the request (not only its buffers) belongs to the block layer
+ * from a successful blkdev_submit until r_complete is set. Completion runs
+ * r_done first, then sets r_complete and wakes blkdev_wait, and touches r no
+ * more: so r_done must not free or reuse r; the owner may once blkdev_wait
+ * returned (or it saw r_complete). The request itself may live anywhere
+ * (also a kernel stack); only the segment buffers are seen by the device.
  *
  * Errors: -EROFS (write to a read-only device), -EINVAL (beyond capacity,
  * misaligned or empty), -EIO (the device failed it, or its reply was
@@ -66,13 +74,20 @@ bool blkdev_read_only(const struct blkdev *d);
 bool blkdev_has_flush(const struct blkdev *d);
 
 /* Queue r (see above): 0 when queued (done will run), or an error, in
- * which case done does not run. Any thread; not from interrupt context. */
+ * which case done does not run. Every field is checked before the driver
+ * sees the request: op, r_nsegs (0 for a flush, 1..the driver's limit
+ * otherwise), each segment (non-NULL, a non-zero multiple of 512 bytes
+ * within the driver's segment size), the range (inside the capacity, no
+ * overflow). Any thread; not from interrupt context. */
 int blkdev_submit(struct blkdev *d, struct blk_req *r);
-/* Read or write len bytes (a multiple of 512) at sector: 0 or -EXXX.
- * Blocks the calling thread; buf as for a segment, any length (split into
- * requests as needed). */
+/* Read or write len bytes (a non-zero multiple of 512) at sector: 0 or
+ * -EXXX. Blocks the calling thread; buf as for a segment, any length (split
+ * into requests within the driver's limits, a few in flight at once). The
+ * whole range is checked first: an error there moves no byte; a device error
+ * part way leaves the rest of buf undefined (reads) or unwritten (writes). */
 int blkdev_rw(struct blkdev *d, int op, uint64_t sector, void *buf, size_t len);
-/* Make every write that completed before the call durable: 0 or -EXXX. */
+/* Make every write that completed before the call durable: 0 or -EXXX.
+ * At once 0 on a device without a write cache or a read-only one. */
 int blkdev_flush(struct blkdev *d);
 /* Block until r completes; its status. */
 int blkdev_wait(struct blk_req *r);

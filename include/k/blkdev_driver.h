@@ -30,12 +30,21 @@ struct blkdev {
 	uint32_t bd_max_seg_len; /* bytes per segment, a multiple of 512 (0: any) */
 	/* Set by blkdev_register. */
 	char bd_name[8];        /* vda, vdb, ... */
-	int bd_index;
+	int bd_index;           /* the letter: 0 for vda */
+	bool bd_gone;           /* unregistered */
 };
 
-/* Give d a name and make it visible to file systems: 0, or -ENOSPC when
- * BLKDEV_MAX devices are registered already. */
+/* Give d a name (vda, vdb, ...: the first letter free), make it visible to
+ * file systems and add its device file (/dev/vda, S_IFBLK, Linux's virtio-blk
+ * numbers 254:16*N): 0, -EINVAL (no ops, no sectors, bd_max_segs out of
+ * 1..BLK_MAX_SEGS, bd_max_seg_len not a multiple of 512), or -ENOSPC when
+ * BLKDEV_MAX devices are registered already. Boot context (drivers attach
+ * before the program runs) or host tests. */
 int blkdev_register(struct blkdev *d);
+/* Take d out of the list (host tests; hot unplug later): its name and slot
+ * are free again. No request of d may be in flight; a device file already
+ * added stays (it answers -ENODEV after this). */
+void blkdev_unregister(struct blkdev *d);
 /* The driver finished r: sets r_status and r_complete, runs r_done, wakes a
  * thread in blkdev_wait. Any context. */
 void blkdev_complete(struct blk_req *r, int status);

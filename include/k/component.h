@@ -20,6 +20,14 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 #define SYSOPT_SYNC   (-2) /* int fn(void): write back caches (sync(2), exit); 0 or -EXXX */
 #define SYSOPT_VIRTIO (-3) /* p: a const struct virtio_driver * */
 #define SYSOPT_EXIT   (-4) /* void fn(int status): at exit, after the SYNC hooks */
+#define SYSOPT_FILEMAP (-5) /* p: a const struct filemap_ops *: mmap of files */
+
+/* mmap of a file (the files component): mmap is everything mmap(2) gets
+ * when MAP_ANONYMOUS is not set; unmap runs before munmap(2) unmaps. */
+struct filemap_ops {
+	long (*mmap)(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
+	void (*unmap)(uint64_t addr, uint64_t len);
+};
 
 struct syscall_opt {
 	long nr;

@@ -14,4 +14,9 @@ struct cmdline;
  * cl: the kernel command line (NULL: no virtio-mmio from it). */
 void drivers_init(const struct cmdline *cl);
 
+/* Drivers that components link (k/component.h, SYSOPT_VIRTIO): virtio-blk
+ * comes with the files (fs/files.c). */
+struct virtio_driver;
+extern const struct virtio_driver vblk_driver;
+
 #endif

@@ -63,7 +63,24 @@ struct file_ops {
 	 * readable and writable (regular devices). Whoever makes a file
 	 * ready or not calls file_notify(). */
 	unsigned (*poll)(struct file *f);
+	/* Seekable files (may be NULL: -ESPIPE): data at an explicit offset,
+	 * without moving f->off (pread64, pwrite64, sendfile, mmap). */
+	long (*pread)(struct file *f, void *buf, size_t n, int64_t off);
+	long (*pwrite)(struct file *f, const void *buf, size_t n, int64_t off);
+	/* lseek: set f->off from off and whence (SEEK_*) and return it, or
+	 * -EXXX. NULL: a tty (has ioctl) gives -ESPIPE, other devices stay at 0. */
+	int64_t (*lseek)(struct file *f, int64_t off, int whence);
+	/* fsync/fdatasync (datasync): make what was written durable: 0 or
+	 * -EXXX. May block. NULL: -EINVAL (pipes, sockets, ttys, as Linux). */
+	int (*fsync)(struct file *f, bool datasync);
 };
+
+/* lseek whence values (Linux) */
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#define SEEK_DATA 3
+#define SEEK_HOLE 4
 
 struct file {
 	const struct file_ops *ops;
@@ -76,6 +93,16 @@ struct file {
 void fd_init(void);
 /* Install f at the lowest free descriptor: the descriptor or -EMFILE. */
 int fd_install(struct file *f);
+/* The same, with its close-on-exec flag. */
+int fd_install_cloexec(struct file *f, bool cloexec);
+/* pread/pwrite of user memory at `off` through f's pread/pwrite ops, in
+ * bounce-buffer chunks: bytes moved, or -EBADF (access mode), -ESPIPE (not
+ * seekable), -EINVAL, -EFAULT, or the op's error. */
+long fd_pio(struct file *f, uint64_t ubuf, size_t n, int64_t off, bool write);
+/* The calling thread's bounce page (NULL when memory is out) and its size. */
+char *fd_bounce(size_t *cap);
+/* The file creation mask (umask(2)). */
+uint32_t proc_umask(void);
 /* The file at fd with a reference taken (NULL if none); drop it with file_put. */
 struct file *fd_get(int fd);
 void file_put(struct file *f);

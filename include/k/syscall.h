@@ -16,6 +16,8 @@
  * names of Linux's calls as records of a 2-byte big-endian number then a
  * NUL-terminated name, ended by 0xffff. */
 #define SYSCALL_HANDLERS 335
+/* Optional groups may also serve numbers up to here (faccessat2 is 439). */
+#define SYSCALL_MAX 512
 #define SYS_TORO_SPAWN_CPU 0x7000 /* <toro/thread.h> */
 extern const char syscall_names[];
 /* The handler of call nr, from the table or a linked optional group (NULL: not

@@ -305,6 +305,23 @@ static void test_queue_sizes(void **state)
 	assert_int_equal(pages_out, 3 + 2 + 2);
 }
 
+static void test_indirect_size(void **state)
+{
+	struct virtq *vq;
+
+	/* A driver's own table size (virtio-blk: 34), at most the queue's. */
+	drv.nqueues = 0;
+	assert_int_equal(virtio_attach(&dev), 0);
+	dev.vd_ind_max = 34;
+	assert_int_equal(virtio_alloc_vq(&dev, 0, 64, drv_intr, &drv, &vq), 0);
+	assert_int_equal(vq->vq_ind_max, 34);
+	assert_int_equal(virtq_descs_needed(vq, 34), 1);
+	assert_int_equal(virtq_descs_needed(vq, 35), 35);
+	f.qmax[1] = 16;
+	assert_int_equal(virtio_alloc_vq(&dev, 1, 64, drv_intr, &drv, &vq), 0);
+	assert_int_equal(vq->vq_ind_max, 16);
+}
+
 static void test_intr_fanout(void **state)
 {
 	assert_int_equal(virtio_attach(&dev), 0);
@@ -345,6 +362,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_legacy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_driver, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_sizes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_indirect_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intr_fanout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cfg_generation, setup, teardown),
 	};

@@ -43,7 +43,7 @@ UNIT_SRCS_test_virtio := drivers/virtio/virtio.c drivers/virtio/virtq.c
 # drivers/virtio/net.c under the real virtio core and virtq, against the
 # simulated device of tests/unit/vnet_sim.c (shared with the fuzz harness).
 UNIT_SRCS_test_vnet := drivers/virtio/net.c drivers/virtio/virtio.c drivers/virtio/virtq.c \
-                       tests/unit/vnet_sim.c lib/fmt.c
+                       tests/unit/vnet_sim.c tests/unit/virtio_sim.c lib/fmt.c
 # poll/epoll interest lists and the pipe ring (kernel/), sockaddr parsing (net/).
 UNIT_SRCS_test_epoll_set := kernel/epoll_set.c
 UNIT_SRCS_test_pipe_ring := kernel/pipe_ring.c
@@ -56,6 +56,16 @@ $(B)/unit/test_http: UCFLAGS += -Iexamples/httpd
 UNIT_SRCS_test_vcon_ctrl := drivers/virtio/console_ctrl.c
 # fs/: the block cache over tests/unit/fs_host.c's RAM disk and kernel fakes.
 UNIT_SRCS_test_bcache := fs/bcache.c tests/unit/fs_host.c
+# The block device layer over the RAM disk of tests/unit/ramblk.c (which the
+# file system tests build on too) and a fake driver of the test's own.
+UNIT_SRCS_test_blkdev := drivers/blkdev.c tests/unit/ramblk.c
+# The raw device file (/dev/vda) over the RAM disk.
+UNIT_SRCS_test_blkfile := drivers/blkdev_file.c drivers/blkdev.c kernel/ksem.c tests/unit/ramblk.c
+# drivers/virtio/blk.c under the real virtio core, virtq and block layer,
+# against the simulated device of tests/unit/vblk_sim.c (shared with the
+# fuzz harness).
+UNIT_SRCS_test_vblk := drivers/virtio/blk.c drivers/virtio/virtio.c drivers/virtio/virtq.c \
+                       drivers/blkdev.c tests/unit/vblk_sim.c tests/unit/virtio_sim.c lib/fmt.c
 # fs/fat*.c: names, times and boot sectors alone; the rest over the block
 # cache, the vnode table and tests/unit/fs_host.c's RAM disk, with images
 # made by mkfs.fat/mcopy and checked by fsck.fat (tests/unit/fat_test.c).

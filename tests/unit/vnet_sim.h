@@ -16,22 +16,7 @@
 
 #include "../../drivers/virtio/net_impl.h"
 #include "../../drivers/virtio/net_reg.h"
-
-#define VSIM_MAX_DESC 8
-
-/* A chain the device took from a queue: its segments, from the ring or
- * from the indirect table its head points at. */
-struct vsim_chain {
-	uint16_t head;
-	bool indirect;  /* the head pointed at a table */
-	int ndesc;      /* segments (d[]) */
-	uint32_t rlen, wlen; /* readable and writable bytes */
-	struct {
-		uint8_t *addr;
-		uint32_t len;
-		bool write;
-	} d[VSIM_MAX_DESC];
-};
+#include "virtio_sim.h"
 
 struct vsim {
 	/* Set by the test before vsim_attach. */
@@ -69,10 +54,6 @@ struct virtq *vsim_vq(int q);
 
 /* Take the next chain the driver published on queue q; false when none. */
 bool vsim_take(int q, struct vsim_chain *c);
-/* Write n bytes across the chain's writable descriptors (n <= c->wlen). */
-void vsim_write(const struct vsim_chain *c, const void *data, size_t n);
-/* Read the chain's readable bytes (at most cap); the count. */
-size_t vsim_read(const struct vsim_chain *c, void *out, size_t cap);
 /* Publish a used entry (any id and length) on queue q. */
 void vsim_put(int q, uint32_t id, uint32_t len);
 /* The device's interrupt: queues, and the configuration when `config`. */
