@@ -208,9 +208,12 @@ static void test_chain_damage(void **state)
 		struct loc l = locate(base_img(fats[f]), "file.bin");
 		uint32_t n = (uint32_t)((20000 + g.csize - 1) / g.csize);
 		assert_true(n >= 2);
-		/* A loop back to the start, at the last cluster. */
+		/* A loop back to the start, at the last cluster: the checker of
+		 * the tests sees it too. */
 		const char *img = copy(fats[f]);
+		assert_null(ft_check(img, 0));
 		set_fat(img, &g, l.start + n - 1, l.start);
+		assert_non_null(ft_check(img, 0));
 		expect_eio(img, "file.bin");
 		/* A loop onto itself in the middle. */
 		img = copy(fats[f]);

@@ -48,6 +48,10 @@ static int fresh(void **state)
 
 static void fsck_clean(const char *img)
 {
+	/* Our own check first, then dosfstools'. */
+	const char *why = ft_check(img, 0);
+	if (why)
+		fail_msg("fat_check %s: %s", img, why);
 	char *out;
 	int r = ft_fsck(img, &out);
 	/* Clean: status 0 and nothing but the version and summary lines. */
