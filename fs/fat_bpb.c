@@ -6,6 +6,7 @@
  * uses for the volume.
  */
 #include <k/errno.h>
+#include <k/string.h>
 
 #include "fat_impl.h"
 
@@ -76,10 +77,12 @@ static int read_fat32(const uint8_t *bs, const struct raw_bpb *r, struct fat_geo
 	g->fsinfo_sec = fsi >= 1 && fsi < r->rsvd ? fsi : 0;
 	g->state_off = BS_STATE32;
 	g->serial = fat_le32(bs + BS_VOL_ID32);
+	g->vvfat = !memcmp(bs + BS_LABEL32, "QEMU VVFAT", 10);
 	return 0;
 }
 
-int fat_geom_parse(const uint8_t *bs, uint64_t dev_bytes, struct fat_geom *g, const char **why)
+int fat_geom_parse(const uint8_t *bs, uint64_t base, uint64_t dev_bytes, struct fat_geom *g,
+		   const char **why)
 {
 	struct raw_bpb r;
 	int err = read_raw(bs, &r, why);
@@ -111,11 +114,12 @@ int fat_geom_parse(const uint8_t *bs, uint64_t dev_bytes, struct fat_geom *g, co
 	if (fat_bytes > 0xFFFFFFFFull)
 		return *why = "FAT larger than 4 GiB", -EINVAL;
 	g->fat_bytes = (uint32_t)fat_bytes;
-	g->fat_start = (uint64_t)r.rsvd * r.bps;
+	g->base = base;
+	g->fat_start = base + (uint64_t)r.rsvd * r.bps;
 	g->root_start = g->fat_start + (uint64_t)r.nfats * fat_bytes;
 	g->data_start = g->root_start + root_secs * r.bps;
 	g->vol_bytes = (uint64_t)r.tot * r.bps;
-	if (g->vol_bytes > dev_bytes)
+	if (base > dev_bytes || g->vol_bytes > dev_bytes - base)
 		return *why = "volume larger than the device", -EINVAL;
 
 	if (g->type == 32)
@@ -128,6 +132,7 @@ int fat_geom_parse(const uint8_t *bs, uint64_t dev_bytes, struct fat_geom *g, co
 	g->root_slots = r.root_ents;
 	g->state_off = BS_STATE16;
 	g->serial = fat_le32(bs + BS_VOL_ID16);
+	g->vvfat = !memcmp(bs + BS_LABEL16, "QEMU VVFAT", 10);
 	return 0;
 }
 
@@ -139,11 +144,35 @@ static uint32_t align_of(uint64_t x)
 uint32_t fat_geom_bsize(const struct fat_geom *g)
 {
 	uint32_t b = 4096;
-	uint32_t cands[] = {align_of(g->fat_start), align_of(g->root_start),
+	uint32_t cands[] = {align_of(g->base), align_of(g->fat_start), align_of(g->root_start),
 			    align_of(g->data_start), align_of(g->csize)};
 	for (unsigned i = 0; i < sizeof(cands) / sizeof(cands[0]); i++)
 		if (cands[i] < b)
 			b = cands[i];
 	/* Every region starts on a sector: b is at least bps. */
 	return b;
+}
+
+/* MBR partition types that hold FAT: 12-bit, 16-bit (small, large, LBA),
+ * 32-bit (CHS, LBA). */
+static bool fat_type(uint8_t t)
+{
+	return t == 0x01 || t == 0x04 || t == 0x06 || t == 0x0E || t == 0x0B || t == 0x0C;
+}
+
+int fat_mbr_find(const uint8_t *mbr, uint64_t dev_bytes, uint64_t *base)
+{
+	if (mbr[BS_SIGNATURE] != 0x55 || mbr[BS_SIGNATURE + 1] != 0xAA)
+		return -EINVAL;
+	for (int i = 0; i < 4; i++) {
+		const uint8_t *e = mbr + 446 + 16 * i;
+		uint64_t start = fat_le32(e + 8), len = fat_le32(e + 12);
+		if ((e[0] != 0x00 && e[0] != 0x80) || !fat_type(e[4]) || start == 0 || len == 0)
+			continue;
+		if (start * 512 >= dev_bytes)
+			continue;
+		*base = start * 512;
+		return 0;
+	}
+	return -EINVAL;
 }

@@ -328,14 +328,14 @@ int fat_dir_add(struct fat_node *dir, const struct fat_add *a, uint64_t *off)
 	if (!err && a->replace) {
 		for (uint32_t i = a->first; i <= a->last && !err; i++)
 			if (i < at || i >= at + need)
-				err = fat_dir_remove(dir, i, i);
+				err = fat_dir_remove(dir, i, i, a->old_cls);
 	}
 	if (!err)
 		err = fat_node_update(dir, FAT_STAMP_MTIME);
 	return err;
 }
 
-int fat_dir_remove(struct fat_node *dir, uint32_t first, uint32_t last)
+int fat_dir_remove(struct fat_node *dir, uint32_t first, uint32_t last, int cls)
 {
 	struct cur c = {.v = dir->vol};
 	int err = 0;
@@ -347,7 +347,7 @@ int fat_dir_remove(struct fat_node *dir, uint32_t first, uint32_t last)
 			err = cur_at(&c, off, &e);
 		if (!err) {
 			e[0] = DE_DELETED;
-			fat_dirty(dir->vol, c.b, BC_DIR);
+			fat_dirty(dir->vol, c.b, cls);
 		}
 	}
 	cur_end(&c);

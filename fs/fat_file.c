@@ -109,6 +109,17 @@ int fat_shrink(struct fat_node *n, uint32_t keep)
 
 /* ---- moving bytes ---- */
 
+/* File data goes first: before the FAT links a cluster and before an entry
+ * covers it. QEMU's vvfat wants the opposite: it copies a file to the host
+ * when it sees the file's clusters written while the image is consistent,
+ * using the size the entry has then, so a size written after the data is
+ * never seen (an append within the last cluster would be lost). There the
+ * data goes last; vvfat is no disk a power cut can harm. */
+static int data_class(const struct fat_vol *v)
+{
+	return v->g.vvfat ? BC_META : BC_DATA;
+}
+
 /* Copy between buf and the file's bytes [pos, pos + len), which lie in one
  * cluster at device offset dev. Writing: buf NULL writes zeros; `size` is
  * the file size before the write (bytes past it need not be read). */
@@ -136,7 +147,7 @@ static int io_cluster(struct fat_node *n, uint64_t dev, uint64_t pos, uint8_t *b
 				memcpy(p, buf, k);
 			else
 				memset(p, 0, k);
-			fat_dirty(v, b, BC_DATA);
+			fat_dirty(v, b, data_class(v));
 		}
 		fat_put(v, b);
 		dev += k;
@@ -305,7 +316,7 @@ int fat_truncate(struct vnode *vn, uint64_t size)
 	int err = fat_node_chain(n);
 	if (err || size == n->size)
 		return err;
-	if (size == 0 && n->nclu) {
+	if (size == 0 && n->nclu && !v->g.vvfat) {
 		/* The whole chain goes at once: the entry (size 0, no first
 		 * cluster) reaches the disk before the clusters are freed, and
 		 * new data goes to fresh clusters, never over the old file's

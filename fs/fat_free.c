@@ -125,6 +125,11 @@ static int cut_trimmed(struct fat_vol *v)
 	while (n) {
 		struct fat_node *next = n->trim_next;
 		uint32_t keep = (uint32_t)(((uint64_t)n->size + n->vol->g.csize - 1) / n->vol->g.csize);
+		/* vvfat knows a file by its first cluster: one emptied and
+		 * written again must keep it, or vvfat deletes the host's file
+		 * as the "old" one (QEMU 7.2). */
+		if (keep == 0 && v->g.vvfat)
+			keep = 1;
 		n->trim_pending = false;
 		n->trim_next = NULL;
 		int e = n->bad ? 0 : fat_shrink(n, keep);

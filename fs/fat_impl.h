@@ -34,12 +34,14 @@ struct vnode;
 #define BPB_FAT_SZ16     22  /* u16 */
 #define BPB_TOT_SEC32    32  /* u32 */
 #define BS_VOL_ID16      39  /* u32, FAT12/16 */
+#define BS_LABEL16       43  /* 11 bytes */
 #define BPB_FAT_SZ32     36  /* u32, FAT32 from here */
 #define BPB_EXT_FLAGS    40  /* u16 */
 #define BPB_FS_VER       42  /* u16 */
 #define BPB_ROOT_CLUS    44  /* u32 */
 #define BPB_FS_INFO      48  /* u16 */
 #define BS_VOL_ID32      67  /* u32 */
+#define BS_LABEL32       71
 #define BS_SIGNATURE     510 /* 0x55 0xAA */
 /* The "state" byte (BS_Reserved1) where a read-write mount keeps its dirty
  * bit, as Linux does; fsck.fat reports a volume with it set. */
@@ -122,11 +124,12 @@ static inline void fat_put32(uint8_t *p, uint32_t v)
 /* ---- geometry: fs/fat_bpb.c ---- */
 struct fat_geom {
 	unsigned type;         /* 12, 16 or 32: by cluster count */
+	uint64_t base;         /* byte offset of the volume on the device (a partition) */
 	uint32_t bps;          /* bytes per sector */
 	uint32_t csize;        /* bytes per cluster */
 	uint32_t nfats;
 	uint32_t fat_bytes;    /* one FAT copy */
-	uint64_t fat_start;    /* byte offset of the first FAT */
+	uint64_t fat_start;    /* device byte offset of the first FAT (so for all below) */
 	bool mirror;           /* every copy in step (FAT32 may turn it off) */
 	uint32_t active_fat;   /* without mirroring: the copy in use */
 	uint64_t root_start;   /* FAT12/16: the fixed root directory */
@@ -136,13 +139,19 @@ struct fat_geom {
 	uint32_t nclusters;    /* clusters 2 .. nclusters + 1 exist */
 	uint64_t vol_bytes;
 	uint32_t fsinfo_sec;   /* FAT32: the FSInfo sector, 0: none */
-	uint32_t state_off;    /* BS_STATE16 or BS_STATE32 */
+	uint32_t state_off;    /* BS_STATE16 or BS_STATE32 (from base) */
 	uint32_t serial;
+	bool vvfat;            /* QEMU's virtual FAT of a host directory */
 };
 
-/* Check a boot sector (its first 512 bytes, bs) against a device of
- * dev_bytes and fill g: 0, or -EINVAL with *why naming the bad field. */
-int fat_geom_parse(const uint8_t *bs, uint64_t dev_bytes, struct fat_geom *g, const char **why);
+/* Check a boot sector (its first 512 bytes, bs) found at byte `base` of a
+ * device of dev_bytes and fill g: 0, or -EINVAL with *why naming the bad
+ * field. */
+int fat_geom_parse(const uint8_t *bs, uint64_t base, uint64_t dev_bytes, struct fat_geom *g,
+		   const char **why);
+/* Sector 0 of a partitioned disk (QEMU's vvfat makes one): the byte offset
+ * of its first FAT partition, 0; -EINVAL if it is no MBR or has none. */
+int fat_mbr_find(const uint8_t *mbr, uint64_t dev_bytes, uint64_t *base);
 /* The block size for the cache: no block holds two regions (k/bcache.h). */
 uint32_t fat_geom_bsize(const struct fat_geom *g);
 
@@ -410,12 +419,14 @@ struct fat_add {
 	size_t nlen;
 	const uint8_t *proto;
 	int cls;               /* class to dirty the new slots with */
+	int old_cls;           /* and the replaced ones' removal */
 	bool replace;
 	uint32_t first, last;
 };
 int fat_dir_add(struct fat_node *dir, const struct fat_add *a, uint64_t *off);
-/* Mark slots first..last free. */
-int fat_dir_remove(struct fat_node *dir, uint32_t first, uint32_t last);
+/* Mark slots first..last free, dirtied in class cls (BC_DIR but for a
+ * rename's order, fs/fat_rename.c). */
+int fat_dir_remove(struct fat_node *dir, uint32_t first, uint32_t last, int cls);
 /* 1 if dir has no entries besides "." and "..", 0 if it has, -EIO. */
 int fat_dir_empty(struct fat_node *dir);
 /* Counts for getattr: subdirectories, and the chain's clusters. */

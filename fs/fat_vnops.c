@@ -86,7 +86,7 @@ static int create_in(struct fat_node *dir, const uint16_t *u, size_t n, uint32_t
 		}
 		fat_de_set_clus(v, de, clu);
 	}
-	struct fat_add a = {.name = u, .nlen = n, .proto = de, .cls = BC_DIR};
+	struct fat_add a = {.name = u, .nlen = n, .proto = de, .cls = BC_DIR, .old_cls = BC_DIR};
 	uint64_t off;
 	int err = fat_dir_add(dir, &a, &off);
 	if (err) {
@@ -152,7 +152,7 @@ static int fat_unlink(struct vnode *dvn, const char *name, size_t len, bool isdi
 	/* The entry goes now; the clusters when the last reference does
 	 * (at once unless the file is open). */
 	fat_node_orphan(n, true);
-	err = fat_dir_remove(dir, d->first, d->idx);
+	err = fat_dir_remove(dir, d->first, d->idx, BC_DIR);
 	if (!err)
 		err = fat_node_update(dir, FAT_STAMP_MTIME);
 out:

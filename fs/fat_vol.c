@@ -272,9 +272,13 @@ void fat_inactive(struct vnode *vn)
 
 static int set_dirty_bit(struct fat_vol *v, bool on)
 {
+	/* QEMU's vvfat refuses writes to its boot sector but for the FAT16
+	 * state byte. */
+	if (v->g.vvfat && v->g.type == 32)
+		return 0;
 	struct buf *b;
 	uint8_t *p;
-	int err = fat_block(v, v->g.state_off, false, &b, &p);
+	int err = fat_block(v, v->g.base + v->g.state_off, false, &b, &p);
 	if (err)
 		return err;
 	uint8_t old = *p;
@@ -289,8 +293,9 @@ static void read_fsinfo(struct fat_vol *v)
 {
 	struct buf *b;
 	uint8_t *p;
-	if (!v->g.fsinfo_sec ||
-	    fat_block(v, (uint64_t)v->g.fsinfo_sec * v->g.bps, false, &b, &p))
+	/* vvfat refuses writes before its FAT: its FSInfo stays as it is. */
+	if (!v->g.fsinfo_sec || v->g.vvfat ||
+	    fat_block(v, v->g.base + (uint64_t)v->g.fsinfo_sec * v->g.bps, false, &b, &p))
 		return;
 	v->fsinfo_ok = fat_le32(p + FSI_LEAD_SIG) == FSI_LEAD_VAL &&
 		       fat_le32(p + FSI_STRUC_SIG) == FSI_STRUC_VAL &&
@@ -321,7 +326,7 @@ static int write_fsinfo(struct fat_vol *v)
 		return 0;
 	struct buf *b;
 	uint8_t *p;
-	int err = fat_block(v, (uint64_t)v->g.fsinfo_sec * v->g.bps, false, &b, &p);
+	int err = fat_block(v, v->g.base + (uint64_t)v->g.fsinfo_sec * v->g.bps, false, &b, &p);
 	if (err)
 		return err;
 	fat_put32(p + FSI_FREE_COUNT, v->free_count);
@@ -335,20 +340,29 @@ static int write_fsinfo(struct fat_vol *v)
 
 /* ---- fs_ops ---- */
 
+/* The boot sector at sector 0, or in the first FAT partition of an MBR. */
 static int read_geom(struct blkdev *dev, struct fat_geom *g)
 {
-	if (blkdev_sectors(dev) < 1)
+	uint64_t bytes = blkdev_sectors(dev) * BLK_SECTOR, base;
+	if (bytes < BLK_SECTOR)
 		return -EINVAL;
 	uint8_t *bs = kmalloc(BLK_SECTOR);
 	if (!bs)
 		return -ENOMEM;
+	const char *why = NULL, *why2 = NULL;
 	int err = blkdev_rw(dev, BLK_READ, 0, bs, BLK_SECTOR);
-	const char *why = NULL;
 	if (err == 0)
-		err = fat_geom_parse(bs, blkdev_sectors(dev) * BLK_SECTOR, g, &why);
+		err = fat_geom_parse(bs, 0, bytes, g, &why);
+	if (err == -EINVAL && fat_mbr_find(bs, bytes, &base) == 0) {
+		err = blkdev_rw(dev, BLK_READ, base / BLK_SECTOR, bs, BLK_SECTOR);
+		if (err == 0)
+			err = fat_geom_parse(bs, base, bytes, g, &why2);
+		why = why2;
+	}
 	kfree(bs);
-	if (why)
-		kprintf("fat: %s: not mounted: %s\n", blkdev_name(dev), why);
+	if (err == -EINVAL && why)
+		kprintf("fat: %s: not mounted: %s%s\n", blkdev_name(dev), why2 ? "partition 1: " : "",
+			why);
 	return err;
 }
 
@@ -378,7 +392,7 @@ static int fat_mount(struct mount *m, struct blkdev *dev)
 		read_fsinfo(v);
 	struct buf *b;
 	uint8_t *p;
-	err = fat_block(v, g.state_off, false, &b, &p);
+	err = fat_block(v, g.base + g.state_off, false, &b, &p);
 	if (err)
 		goto fail;
 	/* After a crash the free count cannot be trusted: count again. */
