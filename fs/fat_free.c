@@ -132,8 +132,9 @@ static int cut_trimmed(struct fat_vol *v)
 			keep = 1;
 		n->trim_pending = false;
 		n->trim_next = NULL;
-		int e = n->bad ? 0 : fat_shrink(n, keep);
-		if (!e && keep == 0)
+		/* An unlinked file gives up its whole chain when it goes. */
+		int e = n->bad || n->unlinked ? 0 : fat_shrink(n, keep);
+		if (!e && keep == 0 && !n->unlinked)
 			e = fat_node_update(n, 0); /* the entry's first cluster goes */
 		if (e && !err)
 			err = e;

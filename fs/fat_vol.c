@@ -251,7 +251,10 @@ static void orphan_free(struct fat_node *n)
 	struct fat_vol *v = n->vol;
 	if (n->start && !v->ro && !n->bad)
 		fat_release_chain(v, n->start);
-	n->start = 0;
+	/* The node no longer has a chain (a pending trim must not cut the
+	 * released one). */
+	n->start = n->nclu = n->tail = 0;
+	n->pos_ci = n->pos_clu = n->ra_next = 0;
 }
 
 void fat_inactive(struct vnode *vn)

@@ -465,8 +465,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bcache_set_limit(data[0] & 0x80 ? 16 : 512);
 	memset(nodes, 0, sizeof(nodes));
 	mount_it();
+	static int trace = -1;
+	if (trace < 0)
+		trace = getenv("FZ_TRACE") != NULL;
 	for (int ops = 0; ops < 200 && inpos < inlen; ops++) {
-		switch (next() % 12) {
+		unsigned op = next() % 12;
+		if (trace)
+			fprintf(stderr, "op %u at byte %zu\n", op, inpos - 1);
+		switch (op) {
 		case 0: op_create(false); break;
 		case 1: op_create(true); break;
 		case 2: case 3: op_write(); break;
