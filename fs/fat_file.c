@@ -17,7 +17,7 @@
 
 #include "fat_impl.h"
 
-#define RA_BYTES (128u * 1024) /* read-ahead window of a sequential reader */
+#define RA_BYTES (512u * 1024) /* read-ahead window of a sequential reader, at most */
 
 static uint32_t clusters_for(const struct fat_vol *v, uint64_t bytes)
 {
@@ -164,7 +164,12 @@ static int io_cluster(struct fat_node *n, uint64_t dev, uint64_t pos, uint8_t *b
 static void readahead(struct fat_node *n, uint32_t ci, uint32_t clu)
 {
 	struct fat_vol *v = n->vol;
-	uint32_t window = RA_BYTES / v->g.csize ? RA_BYTES / v->g.csize : 1;
+	/* At most a quarter of the cache: read-ahead must not push out the
+	 * FAT and directory blocks of a small guest. */
+	uint64_t bytes = (uint64_t)bcache_limit() * v->bsize / 4;
+	if (bytes > RA_BYTES)
+		bytes = RA_BYTES;
+	uint32_t window = (uint32_t)(bytes / v->g.csize) ? (uint32_t)(bytes / v->g.csize) : 1;
 	uint32_t last = clusters_for(v, n->size);
 	if (n->ra_next > ci + 1 + window / 2)
 		return; /* far enough ahead already */

@@ -390,24 +390,49 @@ long fat_write(struct vnode *vn, const void *buf, size_t len, uint64_t off);
 int fat_truncate(struct vnode *vn, uint64_t size);
 
 /* ---- directories: fs/fat_dir.c ---- */
-/* One entry as fat_dir_next reads it (large: kmalloc it). */
+/* A cursor over directory slots: the block of the last slot stays pinned
+ * until the cursor moves to another block or ends. */
+struct fat_cur {
+	struct fat_vol *v;
+	struct buf *b;
+	uint64_t blk;
+};
+
+/* Where slots lie: slot pos is at off, and left more follow it in one run
+ * (a cluster, or the fixed root), so a walk needs no chain lookup per slot. */
+struct fat_run {
+	struct fat_node *dir; /* NULL: nothing known */
+	uint32_t pos, left;
+	uint64_t off;
+};
+
+/* One entry as fat_dir_next reads it, and the state of a walk through a
+ * directory (large: kmalloc it). fat_dent_init before the first
+ * fat_dir_next, fat_dir_done after the last (it unpins a block). */
 struct fat_dent {
 	struct fat_lfn_acc acc; /* scratch */
+	struct fat_cur cur;
+	struct fat_run run;
 	uint32_t first;        /* index of its first slot (long name or short) */
 	uint32_t idx;          /* index of its short entry */
 	uint64_t off;          /* device offset of the short entry */
 	uint8_t de[FAT_DIRENT];
 	uint16_t name[FAT_LFN_MAX + 1];
-	size_t nlen;           /* the long name, or the short name shown */
+	size_t nlen;           /* the long name (or 0: fat_dent_name makes the short) */
 	bool has_lfn;
 };
+void fat_dent_init(struct fat_dent *d, struct fat_node *dir);
+void fat_dir_done(struct fat_dent *d);
+/* The entry's name as shown (its long name, else its short name): in
+ * d->name, its length returned. */
+size_t fat_dent_name(struct fat_dent *d);
 /* Device offset of slot idx of dir: -ENOENT past its end. */
 int fat_dir_slot(struct fat_node *dir, uint32_t idx, uint64_t *off);
 /* The next entry from slot *pos on (skipping free slots, volume labels,
  * "." and ".."): 1 with *d filled and *pos past it, 0 at the end, -EIO. */
 int fat_dir_next(struct fat_node *dir, uint32_t *pos, struct fat_dent *d);
 /* The entry named u (ASCII case ignored; the long or the short name):
- * 1 found, 0 not, -EIO. */
+ * 1 found, 0 not, -EIO. Ends the walk itself (d's name is made). */
 int fat_dir_find(struct fat_node *dir, const uint16_t *u, size_t n, struct fat_dent *d);
 /* Add an entry named `name` (checked by the caller) to dir with the fields
  * of proto (attr, times, cluster, size; the name bytes are replaced): the new

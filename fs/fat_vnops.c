@@ -177,17 +177,20 @@ static int fat_readdir(struct vnode *dvn, uint64_t *pos, vfs_filldir_fn fill, vo
 	if (!r)
 		return -ENOMEM;
 	int ret;
+	fat_dent_init(&r->d, dir);
 	for (;;) {
 		uint32_t p = (uint32_t)*pos;
 		ret = fat_dir_next(dir, &p, &r->d);
 		if (ret <= 0)
 			break;
-		size_t len = fat_utf16_to_utf8(r->d.name, r->d.nlen, r->name, sizeof(r->name));
+		size_t nlen = fat_dent_name(&r->d);
+		size_t len = fat_utf16_to_utf8(r->d.name, nlen, r->name, sizeof(r->name));
 		unsigned type = r->d.de[DE_ATTR] & ATTR_DIR ? VDT_DIR : VDT_REG;
 		if (fill(ctx, r->name, len, r->d.off, type, p))
 			break; /* *pos stays at this entry */
 		*pos = p;
 	}
+	fat_dir_done(&r->d);
 	kfree(r);
 	return ret < 0 ? ret : 0;
 }
