@@ -32,7 +32,7 @@ static struct spinlock wait_lock = SPINLOCK_INIT;
 static bool letter_used(int letter)
 {
 	for (int i = 0; i < ndevs; i++)
-		if (devs[i]->bd_index == letter)
+		if (devs[i]->bd_index == letter && devs[i]->bd_partno == 0)
 			return true;
 	return false;
 }
@@ -64,11 +64,40 @@ int blkdev_register(struct blkdev *d)
 	d->bd_name[1] = 'd';
 	d->bd_name[2] = (char)('a' + letter);
 	d->bd_name[3] = '\0';
+	d->bd_partno = 0;
 	d->bd_gone = false;
 	devs[ndevs] = d;
 	__atomic_store_n(&ndevs, ndevs + 1, __ATOMIC_RELEASE);
 	spin_unlock(&reg_lock);
 	/* The device works without its file (a full /dev table says so). */
+	(void)blkdev_file_add(d);
+	return 0;
+}
+
+uint64_t blkdev_rdev(const struct blkdev *d)
+{
+	return (BLKDEV_MAJOR << 8) | (uint64_t)(d->bd_index * BLKDEV_MINORS + d->bd_partno);
+}
+
+int blkdev_register_part(struct blkdev *d, const struct blkdev *disk, int partno)
+{
+	int r = check_driver(d);
+	if (r)
+		return r;
+	spin_lock(&reg_lock);
+	if (ndevs == BLKDEV_MAX) {
+		spin_unlock(&reg_lock);
+		return -ENOSPC;
+	}
+	memcpy(d->bd_name, disk->bd_name, 3);
+	d->bd_name[3] = (char)('0' + partno);
+	d->bd_name[4] = '\0';
+	d->bd_index = disk->bd_index;
+	d->bd_partno = partno;
+	d->bd_gone = false;
+	devs[ndevs] = d;
+	__atomic_store_n(&ndevs, ndevs + 1, __ATOMIC_RELEASE);
+	spin_unlock(&reg_lock);
 	(void)blkdev_file_add(d);
 	return 0;
 }

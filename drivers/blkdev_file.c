@@ -177,7 +177,7 @@ static void bf_stat(struct file *f, struct kstat *st)
 	struct blkdev *d = ((struct blkfile *)f->priv)->bf_dev;
 
 	st->mode = S_IFBLK | 0660;
-	st->rdev = (BLKDEV_MAJOR << 8) | (uint64_t)(d->bd_index * BLKDEV_MINORS);
+	st->rdev = blkdev_rdev(d);
 	st->size = (int64_t)cap_bytes(d);
 	st->blocks = (int64_t)d->bd_sectors;
 	st->blksize = 4096;
@@ -282,7 +282,7 @@ static struct file *blkfile_open(void *arg, int flags, int *err)
 
 int blkdev_file_add(struct blkdev *d)
 {
-	uint64_t rdev = (BLKDEV_MAJOR << 8) | (uint64_t)(d->bd_index * BLKDEV_MINORS);
+	uint64_t rdev = blkdev_rdev(d);
 	int r = devfs_add(d->bd_name, blkfile_open, d, S_IFBLK | 0660, rdev);
 
 	if (r)

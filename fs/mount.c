@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Mounting at boot, from the command line:
- *   toro.root=vdX          the root file system (default: the first block
+ *   toro.root=vdX[N]       the root file system (default: the first block
  *                          device that holds one); toro.root=ram: none
  *   toro.ro                the root read-only
  *   toro.mount=vdX:/path[:ro]   more file systems (repeatable)
@@ -13,19 +13,15 @@
 #include <k/cmdline.h>
 #include <k/console.h>
 #include <k/errno.h>
+#include <k/fat.h>
 #include <k/string.h>
 #include <k/vfs.h>
 #include "fs_sys.h"
 #include "vfs_impl.h"
 
-/* The file systems a disk may hold, tried in order (fs/fat*.c). */
-extern const struct fs_ops fat_fs_ops __attribute__((weak));
-
 static int mount_disk(struct blkdev *d, const char *path, bool ro, bool quiet)
 {
-	const struct fs_ops *fs = &fat_fs_ops;
-	if (!fs)
-		return -ENODEV;
+	const struct fs_ops *fs = &fat_fs_ops; /* the one a disk may hold, for now */
 	if (blkdev_read_only(d) && !ro) {
 		if (!quiet)
 			kprintf("toro: %s is a read-only device: mounting it read-only\n",
@@ -43,6 +39,10 @@ static int mount_disk(struct blkdev *d, const char *path, bool ro, bool quiet)
 	}
 	return r;
 }
+
+/* Disks (by index) that hold a partition table: only their partitions are
+ * tried as the root. */
+static unsigned partitioned;
 
 /* The root: the named device, or the first that mounts. */
 static bool mount_root(const struct cmdline *cl)
@@ -64,7 +64,7 @@ static bool mount_root(const struct cmdline *cl)
 		return true;
 	}
 	for (int i = 0; i < blkdev_count(); i++)
-		if (mount_disk(blkdev_get(i), "/", ro, true) == 0)
+		if (!(partitioned & (1u << i)) && mount_disk(blkdev_get(i), "/", ro, true) == 0)
 			return true;
 	return false;
 }
@@ -121,6 +121,11 @@ static void ram_root_dirs(void)
 void files_mount(const struct cmdline *cl)
 {
 	vfs_lock();
+	/* Partitions first, so that toro.root=vda1 and the search find them
+	 * (they are registered after the disks). */
+	for (int i = 0, n = blkdev_count(); i < n && i < 32; i++)
+		if (blkdev_scan_partitions(blkdev_get(i)) > 0)
+			partitioned |= 1u << i;
 	if (!mount_root(cl)) {
 		if (blkdev_count() > 0 && !cmdline_opt(cl, "toro.root"))
 			kprintf("toro: no disk holds a file system Toro can mount: / is in RAM\n");

@@ -338,7 +338,9 @@ static long ioctl_file(struct file *f, long fd, long req, long arg)
 		return -EBADF;
 	if (!f->ops->ioctl)
 		return -ENOTTY;
-	return f->ops->ioctl(f, (unsigned long)req, (uint64_t)arg);
+	/* The request is an unsigned int, as Linux takes it: musl passes an
+	 * int, so _IOR numbers such as BLKGETSIZE64 arrive sign-extended. */
+	return f->ops->ioctl(f, (unsigned int)req, (uint64_t)arg);
 }
 
 static long dup_to(struct file *f, int min, bool cx)

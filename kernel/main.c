@@ -153,11 +153,19 @@ void kmain(uint32_t magic, uint32_t info)
 	proc_start((const char *const *)cl.argv, cl.argc, (const char *const *)cl.envp, cl.envc);
 }
 
-void proc_exit(int status)
+static __attribute__((noreturn)) void power_off(int status)
 {
 	/* The exact status, last on the console: isa-debug-exit keeps 7 bits. */
 	kprintf("toro: exit status %d\n", status);
 	arch_poweroff(status);
+}
+
+void proc_exit(int status)
+{
+	/* What the linked components hold goes out first (the file cache). */
+	component_sync();
+	component_exit(status);
+	power_off(status);
 }
 
 void panic(const char *fmt, ...)
@@ -168,5 +176,5 @@ void panic(const char *fmt, ...)
 	fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	kprintf("toro: panic: %s\n", buf);
-	proc_exit(255);
+	power_off(255); /* a kernel in doubt writes nothing back */
 }

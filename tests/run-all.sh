@@ -87,6 +87,22 @@ for m in pc microvm; do
 	fi
 done
 
+# ---- power cuts under a write load (tests/fs/crash.sh) ----
+section "power cuts: QEMU killed under a write load, fsck.fat and the synced files checked"
+for spec in "20 microvm 32" "5 pc 16" "5 q35 12"; do
+	set -- $spec
+	tests/fs/crash.sh --runs "$1" --machine "$2" --fat "$3" --counts "$work/crash.counts" 2>&1 |
+		grep -E '^(FAIL|crash:|    )' | sed 's/^/  /'
+	if read -r cp cf < "$work/crash.counts" 2>/dev/null; then
+		passed=$((passed + cp))
+		failed=$((failed + cf))
+	else
+		echo "FAIL crash test $spec (the script gave no counts)"
+		failed=$((failed + 1))
+	fi
+	rm -f "$work/crash.counts"
+done
+
 # ---- boot reliability ----
 section "boot reliability: hello, $BOOTS boots on each machine"
 hello=build/examples/hello.elf

@@ -292,18 +292,19 @@ static int setup_cmds(struct vblk *sc)
 	return 0;
 }
 
+/* The size exactly: GiB or MiB when it is a whole number of them, else KiB. */
 static void print_attach(const struct vblk *sc)
 {
 	uint64_t s = sc->sc_bd.bd_sectors;
 	char size[32];
 
-	if (s < 2048)
-		fmt_snprintf(size, sizeof(size), "%llu%s KiB", (unsigned long long)(s / 2),
-			  s & 1 ? ".5" : "");
-	else if (s < (20ull << 21))
+	if (s >= (1u << 21) && s % (1u << 21) == 0)
+		fmt_snprintf(size, sizeof(size), "%llu GiB", (unsigned long long)(s >> 21));
+	else if (s % 2048 == 0)
 		fmt_snprintf(size, sizeof(size), "%llu MiB", (unsigned long long)(s >> 11));
 	else
-		fmt_snprintf(size, sizeof(size), "%llu GiB", (unsigned long long)(s >> 21));
+		fmt_snprintf(size, sizeof(size), "%llu%s KiB", (unsigned long long)(s / 2),
+			     s & 1 ? ".5" : "");
 	kprintf("toro: virtio-blk %s at %s: %llu sectors (%s)%s%s\n", sc->sc_bd.bd_name,
 		sc->sc_dev->vd_where, (unsigned long long)s, size,
 		sc->sc_bd.bd_ro ? ", read-only" : "",

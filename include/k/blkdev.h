@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BLKDEV_MAX 8
+#define BLKDEV_MAX 16 /* disks and their partitions */
 #define BLK_SECTOR 512u
 #define BLK_MAX_SEGS 32
 
@@ -86,6 +86,13 @@ int blkdev_submit(struct blkdev *d, struct blk_req *r);
  * whole range is checked first: an error there moves no byte; a device error
  * part way leaves the rest of buf undefined (reads) or unwritten (writes). */
 int blkdev_rw(struct blkdev *d, int op, uint64_t sector, void *buf, size_t len);
+/* Partitions (drivers/blkdev_part.c): if d's first sector is an MBR (and not
+ * a FAT boot sector), register each of its partitions as a device of its own
+ * (vda1..vda4: requests shifted by the partition's start, bounded by its
+ * length). The number registered, 0 when d has no partition table, or
+ * -EIO. Boot context (the files component's mount step). */
+int blkdev_scan_partitions(struct blkdev *d);
+
 /* Make every write that completed before the call durable: 0 or -EXXX.
  * At once 0 on a device without a write cache or a read-only one. */
 int blkdev_flush(struct blkdev *d);

@@ -28,9 +28,10 @@ struct blkdev {
 	bool bd_flush;          /* volatile write cache: flush needed */
 	unsigned bd_max_segs;   /* segments per request (1..BLK_MAX_SEGS) */
 	uint32_t bd_max_seg_len; /* bytes per segment, a multiple of 512 (0: any) */
-	/* Set by blkdev_register. */
-	char bd_name[8];        /* vda, vdb, ... */
-	int bd_index;           /* the letter: 0 for vda */
+	/* Set by blkdev_register (or blkdev_register_part). */
+	char bd_name[8];        /* vda, vdb, ...; a partition: vda1, ... */
+	int bd_index;           /* a disk's letter; a partition's disk's */
+	int bd_partno;          /* 0 for a whole disk, 1-4 for a partition */           /* the letter: 0 for vda */
 	bool bd_gone;           /* unregistered */
 };
 

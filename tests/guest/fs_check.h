@@ -517,7 +517,7 @@ static void check_mmap(void)
 /* Make the scratch directory and run everything: the failure count. */
 static int fs_check_all(const char *base)
 {
-	snprintf(fs_dir, sizeof(fs_dir), "%s/fst.XXXXXX", base);
+	snprintf(fs_dir, sizeof(fs_dir), "%s/fst.XXXXXX", strcmp(base, "/") ? base : "");
 	if (!mkdtemp(fs_dir)) {
 		printf("FAIL mkdtemp in %s (errno %d)\n", base, errno);
 		return 1;

@@ -9,7 +9,8 @@
 # extra QEMU arguments, e.g. devices, passed through toro run --qemu-arg.
 # "// host-setup: CMD" and "// host-check: CMD" run under bash in a scratch
 # directory of the run's own, before QEMU and after it (a failing check fails
-# the run); "{tmp}" in qemu-args is that directory (QEMU's chardev files).
+# the run); "{tmp}" in qemu-args is that directory (QEMU's chardev files,
+# disk images); TORO_ROOT in their environment is the source tree.
 # Prints one PASS/FAIL line per run and "guest: N passed, N failed" last.
 set -uo pipefail
 
@@ -36,7 +37,7 @@ run_one() {
 	[ -n "$smp_label" ] && label+=" smp=$smp" log+=.smp$smp
 	log+=.log
 	mkdir -p "$tmp"
-	if [ -n "$host_setup" ] && ! (cd "$tmp" && bash -c "$host_setup") > "$tmp/.setup" 2>&1; then
+	if [ -n "$host_setup" ] && ! (cd "$tmp" && TORO_ROOT=$ROOT bash -c "$host_setup") > "$tmp/.setup" 2>&1; then
 		why+=("host-setup failed: $(head -c 200 "$tmp/.setup")")
 	fi
 	start=$(date +%s.%N)
@@ -54,7 +55,7 @@ run_one() {
 	for m in "${KERNEL_FAILURES[@]}"; do
 		grep -aqF -- "$m" "$out" && why+=("kernel failure: '$(grep -am1 -F -- "$m" "$out")'")
 	done
-	if [ -n "$host_check" ] && ! (cd "$tmp" && bash -c "$host_check") > "$tmp/.check" 2>&1; then
+	if [ -n "$host_check" ] && ! (cd "$tmp" && TORO_ROOT=$ROOT bash -c "$host_check") > "$tmp/.check" 2>&1; then
 		rm -rf "$log.files" && cp -r "$tmp" "$log.files"
 		why+=("host-check failed; its files: $log.files/")
 	fi
