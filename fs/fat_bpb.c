@@ -81,8 +81,7 @@ static int read_fat32(const uint8_t *bs, const struct raw_bpb *r, struct fat_geo
 	return 0;
 }
 
-int fat_geom_parse(const uint8_t *bs, uint64_t base, uint64_t dev_bytes, struct fat_geom *g,
-		   const char **why)
+int fat_geom_parse(const uint8_t *bs, uint64_t dev_bytes, struct fat_geom *g, const char **why)
 {
 	struct raw_bpb r;
 	int err = read_raw(bs, &r, why);
@@ -114,12 +113,11 @@ int fat_geom_parse(const uint8_t *bs, uint64_t base, uint64_t dev_bytes, struct 
 	if (fat_bytes > 0xFFFFFFFFull)
 		return *why = "FAT larger than 4 GiB", -EINVAL;
 	g->fat_bytes = (uint32_t)fat_bytes;
-	g->base = base;
-	g->fat_start = base + (uint64_t)r.rsvd * r.bps;
+	g->fat_start = (uint64_t)r.rsvd * r.bps;
 	g->root_start = g->fat_start + (uint64_t)r.nfats * fat_bytes;
 	g->data_start = g->root_start + root_secs * r.bps;
 	g->vol_bytes = (uint64_t)r.tot * r.bps;
-	if (base > dev_bytes || g->vol_bytes > dev_bytes - base)
+	if (g->vol_bytes > dev_bytes)
 		return *why = "volume larger than the device", -EINVAL;
 
 	if (g->type == 32)
@@ -144,35 +142,11 @@ static uint32_t align_of(uint64_t x)
 uint32_t fat_geom_bsize(const struct fat_geom *g)
 {
 	uint32_t b = 4096;
-	uint32_t cands[] = {align_of(g->base), align_of(g->fat_start), align_of(g->root_start),
+	uint32_t cands[] = {align_of(g->fat_start), align_of(g->root_start),
 			    align_of(g->data_start), align_of(g->csize)};
 	for (unsigned i = 0; i < sizeof(cands) / sizeof(cands[0]); i++)
 		if (cands[i] < b)
 			b = cands[i];
 	/* Every region starts on a sector: b is at least bps. */
 	return b;
-}
-
-/* MBR partition types that hold FAT: 12-bit, 16-bit (small, large, LBA),
- * 32-bit (CHS, LBA). */
-static bool fat_type(uint8_t t)
-{
-	return t == 0x01 || t == 0x04 || t == 0x06 || t == 0x0E || t == 0x0B || t == 0x0C;
-}
-
-int fat_mbr_find(const uint8_t *mbr, uint64_t dev_bytes, uint64_t *base)
-{
-	if (mbr[BS_SIGNATURE] != 0x55 || mbr[BS_SIGNATURE + 1] != 0xAA)
-		return -EINVAL;
-	for (int i = 0; i < 4; i++) {
-		const uint8_t *e = mbr + 446 + 16 * i;
-		uint64_t start = fat_le32(e + 8), len = fat_le32(e + 12);
-		if ((e[0] != 0x00 && e[0] != 0x80) || !fat_type(e[4]) || start == 0 || len == 0)
-			continue;
-		if (start * 512 >= dev_bytes)
-			continue;
-		*base = start * 512;
-		return 0;
-	}
-	return -EINVAL;
 }

@@ -124,12 +124,11 @@ static inline void fat_put32(uint8_t *p, uint32_t v)
 /* ---- geometry: fs/fat_bpb.c ---- */
 struct fat_geom {
 	unsigned type;         /* 12, 16 or 32: by cluster count */
-	uint64_t base;         /* byte offset of the volume on the device (a partition) */
 	uint32_t bps;          /* bytes per sector */
 	uint32_t csize;        /* bytes per cluster */
 	uint32_t nfats;
 	uint32_t fat_bytes;    /* one FAT copy */
-	uint64_t fat_start;    /* device byte offset of the first FAT (so for all below) */
+	uint64_t fat_start;    /* byte offset of the first FAT */
 	bool mirror;           /* every copy in step (FAT32 may turn it off) */
 	uint32_t active_fat;   /* without mirroring: the copy in use */
 	uint64_t root_start;   /* FAT12/16: the fixed root directory */
@@ -139,19 +138,15 @@ struct fat_geom {
 	uint32_t nclusters;    /* clusters 2 .. nclusters + 1 exist */
 	uint64_t vol_bytes;
 	uint32_t fsinfo_sec;   /* FAT32: the FSInfo sector, 0: none */
-	uint32_t state_off;    /* BS_STATE16 or BS_STATE32 (from base) */
+	uint32_t state_off;    /* BS_STATE16 or BS_STATE32 */
 	uint32_t serial;
 	bool vvfat;            /* QEMU's virtual FAT of a host directory */
 };
 
-/* Check a boot sector (its first 512 bytes, bs) found at byte `base` of a
- * device of dev_bytes and fill g: 0, or -EINVAL with *why naming the bad
- * field. */
-int fat_geom_parse(const uint8_t *bs, uint64_t base, uint64_t dev_bytes, struct fat_geom *g,
-		   const char **why);
-/* Sector 0 of a partitioned disk (QEMU's vvfat makes one): the byte offset
- * of its first FAT partition, 0; -EINVAL if it is no MBR or has none. */
-int fat_mbr_find(const uint8_t *mbr, uint64_t dev_bytes, uint64_t *base);
+/* Check a boot sector (its first 512 bytes, bs) against a device of
+ * dev_bytes and fill g: 0, or -EINVAL with *why naming the bad field. (A
+ * partitioned disk is mounted through its partitions' block devices.) */
+int fat_geom_parse(const uint8_t *bs, uint64_t dev_bytes, struct fat_geom *g, const char **why);
 /* The block size for the cache: no block holds two regions (k/bcache.h). */
 uint32_t fat_geom_bsize(const struct fat_geom *g);
 

@@ -281,7 +281,7 @@ static int set_dirty_bit(struct fat_vol *v, bool on)
 		return 0;
 	struct buf *b;
 	uint8_t *p;
-	int err = fat_block(v, v->g.base + v->g.state_off, false, &b, &p);
+	int err = fat_block(v, v->g.state_off, false, &b, &p);
 	if (err)
 		return err;
 	uint8_t old = *p;
@@ -298,7 +298,7 @@ static void read_fsinfo(struct fat_vol *v)
 	uint8_t *p;
 	/* vvfat refuses writes before its FAT: its FSInfo stays as it is. */
 	if (!v->g.fsinfo_sec || v->g.vvfat ||
-	    fat_block(v, v->g.base + (uint64_t)v->g.fsinfo_sec * v->g.bps, false, &b, &p))
+	    fat_block(v, (uint64_t)v->g.fsinfo_sec * v->g.bps, false, &b, &p))
 		return;
 	v->fsinfo_ok = fat_le32(p + FSI_LEAD_SIG) == FSI_LEAD_VAL &&
 		       fat_le32(p + FSI_STRUC_SIG) == FSI_STRUC_VAL &&
@@ -329,7 +329,7 @@ static int write_fsinfo(struct fat_vol *v)
 		return 0;
 	struct buf *b;
 	uint8_t *p;
-	int err = fat_block(v, v->g.base + (uint64_t)v->g.fsinfo_sec * v->g.bps, false, &b, &p);
+	int err = fat_block(v, (uint64_t)v->g.fsinfo_sec * v->g.bps, false, &b, &p);
 	if (err)
 		return err;
 	fat_put32(p + FSI_FREE_COUNT, v->free_count);
@@ -343,29 +343,21 @@ static int write_fsinfo(struct fat_vol *v)
 
 /* ---- fs_ops ---- */
 
-/* The boot sector at sector 0, or in the first FAT partition of an MBR. */
 static int read_geom(struct blkdev *dev, struct fat_geom *g)
 {
-	uint64_t bytes = blkdev_sectors(dev) * BLK_SECTOR, base;
+	uint64_t bytes = blkdev_sectors(dev) * BLK_SECTOR;
 	if (bytes < BLK_SECTOR)
 		return -EINVAL;
 	uint8_t *bs = kmalloc(BLK_SECTOR);
 	if (!bs)
 		return -ENOMEM;
-	const char *why = NULL, *why2 = NULL;
+	const char *why = NULL;
 	int err = blkdev_rw(dev, BLK_READ, 0, bs, BLK_SECTOR);
 	if (err == 0)
-		err = fat_geom_parse(bs, 0, bytes, g, &why);
-	if (err == -EINVAL && fat_mbr_find(bs, bytes, &base) == 0) {
-		err = blkdev_rw(dev, BLK_READ, base / BLK_SECTOR, bs, BLK_SECTOR);
-		if (err == 0)
-			err = fat_geom_parse(bs, base, bytes, g, &why2);
-		why = why2;
-	}
+		err = fat_geom_parse(bs, bytes, g, &why);
 	kfree(bs);
-	if (err == -EINVAL && why)
-		kprintf("fat: %s: not mounted: %s%s\n", blkdev_name(dev), why2 ? "partition 1: " : "",
-			why);
+	if (why)
+		kprintf("fat: %s: not mounted: %s\n", blkdev_name(dev), why);
 	return err;
 }
 
@@ -395,7 +387,7 @@ static int fat_mount(struct mount *m, struct blkdev *dev)
 		read_fsinfo(v);
 	struct buf *b;
 	uint8_t *p;
-	err = fat_block(v, g.base + g.state_off, false, &b, &p);
+	err = fat_block(v, g.state_off, false, &b, &p);
 	if (err)
 		goto fail;
 	/* After a crash the free count cannot be trusted: count again. */

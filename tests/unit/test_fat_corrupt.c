@@ -80,7 +80,7 @@ static struct fat_geom geometry(const char *img)
 	close(fd);
 	struct fat_geom g;
 	const char *why;
-	assert_int_equal(fat_geom_parse(bs, 0, 1ull << 40, &g, &why), 0);
+	assert_int_equal(fat_geom_parse(bs, 1ull << 40, &g, &why), 0);
 	return g;
 }
 

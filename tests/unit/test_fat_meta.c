@@ -36,7 +36,7 @@ static const char *mkimg(const char *name, int fat, unsigned kib, const char *op
 static void geom(struct ft *t, struct fat_geom *g)
 {
 	const char *why;
-	assert_int_equal(fat_geom_parse(t->rd->mem, 0, t->bytes, g, &why), 0);
+	assert_int_equal(fat_geom_parse(t->rd->mem, t->bytes, g, &why), 0);
 }
 
 static void fsck_clean(const char *img)

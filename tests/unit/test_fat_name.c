@@ -316,7 +316,7 @@ static void test_bpb(void **state)
 	const char *why = NULL;
 	const uint64_t dev = 16ull << 20;
 	bs16(bs);
-	assert_int_equal(fat_geom_parse(bs, 0, dev, &g, &why), 0);
+	assert_int_equal(fat_geom_parse(bs, dev, &g, &why), 0);
 	assert_int_equal(g.type, 16);
 	assert_int_equal(g.nclusters, 8167);
 	assert_int_equal(g.fat_start, 2048);
@@ -348,25 +348,25 @@ static void test_bpb(void **state)
 		else
 			fat_put16(bs + cases[i].off, (uint16_t)cases[i].val);
 		why = NULL;
-		assert_int_equal(fat_geom_parse(bs, 0, dev, &g, &why), -EINVAL);
+		assert_int_equal(fat_geom_parse(bs, dev, &g, &why), -EINVAL);
 		assert_non_null(why);
 		if (!strstr(why, cases[i].why))
 			fail_msg("case %zu: '%s' does not say '%s'", i, why, cases[i].why);
 	}
 	bs16(bs);
-	assert_int_equal(fat_geom_parse(bs, 0, 8ull << 20, &g, &why), -EINVAL);
+	assert_int_equal(fat_geom_parse(bs, 8ull << 20, &g, &why), -EINVAL);
 	assert_non_null(strstr(why, "larger than the device"));
 	/* The label string does not decide the type: "FAT32" on FAT16. */
 	bs16(bs);
 	memcpy(bs + 54, "FAT32   ", 8);
-	assert_int_equal(fat_geom_parse(bs, 0, dev, &g, &why), 0);
+	assert_int_equal(fat_geom_parse(bs, dev, &g, &why), 0);
 	assert_int_equal(g.type, 16);
 	/* FAT12 by count: 2 MiB. */
 	bs16(bs);
 	fat_put16(bs + BPB_TOT_SEC16, 4096);
 	fat_put16(bs + BPB_FAT_SZ16, 3);
 	fat_put16(bs + BPB_RSVD_SEC_CNT, 1);
-	assert_int_equal(fat_geom_parse(bs, 0, dev, &g, &why), 0);
+	assert_int_equal(fat_geom_parse(bs, dev, &g, &why), 0);
 	assert_int_equal(g.type, 12);
 	assert_int_equal(fat_geom_bsize(&g), 512);
 	/* FAT32 by count with a 16-bit FAT size: refused. */
@@ -375,7 +375,7 @@ static void test_bpb(void **state)
 	fat_put32(bs + BPB_TOT_SEC32, 600000);
 	fat_put16(bs + BPB_FAT_SZ16, 4700);
 	bs[BPB_SEC_PER_CLUS] = 1;
-	assert_int_equal(fat_geom_parse(bs, 0, 1ull << 30, &g, &why), -EINVAL);
+	assert_int_equal(fat_geom_parse(bs, 1ull << 30, &g, &why), -EINVAL);
 	assert_non_null(strstr(why, "FAT32"));
 }
 
