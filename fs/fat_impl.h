@@ -341,8 +341,6 @@ void fat_trim_later(struct fat_node *n);
 /* Write back everything (class order), then free what was released before
  * it and cut the chains of truncated files. */
 int fat_flush(struct fat_vol *v);
-/* Clusters released and not yet free. */
-static inline uint32_t fat_pending(const struct fat_vol *v) { return v->pend_clusters; }
 
 /* ---- blocks: fs/fat_vol.c ---- */
 /* Pointer to the byte at device offset off, in a block pinned in *b (put it
@@ -356,10 +354,9 @@ void fat_dirty(struct fat_vol *v, struct buf *b, int cls);
 int fat_node_get(struct fat_vol *v, uint64_t de_off, const uint8_t *de, struct vnode **out);
 /* Make the chain known (walk it once): -EIO if corrupt. */
 int fat_node_chain(struct fat_node *n);
-/* Rewrite the node's short entry from the node (start, size, attr) and
- * stamp times: FAT_STAMP_* bits. */
+/* Rewrite the node's short entry from the node (start, size, attr);
+ * FAT_STAMP_MTIME also stamps the modification time and access date. */
 #define FAT_STAMP_MTIME 1u
-#define FAT_STAMP_ATIME 2u
 int fat_node_update(struct fat_node *n, unsigned stamp);
 /* Give the node a key no entry has: its entry is gone; its clusters go in
  * fat_inactive (or at unmount). read_times: keep the entry's times (else the
