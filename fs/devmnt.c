@@ -137,6 +137,16 @@ static void dev_getattr(struct vnode *vn, struct kstat *st)
 	st->mode = d->mode;
 	st->rdev = d->rdev;
 	st->nlink = (d->mode & S_IFMT) == S_IFDIR ? 2 : 1;
+	if ((d->mode & S_IFMT) == S_IFBLK) {
+		/* A disk's size is its device file's (what fstat would say). */
+		int err;
+		struct file *f = devfs_open(d->path, O_RDONLY, &err);
+		if (f) {
+			if (f->ops->stat)
+				f->ops->stat(f, st);
+			file_put(f);
+		}
+	}
 }
 
 static struct file *dev_open(struct vnode *vn, int flags, int *err)
