@@ -17,7 +17,6 @@
 #include <k/spinlock.h>
 #include <k/string.h>
 #include <k/syscall.h>
-#include <k/vmm.h>
 #include "sys.h"
 
 #define F_DUPFD 0
@@ -102,6 +101,16 @@ void file_put(struct file *f)
 	kfree(f);
 }
 
+int fd_count(void)
+{
+	int n = 0;
+	spin_lock(&lock);
+	for (int i = 0; i < FD_MAX; i++)
+		n += fds[i] != NULL;
+	spin_unlock(&lock);
+	return n;
+}
+
 void fd_init(void)
 {
 	int err;
@@ -117,7 +126,7 @@ static long do_read(struct file *f, uint64_t ubuf, size_t n)
 	char small[SMALL_CHUNK];
 	size_t cap, done = 0;
 	char *buf = bounce(small, &cap);
-	if (!vmm_user_range_ok(ubuf, n))
+	if (!user_access_ok(ubuf, n))
 		return -EFAULT;
 	if ((f->flags & O_ACCMODE) == 1)
 		return -EBADF;
@@ -148,7 +157,7 @@ static long do_write(struct file *f, uint64_t ubuf, size_t n)
 	char small[SMALL_CHUNK];
 	size_t cap, done = 0;
 	char *buf = bounce(small, &cap);
-	if (!vmm_user_range_ok(ubuf, n))
+	if (!user_access_ok(ubuf, n))
 		return -EFAULT;
 	if ((f->flags & O_ACCMODE) == 0)
 		return -EBADF;
@@ -182,7 +191,7 @@ long fd_pio(struct file *f, uint64_t ubuf, size_t n, int64_t off, bool wr)
 	char small[SMALL_CHUNK];
 	size_t cap, done = 0;
 	char *buf = bounce(small, &cap);
-	if (!vmm_user_range_ok(ubuf, n))
+	if (!user_access_ok(ubuf, n))
 		return -EFAULT;
 	if ((f->flags & O_ACCMODE) == (wr ? O_RDONLY : O_WRONLY))
 		return -EBADF;
@@ -249,7 +258,7 @@ static long iov_file(struct file *f, long uiov, long cnt, bool wr)
 			return -EFAULT;
 		if ((int64_t)iov.len < 0 || (sum += iov.len) > 0x7ffff000)
 			return -EINVAL;
-		if (iov.len && !vmm_user_range_ok(iov.base, iov.len))
+		if (iov.len && !user_access_ok(iov.base, iov.len))
 			return -EFAULT;
 	}
 	for (long i = 0; i < cnt; i++) {

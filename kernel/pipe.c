@@ -14,7 +14,6 @@
 #include <k/sched.h>
 #include <k/spinlock.h>
 #include <k/syscall.h>
-#include <k/vmm.h>
 #include <k/wait.h>
 #include "pipe_impl.h"
 #include "sys.h"
@@ -23,8 +22,6 @@
 #define PIPE_BUF 4096
 #define SIGPIPE 13
 #define O_DIRECT 040000
-
-int thread_signal(int tid, int sig);
 
 struct pipe {
 	struct spinlock lock;
@@ -209,7 +206,7 @@ long sys_pipe2(SYSARGS)
 	int flags = (int)a1, fds[2];
 	if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT) || (flags & O_DIRECT))
 		return -EINVAL;
-	if (!vmm_user_range_ok(ufds, sizeof(fds)))
+	if (!user_access_ok(ufds, sizeof(fds)))
 		return -EFAULT;
 	struct pipe *p = kzalloc(sizeof(*p));
 	void *buf = p ? kmalloc(PIPE_SIZE) : NULL;

@@ -20,7 +20,7 @@
 #include <k/string.h>
 #include <k/syscall.h>
 #include <k/time.h>
-#include <k/vmm.h>
+#include <k/utime.h>
 #include <k/wait.h>
 #include "poll_impl.h"
 #include "sys.h"
@@ -115,51 +115,38 @@ static int wait_change(struct waiter *w, uint64_t until)
 	return r;
 }
 
-uint64_t poll_deadline_ms(long ms)
+/* A wait's timeout from its relative length (k/utime.h): *until for
+ * wait_change (0: none), *zero when it asks not to wait at all. */
+static void timeout_set(uint64_t rel, uint64_t *until, bool *zero)
 {
-	if (ms < 0)
-		return 0;
-	uint64_t until = time_monotonic_ns() + (uint64_t)ms * 1000000ull;
-	return until ? until : 1;
+	*zero = rel == 0;
+	*until = *zero ? 0 : utime_until(rel);
 }
 
-struct ktimespec {
-	int64_t sec, nsec;
-};
-
-/* A relative timespec from user memory: *until (0 none, `now` for zero),
- * *zero when it asks not to wait at all. */
-static int timespec_deadline(uint64_t uts, uint64_t *until, bool *zero)
+/* The same from a timespec (or select's timeval) in user memory; NULL: none. */
+static int timeout_in(uint64_t uts, bool tv, uint64_t *until, bool *zero)
 {
-	struct ktimespec ts;
-	*until = 0;
-	*zero = false;
-	if (!uts)
-		return 0;
-	if (user_copy_in(&ts, uts, sizeof(ts)))
-		return -EFAULT;
-	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= (int64_t)NSEC_PER_SEC)
-		return -EINVAL;
-	if (ts.sec == 0 && ts.nsec == 0) {
-		*zero = true;
-		return 0;
+	uint64_t rel = UTIME_FOREVER;
+	if (uts) {
+		int r = tv ? utime_get_tv(uts, &rel) : utime_get_ts(uts, &rel);
+		if (r)
+			return r;
 	}
-	if ((uint64_t)ts.sec > 0x3fffffffffull)
-		return 0; /* centuries: no timeout */
-	*until = time_monotonic_ns() + (uint64_t)ts.sec * NSEC_PER_SEC + (uint64_t)ts.nsec;
+	timeout_set(rel, until, zero);
 	return 0;
 }
 
 /* The time left until `until`, written back where Linux writes it. */
-static void timespec_left(uint64_t uts, uint64_t until, bool usec)
+static void timeout_left(uint64_t uts, uint64_t until, bool tv)
 {
 	if (!uts || !until)
 		return;
 	uint64_t now = time_monotonic_ns(), left = until > now ? until - now : 0;
-	struct ktimespec ts = { (int64_t)(left / NSEC_PER_SEC), (int64_t)(left % NSEC_PER_SEC) };
-	if (usec)
-		ts.nsec /= 1000;
-	user_copy_out(uts, &ts, sizeof(ts)); /* a failure here is not reported */
+	/* A failure here is not reported: the call has happened. */
+	if (tv)
+		utime_put_tv(uts, left);
+	else
+		utime_put_ts(uts, left);
 }
 
 /* ppoll/pselect6/epoll_pwait: the mask to wait with. *old keeps the
@@ -266,7 +253,10 @@ static long do_poll(uint64_t ufds, unsigned long n, uint64_t until, bool zero)
 
 long sys_poll(SYSARGS)
 {
-	return do_poll((uint64_t)a0, (unsigned long)a1, poll_deadline_ms((int)a2), (int)a2 == 0);
+	uint64_t until;
+	bool zero;
+	timeout_set(utime_ms_ns((int)a2), &until, &zero);
+	return do_poll((uint64_t)a0, (unsigned long)a1, until, zero);
 }
 
 long sys_ppoll(SYSARGS)
@@ -275,7 +265,7 @@ long sys_ppoll(SYSARGS)
 	bool zero, set;
 	if ((unsigned long)a1 > NOFILE_LIMIT)
 		return -EINVAL;
-	long r = timespec_deadline((uint64_t)a2, &until, &zero);
+	long r = timeout_in((uint64_t)a2, false, &until, &zero);
 	if (r)
 		return r;
 	r = mask_apply((uint64_t)a3, a4, &old, &set);
@@ -283,7 +273,7 @@ long sys_ppoll(SYSARGS)
 		return r;
 	r = do_poll((uint64_t)a0, (unsigned long)a1, until, zero);
 	mask_restore(old, set);
-	timespec_left((uint64_t)a2, until, false);
+	timeout_left((uint64_t)a2, until, false);
 	return r;
 }
 
@@ -374,21 +364,13 @@ static long do_select(long n, uint64_t r, uint64_t w, uint64_t e, uint64_t until
 
 long sys_select(SYSARGS)
 {
-	uint64_t until = 0;
-	bool zero = false;
-	if (a4) {
-		struct ktimespec tv; /* timeval: seconds and microseconds */
-		if (user_copy_in(&tv, (uint64_t)a4, sizeof(tv)))
-			return -EFAULT;
-		if (tv.sec < 0 || tv.nsec < 0)
-			return -EINVAL;
-		uint64_t ns = (uint64_t)(tv.sec > 0x3fffffffffll ? 0x3fffffffffll : tv.sec) *
-				      NSEC_PER_SEC + (uint64_t)(tv.nsec % 1000000) * 1000;
-		zero = ns == 0;
-		until = zero ? 0 : time_monotonic_ns() + ns;
-	}
-	long r = do_select(a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3, until, zero);
-	timespec_left((uint64_t)a4, until, true);
+	uint64_t until;
+	bool zero;
+	long r = timeout_in((uint64_t)a4, true, &until, &zero);
+	if (r)
+		return r;
+	r = do_select(a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3, until, zero);
+	timeout_left((uint64_t)a4, until, true);
 	return r;
 }
 
@@ -396,7 +378,7 @@ long sys_pselect6(SYSARGS)
 {
 	uint64_t until, old = 0, sig[2];
 	bool zero, set = false;
-	long r = timespec_deadline((uint64_t)a4, &until, &zero);
+	long r = timeout_in((uint64_t)a4, false, &until, &zero);
 	if (r)
 		return r;
 	if (a5) {
@@ -409,7 +391,7 @@ long sys_pselect6(SYSARGS)
 	}
 	r = do_select(a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3, until, zero);
 	mask_restore(old, set);
-	timespec_left((uint64_t)a4, until, false);
+	timeout_left((uint64_t)a4, until, false);
 	return r;
 }
 
@@ -676,7 +658,7 @@ static long do_epoll_wait(long epfd, uint64_t uev, long max, uint64_t until, boo
 {
 	if (max <= 0 || max > 0x7fffffff / (long)sizeof(struct ep_event))
 		return -EINVAL;
-	if (!vmm_user_range_ok(uev, (uint64_t)max * sizeof(struct ep_event)))
+	if (!user_access_ok(uev, (uint64_t)max * sizeof(struct ep_event)))
 		return -EFAULT;
 	struct file *f = fd_get((int)epfd);
 	if (!f)
@@ -688,17 +670,21 @@ static long do_epoll_wait(long epfd, uint64_t uev, long max, uint64_t until, boo
 
 long sys_epoll_wait(SYSARGS)
 {
-	return do_epoll_wait(a0, (uint64_t)a1, a2, poll_deadline_ms((int)a3), (int)a3 == 0);
+	uint64_t until;
+	bool zero;
+	timeout_set(utime_ms_ns((int)a3), &until, &zero);
+	return do_epoll_wait(a0, (uint64_t)a1, a2, until, zero);
 }
 
 long sys_epoll_pwait(SYSARGS)
 {
-	uint64_t old = 0;
-	bool set;
+	uint64_t old = 0, until;
+	bool set, zero;
 	long r = mask_apply((uint64_t)a4, a5, &old, &set);
 	if (r)
 		return r;
-	r = do_epoll_wait(a0, (uint64_t)a1, a2, poll_deadline_ms((int)a3), (int)a3 == 0);
+	timeout_set(utime_ms_ns((int)a3), &until, &zero);
+	r = do_epoll_wait(a0, (uint64_t)a1, a2, until, zero);
 	mask_restore(old, set);
 	return r;
 }

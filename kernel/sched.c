@@ -12,11 +12,11 @@
 #include <k/sched.h>
 #include <k/smp.h>
 #include <k/time.h>
+#include <k/wait.h>
 
 struct cpu cpus[MAX_CPUS];
 int ncpus = 1;
 
-bool futex_timeout(struct thread *t);
 void thread_reap(struct thread *t);
 
 static void rq_push(struct cpu *c, struct thread *t)

@@ -89,8 +89,6 @@ long sys_sigaltstack(SYSARGS)
 	return 0;
 }
 
-int thread_signal(int tid, int sig);
-
 long sys_tkill(SYSARGS)
 {
 	int sig = (int)a1;

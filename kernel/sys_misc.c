@@ -10,6 +10,7 @@
 #include <k/string.h>
 #include <k/syscall.h>
 #include <k/time.h>
+#include <k/uvm.h>
 #include "sys.h"
 
 long sys_uname(SYSARGS)
@@ -127,13 +128,16 @@ struct ksysinfo {
 	char rest[4];
 };
 
+/* freeram is what malloc can still get: memory not promised, less the
+ * kernel's reserve (kernel/uvm.c), the same figure the stats channel calls
+ * user_free_kib. */
 long sys_sysinfo(SYSARGS)
 {
 	struct ksysinfo si;
 	memset(&si, 0, sizeof(si));
 	si.uptime = (int64_t)(time_monotonic_ns() / NSEC_PER_SEC);
 	si.totalram = pmm_total_pages() * PAGE_SIZE;
-	si.freeram = pmm_free_pages() * PAGE_SIZE;
+	si.freeram = uvm_free_pages() * PAGE_SIZE;
 	si.procs = 1;
 	si.mem_unit = 1;
 	return user_copy_out((uint64_t)a0, &si, sizeof(si));

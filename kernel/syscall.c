@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* System call dispatch: table lookup, -ENOSYS with one console line per
- * unsupported call, and the fault-safe user copies every handler uses. */
+ * unsupported call, and the user-memory choke point (k/syscall.h): the only
+ * code that checks a user range and hands a user address to the copy
+ * routines. */
 #include <stdbool.h>
 #include <k/arch.h>
 #include <k/console.h>
@@ -26,6 +28,20 @@ int user_copy_out(uint64_t udst, const void *src, size_t n)
 	if (!vmm_user_range_ok(udst, n))
 		return -EFAULT;
 	return arch_copy_to_user((void *)udst, src, n);
+}
+
+int user_copy_in_nofault(void *dst, uint64_t usrc, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (!vmm_user_range_ok(usrc, n))
+		return -EFAULT;
+	return arch_copy_from_user_nofault(dst, (const void *)usrc, n);
+}
+
+bool user_access_ok(uint64_t u, size_t n)
+{
+	return n == 0 || vmm_user_range_ok(u, n);
 }
 
 long user_string_in(char *dst, uint64_t usrc, size_t n)

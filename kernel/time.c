@@ -65,6 +65,12 @@ uint64_t time_ns_to_tsc_deadline(uint64_t ns)
 {
 	uint64_t hz = time_tsc_hz();
 	/* ticks = ns * hz / 1e9, split to avoid overflow and 128-bit division. */
-	uint64_t secs = ns / NSEC_PER_SEC, rem = ns % NSEC_PER_SEC;
-	return tsc0 + secs * hz + rem * hz / NSEC_PER_SEC; /* rem * hz < 2^64 below 18 GHz */
+	uint64_t secs = ns / NSEC_PER_SEC, rem = ns % NSEC_PER_SEC, t;
+	/* rem * hz < 2^64 below 18 GHz. A deadline past 2^64 ticks (2^33 s at
+	 * 2 GHz) saturates: it never comes, rather than wrapping into the past. */
+	if (__builtin_mul_overflow(secs, hz, &t) ||
+	    __builtin_add_overflow(t, rem * hz / NSEC_PER_SEC, &t) ||
+	    __builtin_add_overflow(t, tsc0, &t))
+		return UINT64_MAX;
+	return t;
 }

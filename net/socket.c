@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * POSIX sockets (AF_INET, SOCK_STREAM and SOCK_DGRAM) on lwIP netconns: the
- * socket system calls, the socket as a file (read/write/poll/ioctl/close),
- * options. Every netconn is non-blocking inside; a blocking call waits on its
- * socket with kwait_intr until lwIP's event callback (sock_event) says it may
- * go on. Data moves in net/sockio.c. Try it: tests/guest/net_loop_*.c.
+ * socket table, the calls that make, bind, connect, accept and name sockets,
+ * and the socket as a file (read/write/poll/ioctl/close). Every netconn is
+ * non-blocking inside; a blocking call waits on its socket with kwait_intr
+ * until lwIP's event callback (sock_event) says it may go on. Options are in
+ * net/sockopt.c, sendto/recvfrom/sendmsg/recvmsg in net/sockmsg.c, data moves
+ * in net/sockio.c. Try it: tests/guest/net_loop_*.c, sock_boundary.c.
  */
 #include <stdbool.h>
 #include <k/cmdline.h>
@@ -12,13 +14,14 @@
 #include <k/errno.h>
 #include <k/etcfs.h>
 #include <k/fd.h>
+#include <k/fmt.h>
 #include <k/kheap.h>
 #include <k/poll.h>
 #include <k/sched.h>
 #include <k/string.h>
 #include <k/syscall.h>
 #include <k/time.h>
-#include <k/vmm.h>
+#include <k/utime.h>
 #include <k/wait.h>
 #include "../kernel/sys.h"
 
@@ -38,44 +41,20 @@
 #define SOCK_DGRAM 2
 #define SOCK_NONBLOCK O_NONBLOCK
 #define SOCK_CLOEXEC O_CLOEXEC
-#define IPPROTO_IP 0
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
-#define SOL_SOCKET 1
-#define SO_REUSEADDR 2
-#define SO_TYPE 3
-#define SO_ERROR 4
-#define SO_BROADCAST 6
-#define SO_SNDBUF 7
-#define SO_RCVBUF 8
-#define SO_KEEPALIVE 9
-#define SO_LINGER 13
-#define SO_REUSEPORT 15
-#define SO_RCVTIMEO 20
-#define SO_SNDTIMEO 21
-#define SO_ACCEPTCONN 30
-#define SO_PROTOCOL 38
-#define SO_DOMAIN 39
-#define TCP_NODELAY 1
-#define TCP_KEEPIDLE 4
-#define TCP_KEEPINTVL 5
-#define TCP_KEEPCNT 6
-#define IP_TOS 1
-#define IP_TTL 2
 #define SHUT_RD 0
 #define SHUT_WR 1
 #define SHUT_RDWR 2
 #define SOMAXCONN 4096
 #define MAP_BUCKETS 256
-#ifndef EDOM
-#define EDOM 33
-#endif
 #ifndef ESOCKTNOSUPPORT
 #define ESOCKTNOSUPPORT 94
 #endif
 
 struct spinlock sock_map_lock = SPINLOCK_INIT;
 static struct sock *map[MAP_BUCKETS];
+static int nsocks; /* sockets alive (the stats channel); atomic */
 static const struct file_ops sock_ops;
 
 static unsigned map_bucket(const struct netconn *c)
@@ -204,9 +183,25 @@ static struct sock *sock_alloc(struct netconn *conn, int type)
 	sk->conn = conn;
 	sk->type = type;
 	sk->sendevent = type == SOCK_DGRAM;
+	sk->rcvtimeo = sk->sndtimeo = UTIME_FOREVER;
 	sk->linger_s = 0;
 	netconn_set_nonblocking(conn, 1);
+	__atomic_add_fetch(&nsocks, 1, __ATOMIC_RELAXED);
 	return sk;
+}
+
+static void sock_free(struct sock *sk)
+{
+	__atomic_sub_fetch(&nsocks, 1, __ATOMIC_RELAXED);
+	kfree(sk);
+}
+
+size_t net_stats(char *buf, size_t n)
+{
+	int r = fmt_snprintf(buf, n, " sockets=%d netmem_kib=%lu",
+			     __atomic_load_n(&nsocks, __ATOMIC_RELAXED),
+			     (unsigned long)(net_mem_used() / 1024));
+	return r <= 0 ? 0 : (size_t)r < n ? (size_t)r : n - 1;
 }
 
 /* A new descriptor for sk (which the file now owns): fd or -errno. */
@@ -216,7 +211,7 @@ static int sock_install(struct sock *sk, int flags)
 	if (!f) {
 		map_remove(sk);
 		netconn_delete(sk->conn);
-		kfree(sk);
+		sock_free(sk);
 		return -ENOMEM;
 	}
 	f->ops = &sock_ops;
@@ -229,8 +224,7 @@ static int sock_install(struct sock *sk, int flags)
 	return poll_install(f, flags & O_CLOEXEC);
 }
 
-/* The socket behind descriptor fd, with the file's reference in *fp. */
-static struct sock *sock_get(long fd, struct file **fp, long *err)
+struct sock *sock_get(long fd, struct file **fp, long *err)
 {
 	struct file *f = fd_get((int)fd);
 	*fp = f;
@@ -271,8 +265,7 @@ long sys_socket(SYSARGS)
 	return sock_install(sk, flags);
 }
 
-/* A sockaddr from user memory. */
-static long addr_in(uint64_t uaddr, long len, int *family, ip_addr_t *ip, uint16_t *port)
+long sock_addr_in(uint64_t uaddr, long len, int *family, ip_addr_t *ip, uint16_t *port)
 {
 	uint8_t buf[NET_SOCKADDR_MAX];
 	uint32_t a;
@@ -287,22 +280,36 @@ static long addr_in(uint64_t uaddr, long len, int *family, ip_addr_t *ip, uint16
 	return 0;
 }
 
-/* A sockaddr to user memory: addr and *addrlen as accept/getsockname use. */
-static long addr_out(uint64_t uaddr, uint64_t ulen, uint32_t addr, uint16_t port)
+long sock_name_check(uint64_t uaddr, uint64_t ulen, int *room)
 {
 	uint8_t buf[NET_SOCKADDR_IN_LEN];
-	int len;
-	if (!uaddr)
-		return 0;
-	if (user_copy_in(&len, ulen, sizeof(len)))
+	/* Each is read and written back as it is: a fault now, not after the
+	 * call has taken a connection or a datagram. */
+	if (user_copy_in(room, ulen, sizeof(*room)) || user_copy_out(ulen, room, sizeof(*room)))
 		return -EFAULT;
-	if (len < 0)
+	if (*room < 0)
 		return -EINVAL;
-	net_sockaddr_format(buf, addr, port);
-	if (user_copy_out(uaddr, buf, (size_t)len < sizeof(buf) ? (size_t)len : sizeof(buf)))
+	size_t n = (size_t)*room < sizeof(buf) ? (size_t)*room : sizeof(buf);
+	if (user_copy_in(buf, uaddr, n) || user_copy_out(uaddr, buf, n))
 		return -EFAULT;
-	len = sizeof(buf);
-	return user_copy_out(ulen, &len, sizeof(len));
+	return 0;
+}
+
+long sock_name_put(uint64_t uaddr, uint64_t ulen, int room, const void *sa, int len)
+{
+	size_t n = room < len ? (size_t)room : (size_t)len;
+	if (user_copy_out(uaddr, sa, n) || user_copy_out(ulen, &len, sizeof(len)))
+		return -EFAULT;
+	return 0;
+}
+
+/* An AF_INET address into the checked (uaddr, room). */
+static long name_put_in(uint64_t uaddr, uint64_t ulen, int room, const ip_addr_t *ip,
+			uint16_t port)
+{
+	uint8_t sa[NET_SOCKADDR_IN_LEN];
+	net_sockaddr_format(sa, lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(ip))), port);
+	return sock_name_put(uaddr, ulen, room, sa, sizeof(sa));
 }
 
 /* Is a an address of ours (any interface, the loopback net) or "any"? */
@@ -331,7 +338,7 @@ long sys_bind(SYSARGS)
 	struct sock *sk = sock_get(a0, &f, &r);
 	if (!sk)
 		return r;
-	r = addr_in((uint64_t)a1, a2, &family, &ip, &port);
+	r = sock_addr_in((uint64_t)a1, a2, &family, &ip, &port);
 	if (r == 0 && family != NET_AF_INET)
 		r = -EAFNOSUPPORT;
 	if (r == 0 && !local_address(&ip))
@@ -421,13 +428,12 @@ static long do_accept(long fd, uint64_t uaddr, uint64_t ulen, int flags)
 		r = -EINVAL;
 		goto out;
 	}
-	/* The caller's addrlen is checked before a connection is taken. */
-	int len;
-	if (uaddr && user_copy_in(&len, ulen, sizeof(len))) {
-		r = -EFAULT;
+	/* The caller's address and addrlen are checked before a connection is
+	 * taken: a bad one loses none. */
+	int room = 0;
+	if (uaddr && (r = sock_name_check(uaddr, ulen, &room)))
 		goto out;
-	}
-	uint64_t until = sk->rcvtimeo ? time_monotonic_ns() + sk->rcvtimeo : 0;
+	uint64_t until = utime_until(sk->rcvtimeo);
 	for (;;) {
 		err_t e = netconn_accept(sk->conn, &nc);
 		if (e == ERR_OK)
@@ -460,7 +466,7 @@ static long do_accept(long fd, uint64_t uaddr, uint64_t ulen, int flags)
 	netconn_peer(nc, &peer, &port);
 	r = sock_install(nsk, flags);
 	if (r >= 0 && uaddr) {
-		long e = addr_out(uaddr, ulen, lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&peer))), port);
+		long e = name_put_in(uaddr, ulen, room, &peer, port);
 		if (e) {
 			sys_close(r, 0, 0, 0, 0, 0);
 			r = e;
@@ -506,7 +512,7 @@ static long connect_tcp(struct sock *sk, const ip_addr_t *ip, uint16_t port)
 	}
 	if (sock_nonblocking(sk, 0))
 		return -EINPROGRESS;
-	uint64_t until = sk->sndtimeo ? time_monotonic_ns() + sk->sndtimeo : 0;
+	uint64_t until = utime_until(sk->sndtimeo);
 	spin_lock(&sk->lock);
 	r = sock_wait(sk, connect_done, until);
 	if (r == 0 && !sk->connected) {
@@ -528,7 +534,7 @@ long sys_connect(SYSARGS)
 	struct sock *sk = sock_get(a0, &f, &r);
 	if (!sk)
 		return r;
-	r = addr_in((uint64_t)a1, a2, &family, &ip, &port);
+	r = sock_addr_in((uint64_t)a1, a2, &family, &ip, &port);
 	if (r)
 		goto out;
 	if (sk->type == SOCK_DGRAM) {
@@ -553,6 +559,7 @@ static long name_of(long fd, uint64_t uaddr, uint64_t ulen, bool local)
 {
 	struct file *f;
 	long r;
+	int room;
 	ip_addr_t ip;
 	uint16_t port = 0;
 	struct sock *sk = sock_get(fd, &f, &r);
@@ -564,12 +571,10 @@ static long name_of(long fd, uint64_t uaddr, uint64_t ulen, bool local)
 		r = -ENOTCONN;
 	if (local && r)
 		r = 0; /* not bound yet: 0.0.0.0:0 */
-	if (r == 0) {
-		if (!uaddr)
-			r = -EFAULT;
-		else
-			r = addr_out(uaddr, ulen, lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&ip))), port);
-	}
+	if (r == 0)
+		r = sock_name_check(uaddr, ulen, &room);
+	if (r == 0)
+		r = name_put_in(uaddr, ulen, room, &ip, port);
 	file_put(f);
 	return r;
 }
@@ -617,218 +622,17 @@ out:
 	return r;
 }
 
-/* ---- options ---- */
-
-static long opt_int(uint64_t uval, long len, int *v)
-{
-	if (len < (long)sizeof(int))
-		return -EINVAL;
-	return user_copy_in(v, uval, sizeof(int)) ? -EFAULT : 0;
-}
-
-static long opt_timeval(uint64_t uval, long len, uint64_t *ns)
-{
-	int64_t tv[2];
-	if (len < (long)sizeof(tv))
-		return -EINVAL;
-	if (user_copy_in(tv, uval, sizeof(tv)))
-		return -EFAULT;
-	if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
-		return -EDOM;
-	*ns = (uint64_t)(tv[0] > 0x3fffffffll ? 0x3fffffffll : tv[0]) * NSEC_PER_SEC +
-	      (uint64_t)tv[1] * 1000;
-	return 0;
-}
-
-/* A pcb option under the core lock; the pcb may be gone (closed, reset). */
-static void pcb_option(struct sock *sk, int opt, bool on)
-{
-	LOCK_TCPIP_CORE();
-	struct ip_pcb *pcb = sk->conn->pcb.ip;
-	if (pcb) {
-		if (opt == TCP_NODELAY && sk->type == SOCK_STREAM) {
-			if (on)
-				tcp_nagle_disable(sk->conn->pcb.tcp);
-			else
-				tcp_nagle_enable(sk->conn->pcb.tcp);
-		} else if (on) {
-			ip_set_option(pcb, opt);
-		} else {
-			ip_reset_option(pcb, opt);
-		}
-	}
-	UNLOCK_TCPIP_CORE();
-}
-
-static long setopt(struct sock *sk, int level, int name, uint64_t uval, long len)
-{
-	int v = 0;
-	long r;
-	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO))
-		return opt_timeval(uval, len, name == SO_RCVTIMEO ? &sk->rcvtimeo : &sk->sndtimeo);
-	if (level == SOL_SOCKET && name == SO_LINGER) {
-		int l[2];
-		if (len < (long)sizeof(l))
-			return -EINVAL;
-		if (user_copy_in(l, uval, sizeof(l)))
-			return -EFAULT;
-		sk->linger_on = l[0] != 0;
-		sk->linger_s = l[1];
-		return 0;
-	}
-	if ((r = opt_int(uval, len, &v)))
-		return r;
-	switch (level) {
-	case SOL_SOCKET:
-		switch (name) {
-		case SO_REUSEADDR: pcb_option(sk, SOF_REUSEADDR, v); return 0;
-		case SO_KEEPALIVE: pcb_option(sk, SOF_KEEPALIVE, v); return 0;
-		case SO_BROADCAST: pcb_option(sk, SOF_BROADCAST, v); return 0;
-		case SO_REUSEPORT:
-		case SO_SNDBUF:
-		case SO_RCVBUF:
-			return 0; /* accepted; lwIP's sizes are fixed */
-		}
-		break;
-	case IPPROTO_TCP:
-		if (sk->type != SOCK_STREAM)
-			return -ENOPROTOOPT;
-		switch (name) {
-		case TCP_NODELAY: pcb_option(sk, TCP_NODELAY, v); return 0;
-		case TCP_KEEPIDLE:
-		case TCP_KEEPINTVL:
-		case TCP_KEEPCNT:
-			return v > 0 ? 0 : -EINVAL;
-		}
-		break;
-	case IPPROTO_IP:
-		if (name == IP_TOS || name == IP_TTL)
-			return 0;
-		break;
-	}
-	return -ENOPROTOOPT;
-}
-
-static int pcb_has(struct sock *sk, int opt)
-{
-	int v = 0;
-	LOCK_TCPIP_CORE();
-	struct ip_pcb *pcb = sk->conn->pcb.ip;
-	if (pcb) {
-		if (opt == TCP_NODELAY)
-			v = tcp_nagle_disabled(sk->conn->pcb.tcp) != 0;
-		else
-			v = ip_get_option(pcb, opt) != 0;
-	}
-	UNLOCK_TCPIP_CORE();
-	return v;
-}
-
-static long getopt(struct sock *sk, int level, int name, int64_t out[2], int *len)
-{
-	*len = sizeof(int);
-	out[0] = 0;
-	if (level == SOL_SOCKET) {
-		switch (name) {
-		case SO_TYPE: out[0] = sk->type; return 0;
-		case SO_DOMAIN: out[0] = NET_AF_INET; return 0;
-		case SO_PROTOCOL: out[0] = sk->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP; return 0;
-		case SO_ACCEPTCONN: out[0] = sk->listening; return 0;
-		case SO_ERROR:
-			spin_lock(&sk->lock);
-			out[0] = -sk->so_error;
-			sk->so_error = 0;
-			spin_unlock(&sk->lock);
-			return 0;
-		case SO_SNDBUF: out[0] = sk->type == SOCK_STREAM ? TCP_SND_BUF : 65535; return 0;
-		case SO_RCVBUF: out[0] = sk->type == SOCK_STREAM ? TCP_WND : 65535; return 0;
-		case SO_REUSEADDR: out[0] = pcb_has(sk, SOF_REUSEADDR); return 0;
-		case SO_KEEPALIVE: out[0] = pcb_has(sk, SOF_KEEPALIVE); return 0;
-		case SO_BROADCAST: out[0] = pcb_has(sk, SOF_BROADCAST); return 0;
-		case SO_REUSEPORT: return 0;
-		case SO_LINGER:
-			*len = 8;
-			out[0] = (int64_t)((uint64_t)(uint32_t)sk->linger_s << 32 | (uint32_t)sk->linger_on);
-			return 0;
-		case SO_RCVTIMEO:
-		case SO_SNDTIMEO: {
-			uint64_t ns = name == SO_RCVTIMEO ? sk->rcvtimeo : sk->sndtimeo;
-			*len = 16;
-			out[0] = (int64_t)(ns / NSEC_PER_SEC);
-			out[1] = (int64_t)(ns % NSEC_PER_SEC / 1000);
-			return 0;
-		}
-		}
-	} else if (level == IPPROTO_TCP && sk->type == SOCK_STREAM) {
-		if (name == TCP_NODELAY) {
-			out[0] = pcb_has(sk, TCP_NODELAY);
-			return 0;
-		}
-	}
-	return -ENOPROTOOPT;
-}
-
-long sys_setsockopt(SYSARGS)
-{
-	struct file *f;
-	long r;
-	struct sock *sk = sock_get(a0, &f, &r);
-	if (!sk)
-		return r;
-	r = setopt(sk, (int)a1, (int)a2, (uint64_t)a3, (long)(int)a4);
-	file_put(f);
-	return r;
-}
-
-long sys_getsockopt(SYSARGS)
-{
-	struct file *f;
-	long r;
-	int64_t out[2];
-	int len, ulen;
-	struct sock *sk = sock_get(a0, &f, &r);
-	if (!sk)
-		return r;
-	if (user_copy_in(&ulen, (uint64_t)a4, sizeof(ulen))) {
-		r = -EFAULT;
-		goto out;
-	}
-	if (ulen < 0) {
-		r = -EINVAL;
-		goto out;
-	}
-	r = getopt(sk, (int)a1, (int)a2, out, &len);
-	if (r)
-		goto out;
-	if (len == (int)sizeof(int)) {
-		int v = (int)out[0];
-		memcpy(out, &v, sizeof(v));
-	}
-	if (ulen < len)
-		len = ulen;
-	if (user_copy_out((uint64_t)a3, out, (size_t)len) ||
-	    user_copy_out((uint64_t)a4, &len, sizeof(len)))
-		r = -EFAULT;
-out:
-	file_put(f);
-	return r;
-}
-
 /* ---- the socket as a file ---- */
 
 static long sock_read(struct file *f, void *buf, size_t n)
 {
-	struct sock_uio u;
-	struct sock_seg seg;
-	sock_uio_kernel(&u, &seg, buf, n);
+	struct sock_uio u = { .kbuf = buf, .resid = n };
 	return sock_recv(f->priv, &u, 0, NULL, NULL);
 }
 
 static long sock_write(struct file *f, const void *buf, size_t n)
 {
-	struct sock_uio u;
-	struct sock_seg seg;
-	sock_uio_kernel(&u, &seg, (void *)buf, n);
+	struct sock_uio u = { .kbuf = (uint8_t *)buf, .resid = n };
 	return sock_send(f->priv, &u, 0, NULL, 0);
 }
 
@@ -896,7 +700,7 @@ static int sock_close(struct file *f)
 	sys_mutex_free(&sk->rx);
 	sys_mutex_free(&sk->tx);
 	kfree(sk->tx_buf);
-	kfree(sk);
+	sock_free(sk);
 	return 0;
 }
 
@@ -904,156 +708,3 @@ static const struct file_ops sock_ops = {
 	.read = sock_read, .write = sock_write, .ioctl = sock_ioctl, .stat = sock_stat,
 	.close = sock_close, .poll = sock_poll,
 };
-
-/* ---- sendto, recvfrom, sendmsg, recvmsg: user iovecs ---- */
-
-#define IOV_MAX 1024
-
-struct kmsghdr {
-	uint64_t name;
-	uint32_t namelen, pad0;
-	uint64_t iov, iovlen;
-	uint64_t control, controllen;
-	int32_t flags, pad1;
-};
-
-/* The program's iovecs, every range checked before a byte moves. */
-static long uio_user(struct sock_uio *u, uint64_t uiov, uint64_t cnt)
-{
-	if (cnt > IOV_MAX)
-		return -EMSGSIZE;
-	memset(u, 0, sizeof(*u));
-	u->user = true;
-	if (cnt == 0)
-		return 0;
-	u->seg = kmalloc(cnt * sizeof(*u->seg));
-	if (!u->seg)
-		return -ENOMEM;
-	u->nseg = (int)cnt;
-	if (user_copy_in(u->seg, uiov, cnt * sizeof(*u->seg)))
-		return -EFAULT;
-	uint64_t sum = 0;
-	for (uint64_t i = 0; i < cnt; i++) {
-		if ((int64_t)u->seg[i].len < 0 || (sum += u->seg[i].len) > 0x7ffff000)
-			return -EINVAL;
-		if (u->seg[i].len && !vmm_user_range_ok(u->seg[i].base, u->seg[i].len))
-			return -EFAULT;
-	}
-	u->resid = sum;
-	return 0;
-}
-
-static long do_send(long fd, struct sock_uio *u, int flags, uint64_t uaddr, long alen)
-{
-	struct file *f;
-	long r;
-	int family;
-	ip_addr_t ip;
-	uint16_t port = 0;
-	uint32_t to;
-	struct sock *sk = sock_get(fd, &f, &r);
-	if (!sk)
-		return r;
-	if (uaddr && sk->type == SOCK_DGRAM) {
-		r = addr_in(uaddr, alen, &family, &ip, &port);
-		if (r == 0 && family != NET_AF_INET)
-			r = -EAFNOSUPPORT;
-		to = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&ip)));
-		if (r == 0)
-			r = sock_send(sk, u, flags, &to, port);
-	} else {
-		/* A stream socket ignores the address (Linux: EISCONN if it is
-		 * connected, which programs do not rely on). */
-		r = sock_send(sk, u, flags, NULL, 0);
-	}
-	file_put(f);
-	return r;
-}
-
-long sys_sendto(SYSARGS)
-{
-	struct sock_uio u;
-	struct sock_seg seg = { (uint64_t)a1, (uint64_t)a2 };
-	if ((int64_t)seg.len < 0)
-		return -EINVAL;
-	if (seg.len && !vmm_user_range_ok(seg.base, seg.len))
-		return -EFAULT;
-	u = (struct sock_uio){ .user = true, .seg = &seg, .nseg = 1, .resid = seg.len };
-	return do_send(a0, &u, (int)a3, (uint64_t)a4, (long)(int)a5);
-}
-
-long sys_sendmsg(SYSARGS)
-{
-	struct kmsghdr m;
-	struct sock_uio u = { 0 };
-	if (user_copy_in(&m, (uint64_t)a1, sizeof(m)))
-		return -EFAULT;
-	long r = uio_user(&u, m.iov, m.iovlen);
-	if (r == 0)
-		r = do_send(a0, &u, (int)a2, m.name, m.name ? (long)m.namelen : 0);
-	kfree(u.seg);
-	return r;
-}
-
-static long do_recv(long fd, struct sock_uio *u, int flags, uint64_t uaddr, uint64_t ulen,
-		    bool *trunc)
-{
-	struct file *f;
-	long r;
-	uint8_t from[NET_SOCKADDR_IN_LEN];
-	struct sock *sk = sock_get(fd, &f, &r);
-	if (!sk)
-		return r;
-	memset(from, 0, sizeof(from));
-	r = sock_recv(sk, u, flags, from, trunc);
-	if (r >= 0 && uaddr && ulen) {
-		int len;
-		if (user_copy_in(&len, ulen, sizeof(len)) || len < 0) {
-			r = -EINVAL;
-		} else if (sk->type == SOCK_DGRAM) {
-			size_t n = (size_t)len < sizeof(from) ? (size_t)len : sizeof(from);
-			len = sizeof(from);
-			if (user_copy_out(uaddr, from, n) || user_copy_out(ulen, &len, sizeof(len)))
-				r = -EFAULT;
-		} else {
-			len = 0; /* a stream gives no address */
-			if (user_copy_out(ulen, &len, sizeof(len)))
-				r = -EFAULT;
-		}
-	}
-	file_put(f);
-	return r;
-}
-
-long sys_recvfrom(SYSARGS)
-{
-	struct sock_seg seg = { (uint64_t)a1, (uint64_t)a2 };
-	if ((int64_t)seg.len < 0)
-		return -EINVAL;
-	if (seg.len && !vmm_user_range_ok(seg.base, seg.len))
-		return -EFAULT;
-	struct sock_uio u = { .user = true, .seg = &seg, .nseg = 1, .resid = seg.len };
-	return do_recv(a0, &u, (int)a3, (uint64_t)a4, (uint64_t)a5, NULL);
-}
-
-long sys_recvmsg(SYSARGS)
-{
-	struct kmsghdr m;
-	struct sock_uio u = { 0 };
-	bool trunc = false;
-	uint64_t um = (uint64_t)a1;
-	if (user_copy_in(&m, um, sizeof(m)))
-		return -EFAULT;
-	long r = uio_user(&u, m.iov, m.iovlen);
-	if (r == 0)
-		r = do_recv(a0, &u, (int)a2, m.name, m.name ? um + 8 : 0, &trunc);
-	kfree(u.seg);
-	if (r < 0)
-		return r;
-	/* No ancillary data; MSG_TRUNC when a datagram was cut. */
-	uint64_t zero = 0;
-	int32_t mflags = trunc ? 0x20 : 0;
-	if (user_copy_out(um + 40, &zero, sizeof(zero)) || user_copy_out(um + 48, &mflags, 4))
-		return -EFAULT;
-	return r;
-}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to the socket layer (net/socket.c, net/sockio.c): the socket on an
+ * Private to the socket layer (net/socket.c, sockopt.c, sockmsg.c, sockio.c): the socket on an
  * lwIP netconn, and the portable helpers (net/sockaddr.c, host-tested):
  * sockaddr_in parsing and formatting, lwIP's err_t as an errno.
  *
@@ -57,24 +57,39 @@ struct sock {
 	uint16_t rx_off;
 	struct netbuf *rx_nbuf;
 	uint8_t *tx_buf;          /* bounce buffer for TCP sends, under tx */
-	uint64_t rcvtimeo, sndtimeo; /* ns, 0 none */
+	uint64_t rcvtimeo, sndtimeo; /* ns (k/utime.h): UTIME_FOREVER none, 0 no wait */
 	int linger_on, linger_s;  /* SO_LINGER as set (accepted, not acted on) */
 };
 
-/* A transfer's user or kernel memory as segments (read/write from fd.c
- * bring kernel buffers, recvmsg/sendmsg user iovecs). */
+/* A transfer's memory: the program's buffers as segments of user addresses
+ * (sendto, recvmsg, ...: moved only by user_copy_*), or one kernel buffer
+ * (read/write from fd.c). */
 struct sock_seg {
-	uint64_t base, len;
+	uint64_t base, len;       /* a user address and length */
 };
 struct sock_uio {
-	bool user;
+	uint8_t *kbuf;            /* the kernel buffer, or NULL: seg[] */
 	struct sock_seg *seg;
 	int nseg, idx;
-	uint64_t off;             /* in seg[idx] */
+	uint64_t off;             /* in seg[idx], or in kbuf */
 	size_t resid;             /* bytes left */
 };
 
 extern struct spinlock sock_map_lock;
+/* The socket behind descriptor fd, with the file's reference in *fp (file_put
+ * when done); NULL with *err -EBADF or -ENOTSOCK. */
+struct sock *sock_get(long fd, struct file **fp, long *err);
+/* A sockaddr of len bytes from user memory (bind, connect, sendto): 0,
+ * -EINVAL, -EFAULT, or net_sockaddr_parse's errors. */
+long sock_addr_in(uint64_t uaddr, long len, int *family, ip_addr_t *ip, uint16_t *port);
+/* The (addr, addrlen) of a call that returns an address (accept, recvfrom,
+ * recvmsg, getsockname, getpeername), checked before it acts, so that a bad
+ * one is EFAULT as on Linux and costs no connection or data: *room is the
+ * caller's addrlen. 0, -EFAULT (either cannot be read and written), -EINVAL
+ * (addrlen < 0). Then sock_name_put writes what fits of the address (len
+ * bytes, 0 for none) and len into addrlen: 0 or -EFAULT. */
+long sock_name_check(uint64_t uaddr, uint64_t ulen, int *room);
+long sock_name_put(uint64_t uaddr, uint64_t ulen, int room, const void *sa, int len);
 /* Wait on sk (sk->lock held) until cond(sk), `until` (monotonic ns) or a
  * signal: 0, -ETIMEDOUT (as -EAGAIN for the caller) or -EINTR. */
 int sock_wait(struct sock *sk, bool (*cond)(struct sock *), uint64_t until);
@@ -87,7 +102,6 @@ void sock_changed(struct sock *sk);
 long sock_recv(struct sock *sk, struct sock_uio *u, int flags, uint8_t *addr, bool *trunc);
 long sock_send(struct sock *sk, struct sock_uio *u, int flags, const uint32_t *to_addr,
 	       uint16_t to_port);
-void sock_uio_kernel(struct sock_uio *u, struct sock_seg *seg, void *buf, size_t n);
 long sock_fionread(struct sock *sk);
 #endif
 

@@ -14,7 +14,7 @@
 #include <k/sched.h>
 #include <k/string.h>
 #include <k/syscall.h>
-#include <k/time.h>
+#include <k/utime.h>
 
 #include "lwip/api.h"
 #include "lwip/pbuf.h"
@@ -28,22 +28,24 @@
 #define MSG_WAITALL 0x100
 #define MSG_NOSIGNAL 0x4000
 #define SIGPIPE 13
-#define TX_BOUNCE 8192
+#define TX_BOUNCE (8192 - KHEAP_HDR) /* two pages with the heap's header, not three */
 #define UDP_MAX 65507
-
-int thread_signal(int tid, int sig);
-
-void sock_uio_kernel(struct sock_uio *u, struct sock_seg *seg, void *buf, size_t n)
-{
-	seg->base = (uint64_t)(uintptr_t)buf;
-	seg->len = n;
-	*u = (struct sock_uio){ .user = false, .seg = seg, .nseg = 1, .resid = n };
-}
 
 /* Move n bytes between kbuf and the transfer's memory (out: into it). */
 static int uio_copy(struct sock_uio *u, void *kbuf, size_t n, bool out)
 {
 	uint8_t *k = kbuf;
+	if (u->kbuf) {
+		if (n > u->resid)
+			return -EFAULT;
+		if (out)
+			memcpy(u->kbuf + u->off, k, n);
+		else
+			memcpy(k, u->kbuf + u->off, n);
+		u->off += n;
+		u->resid -= n;
+		return 0;
+	}
 	while (n) {
 		if (u->idx >= u->nseg)
 			return -EFAULT;
@@ -56,14 +58,8 @@ static int uio_copy(struct sock_uio *u, void *kbuf, size_t n, bool out)
 		}
 		size_t c = n < left ? n : (size_t)left;
 		uint64_t a = s->base + u->off;
-		if (u->user) {
-			if (out ? user_copy_out(a, k, c) : user_copy_in(k, a, c))
-				return -EFAULT;
-		} else if (out) {
-			memcpy((void *)(uintptr_t)a, k, c);
-		} else {
-			memcpy(k, (const void *)(uintptr_t)a, c);
-		}
+		if (out ? user_copy_out(a, k, c) : user_copy_in(k, a, c))
+			return -EFAULT;
 		u->off += c;
 		u->resid -= c;
 		k += c;
@@ -104,11 +100,6 @@ static bool connect_done(struct sock *sk)
 	return !sk->connecting;
 }
 
-static uint64_t deadline(uint64_t ns)
-{
-	return ns ? time_monotonic_ns() + ns : 0;
-}
-
 /* Block for cond, or say why not: 0 (go on), -EAGAIN, -EINTR. */
 static int wait_for(struct sock *sk, bool (*cond)(struct sock *), int flags, uint64_t until)
 {
@@ -132,7 +123,7 @@ static long recv_stream(struct sock *sk, struct sock_uio *u, int flags)
 {
 	size_t want = u->resid, total = 0;
 	bool peek = flags & MSG_PEEK, waitall = (flags & MSG_WAITALL) && !peek;
-	uint64_t until = deadline(sk->rcvtimeo);
+	uint64_t until = utime_until(sk->rcvtimeo);
 	if (!sk->connected && !sk->rd_eof)
 		return -ENOTCONN;
 	while (total < want) {
@@ -181,7 +172,7 @@ static long recv_stream(struct sock *sk, struct sock_uio *u, int flags)
 static long recv_dgram(struct sock *sk, struct sock_uio *u, int flags, uint8_t *addr,
 		       bool *trunc)
 {
-	uint64_t until = deadline(sk->rcvtimeo);
+	uint64_t until = utime_until(sk->rcvtimeo);
 	struct netbuf *nb;
 	for (;;) {
 		nb = sk->rx_nbuf;
@@ -230,7 +221,7 @@ long sock_recv(struct sock *sk, struct sock_uio *u, int flags, uint8_t *addr, bo
 static long send_stream(struct sock *sk, struct sock_uio *u, int flags)
 {
 	size_t total = 0, pending = 0, poff = 0;
-	uint64_t until = deadline(sk->sndtimeo);
+	uint64_t until = utime_until(sk->sndtimeo);
 	if (sk->connecting) {
 		int w = wait_for(sk, connect_done, flags, until);
 		if (w)

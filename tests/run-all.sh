@@ -3,6 +3,7 @@
 # tests/run-all.sh: what `make test` runs once everything is built: the host
 # unit tests (cmocka; each test case counts), the QEMU guest tests
 # (tests/guest/run.sh), the examples' network tests (tests/net/run.sh), the
+# memory tests driven from the host (tests/net/mem.sh), the
 # checksum offload test over a tap (tests/net/offload.sh, root only) and a
 # boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
@@ -69,6 +70,17 @@ if read -r np nf < "$work/net.counts" 2>/dev/null; then
 	failed=$((failed + nf))
 else
 	echo "FAIL network tests (the runner gave no counts)"
+	failed=$((failed + 1))
+fi
+
+# ---- memory from the host: the stats channel, kv and httpd in 4 MiB ----
+section "memory (tests/net/mem.sh: stats channel, kv and httpd in 4 MiB)"
+tests/net/mem.sh --counts "$work/mem.counts"
+if read -r mp mf < "$work/mem.counts" 2>/dev/null; then
+	passed=$((passed + mp))
+	failed=$((failed + mf))
+else
+	echo "FAIL memory tests (the runner gave no counts)"
 	failed=$((failed + 1))
 fi
 

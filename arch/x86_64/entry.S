@@ -176,6 +176,18 @@ copy_user_fixup:
 	mov $-14, %rax
 	ret
 
+/* The same copy for callers that hold a spinlock (the futex word): a fault
+ * here maps no page on demand (trap.c leaves uvm_fault out) but returns
+ * -EFAULT at once; the caller faults the page in with no lock held. */
+	.globl copy_user_nofault_raw, copy_user_nofault_start, copy_user_nofault_end
+copy_user_nofault_raw:
+	mov %rdx, %rcx
+copy_user_nofault_start:
+	rep movsb
+copy_user_nofault_end:
+	xor %eax, %eax
+	ret
+
 	.globl clear_user_raw, clear_user_start, clear_user_end
 clear_user_raw:
 	mov %rsi, %rcx

@@ -55,6 +55,7 @@ bool arch_random64(uint64_t *out)
 }
 
 int copy_user_raw(void *dst, const void *src, size_t n);
+int copy_user_nofault_raw(void *dst, const void *src, size_t n);
 int clear_user_raw(void *dst, size_t n);
 long strncpy_user_raw(char *dst, const char *src, size_t n);
 
@@ -62,6 +63,14 @@ int arch_copy_from_user(void *dst, const void *usrc, size_t n)
 {
 	stac();
 	int r = copy_user_raw(dst, usrc, n);
+	clac();
+	return r;
+}
+
+int arch_copy_from_user_nofault(void *dst, const void *usrc, size_t n)
+{
+	stac();
+	int r = copy_user_nofault_raw(dst, usrc, n);
 	clac();
 	return r;
 }

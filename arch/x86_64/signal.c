@@ -12,6 +12,7 @@
 #include <k/proc.h>
 #include <k/string.h>
 #include <k/symtab.h>
+#include <k/syscall.h>
 #include <k/vmm.h>
 #include "x86.h"
 #include "trap.h"
@@ -86,7 +87,7 @@ static bool read_frame(uint64_t fp, bool user, uint64_t out[2])
 	if (fp & 7)
 		return false;
 	if (user) {
-		return vmm_user_range_ok(fp, 16) && arch_copy_from_user(out, (void *)fp, 16) == 0;
+		return user_copy_in(out, fp, 16) == 0;
 	}
 	uint64_t pa;
 	unsigned fl;
@@ -99,7 +100,7 @@ static bool read_frame(uint64_t fp, bool user, uint64_t out[2])
 static bool read_bytes(uint64_t a, bool user, void *out, size_t n)
 {
 	if (user)
-		return vmm_user_range_ok(a, n) && arch_copy_from_user(out, (void *)a, n) == 0;
+		return user_copy_in(out, a, n) == 0;
 	unsigned fl;
 	if (!vmm_lookup(a, NULL, &fl) || !vmm_lookup(a + n - 1, NULL, &fl) || (fl & VMM_U))
 		return false;
@@ -229,11 +230,9 @@ static void push_frame(struct regs *r, int sig, int code, uint64_t addr)
 		die(r, sig, addr);
 	fpu_save(fp);
 	uint64_t ret = act->restorer;
-	if (!vmm_user_range_ok(frame, fpaddr + fsize - frame) ||
-	    arch_copy_to_user((void *)fpaddr, fp, fsize) ||
-	    arch_copy_to_user((void *)uc_addr, &uc, sizeof(uc)) ||
-	    arch_copy_to_user((void *)si_addr, &si, sizeof(si)) ||
-	    arch_copy_to_user((void *)frame, &ret, 8)) {
+	if (!user_access_ok(frame, fpaddr + fsize - frame) || user_copy_out(fpaddr, fp, fsize) ||
+	    user_copy_out(uc_addr, &uc, sizeof(uc)) || user_copy_out(si_addr, &si, sizeof(si)) ||
+	    user_copy_out(frame, &ret, 8)) {
 		kprintf("toro: cannot write the signal frame for %s (stack overflow?)\n",
 			signame(sig));
 		die(r, sig, addr);
@@ -303,8 +302,7 @@ long signal_return(struct regs *r)
 	struct ucontext uc;
 	uint64_t uc_addr = r->rsp;
 
-	if (!vmm_user_range_ok(uc_addr, sizeof(uc)) ||
-	    arch_copy_from_user(&uc, (void *)uc_addr, sizeof(uc)))
+	if (user_copy_in(&uc, uc_addr, sizeof(uc)))
 		die(r, SIGSEGV, uc_addr);
 	struct sigcontext *mc = &uc.mc;
 	r->r8 = mc->r8; r->r9 = mc->r9; r->r10 = mc->r10; r->r11 = mc->r11;
@@ -319,8 +317,7 @@ long signal_return(struct regs *r)
 
 	uint8_t *fp = fpu_area();
 	uint64_t fsize = cpu_feat.xsave_size;
-	if (fp && mc->fpstate && !(mc->fpstate & 63) && vmm_user_range_ok(mc->fpstate, fsize) &&
-	    arch_copy_from_user(fp, (void *)mc->fpstate, fsize) == 0) {
+	if (fp && mc->fpstate && !(mc->fpstate & 63) && user_copy_in(fp, mc->fpstate, fsize) == 0) {
 		/* Reserved bits that would make FXRSTOR/XRSTOR fault: MXCSR's
 		 * upper bits, XSTATE_BV beyond XCR0, compaction, header reserved. */
 		uint32_t *mxcsr = (uint32_t *)(fp + 24);

@@ -17,6 +17,7 @@
 #include "timer.h"
 
 extern char copy_user_start[], copy_user_end[], copy_user_fixup[];
+extern char copy_user_nofault_start[], copy_user_nofault_end[];
 extern char clear_user_start[], clear_user_end[];
 extern char strncpy_user_start[], strncpy_user_end[];
 
@@ -24,6 +25,7 @@ static const struct {
 	char *start, *end;
 } extable[] = {
 	{ copy_user_start, copy_user_end },
+	{ copy_user_nofault_start, copy_user_nofault_end },
 	{ clear_user_start, clear_user_end },
 	{ strncpy_user_start, strncpy_user_end },
 };
@@ -103,7 +105,10 @@ void trap_dispatch(struct regs *r)
 		return;
 	}
 	uint64_t cr2 = r->vector == 14 ? read_cr2() : 0;
-	if (r->vector == 14 && uvm_fault(cr2, r->error & 2, r->error & 16) == 0)
+	/* The no-fault copy runs under a spinlock: it must not map a page. */
+	bool nofault = !user && r->rip >= (uint64_t)copy_user_nofault_start &&
+		       r->rip <= (uint64_t)copy_user_nofault_end;
+	if (r->vector == 14 && !nofault && uvm_fault(cr2, r->error & 2, r->error & 16) == 0)
 		return;
 	if ((r->cs & 3) == 3) {
 		user_fault(r, cr2);

@@ -38,6 +38,9 @@ bool arch_random64(uint64_t *out);
  * range lies in user space; a fault on the way (unmapped, read-only) makes them
  * return -EFAULT instead of faulting the kernel. */
 int arch_copy_from_user(void *dst, const void *usrc, size_t n);
+/* The same, but a page that is not mapped is -EFAULT, never mapped on demand:
+ * callable with a spinlock held. */
+int arch_copy_from_user_nofault(void *dst, const void *usrc, size_t n);
 int arch_copy_to_user(void *udst, const void *src, size_t n);
 int arch_clear_user(void *udst, size_t n);
 /* Copy a NUL-terminated user string of at most n-1 bytes: its length, -EFAULT,

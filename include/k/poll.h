@@ -24,10 +24,6 @@ void poll_file_release(struct file *f);
 /* FIONBIO: *(int *)arg non-zero sets O_NONBLOCK on f, zero clears it. */
 long poll_ioctl_fionbio(struct file *f, uint64_t arg);
 
-/* A user timeout in milliseconds (negative: none) as a monotonic deadline
- * for kwait (0: none; a zero timeout is "now"). */
-uint64_t poll_deadline_ms(long ms);
-
 /* Install f (a new file holding one reference) at the lowest free descriptor,
  * close-on-exec if asked: the descriptor, or -EMFILE after closing f. */
 int poll_install(struct file *f, int cloexec);

@@ -44,6 +44,7 @@ struct thread {
 	uint64_t futex_key;      /* 0 once a waker or the timeout took it off */
 	uint32_t futex_bitset;
 	bool futex_waiting;
+	bool futex_kernel;       /* a kernel wait (kwait), not the program's futex */
 	struct thread *futex_next;
 	/* signals and exit */
 	uint64_t sigmask, pending;
@@ -123,6 +124,9 @@ struct thread *thread_create(const struct regs *regs, uint64_t sp, int cpu);
 __attribute__((noreturn)) void thread_exit(int code);
 int thread_count(void);
 struct thread *thread_by_tid(int tid);
+/* Send signal sig to thread tid (tkill, SIGPIPE): 0 or -ESRCH. A blocked,
+ * interruptible thread wakes with EINTR; one in ring 3 elsewhere gets an IPI. */
+int thread_signal(int tid, int sig);
 
 /* Arch: context switch and thread set-up. */
 void arch_switch(struct thread *prev, struct thread *next);

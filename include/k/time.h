@@ -18,7 +18,7 @@ uint64_t time_monotonic_ns(void);
 uint64_t time_realtime_ns(void);
 uint64_t time_tsc_hz(void);
 /* TSC value at which monotonic time reaches ns. */
-uint64_t time_ns_to_tsc_deadline(uint64_t ns);
+uint64_t time_ns_to_tsc_deadline(uint64_t ns); /* UINT64_MAX past 2^64 ticks */
 /* A duration in ns as TSC ticks. */
 uint64_t time_ns_to_ticks(uint64_t ns);
 /* Convert a TSC delta to nanoseconds. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Kernel waiting, in the manner of a condition variable keyed by any kernel
- * address (it shares the futex buckets; kernel and user keys never collide).
+ * address (kernel/futex.c, in buckets apart from the program's futexes: no
+ * futex call reaches a kernel waiter, whatever address it names).
  *
  *     spin_lock(&dev->lock);
  *     while (!dev->done)
@@ -21,6 +22,7 @@
 #ifndef K_WAIT_H
 #define K_WAIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <k/spinlock.h>
 
@@ -34,6 +36,15 @@ int kwake(const void *key, int n);
 
 struct thread;
 struct thread *kthread_create(void (*fn)(void *), void *arg, int cpu);
+
+/* The program's futexes (kernel/futex.c). A waiter (futex or kernel wait)
+ * whose timeout expired or that a signal interrupts: true if it was still
+ * queued (now taken off), false if a waker took it first and will wake it. */
+bool futex_timeout(struct thread *t);
+/* FUTEX_WAKE of the program's word at uaddr (thread exit's clear_child_tid):
+ * how many were woken, -EINVAL (misaligned, bitset 0), -EFAULT (not the
+ * program's memory). */
+long futex_wake(uint64_t uaddr, int n, uint32_t bitset);
 
 /* Counting semaphore on kwait. */
 struct ksem {

@@ -12,6 +12,8 @@ $(B)/unit/test_symtab: | $(B)/tools/mksyms
 UNIT_SRCS_test_bootinfo := kernel/bootinfo.c
 UNIT_SRCS_test_uvm := kernel/uvm.c kernel/pmm.c
 UNIT_SRCS_test_random := kernel/random.c
+# The conversion of the program's timeouts (a fake user space and clock inside).
+UNIT_SRCS_test_utime := kernel/utime.c
 # These define the kernel hooks themselves (kernel/sched.c has its own
 # pmm_cpu; test_pmm_percpu plays four cores): no host_stubs.c.
 UNIT_OWN_STUBS := test_sched test_pmm_percpu
@@ -54,6 +56,8 @@ UNIT_SRCS_test_http := examples/httpd/http.c
 $(B)/unit/test_http: UCFLAGS += -Iexamples/httpd
 # virtio-console control messages (drivers/virtio/console.c's portable half).
 UNIT_SRCS_test_vcon_ctrl := drivers/virtio/console_ctrl.c
+# The stats channel's line over faked kernel counts.
+UNIT_SRCS_test_kstats := kernel/kstats.c lib/fmt.c
 # fs/: the block cache over tests/unit/fs_host.c's RAM disk and kernel fakes.
 UNIT_SRCS_test_bcache := fs/bcache.c tests/unit/fs_host.c
 # The block device layer over the RAM disk of tests/unit/ramblk.c (which the
