@@ -56,6 +56,16 @@ static void ra_reap(void);
 
 size_t bcache_limit(void) { return limit; }
 size_t bcache_cached(void) { return ncached; }
+
+size_t bcache_dirty_blocks(void)
+{
+	size_t n = 0;
+	spin_lock(&lock);
+	for (struct bc_buf *x = lru_head; x; x = x->lnext)
+		n += (x->flags & BF_DIRTY) != 0;
+	spin_unlock(&lock);
+	return n;
+}
 void bcache_set_limit(size_t blocks) { limit = blocks < 2 ? 2 : blocks; }
 uint32_t bcache_bsize(const struct bcache *c) { return c->bsize; }
 uint64_t bcache_nblocks(const struct bcache *c) { return c->nblocks; }
@@ -542,7 +552,8 @@ struct bcache *bcache_create(struct blkdev *d, uint32_t bsize)
 	c->nblocks = (blkdev_sectors(d) + c->spb - 1) / c->spb;
 	spin_lock(&lock);
 	if (limit == 0) {
-		size_t l = pmm_free_pages() / 8;
+		/* An eighth of what is not promised to the program already. */
+		size_t l = pmm_avail_pages() / 8;
 		limit = l < LIMIT_MIN ? LIMIT_MIN : l > LIMIT_MAX ? LIMIT_MAX : l;
 	}
 	spin_unlock(&lock);
