@@ -24,6 +24,36 @@ static uint32_t clusters_for(const struct fat_vol *v, uint64_t bytes)
 	return (uint32_t)((bytes + v->g.csize - 1) / v->g.csize);
 }
 
+/* ci's cluster from a run already seen. */
+static bool run_lookup(const struct fat_node *n, uint32_t ci, uint32_t *clu)
+{
+	for (unsigned i = 0; i < n->nruns; i++) {
+		const struct fat_crun *r = &n->runs[i];
+		if (ci >= r->ci && ci - r->ci < r->len) {
+			*clu = r->clu + (ci - r->ci);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The walk reached index ci at cluster clu: grow the run it continues, or
+ * start one (the first FAT_RUNS runs of a file are kept). */
+static void run_note(struct fat_node *n, uint32_t ci, uint32_t clu)
+{
+	for (unsigned i = 0; i < n->nruns; i++) {
+		struct fat_crun *r = &n->runs[i];
+		if (r->ci + r->len == ci && r->clu + r->len == clu) {
+			r->len++;
+			return;
+		}
+		if (ci >= r->ci && ci - r->ci < r->len)
+			return; /* known */
+	}
+	if (n->nruns < FAT_RUNS)
+		n->runs[n->nruns++] = (struct fat_crun){ ci, clu, 1 };
+}
+
 int fat_bmap(struct fat_node *n, uint32_t ci, uint32_t *clu)
 {
 	int err = fat_node_chain(n);
@@ -35,9 +65,19 @@ int fat_bmap(struct fat_node *n, uint32_t ci, uint32_t *clu)
 		*clu = n->tail;
 		return 0;
 	}
+	if (run_lookup(n, ci, clu))
+		return 0;
 	if (ci < n->pos_ci) {
+		/* Back: from the end of the last run before ci, or the start. */
 		n->pos_ci = 0;
 		n->pos_clu = n->start;
+		for (unsigned i = 0; i < n->nruns; i++) {
+			const struct fat_crun *r = &n->runs[i];
+			if (r->ci + r->len - 1 <= ci && r->ci + r->len - 1 > n->pos_ci) {
+				n->pos_ci = r->ci + r->len - 1;
+				n->pos_clu = r->clu + r->len - 1;
+			}
+		}
 	}
 	while (n->pos_ci < ci) {
 		uint32_t next;
@@ -48,6 +88,7 @@ int fat_bmap(struct fat_node *n, uint32_t ci, uint32_t *clu)
 			return -EIO;
 		n->pos_clu = next;
 		n->pos_ci++;
+		run_note(n, n->pos_ci, next);
 	}
 	*clu = n->pos_clu;
 	return 0;
@@ -66,8 +107,8 @@ int fat_extend(struct fat_node *n, uint32_t want)
 			return err;
 		if (n->nclu == 0) {
 			n->start = c;
-			n->pos_ci = 0;
-			n->pos_clu = c;
+			fat_forget_pos(n);
+			run_note(n, 0, c);
 		} else if ((err = fat_set(v, n->tail, c)) != 0) {
 			fat_set(v, c, FAT_FREE);
 			return err;
@@ -101,8 +142,7 @@ int fat_shrink(struct fat_node *n, uint32_t keep)
 		n->tail = last;
 	}
 	n->nclu = keep;
-	n->pos_ci = 0;
-	n->pos_clu = n->start;
+	fat_forget_pos(n);
 	n->ra_next = 0;
 	return fat_release_chain(v, first);
 }
@@ -328,7 +368,8 @@ int fat_truncate(struct vnode *vn, uint64_t size)
 		 * (fs/fat_free.c). */
 		uint32_t old = n->start;
 		n->start = n->nclu = n->tail = 0;
-		n->pos_ci = n->pos_clu = n->ra_next = 0;
+		fat_forget_pos(n);
+		n->ra_next = 0;
 		n->size = 0;
 		vn->v_size = 0;
 		err = fat_node_update(n, FAT_STAMP_MTIME);

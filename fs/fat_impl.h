@@ -261,6 +261,8 @@ struct fat_vol {
 };
 
 /* A file or directory in use (vnode->v_priv). */
+#define FAT_RUNS 8
+
 struct fat_node {
 	struct fat_vol *vol;
 	struct vnode *vn;
@@ -275,6 +277,13 @@ struct fat_node {
 	bool bad;              /* its entry or chain is corrupt: I/O fails */
 	uint32_t nclu, tail;
 	uint32_t pos_ci, pos_clu; /* a cached position in the chain */
+	/* Runs of consecutive clusters seen while walking the chain (cluster
+	 * index -> cluster), so a reader that jumps back does not walk from
+	 * the start; forgotten whenever the chain is cut or replaced. */
+	struct fat_crun {
+		uint32_t ci, clu, len;
+	} runs[FAT_RUNS];
+	uint8_t nruns;
 	uint64_t seq_next;     /* where a sequential reader reads next */
 	uint32_t ra_next, ra_clu; /* read ahead up to cluster index ra_next */
 	uint16_t acc_date;     /* the access date known to be on the entry */
@@ -283,6 +292,15 @@ struct fat_node {
 	bool trim_pending;
 	struct fat_node *trim_next;
 };
+
+/* The node's cached chain positions are stale (its chain was cut or
+ * replaced): walk from the start next time. */
+static inline void fat_forget_pos(struct fat_node *n)
+{
+	n->pos_ci = 0;
+	n->pos_clu = n->start;
+	n->nruns = 0;
+}
 
 /* Keys of the vnode table: the short entry's device offset, a multiple of
  * 32 beyond the boot sector; the root and unlinked files get keys no entry

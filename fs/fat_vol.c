@@ -146,8 +146,7 @@ int fat_node_chain(struct fat_node *n)
 			fat_set(v, w.tail, FAT_EOC);
 		}
 	}
-	n->pos_ci = 0;
-	n->pos_clu = n->start;
+	fat_forget_pos(n);
 	n->chain_ok = true;
 	return 0;
 }
@@ -254,7 +253,8 @@ static void orphan_free(struct fat_node *n)
 	/* The node no longer has a chain (a pending trim must not cut the
 	 * released one). */
 	n->start = n->nclu = n->tail = 0;
-	n->pos_ci = n->pos_clu = n->ra_next = 0;
+	fat_forget_pos(n);
+	n->ra_next = 0;
 }
 
 void fat_inactive(struct vnode *vn)
