@@ -88,6 +88,13 @@ struct file *fd_get(int fd)
 	return f;
 }
 
+void file_ref(struct file *f)
+{
+	spin_lock(&lock);
+	f->refs++;
+	spin_unlock(&lock);
+}
+
 void file_put(struct file *f)
 {
 	spin_lock(&lock);

@@ -25,32 +25,9 @@ SQLITE_OUT   := $(B)/apps
 #   no readline/editline        HAVE_READLINE unset: the console has no input yet
 #   no zlib                     SQLITE_HAVE_ZLIB unset: the shell's .archive and
 #                               zipfile() need it, musl has none
-#   SQLITE_MAX_MMAP_SIZE=0      no memory-mapped database I/O (PRAGMA mmap_size
-#                               stays 0), as SQLite itself does on OpenBSD: it
-#                               needs a MAP_SHARED mapping that sees the file's
-#                               later write()s, and Toro's is a copy made at
-#                               mmap time (docs/files.md), so reads after a WAL
-#                               checkpoint returned the old rows (docs/apps.md).
-#                               The WAL's -shm file is still mapped: only the
-#                               mapping ever writes it
-#   HAVE_USLEEP ... HAVE_ISNAN  what configure finds in musl (usleep for the busy
-#                               handler, fdatasync, the _r time functions)
-# plus upstream's shell options (Makefile.in's SHELL_OPT: FTS4, DBPAGE_VTAB,
-# BYTECODE_VTAB, EXPLAIN_COMMENTS, OFFSET_SQL_FUNC).
-SQLITE_DEFS := -DSQLITE_SECURE_DELETE -DSQLITE_ENABLE_COLUMN_METADATA \
-	-DSQLITE_ENABLE_FTS3 -DSQLITE_ENABLE_FTS3_PARENTHESIS -DSQLITE_ENABLE_FTS4 \
-	-DSQLITE_ENABLE_RTREE=1 -DSQLITE_SOUNDEX=1 -DSQLITE_ENABLE_UNLOCK_NOTIFY \
-	-DSQLITE_OMIT_LOOKASIDE=1 -DSQLITE_ENABLE_DBSTAT_VTAB -DSQLITE_ALLOW_ROWID_IN_VIEW \
-	-DSQLITE_ENABLE_UPDATE_DELETE_LIMIT=1 -DSQLITE_OMIT_LOAD_EXTENSION \
-	-DSQLITE_ENABLE_JSON1 -DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_THREADSAFE=1 \
-	-DSQLITE_ENABLE_FTS3_TOKENIZER=1 -DSQLITE_USE_URI=1 -DSQLITE_MAX_SCHEMA_RETRY=25 \
-	-DSQLITE_ENABLE_PREUPDATE_HOOK -DSQLITE_ENABLE_SESSION -DSQLITE_ENABLE_STMTVTAB \
-	-DSQLITE_MAX_VARIABLE_NUMBER=250000 \
-	-DSQLITE_ENABLE_EXPLAIN_COMMENTS -DSQLITE_ENABLE_DBPAGE_VTAB \
-	-DSQLITE_ENABLE_BYTECODE_VTAB -DSQLITE_ENABLE_OFFSET_SQL_FUNC -DSQLITE_MAX_MMAP_SIZE=0 \
-	-DHAVE_USLEEP=1 -DHAVE_FDATASYNC=1 -DHAVE_LOCALTIME_R=1 -DHAVE_GMTIME_R=1 \
-	-DHAVE_STRERROR_R=1 -DHAVE_ISNAN=1 -DNDEBUG
-SQLITE_CFLAGS := -O2 -fno-strict-aliasing -I$(SQLITE_HOST) $(SQLITE_DEFS)
+#   (memory-mapped database I/O stays on, as in Debian's build: the test's
+#   WAL run sets PRAGMA mmap_size, so reads go through a MAP_SHARED mapping
+#   of the database that Toro keeps coherent with SQLite's pwrite()s)
 
 .PHONY: sqlite
 sqlite: deps $(SQLITE_OUT)/sqlite3.elf
