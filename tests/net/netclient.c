@@ -18,7 +18,7 @@
  *                                     the clients read as a slow link would (a 4 KiB receive buffer,
  *                                     4 KiB reads every 2 ms), so the answers wait in the guest
  * Every 200 reply must carry the same body length as the first one. All on
- * 127.0.0.1; every socket operation times out after 20 s (burst: 60 s).
+ * 127.0.0.1; every socket operation times out after 20 s (burst: 150 s).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -535,7 +535,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "par") && argc == 5)
 		return cmd_par(atoi(argv[3]), argv[4], false);
 	if (!strcmp(cmd, "burst") && argc == 5) {
-		timeout_s = 60;
+		timeout_s = 150; /* backoffs: a reply dropped five times comes after ~63 s */
 		return cmd_par(atoi(argv[3]), argv[4], true);
 	}
 	if (!strcmp(cmd, "echo") && argc == 4)
