@@ -48,6 +48,7 @@ $(B)/k/%.S.o: %.S
 # so the linker script can give kernel pages their own (supervisor) protections.
 $(B)/toro.o: $(KOBJS) tools/toro.syms
 	$(LD) -r --unique -o $(B)/toro-full.o $(KOBJS)
+	tools/check-undef.sh $(B)/toro-full.o
 	$(OBJCOPY) --keep-global-symbols=tools/toro.syms --prefix-alloc-sections=.toro \
 	    $(B)/toro-full.o $@
 
@@ -95,6 +96,7 @@ $(addprefix $(LWIP)/,$(LWIP_SRCS)): $(LWIP_STAMP) ;
 
 $(B)/toro-net.o: $(KOBJS_NET) $(NET_OBJS) $(LWIP_OBJS) tools/toro.syms
 	$(LD) -r --unique -o $(B)/toro-net-full.o $(KOBJS_NET) $(NET_OBJS) $(LWIP_OBJS)
+	tools/check-undef.sh $(B)/toro-net-full.o
 	$(OBJCOPY) --keep-global-symbols=tools/toro.syms --prefix-alloc-sections=.toro \
 	    $(B)/toro-net-full.o $@
 

@@ -41,7 +41,9 @@ static void *reserve_take(size_t size)
 		return NULL;
 	uint32_t busy = __atomic_load_n(&reserve_busy, __ATOMIC_RELAXED);
 	for (;;) {
-		int n = __builtin_popcount(busy);
+		int n = 0; /* (no __builtin_popcount: it calls libgcc, which is the program's) */
+		for (uint32_t b = busy; b; b &= b - 1)
+			n++;
 		if (n == RESERVE_SLOTS || (size != TIMER_SIZE && n >= RESERVE_SLOTS - RESERVE_KEEP))
 			return NULL;
 		int i = __builtin_ctz(~busy);
