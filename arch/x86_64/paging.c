@@ -246,6 +246,55 @@ void vmm_init(const struct boot_info *bi)
 	write_cr3((uint64_t)pml4);
 }
 
+/*
+ * Self-check (vmm_check): each page of the image still maps itself with the
+ * protection vmm_init gave it (the guard pages unmapped), and the identity
+ * map above the image is supervisor-only and never executable.
+ */
+static int vmm_bad(const char *what, uint64_t a)
+{
+	kprintf("toro: selfcheck: paging: %s: %#lx\n", what, (unsigned long)a);
+	return 1;
+}
+
+static bool guard_page(uint64_t a)
+{
+	if (a == (uint64_t)boot_stack_guard)
+		return true;
+	for (int i = 0; i < 3; i++)
+		if (a == (uint64_t)ist_stacks[i][0])
+			return true;
+	return false;
+}
+
+int vmm_check(void)
+{
+	uint64_t low_end = ((uint64_t)__toro_bss_end + LARGE - 1) & ~(LARGE - 1);
+	int bad = 0;
+
+	for (uint64_t a = 0x1000; a < low_end && bad < 8; a += 0x1000) {
+		uint64_t pa;
+		unsigned fl;
+		bool present = vmm_lookup(a, &pa, &fl);
+
+		if (guard_page(a)) {
+			if (present)
+				bad += vmm_bad("a guard page mapped", a);
+		} else if (!present || pa != a) {
+			bad += vmm_bad("an image page unmapped or moved", a);
+		} else if (fl != image_prot(a)) {
+			bad += vmm_bad("an image page with changed protection", a);
+		}
+	}
+	for (uint64_t a = low_end; a < ram_top && bad < 8; a += LARGE) {
+		unsigned fl;
+
+		if (vmm_lookup(a, NULL, &fl) && (fl & (VMM_U | VMM_X)))
+			bad += vmm_bad("RAM mapped to the program or executable", a);
+	}
+	return bad;
+}
+
 /* Kernel stack slots of 64 KiB in their own window: up to 15 pages of stack,
  * the lowest page never mapped. Freed slots are reused, newest first. */
 #define KSTACK_SLOT 0x10000ull
