@@ -9,6 +9,7 @@
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/pmm.h>
+#include <k/smp.h>
 #include <k/spinlock.h>
 #include <k/string.h>
 #include <k/vmm.h>
@@ -329,15 +330,22 @@ void *vmm_alloc_kstack(size_t pages)
 
 void vmm_free_kstack(void *top, size_t pages)
 {
-	uint64_t t = (uint64_t)top;
+	uint64_t t = (uint64_t)top, pa[15];
+	if (pages > 15)
+		return;
 	spin_lock(&kstack_lock);
-	for (size_t i = 1; i <= pages; i++) {
-		uint64_t pa = vmm_unmap(t - i * 0x1000);
-		if (pa)
-			pmm_free((void *)pa);
-	}
-	/* Other cores may still cache the old translations; the slot is only
-	 * reused for another kernel stack, never for user memory. */
+	for (size_t i = 1; i <= pages; i++)
+		pa[i - 1] = vmm_unmap(t - i * 0x1000);
+	spin_unlock(&kstack_lock);
+	/* Another core that ran or set up the thread may still cache the old
+	 * translations: until it flushes, it would read and write the freed
+	 * pages (handed out again by then) through the slot, and the next
+	 * thread given the slot would start from a stale frame there. */
+	tlb_shootdown(t - pages * 0x1000, t);
+	for (size_t i = 0; i < pages; i++)
+		if (pa[i])
+			pmm_free((void *)pa[i]);
+	spin_lock(&kstack_lock);
 	if (nfree_slots < 64)
 		free_slots[nfree_slots++] = t - KSTACK_SLOT;
 	spin_unlock(&kstack_lock);
