@@ -48,6 +48,11 @@ _Static_assert(__builtin_offsetof(struct ucontext, sigmask) == 296, "ucontext la
 /* User-modifiable flags: CF PF AF ZF SF TF DF OF AC ID; IF always on. */
 #define RFLAGS_USER 0x254dd5ull
 
+/* iretq to a non-canonical rip faults in the kernel, after swapgs has put
+ * the user's GS back (Intel SDM, IRET: #GP(0) before the return happens), so
+ * no such rip may reach intr_return. TCG does not check; hardware does. */
+static bool canonical_user_rip(uint64_t rip) { return rip < 0x0000800000000000ull; }
+
 /* The thread's own save area holds the live FPU state while it is copied to
  * or from a signal frame (the kernel never touches the FPU itself). */
 static uint8_t *fpu_area(void)
@@ -188,6 +193,11 @@ static void push_frame(struct regs *r, int sig, int code, uint64_t addr)
 	struct thread *t = thread_current();
 	struct k_sigaction *act = &proc.act[sig];
 	uint64_t sp = r->rsp;
+	if (!canonical_user_rip(act->handler)) {
+		kprintf("toro: signal %d has a handler at a non-canonical address %#lx\n", sig,
+			act->handler);
+		die(r, SIGSEGV, act->handler); /* Linux: a bad return, then SIGSEGV */
+	}
 	bool on_alt = t->altstack_size && sp >= t->altstack_sp &&
 		      sp < t->altstack_sp + t->altstack_size;
 	if ((act->flags & SA_ONSTACK) && t->altstack_size && !on_alt)
@@ -332,5 +342,7 @@ long signal_return(struct regs *r)
 	} else {
 		__asm__ volatile("fninit");
 	}
+	if (!canonical_user_rip(r->rip))
+		signal_fault(r, SIGSEGV, SI_KERNEL, 0); /* as Linux after its bad iret */
 	return (long)r->rax;
 }
