@@ -27,8 +27,8 @@ GUEST_ELF   := $(foreach t,$(GUEST_TESTS),$(B)/tests/guest/$(t).elf $(B)/tests/g
 
 TOROCC := bin/toro-cc
 
-.PHONY: all kernel examples guest-tests net-tests unit-tests run test bench deps clean fuzz
-all: deps kernel examples guest-tests net-tests
+.PHONY: all kernel examples guest-tests net-tests unit-tests run test bench deps clean fuzz sysfuzz
+all: deps kernel examples guest-tests net-tests sysfuzz-image
 
 deps:
 	@tools/deps.sh
@@ -163,6 +163,16 @@ $(B)/tests/guest/%.elf: tests/guest/%.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/m
 $(B)/tests/guest/%.pvh.elf: tests/guest/%.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
 	$(TOROCC) --pvh-only -O2 -o $@ $<
+
+# ---- the system call fuzzer (tests/sysfuzz, docs/testing.md): every optional
+# group, the network kernel and the kernel's self-check linked in.
+SYSFUZZ := $(B)/tests/sysfuzz/sysfuzz.elf
+.PHONY: sysfuzz-image
+sysfuzz-image: $(SYSFUZZ)
+$(SYSFUZZ): $(wildcard tests/sysfuzz/*.[ch]) $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms \
+	    $(B)/tools/toropack tools/toro.ld $(TOROCC)
+	@mkdir -p $(dir $@)
+	$(TOROCC) -O2 --net --with=all -o $@ $(wildcard tests/sysfuzz/*.c)
 
 # ---- host unit tests (cmocka, sanitizers) ----
 include tests/unit/unit.mk
