@@ -8,6 +8,7 @@
 #include <k/arch.h>
 #include <k/console.h>
 #include <k/errno.h>
+#include <k/kheap.h>
 #include <k/pmm.h>
 #include <k/proc.h>
 #include <k/string.h>
@@ -304,6 +305,42 @@ void signal_deliver_pending(struct regs *r)
 	push_frame(r, sig, SI_TKILL, 0);
 }
 
+/*
+ * The FPU image of a frame, read aside and checked before it is loaded: a
+ * copy straight into the thread's save area that faulted half way would
+ * leave bytes there that XSAVE never rewrites (the header's reserved ones)
+ * and the next XRSTOR, at a context switch, would raise #GP in the kernel.
+ * Reserved bits that would make FXRSTOR/XRSTOR fault are cleared: MXCSR's
+ * beyond the CPU's MXCSR_MASK, XSTATE_BV beyond XCR0, compaction, the rest
+ * of the header. false: no image, or one that cannot be read.
+ */
+static bool restore_fpu_image(uint64_t ufp)
+{
+	uint8_t *fp = fpu_area();
+	uint64_t fsize = cpu_feat.xsave_size;
+	if (!fp || !ufp || (ufp & 63))
+		return false;
+	uint8_t *img = kmalloc(fsize);
+	if (!img || user_copy_in(img, ufp, fsize)) {
+		kfree(img);
+		return false;
+	}
+	/* The save area was last written by FXSAVE/XSAVE: its MXCSR_MASK is the
+	 * CPU's (0 means the default, 0xffbf). */
+	uint32_t mask = *(uint32_t *)(fp + 28);
+	*(uint32_t *)(img + 24) &= mask ? mask : 0xffbf;
+	if (cpu_feat.xsave) {
+		uint64_t *hdr = (uint64_t *)(img + 512);
+		hdr[0] &= cpu_feat.xcr0;
+		for (int i = 1; i < 8; i++)
+			hdr[i] = 0;
+	}
+	memcpy(fp, img, fsize);
+	kfree(img);
+	fpu_restore(fp);
+	return true;
+}
+
 /* rt_sigreturn: the handler returned into the restorer, so rsp points at the
  * ucontext. Every value taken back is sanitised: a bad frame kills with SIGSEGV. */
 long signal_return(struct regs *r)
@@ -325,23 +362,8 @@ long signal_return(struct regs *r)
 	r->ss = SEL_UDATA;
 	t->sigmask = uc.sigmask[0] & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
 
-	uint8_t *fp = fpu_area();
-	uint64_t fsize = cpu_feat.xsave_size;
-	if (fp && mc->fpstate && !(mc->fpstate & 63) && user_copy_in(fp, mc->fpstate, fsize) == 0) {
-		/* Reserved bits that would make FXRSTOR/XRSTOR fault: MXCSR's
-		 * upper bits, XSTATE_BV beyond XCR0, compaction, header reserved. */
-		uint32_t *mxcsr = (uint32_t *)(fp + 24);
-		*mxcsr &= 0xffff;
-		if (cpu_feat.xsave) {
-			uint64_t *hdr = (uint64_t *)(fp + 512);
-			hdr[0] &= cpu_feat.xcr0;
-			for (int i = 1; i < 8; i++)
-				hdr[i] = 0;
-		}
-		fpu_restore(fp);
-	} else {
+	if (!restore_fpu_image(mc->fpstate))
 		__asm__ volatile("fninit");
-	}
 	if (!canonical_user_rip(r->rip))
 		signal_fault(r, SIGSEGV, SI_KERNEL, 0); /* as Linux after its bad iret */
 	return (long)r->rax;
