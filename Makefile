@@ -142,7 +142,7 @@ $(B)/tools/mkpng: tools/mkpng.c
 # ---- network tests (tests/net/run.sh): the host's client and a test httpd
 # whose site also has a 10 MiB file (a counting pattern, made by mkembed).
 NET_T := $(B)/tests/net
-net-tests: $(NET_T)/httpd.elf $(NET_T)/netclient
+net-tests: $(NET_T)/httpd.elf $(NET_T)/netclient $(NET_T)/memprobe.elf
 $(NET_T)/big/big.bin: $(B)/tools/mkembed
 	@mkdir -p $(dir $@)
 	$(B)/tools/mkembed --pattern $@ 10485760
@@ -154,6 +154,10 @@ $(NET_T)/httpd.elf: $(wildcard examples/httpd/*.c examples/httpd/*.h) $(NET_T)/w
 $(NET_T)/netclient: tests/net/netclient.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -pthread -o $@ $<
+# The guest half of tests/net/mem.sh's stats test.
+$(NET_T)/memprobe.elf: tests/net/memprobe.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms 		       $(B)/tools/toropack tools/toro.ld $(TOROCC)
+	@mkdir -p $(dir $@)
+	$(TOROCC) -O2 -o $@ $<
 
 guest-tests: $(GUEST_ELF)
 $(B)/tests/guest/%.elf: tests/guest/%.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
@@ -185,6 +189,9 @@ $(B)/unit/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $$(if $$(filter $$*,$$(UNIT_OWN_ST
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) -o $@ $^ -lcmocka
 unit-tests: $(UNIT_BINS)
+
+# ---- third-party programs built with toro-cc (not in `all`): make sqlite ----
+include tests/apps/sqlite.mk
 
 # The file server on microvm, its port 80 reachable as 127.0.0.1:8080 on the host.
 run: all

@@ -9,11 +9,14 @@
  * Whatever goes wrong (a bad option, a missing device, no file system on it)
  * is one console line, and the VM goes on: with a RAM root if need be.
  */
+#include <k/bcache.h>
 #include <k/blkdev.h>
 #include <k/cmdline.h>
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/fat.h>
+#include <k/fmt.h>
+#include <k/kstats.h>
 #include <k/string.h>
 #include <k/vfs.h>
 #include "fs_sys.h"
@@ -118,8 +121,17 @@ static void ram_root_dirs(void)
 		vfs_vput(vn);
 }
 
+/* A words source for the stats line (k/kstats.h). */
+static size_t files_stats(char *buf, size_t n)
+{
+	int k = fmt_snprintf(buf, n, " bcache_kib=%zu bcache_dirty=%zu", bcache_cached() * 4,
+			     bcache_dirty_blocks());
+	return k < 0 ? 0 : (size_t)k < n ? (size_t)k : n - 1;
+}
+
 void files_mount(const struct cmdline *cl)
 {
+	kstats_register(files_stats);
 	vfs_lock();
 	/* Partitions first, so that toro.root=vda1 and the search find them
 	 * (they are registered after the disks). */

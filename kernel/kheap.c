@@ -43,7 +43,7 @@ struct page_hdr {
 };
 
 /* Objects start after the header; 32 bytes keeps them 16-byte aligned. */
-#define HDR_SIZE 32u
+#define HDR_SIZE ((unsigned)KHEAP_HDR)
 _Static_assert(sizeof(struct page_hdr) <= HDR_SIZE, "page header too large");
 _Static_assert(BOOT_CORE < 0xff, "owner does not fit the page header");
 
@@ -59,6 +59,7 @@ struct heap_core {
 
 static struct heap_core cores[PMM_MAX_CPUS + 1];	/* + the boot core */
 static struct spinlock boot_lock = SPINLOCK_INIT;	/* the boot core's lists */
+static size_t heap_pages;	/* pages the heap holds; atomic (the stats channel) */
 
 static size_t class_size(unsigned cls)
 {
@@ -108,6 +109,7 @@ static struct page_hdr *new_page(struct heap_core *hc, unsigned owner, unsigned 
 
 	if (h == NULL)
 		return NULL;
+	__atomic_add_fetch(&heap_pages, 1, __ATOMIC_RELAXED);
 	memset(h, 0, HDR_SIZE);
 	h->magic = KHEAP_MAGIC;
 	h->cls = (uint8_t)cls;
@@ -144,6 +146,7 @@ static void release_page(struct heap_core *hc, struct page_hdr *h)
 	unlink_page(hc, h);
 	h->magic = 0;
 	pmm_free(h);
+	__atomic_sub_fetch(&heap_pages, 1, __ATOMIC_RELAXED);
 }
 
 /* Free p into its page h on the owner's lists (the owner, or under boot_lock). */
@@ -187,6 +190,7 @@ static void *alloc_large(size_t size)
 	h = pmm_alloc_contig(npages);
 	if (h == NULL)
 		return NULL;
+	__atomic_add_fetch(&heap_pages, npages, __ATOMIC_RELAXED);
 	memset(h, 0, HDR_SIZE);
 	h->magic = KHEAP_MAGIC;
 	h->cls = KHEAP_LARGE;
@@ -194,8 +198,14 @@ static void *alloc_large(size_t size)
 	return (char *)h + HDR_SIZE;
 }
 
+size_t kheap_pages(void)
+{
+	return __atomic_load_n(&heap_pages, __ATOMIC_RELAXED);
+}
+
 void kheap_init(void)
 {
+	heap_pages = 0;
 	for (unsigned c = 0; c <= BOOT_CORE; c++) {
 		for (unsigned i = 0; i < NCLASSES; i++)
 			cores[c].partial[i] = NULL;
@@ -245,6 +255,7 @@ void kfree(void *p)
 		if (off != HDR_SIZE)
 			panic("kfree: bad pointer %p", p);
 		h->magic = 0;
+		__atomic_sub_fetch(&heap_pages, h->npages, __ATOMIC_RELAXED);
 		pmm_free_contig(h, h->npages);
 		return;
 	}

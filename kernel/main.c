@@ -13,6 +13,7 @@
 #include <k/drivers.h>
 #include <k/fmt.h>
 #include <k/fd.h>
+#include <k/kstats.h>
 #ifdef TORO_NET
 #include <k/net.h> /* the kernel variant with the network (build/toro-net.o) */
 #endif
@@ -147,6 +148,7 @@ void kmain(uint32_t magic, uint32_t info)
 	smp_init(smp_want);
 	drivers_init(&cl);
 	component_init(&cl); /* the file systems mount here, when linked */
+	kstats_init(); /* the stats channel, when the VM has its port */
 #ifdef TORO_NET
 	net_init(&cl); /* after the drivers: it takes every network device */
 #endif

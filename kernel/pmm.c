@@ -9,12 +9,21 @@
  * extent long enough, the list is sorted and merged with the extents into
  * maximal runs, the longest of which become the extents again (coalesce).
  * Page 0 is never handed out: its address is NULL.
+ *
+ * Accounting (the commit rules of docs/kernel.md, "Memory"): `avail` counts
+ * the free pages nobody was promised. The kernel's own allocations take from
+ * it and fail at 0; application memory is committed (promised) ahead, which
+ * takes pages from `avail` without handing any out, and its pages are later
+ * taken and given back against that promise without touching `avail`. So
+ * pmm_free_pages() >= promised pages always: a committed page is always there.
  */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <limits.h>
 
 #include <k/console.h>
+#include <k/errno.h>
 #include <k/pmm.h>
 #include <k/spinlock.h>
 #include <k/string.h>
@@ -50,6 +59,7 @@ static struct spinlock lock = SPINLOCK_INIT;
 static struct pcp pcp[PMM_MAX_CPUS];
 static size_t cached; /* pages in the per-core stacks; atomic: changed outside the lock too */
 static size_t total_pages;
+static long avail; /* free pages not promised to anyone; atomic */
 
 static uint64_t extent_end(const struct extent *e)
 {
@@ -111,6 +121,7 @@ void pmm_init(void)
 	for (int i = 0; i < PMM_MAX_CPUS; i++)
 		pcp[i].n = 0;
 	cached = 0;
+	avail = 0;
 }
 
 static void add_range(uint64_t base, uint64_t len)
@@ -132,6 +143,7 @@ static void add_range(uint64_t base, uint64_t len)
 		kprintf("pmm: more than %d ranges, dropping %#lx-%#lx\n", PMM_MAX_RANGES,
 			(unsigned long)start, (unsigned long)end);
 	total_pages += extent_pages() - before;
+	avail += (long)(extent_pages() - before);
 }
 
 /* Cut [start, end) out of extent i; returns how many extents now follow it. */
@@ -186,6 +198,7 @@ static void reserve_range(uint64_t base, uint64_t len)
 			i += cut_extent(i, start, end);
 	}
 	total_pages -= before - extent_pages();
+	avail -= (long)(before - extent_pages());
 }
 
 /* Take n pages from the front of the first extent that has them. */
@@ -673,7 +686,8 @@ static void *steal(int self)
 	return NULL;
 }
 
-void *pmm_alloc(void)
+/* One page from the calling core's stack, the pool, or another core's stack. */
+static void *take_page(void)
 {
 	int cpu = pmm_cpu();
 	if (cpu < 0) {
@@ -702,6 +716,79 @@ void *pmm_alloc(void)
 	}
 	spin_unlock(&c->lock);
 	return p ? p : steal(cpu);
+}
+
+static void drain_cores(void);
+
+/*
+ * A page the accounting says is there. One look can still miss it while
+ * pages move between other cores' stacks (taken on one, freed on another
+ * behind the search), so look again, with the stacks emptied into the pool.
+ */
+static void *take_counted_page(void)
+{
+	for (int tries = 0; tries < 64; tries++) {
+		void *p = take_page();
+		if (p)
+			return p;
+		drain_cores();
+	}
+	return NULL;
+}
+
+/* Take n pages from avail if at least floor are left after: false if not. */
+static bool avail_take(size_t n, size_t floor)
+{
+	long have = __atomic_load_n(&avail, __ATOMIC_RELAXED);
+
+	if (n > (size_t)LONG_MAX / 2 || floor > (size_t)LONG_MAX / 2)
+		return false;
+	do {
+		if (have < (long)(n + floor))
+			return false;
+	} while (!__atomic_compare_exchange_n(&avail, &have, have - (long)n, true,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return true;
+}
+
+static void avail_give(size_t n)
+{
+	__atomic_add_fetch(&avail, (long)n, __ATOMIC_RELAXED);
+}
+
+void *pmm_alloc(void)
+{
+	if (!avail_take(1, 0))
+		return NULL;
+	void *p = take_counted_page();
+	if (!p)
+		avail_give(1);
+	return p;
+}
+
+void *pmm_alloc_committed(void)
+{
+	void *p = take_counted_page();
+	if (!p)
+		panic("pmm: no page for a commitment (%zu free, %ld unpromised)",
+		      pmm_free_pages(), __atomic_load_n(&avail, __ATOMIC_RELAXED));
+	return p;
+}
+
+int pmm_commit(size_t n, size_t floor)
+{
+	return avail_take(n, floor) ? 0 : -ENOMEM;
+}
+
+void pmm_uncommit(size_t n)
+{
+	avail_give(n);
+}
+
+size_t pmm_avail_pages(void)
+{
+	long a = __atomic_load_n(&avail, __ATOMIC_RELAXED);
+	return a > 0 ? (size_t)a : 0;
 }
 
 void *pmm_alloc_zero(void)
@@ -740,25 +827,26 @@ void *pmm_alloc_contig(size_t n)
 {
 	if (n == 1)
 		return pmm_alloc();
-	if (n == 0 || pmm_free_pages() < n)
+	if (n == 0 || !avail_take(n, 0))
 		return NULL;
 	spin_lock(&lock);
 	void *p = alloc_contig(n);
 	bool again = p == NULL && coalesce_may_help(n);
 	spin_unlock(&lock);
-	if (!again)
-		return p;
-	drain_cores();
-	spin_lock(&lock);
-	p = coalesce_and_carve(n);
-	spin_unlock(&lock);
+	if (again) {
+		drain_cores();
+		spin_lock(&lock);
+		p = coalesce_and_carve(n);
+		spin_unlock(&lock);
+	}
+	if (!p)
+		avail_give(n);
 	return p;
 }
 
-void pmm_free(void *page)
+/* A page back to the calling core's stack (or the pool), uncounted. */
+static void put_page(void *page)
 {
-	if (page == NULL)
-		return;
 	check_page(page);
 	int cpu = pmm_cpu();
 	if (cpu < 0) {
@@ -782,11 +870,28 @@ void pmm_free(void *page)
 	spin_unlock(&c->lock);
 }
 
+void pmm_free(void *page)
+{
+	if (page == NULL)
+		return;
+	put_page(page);
+	avail_give(1);
+}
+
+void pmm_free_committed(void *page)
+{
+	if (page != NULL)
+		put_page(page);
+}
+
 void pmm_free_contig(void *base, size_t n)
 {
+	if (base == NULL || n == 0)
+		return;
 	spin_lock(&lock);
 	free_contig(base, n);
 	spin_unlock(&lock);
+	avail_give(n);
 }
 
 size_t pmm_free_pages(void)

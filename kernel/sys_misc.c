@@ -10,6 +10,7 @@
 #include <k/string.h>
 #include <k/syscall.h>
 #include <k/time.h>
+#include <k/uvm.h>
 #include "sys.h"
 
 long sys_uname(SYSARGS)
@@ -116,6 +117,31 @@ long sys_prlimit64(SYSARGS)
 
 long sys_getrlimit(SYSARGS) { return sys_prlimit64(0, a0, 0, a1, 0, 0); }
 
+/* struct rusage (x86-64): two timevals and fourteen longs. */
+struct krusage {
+	int64_t utime_sec, utime_usec, stime_sec, stime_usec;
+	int64_t maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock;
+	int64_t msgsnd, msgrcv, nsignals, nvcsw, nivcsw;
+};
+
+/* One process owning the VM: its user time is the time since boot (as its
+ * CPU-time clocks say), no system time, no children; maxrss what it has
+ * mapped now. */
+long sys_getrusage(SYSARGS)
+{
+	struct krusage ru;
+	if (a0 != 0 && a0 != -1 && a0 != 1) /* SELF, CHILDREN, THREAD */
+		return -EINVAL;
+	memset(&ru, 0, sizeof(ru));
+	if (a0 != -1) {
+		uint64_t ns = time_monotonic_ns();
+		ru.utime_sec = (int64_t)(ns / NSEC_PER_SEC);
+		ru.utime_usec = (int64_t)(ns % NSEC_PER_SEC / 1000);
+		ru.maxrss = (int64_t)(uvm_resident_pages() * 4);
+	}
+	return user_copy_out((uint64_t)a1, &ru, sizeof(ru));
+}
+
 struct ksysinfo {
 	int64_t uptime;
 	uint64_t loads[3];
@@ -127,13 +153,16 @@ struct ksysinfo {
 	char rest[4];
 };
 
+/* freeram is what malloc can still get: memory not promised, less the
+ * kernel's reserve (kernel/uvm.c), the same figure the stats channel calls
+ * user_free_kib. */
 long sys_sysinfo(SYSARGS)
 {
 	struct ksysinfo si;
 	memset(&si, 0, sizeof(si));
 	si.uptime = (int64_t)(time_monotonic_ns() / NSEC_PER_SEC);
 	si.totalram = pmm_total_pages() * PAGE_SIZE;
-	si.freeram = pmm_free_pages() * PAGE_SIZE;
+	si.freeram = uvm_free_pages() * PAGE_SIZE;
 	si.procs = 1;
 	si.mem_unit = 1;
 	return user_copy_out((uint64_t)a0, &si, sizeof(si));

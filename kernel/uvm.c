@@ -1,5 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* Application memory: VMAs in the user window, demand paging, brk and mmap. */
+/*
+ * Application memory: VMAs in the user window, demand paging, brk and mmap,
+ * and the commit rules of docs/kernel.md ("Memory"). Every page a mapping
+ * lets the program touch is promised (pmm_commit) when the mapping is made,
+ * with its page tables, so a touch never fails for want of memory and a
+ * request that cannot be promised fails at once (ENOMEM: malloc says NULL).
+ * Not promised: PROT_NONE mappings until mprotect opens them; MAP_NORESERVE
+ * mappings (pages on touch while memory lasts, SIGSEGV after); the main stack
+ * below its first 128 KiB, whose promise grows on touch. Promises leave the
+ * kernel a reserve (uvm_init).
+ */
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/pmm.h>
@@ -14,20 +24,28 @@
 #define BRK_MAX (1ull << 30)
 #define MMAP_BASE (USER_WIN_BASE + BRK_MAX)
 #define VMA_GUARD 0x100 /* never mapped: a stack's guard */
+#define VMA_NORESERVE 1u /* pages taken on touch, never promised */
+#define VMA_GROWS 2u     /* a stack: its promise grows down on touch */
 
 struct vma {
 	uint64_t start, end;
-	unsigned prot; /* VMM_* flags, or VMA_GUARD */
+	uint64_t resv;  /* [resv, end) is promised: start (all), end (none), or between (a stack) */
+	unsigned prot;  /* VMM_* flags, or VMA_GUARD */
+	unsigned flags; /* VMA_NORESERVE, VMA_GROWS */
 };
 
 static struct vma vmas[MAX_VMAS];
 static int nvmas;
 static uint64_t brk_cur = BRK_BASE;
-static size_t resident;
-/* One lock over the VMA table and the user window's page tables. */
+static size_t resident, committed, kreserve;
+/* One lock over the VMA table, the counts and the user window's page tables. */
 static struct spinlock uvm_lock = SPINLOCK_INIT;
 
 static uint64_t page_up(uint64_t x) { return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1); }
+static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+static uint64_t clamp64(uint64_t x, uint64_t lo, uint64_t hi) { return min64(max64(x, lo), hi); }
+static size_t npages(uint64_t lo, uint64_t hi) { return (size_t)((hi - lo) / PAGE_SIZE); }
 
 static struct vma *find(uint64_t addr)
 {
@@ -47,72 +65,178 @@ static unsigned to_vmm(int prot)
 	return f;
 }
 
-/* Free the pages mapped in [start, end) (page aligned). */
-static void release(uint64_t start, uint64_t end)
+/* ---- promises ---- */
+
+/* Pages promised within [s, e). */
+static size_t promised(uint64_t s, uint64_t e)
 {
-	/* Only mapped pages are visited: a huge, barely touched range is cheap.
-	 * The pages are chained through their first word (RAM is identity
-	 * mapped) and freed only once no core can still reach them. */
-	uint64_t *chain = NULL;
-	for (uint64_t a = vmm_next_mapped(start, end); a < end;
-	     a = vmm_next_mapped(a + PAGE_SIZE, end)) {
-		uint64_t pa = vmm_unmap(a);
-		if (pa) {
-			*(uint64_t **)pa = chain;
-			chain = (uint64_t *)pa;
+	size_t n = 0;
+	for (int i = 0; i < nvmas; i++) {
+		uint64_t lo = max64(max64(vmas[i].start, s), vmas[i].resv);
+		uint64_t hi = min64(vmas[i].end, e);
+		if (lo < hi)
+			n += npages(lo, hi);
+	}
+	return n;
+}
+
+/* Promise n more pages for [s, e) and make its page tables now, so that no
+ * fault on promised memory allocates: 0, or -ENOMEM with nothing promised
+ * (tables already made stay; they are reused). */
+static int commit(uint64_t s, uint64_t e, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (pmm_avail_pages() < kreserve + n)
+		return -ENOMEM;
+	size_t t = vmm_tables_missing(s, e);
+	if (t && (pmm_avail_pages() < kreserve + n + t || vmm_prepare(s, e)))
+		return -ENOMEM;
+	if (pmm_commit(n, kreserve))
+		return -ENOMEM;
+	committed += n;
+	return 0;
+}
+
+static void uncommit(size_t n)
+{
+	if (n == 0)
+		return;
+	pmm_uncommit(n);
+	committed -= n;
+}
+
+/*
+ * Unmap the pages of [s, e) and free them once no core can reach them (they
+ * are chained through their first word: RAM is identity mapped). Promised
+ * pages go back against their promise, which the caller keeps or ends. Only
+ * mapped pages are visited: a huge, barely touched range is cheap.
+ */
+static void drop_pages(uint64_t s, uint64_t e)
+{
+	uint64_t *kept = NULL, *plain = NULL;
+	for (int i = 0; i < nvmas; i++) {
+		const struct vma *v = &vmas[i];
+		uint64_t lo = max64(v->start, s), hi = min64(v->end, e);
+		for (uint64_t a = vmm_next_mapped(lo, hi); a < hi; a = vmm_next_mapped(a + PAGE_SIZE, hi)) {
+			uint64_t pa = vmm_unmap(a);
+			if (!pa)
+				continue;
+			uint64_t **chain = a >= v->resv ? &kept : &plain;
+			*(uint64_t **)pa = *chain;
+			*chain = (uint64_t *)pa;
 			resident--;
 		}
 	}
-	if (!chain)
+	if (!kept && !plain)
 		return;
-	tlb_shootdown(start, end);
-	while (chain) {
-		uint64_t *next = *(uint64_t **)chain;
-		pmm_free(chain);
-		chain = next;
+	tlb_shootdown(s, e);
+	while (kept) {
+		uint64_t *next = *(uint64_t **)kept;
+		pmm_free_committed(kept);
+		kept = next;
+	}
+	while (plain) {
+		uint64_t *next = *(uint64_t **)plain;
+		pmm_free(plain);
+		plain = next;
 	}
 }
 
-/* Cut [start, end) out of the VMA table (pages are released by the caller). */
-static int carve(uint64_t start, uint64_t end)
+/* ---- the VMA table ---- */
+
+static void remove_at(int i)
+{
+	memmove(&vmas[i], &vmas[i + 1], (size_t)(nvmas - i - 1) * sizeof(vmas[0]));
+	nvmas--;
+}
+
+/* Does carving [s, e) need a slot (a VMA around both ends)? */
+static bool carve_needs_slot(uint64_t s, uint64_t e)
+{
+	for (int i = 0; i < nvmas; i++)
+		if (vmas[i].start < s && vmas[i].end > e)
+			return true;
+	return false;
+}
+
+/* Cut [start, end) out of the table; the caller checked carve_needs_slot. */
+static void carve(uint64_t start, uint64_t end)
 {
 	for (int i = 0; i < nvmas; i++) {
 		struct vma *v = &vmas[i];
 		if (v->end <= start || v->start >= end)
 			continue;
 		if (v->start < start && v->end > end) {
-			if (nvmas == MAX_VMAS)
-				return -ENOMEM;
-			memmove(&vmas[i + 2], &vmas[i + 1], (nvmas - i - 1) * sizeof(*v));
-			vmas[i + 1] = (struct vma){ end, v->end, v->prot };
+			memmove(&vmas[i + 2], &vmas[i + 1], (size_t)(nvmas - i - 1) * sizeof(*v));
+			vmas[i + 1] = *v;
+			vmas[i + 1].start = end;
+			vmas[i + 1].resv = clamp64(v->resv, end, v->end);
 			v->end = start;
+			v->resv = clamp64(v->resv, v->start, start);
 			nvmas++;
-			return 0;
+			return;
 		}
 		if (v->start < start) {
 			v->end = start;
+			v->resv = clamp64(v->resv, v->start, start);
 		} else if (v->end > end) {
 			v->start = end;
+			v->resv = clamp64(v->resv, end, v->end);
 		} else {
-			memmove(v, v + 1, (nvmas - i - 1) * sizeof(*v));
-			nvmas--;
-			i--;
+			remove_at(i--);
 		}
 	}
-	return 0;
 }
 
-static int insert(uint64_t start, uint64_t end, unsigned prot)
+/* Split the VMA around x in two at x; the caller made room. */
+static void split_at(uint64_t x)
+{
+	for (int i = 0; i < nvmas; i++) {
+		struct vma *v = &vmas[i];
+		if (v->start < x && x < v->end) {
+			memmove(&vmas[i + 1], v, (size_t)(nvmas - i) * sizeof(*v));
+			vmas[i + 1].start = x;
+			vmas[i + 1].resv = clamp64(v->resv, x, v->end);
+			v->end = x;
+			v->resv = clamp64(v->resv, v->start, x);
+			nvmas++;
+			return;
+		}
+	}
+}
+
+static int insert(uint64_t start, uint64_t end, unsigned prot, uint64_t resv, unsigned flags)
 {
 	if (nvmas == MAX_VMAS)
 		return -ENOMEM;
 	int i = 0;
 	while (i < nvmas && vmas[i].start < start)
 		i++;
-	memmove(&vmas[i + 1], &vmas[i], (nvmas - i) * sizeof(vmas[0]));
-	vmas[i] = (struct vma){ start, end, prot };
+	memmove(&vmas[i + 1], &vmas[i], (size_t)(nvmas - i) * sizeof(vmas[0]));
+	vmas[i] = (struct vma){ start, end, resv, prot, flags };
 	nvmas++;
 	return 0;
+}
+
+/* Neighbours alike in everything (all promised or none) become one VMA, so
+ * mprotect page by page (musl's allocator) does not fill the table. */
+static void merge(void)
+{
+	for (int i = 0; i + 1 < nvmas;) {
+		struct vma *a = &vmas[i], *b = &vmas[i + 1];
+		bool a_all = a->resv == a->start, a_none = a->resv == a->end;
+		bool b_all = b->resv == b->start, b_none = b->resv == b->end;
+		if (a->end != b->start || a->prot != b->prot || a->flags != b->flags ||
+		    (a->flags & VMA_GROWS) || !((a_all && b_all) || (a_none && b_none))) {
+			i++;
+			continue;
+		}
+		a->end = b->end;
+		if (a_none)
+			a->resv = a->end;
+		remove_at(i + 1);
+	}
 }
 
 /* Table size after carve(start, end) and insert(start, end): checked first so
@@ -129,6 +253,15 @@ static int vmas_after_replace(uint64_t start, uint64_t end)
 			n--;
 	}
 	return n;
+}
+
+/* Does any VMA overlap [s, e)? */
+static bool overlaps(uint64_t s, uint64_t e)
+{
+	for (int i = 0; i < nvmas; i++)
+		if (vmas[i].start < e && vmas[i].end > s)
+			return true;
+	return false;
 }
 
 /* First gap of len bytes at or above MMAP_BASE. */
@@ -152,6 +285,34 @@ void uvm_init(void)
 	nvmas = 0;
 	brk_cur = BRK_BASE;
 	resident = 0;
+	committed = 0;
+	/* What promises leave to the kernel: a sixty-fourth of memory, at
+	 * least 256 KiB and at most 32 MiB (see docs/kernel.md). */
+	kreserve = pmm_total_pages() / UVM_RESERVE_DIV;
+	if (kreserve < UVM_RESERVE_MIN)
+		kreserve = UVM_RESERVE_MIN;
+	if (kreserve > UVM_RESERVE_MAX)
+		kreserve = UVM_RESERVE_MAX;
+}
+
+/* ---- faults ---- */
+
+/* Extend a stack's promise down to page: STACK_STEP at a time while memory
+ * allows, else the pages down to it. */
+static int grow_stack(struct vma *v, uint64_t page)
+{
+	uint64_t want = max64(page & ~(UVM_STACK_STEP - 1), v->start);
+	if (commit(want, v->resv, npages(want, v->resv)) == 0) {
+		v->resv = want;
+		return 0;
+	}
+	if (commit(page, v->resv, npages(page, v->resv)) == 0) {
+		v->resv = page;
+		return 0;
+	}
+	kprintf("toro: no memory to grow the stack to %#lx (%lu KiB promised)\n",
+		(unsigned long)page, (unsigned long)((v->end - v->resv) >> 10));
+	return -ENOMEM;
 }
 
 static int fault_locked(uint64_t addr, bool write, bool exec)
@@ -171,18 +332,35 @@ static int fault_locked(uint64_t addr, bool write, bool exec)
 		arch_tlb_flush(addr, addr + 1);
 		return 0;
 	}
-	void *p = pmm_alloc_zero();
-	if (!p) {
-		kprintf("toro: out of memory for application page at %#lx\n", addr);
+	uint64_t page = addr & ~(PAGE_SIZE - 1);
+	bool kept = page >= v->resv;
+	if (!kept && (v->flags & VMA_GROWS)) {
+		if (grow_stack(v, page))
+			return -EFAULT;
+		kept = true;
+	}
+	/* Not promised (MAP_NORESERVE): a page now, if the kernel's reserve
+	 * stays whole. */
+	if (!kept && pmm_commit(1, kreserve)) {
+		kprintf("toro: out of memory for application page at %#lx (not reserved)\n",
+			(unsigned long)addr);
 		return -EFAULT;
 	}
-	if (vmm_map(addr & ~(PAGE_SIZE - 1), (uint64_t)p, v->prot)) {
-		pmm_free(p);
+	void *p = pmm_alloc_committed();
+	memset(p, 0, PAGE_SIZE);
+	if (vmm_map(page, (uint64_t)p, v->prot)) {
+		/* Only where tables were not made ahead: not promised memory. */
+		pmm_free_committed(p);
+		if (!kept)
+			pmm_uncommit(1);
+		kprintf("toro: out of memory for a page table at %#lx\n", (unsigned long)addr);
 		return -EFAULT;
 	}
 	resident++;
 	return 0;
 }
+
+/* ---- the calls ---- */
 
 static long brk_locked(uint64_t newbrk)
 {
@@ -190,17 +368,44 @@ static long brk_locked(uint64_t newbrk)
 		return (long)brk_cur;
 	uint64_t old_end = page_up(brk_cur), new_end = page_up(newbrk);
 	if (new_end < old_end) {
-		release(new_end, old_end);
+		/* Nothing lies above the heap's top within the brk area: no split. */
+		size_t n = promised(new_end, old_end);
+		drop_pages(new_end, old_end);
 		carve(new_end, old_end);
+		uncommit(n);
 	} else if (new_end > old_end) {
 		struct vma *v = find(old_end - 1);
-		if (v && v->end == old_end && old_end > BRK_BASE && v->prot == (VMM_U | VMM_W))
-			v->end = new_end;
-		else if (insert(old_end, new_end, VMM_U | VMM_W))
+		bool extend = v && v->end == old_end && old_end > BRK_BASE &&
+			      v->prot == (VMM_U | VMM_W) && v->resv == v->start && !v->flags;
+		if ((!extend && nvmas == MAX_VMAS) || commit(old_end, new_end, npages(old_end, new_end)))
 			return (long)brk_cur;
+		if (extend)
+			v->end = new_end;
+		else
+			insert(old_end, new_end, VMM_U | VMM_W, old_end, 0);
 	}
 	brk_cur = newbrk;
 	return (long)brk_cur;
+}
+
+/* MAP_FIXED: [addr, end) replaces what was there; the promise of n pages is
+ * settled with the old one's, so replacing needs no more memory than it adds. */
+static long map_fixed(uint64_t addr, uint64_t end, size_t n, int flags)
+{
+	if (addr < MMAP_BASE || addr > USER_WIN_END - (end - addr))
+		return (flags & MAP_FIXED_NOREPLACE) ? -EEXIST : -ENOMEM;
+	if ((flags & MAP_FIXED_NOREPLACE) && overlaps(addr, end))
+		return -EEXIST;
+	if (vmas_after_replace(addr, end) > MAX_VMAS)
+		return -ENOMEM;
+	size_t old = promised(addr, end);
+	if (n > old && commit(addr, end, n - old))
+		return -ENOMEM;
+	drop_pages(addr, end);
+	carve(addr, end);
+	if (old > n)
+		uncommit(old - n);
+	return 0;
 }
 
 static long mmap_locked(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
@@ -216,26 +421,23 @@ static long mmap_locked(uint64_t addr, uint64_t len, int prot, int flags, int fd
 	if (len > USER_WIN_END - USER_WIN_BASE)
 		return -ENOMEM;
 	len = page_up(len);
+	bool promise = prot != 0 && !(flags & MAP_NORESERVE);
+	size_t n = promise ? npages(0, len) : 0;
 	uint64_t start;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		if (addr < MMAP_BASE || addr > USER_WIN_END - len)
-			return (flags & MAP_FIXED_NOREPLACE) ? -EEXIST : -ENOMEM;
-		for (uint64_t a = addr; a < addr + len; a += PAGE_SIZE)
-			if ((flags & MAP_FIXED_NOREPLACE) && find(a))
-				return -EEXIST;
-		if (vmas_after_replace(addr, addr + len) > MAX_VMAS)
-			return -ENOMEM;
-		carve(addr, addr + len);
-		release(addr, addr + len);
+		long r = map_fixed(addr, addr + len, n, flags);
+		if (r)
+			return r;
 		start = addr;
 	} else {
 		start = find_gap(len);
-		if (!start)
+		if (!start || nvmas == MAX_VMAS || commit(start, start + len, n))
 			return -ENOMEM;
 	}
 	unsigned vprot = prot ? to_vmm(prot) : 0; /* PROT_NONE */
-	if (insert(start, start + len, vprot))
-		return -ENOMEM;
+	insert(start, start + len, vprot, promise ? start : start + len,
+	       (flags & MAP_NORESERVE) ? VMA_NORESERVE : 0);
+	merge();
 	return (long)start;
 }
 
@@ -246,11 +448,27 @@ static long munmap_locked(uint64_t addr, uint64_t len)
 	len = page_up(len);
 	if (addr < MMAP_BASE || addr > USER_WIN_END - len)
 		return -EINVAL;
-	/* carve fails (no slot for a split) before changing anything */
-	if (carve(addr, addr + len))
+	/* A hole in one VMA needs a slot: fail before changing anything. */
+	if (nvmas == MAX_VMAS && carve_needs_slot(addr, addr + len))
 		return -ENOMEM;
-	release(addr, addr + len);
+	size_t n = promised(addr, addr + len);
+	drop_pages(addr, addr + len);
+	carve(addr, addr + len);
+	uncommit(n);
 	return 0;
+}
+
+/* Pages mprotect to an accessible protection must newly promise in [s, e). */
+static size_t unpromised(uint64_t s, uint64_t e)
+{
+	size_t n = 0;
+	for (int i = 0; i < nvmas; i++) {
+		const struct vma *v = &vmas[i];
+		uint64_t lo = max64(v->start, s), hi = min64(min64(v->end, e), v->resv);
+		if (lo < hi && !(v->flags & VMA_NORESERVE))
+			n += npages(lo, hi);
+	}
+	return n;
 }
 
 static long mprotect_locked(uint64_t addr, uint64_t len, int prot)
@@ -266,27 +484,45 @@ static long mprotect_locked(uint64_t addr, uint64_t len, int prot)
 		return -ENOMEM;
 	if (len == 0)
 		return 0;
-	if (addr < USER_WIN_BASE || addr + len > USER_WIN_END)
+	uint64_t end = addr + len;
+	if (addr < USER_WIN_BASE || end > USER_WIN_END)
 		return vmm_user_range_ok(addr, len) ? -EACCES : -ENOMEM;
-	for (uint64_t a = addr; a < addr + len; a += PAGE_SIZE) {
+	for (uint64_t a = addr; a < end;) {
 		struct vma *v = find(a);
 		if (!v || (v->prot & VMA_GUARD))
 			return -ENOMEM;
+		a = v->end;
 	}
-	if (vmas_after_replace(addr, addr + len) > MAX_VMAS)
+	struct vma *lo = find(addr), *hi = find(end - 1);
+	int slots = (lo->start < addr) + (hi->end > end);
+	if (nvmas + slots > MAX_VMAS)
 		return -ENOMEM;
-	unsigned vprot = prot ? to_vmm(prot) : 0; /* PROT_NONE */
-	carve(addr, addr + len);
-	insert(addr, addr + len, vprot);
-	for (uint64_t a = addr; a < addr + len; a += PAGE_SIZE) {
-		/* PROT_NONE keeps the page and its contents, supervisor-only. */
-		if (vmm_lookup(a, NULL, NULL))
-			vmm_protect(a, vprot);
+	/* Opening PROT_NONE memory promises it (a PROT_NONE reservation of
+	 * address space, as musl and allocators make, costs nothing until
+	 * then); closing keeps the promise, as the pages keep their contents. */
+	if (prot && commit(addr, end, unpromised(addr, end)))
+		return -ENOMEM;
+	unsigned vprot = prot ? to_vmm(prot) : 0;
+	split_at(addr);
+	split_at(end);
+	for (int i = 0; i < nvmas; i++) {
+		struct vma *v = &vmas[i];
+		if (v->start < addr || v->end > end)
+			continue;
+		v->prot = vprot;
+		if (prot && !(v->flags & VMA_NORESERVE))
+			v->resv = v->start;
 	}
-	tlb_shootdown(addr, addr + len);
+	/* PROT_NONE keeps a page and its contents, supervisor-only. */
+	for (uint64_t a = vmm_next_mapped(addr, end); a < end; a = vmm_next_mapped(a + PAGE_SIZE, end))
+		vmm_protect(a, vprot);
+	tlb_shootdown(addr, end);
+	merge();
 	return 0;
 }
 
+/* MADV_DONTNEED/MADV_FREE: the pages go, the promise stays (they may be
+ * touched again, and must be there then). */
 static long discard_locked(uint64_t addr, uint64_t len)
 {
 	if ((addr & (PAGE_SIZE - 1)) || len > USER_WIN_END || addr + page_up(len) < addr)
@@ -299,28 +535,46 @@ static long discard_locked(uint64_t addr, uint64_t len)
 			return -ENOMEM;
 		a = v->end;
 	}
-	for (int i = 0; i < nvmas; i++) {
-		uint64_t s = vmas[i].start > addr ? vmas[i].start : addr;
-		uint64_t e = vmas[i].end < end ? vmas[i].end : end;
-		if (s < e && !(vmas[i].prot & VMA_GUARD))
-			release(s, e);
-	}
+	drop_pages(addr, end);
 	return 0;
 }
 
+/* A stack of `size` bytes over a guard page. Its top UVM_STACK_COMMIT bytes
+ * are promised now; below, the promise grows on touch (grow_stack). */
 static uint64_t alloc_stack_locked(uint64_t size)
 {
 	if (size > USER_WIN_END || nvmas > MAX_VMAS - 2)
 		return 0;
 	size = page_up(size);
 	uint64_t base = find_gap(size + PAGE_SIZE);
-	if (!base || insert(base, base + PAGE_SIZE, VMA_GUARD) ||
-	    insert(base + PAGE_SIZE, base + PAGE_SIZE + size, VMM_U | VMM_W))
+	if (!base)
 		return 0;
-	return base + PAGE_SIZE + size;
+	uint64_t low = base + PAGE_SIZE, top = low + size;
+	uint64_t resv = size > UVM_STACK_COMMIT ? top - UVM_STACK_COMMIT : low;
+	if (commit(resv, top, npages(resv, top)))
+		return 0;
+	insert(base, low, VMA_GUARD, low, 0);
+	insert(low, top, VMM_U | VMM_W, resv, VMA_GROWS);
+	return top;
 }
 
 size_t uvm_resident_pages(void) { return resident; }
+
+void uvm_stats(struct uvm_stats *st)
+{
+	spin_lock(&uvm_lock);
+	st->committed = committed;
+	st->resident = resident;
+	st->reserve = kreserve;
+	st->vmas = (size_t)nvmas;
+	spin_unlock(&uvm_lock);
+}
+
+size_t uvm_free_pages(void)
+{
+	size_t a = pmm_avail_pages(), r = __atomic_load_n(&kreserve, __ATOMIC_RELAXED);
+	return a > r ? a - r : 0;
+}
 
 int uvm_fault(uint64_t addr, bool write, bool exec)
 {

@@ -12,6 +12,7 @@
 #include <k/cmdline.h>
 #include <k/console.h>
 #include <k/errno.h>
+#include <k/kstats.h>
 #include <k/net.h>
 #include <k/netdev.h>
 #include <k/sched.h>
@@ -319,6 +320,7 @@ void net_init(const struct cmdline *cl)
 		kprintf("toro: no network device\n");
 	net_config_parse(cl, &cfg);
 	net_resolv_init(cl);
+	kstats_register(net_stats);
 	const char *ping = cmdline_opt(cl, "toro.net.ping");
 	if (ping && (net_parse_ipv4(ping, &ping_to) || ping_to == 0)) {
 		kprintf("toro: toro.net.ping=%s is not an IPv4 address, ignored\n", ping);

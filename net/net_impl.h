@@ -9,6 +9,7 @@
 #define NET_IMPL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <k/cmdline.h>
 
@@ -33,6 +34,11 @@ void net_config_parse(const struct cmdline *cl, struct net_config *cfg);
 int net_mask_prefix(uint32_t mask);
 /* "a.b.c.d" into buf (at least 16 bytes). */
 void net_format_ipv4(char *buf, uint32_t addr);
+
+/* The stats channel's words for the network (k/kstats.h): sockets alive
+ * (net/socket.c) and the stack's memory (net/netmem.c). */
+size_t net_stats(char *buf, size_t n);
+size_t net_mem_used(void);
 
 /* net/resolv.c: /etc/resolv.conf and /etc/hosts (toro.hosts=) for musl's
  * resolver. Before the program starts. */

@@ -14,6 +14,7 @@
 #include <k/errno.h>
 #include <k/etcfs.h>
 #include <k/fd.h>
+#include <k/fmt.h>
 #include <k/kheap.h>
 #include <k/poll.h>
 #include <k/sched.h>
@@ -53,6 +54,7 @@
 
 struct spinlock sock_map_lock = SPINLOCK_INIT;
 static struct sock *map[MAP_BUCKETS];
+static int nsocks; /* sockets alive (the stats channel); atomic */
 static const struct file_ops sock_ops;
 
 static unsigned map_bucket(const struct netconn *c)
@@ -184,7 +186,22 @@ static struct sock *sock_alloc(struct netconn *conn, int type)
 	sk->rcvtimeo = sk->sndtimeo = UTIME_FOREVER;
 	sk->linger_s = 0;
 	netconn_set_nonblocking(conn, 1);
+	__atomic_add_fetch(&nsocks, 1, __ATOMIC_RELAXED);
 	return sk;
+}
+
+static void sock_free(struct sock *sk)
+{
+	__atomic_sub_fetch(&nsocks, 1, __ATOMIC_RELAXED);
+	kfree(sk);
+}
+
+size_t net_stats(char *buf, size_t n)
+{
+	int r = fmt_snprintf(buf, n, " sockets=%d netmem_kib=%lu",
+			     __atomic_load_n(&nsocks, __ATOMIC_RELAXED),
+			     (unsigned long)(net_mem_used() / 1024));
+	return r <= 0 ? 0 : (size_t)r < n ? (size_t)r : n - 1;
 }
 
 /* A new descriptor for sk (which the file now owns): fd or -errno. */
@@ -194,7 +211,7 @@ static int sock_install(struct sock *sk, int flags)
 	if (!f) {
 		map_remove(sk);
 		netconn_delete(sk->conn);
-		kfree(sk);
+		sock_free(sk);
 		return -ENOMEM;
 	}
 	f->ops = &sock_ops;
@@ -698,7 +715,7 @@ static int sock_close(struct file *f)
 	sys_mutex_free(&sk->rx);
 	sys_mutex_free(&sk->tx);
 	kfree(sk->tx_buf);
-	kfree(sk);
+	sock_free(sk);
 	return 0;
 }
 

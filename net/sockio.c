@@ -28,7 +28,7 @@
 #define MSG_WAITALL 0x100
 #define MSG_NOSIGNAL 0x4000
 #define SIGPIPE 13
-#define TX_BOUNCE 8192
+#define TX_BOUNCE (8192 - KHEAP_HDR) /* two pages with the heap's header, not three */
 #define UDP_MAX 65507
 
 /* Move n bytes between kbuf and the transfer's memory (out: into it). */

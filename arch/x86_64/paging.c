@@ -26,6 +26,7 @@
 #define LARGE 0x200000ull
 
 static uint64_t *pml4;
+static size_t table_pages; /* page-table pages allocated (never freed) */
 static uint64_t ram_top;
 static uint64_t nx_bit;
 extern char boot_stack_guard[];
@@ -59,6 +60,7 @@ static uint64_t *next_level(uint64_t *e, bool create, int level)
 		uint64_t *t = pmm_alloc();
 		if (!t)
 			return NULL;
+		__atomic_add_fetch(&table_pages, 1, __ATOMIC_RELAXED);
 		uint64_t base = *e & PTE_ADDR & ~(LARGE - 1);
 		uint64_t flags = *e & ~PTE_ADDR & ~PTE_PS;
 		uint64_t step = level == 2 ? 0x1000 : LARGE;
@@ -75,6 +77,7 @@ static uint64_t *next_level(uint64_t *e, bool create, int level)
 	uint64_t *t = pmm_alloc_zero();
 	if (!t)
 		return NULL;
+	__atomic_add_fetch(&table_pages, 1, __ATOMIC_RELAXED);
 	*e = (uint64_t)t | PTE_P | PTE_W | PTE_U;
 	return t;
 }
@@ -102,6 +105,54 @@ int vmm_map(uint64_t va, uint64_t pa, unsigned flags)
 	*e = (pa & PTE_ADDR) | pte_flags(flags);
 	invlpg(va);
 	return 0;
+}
+
+/* The level whose entry for va is missing (4: the PML4's, ... 2: the PD's),
+ * or 1 when the leaf table exists. */
+static int missing_level(uint64_t va)
+{
+	uint64_t *t = pml4;
+	for (int level = 4; level > 1; level--) {
+		uint64_t e = t[(va >> (12 + 9 * (level - 1))) & 511];
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return level;
+		t = table_of(e);
+	}
+	return 1;
+}
+
+size_t vmm_tables_missing(uint64_t va, uint64_t end)
+{
+	size_t n = 0;
+	uint64_t last_pd = ~0ull, last_pdpt = ~0ull;
+	for (uint64_t a = va & ~(LARGE - 1); a < end && a >= (va & ~(LARGE - 1)); a += LARGE) {
+		int level = missing_level(a);
+		if (level == 1)
+			continue;
+		n++; /* the leaf table of this 2 MiB */
+		if (level >= 3 && (a >> 30) != last_pd) {
+			n++;
+			last_pd = a >> 30;
+		}
+		if (level == 4 && (a >> 39) != last_pdpt) {
+			n++;
+			last_pdpt = a >> 39;
+		}
+	}
+	return n;
+}
+
+int vmm_prepare(uint64_t va, uint64_t end)
+{
+	for (uint64_t a = va & ~(LARGE - 1); a < end && a >= (va & ~(LARGE - 1)); a += LARGE)
+		if (missing_level(a) != 1 && !walk(a, true))
+			return -ENOMEM;
+	return 0;
+}
+
+size_t vmm_table_pages(void)
+{
+	return __atomic_load_n(&table_pages, __ATOMIC_RELAXED);
 }
 
 uint64_t vmm_next_mapped(uint64_t va, uint64_t end)

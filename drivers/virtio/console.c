@@ -396,8 +396,10 @@ static long port_read(struct file *f, void *buf, size_t n)
 		return 0;
 	spin_lock(&sc->sc_lock);
 	while (p->p_rx_count == 0) {
-		/* End of file: the port went away, or the host closed its end. */
-		if (!st->added || (!st->console && !st->host_open))
+		/* End of file: the port went away, or the host closed its end
+		 * (a kernel service's read waits for the host instead). */
+		if (!st->added ||
+		    (!st->console && !st->host_open && !(f->flags & VCON_O_WAIT_HOST)))
 			goto out;
 		if (f->flags & O_NONBLOCK) {
 			r = -EAGAIN;
@@ -674,6 +676,18 @@ struct file *vcon_open(const char *path, int flags, int *err)
 		return NULL;
 	}
 	return port_open(p, flags, err);
+}
+
+struct file *vcon_open_kernel(const char *name)
+{
+	char path[24 + VCON_NAME_MAX];
+	struct vcon_port *p;
+	int err;
+
+	if (fmt_snprintf(path, sizeof(path), "/dev/virtio-ports/%s", name) >= (int)sizeof(path))
+		return NULL;
+	p = find_port(path);
+	return p ? port_open(p, O_RDWR | VCON_O_WAIT_HOST, &err) : NULL;
 }
 
 /* ---- attach ---- */

@@ -25,6 +25,9 @@
 #define VCON_CTX_BUFS 16     /* control messages in flight to the device */
 #define VCON_MAX_OPENS 4     /* open files per port */
 #define VCON_BAD_LINES 8     /* bad control messages reported per device */
+/* A file flag no Linux O_ flag uses: a kernel service's file, whose reads wait
+ * while the host end is closed (vcon_open_kernel). */
+#define VCON_O_WAIT_HOST (1 << 30)
 
 struct vcon;
 

@@ -82,6 +82,8 @@ bool bcache_dirty_any(const struct bcache *c);
 /* The limit on cached blocks of all caches, and how many are cached now. */
 size_t bcache_limit(void);
 size_t bcache_cached(void);
+/* Dirty blocks of all caches now. */
+size_t bcache_dirty_blocks(void);
 /* Set the limit (host tests; the kernel sets it from free memory at the
  * first bcache_create). */
 void bcache_set_limit(size_t blocks);

@@ -24,6 +24,12 @@ void console_set_mirror(console_mirror_fn fn);
 struct file;
 int vcon_path(const char *path);
 struct file *vcon_open(const char *path, int flags, int *err);
+/* For a kernel service on a host channel (k/kstats.h): the port named `name`,
+ * opened read-write by the kernel, or NULL, quietly, when there is none. Its
+ * reads wait while the host end is closed instead of returning end of file
+ * (0 only once the port is removed); writes then fail with -EPIPE. Drop it
+ * with file_put. */
+struct file *vcon_open_kernel(const char *name);
 /* Print a message and a crash report, then power off with status 255. */
 __attribute__((noreturn)) void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -33,6 +33,10 @@
  * is ready to use, so the kernel need not call it; host tests call it after
  * pmm_init to start from nothing. */
 void kheap_init(void);
+/* Bytes of header before every block: a request over 2048 bytes takes
+ * (size + KHEAP_HDR) rounded up to pages, so n * PAGE_SIZE - KHEAP_HDR bytes
+ * fill n pages exactly. */
+#define KHEAP_HDR 32
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 /* Any core may free any block; see above for where it goes. */
@@ -47,5 +51,7 @@ int kheap_check(size_t *pages);
 /* On the calling core (the boot core while pmm_cpu() < 0): take the blocks
  * other cores freed, then give every empty page back to the pmm. */
 void kheap_trim(void);
+/* Pages the heap holds now (small-class pages and large blocks). */
+size_t kheap_pages(void);
 
 #endif

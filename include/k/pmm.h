@@ -7,6 +7,14 @@
  * costs nothing per page; freed pages go on a free list threaded through them.
  * Thread-safe: a lock over the extents, and a small page stack per core in
  * front of it (see pmm.c).
+ *
+ * Commitments: application memory (kernel/uvm.c) is promised before it is
+ * touched. pmm_commit sets pages aside without handing any out; the pages are
+ * then taken with pmm_alloc_committed, which cannot fail, and given back with
+ * pmm_free_committed (the promise stays) or pmm_free plus pmm_uncommit (the
+ * promise ends). The kernel's own pmm_alloc* never take a promised page: they
+ * fail when every free page is promised. pmm_free_pages() counts free pages,
+ * pmm_avail_pages() those not promised.
  */
 #ifndef K_PMM_H
 #define K_PMM_H
@@ -45,5 +53,18 @@ void pmm_free(void *page);
 void pmm_free_contig(void *base, size_t n);
 size_t pmm_free_pages(void);
 size_t pmm_total_pages(void);
+
+/* Promise n pages, leaving at least `floor` unpromised: 0, or -ENOMEM with
+ * nothing promised. Callable from any context. */
+int pmm_commit(size_t n, size_t floor);
+/* End a promise of n pages (their pages already given back). */
+void pmm_uncommit(size_t n);
+/* A page against a promise made with pmm_commit (contents undefined). Never
+ * NULL: a missing page means the accounting is broken, and panics. */
+void *pmm_alloc_committed(void);
+/* A page taken against a promise back to the pool; the promise stays. */
+void pmm_free_committed(void *page);
+/* Free pages nobody was promised: what pmm_alloc and pmm_commit can take. */
+size_t pmm_avail_pages(void);
 
 #endif

@@ -35,6 +35,14 @@ int vmm_protect(uint64_t va, unsigned flags);
 bool vmm_lookup(uint64_t va, uint64_t *pa, unsigned *flags);
 /* The first page in [va, end) that is mapped, or end; skips unmapped tables. */
 uint64_t vmm_next_mapped(uint64_t va, uint64_t end);
+/* Page-table pages that mapping every page of [va, end) would still need;
+ * vmm_prepare allocates them (0, or -ENOMEM with some allocated: they stay,
+ * tables are never freed). Application memory prepares its tables when it is
+ * committed, so a fault on committed memory never allocates. */
+size_t vmm_tables_missing(uint64_t va, uint64_t end);
+int vmm_prepare(uint64_t va, uint64_t end);
+/* Page-table pages allocated since boot. */
+size_t vmm_table_pages(void);
 /* Identity-map device memory uncached. */
 int vmm_map_mmio(uint64_t pa, size_t len);
 /* Is [p, p+n) inside memory the application may name (image or user window)?

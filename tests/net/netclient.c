@@ -7,11 +7,14 @@
  *   netclient PORT keepalive N PATH   N requests on one keep-alive connection
  *   netclient PORT pipeline N PATH    N requests written at once on one connection
  *   netclient PORT par N PATH         N connections open at once, one request each
+ *   netclient PORT burst N PATH       the same against a server short of memory: a
+ *                                     refusal (an error status, a close, a reset) is
+ *                                     fine, a connection left hanging (60 s) is not
  *   netclient PORT echo BYTES         BYTES through an echo server, compared
  *   netclient PORT raw STRING         STRING (C escapes \r \n \t \xHH \\) sent as is; the reply on stdout
  *   netclient PORT abort              clients that leave mid-request and mid-reply (see abort_mix)
  * Every 200 reply must carry the same body length as the first one. All on
- * 127.0.0.1; every socket operation times out after 20 s.
+ * 127.0.0.1; every socket operation times out after 20 s (burst: 150 s).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -32,6 +35,9 @@
 #define TIMEOUT_S 20
 
 static int port;
+/* Seconds each socket operation may take: TIMEOUT_S, longer for burst (a
+ * server short of memory drops frames, and TCP's retransmission backs off). */
+static int timeout_s = TIMEOUT_S;
 
 static double now_ms(void)
 {
@@ -48,7 +54,7 @@ static int dial(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	for (int attempt = 0; attempt < TIMEOUT_S * 200; attempt++) {
+	for (int attempt = 0; attempt < timeout_s * 200; attempt++) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1, err = 0;
 		socklen_t elen = sizeof(err);
 		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) && errno != EINPROGRESS)
@@ -57,7 +63,7 @@ static int dial(void)
 		if (!err && poll(&p, 1, 5) == 1) {
 			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
 			if (!err) {
-				struct timeval tv = { TIMEOUT_S, 0 };
+				struct timeval tv = { timeout_s, 0 };
 				fcntl(fd, F_SETFL, 0);
 				setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 				setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -71,7 +77,7 @@ static int dial(void)
 			return -1;
 		}
 	}
-	fprintf(stderr, "connect: no connection in %d s\n", TIMEOUT_S);
+	fprintf(stderr, "connect: no connection in %d s\n", timeout_s);
 	return -1;
 }
 
@@ -232,10 +238,10 @@ static int cmd_pipeline(int n, const char *path)
 	return ok == n ? 0 : 1;
 }
 
-static int cmd_par(int n, const char *path)
+static int cmd_par(int n, const char *path, bool burst)
 {
 	struct reader *rs = calloc((size_t)n, sizeof(*rs));
-	int ok = 0, opened = 0, sent = 0;
+	int ok = 0, opened = 0, sent = 0, hung = 0;
 	double t0 = now_ms();
 	make_request(path, true);
 	/* All n connections are open before the first request is sent, and all
@@ -249,16 +255,22 @@ static int cmd_par(int n, const char *path)
 			sent++;
 	for (int i = 0; i < n; i++) {
 		long len = 0;
+		errno = 0;
 		int st = rs[i].fd >= 0 ? read_reply(&rs[i], false, &len) : -1;
 		if (good(st, len))
 			ok++;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			hung++; /* SO_RCVTIMEO ran out: nothing came, not even a close */
 		if (rs[i].fd >= 0)
 			close(rs[i].fd);
 	}
 	double t2 = now_ms();
-	printf("par: %d connections open at once (in %.0f ms), %d requests sent, %d of %d replies ok "
-	       "(in %.0f ms)\n", opened, t1 - t0, sent, ok, n, t2 - t1);
+	printf("%s: %d connections open at once (in %.0f ms), %d requests sent, %d of %d replies ok, "
+	       "%d refused, %d hung (in %.0f ms)\n", burst ? "burst" : "par", opened, t1 - t0, sent,
+	       ok, n, n - ok - hung, hung, t2 - t1);
 	free(rs);
+	if (burst)
+		return hung == 0 && ok > 0 ? 0 : 1;
 	return ok == n ? 0 : 1;
 }
 
@@ -394,7 +406,7 @@ static int cmd_abort(void)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: netclient PORT seq|keepalive|pipeline|par|echo|raw|abort ARGS\n");
+		fprintf(stderr, "usage: netclient PORT seq|keepalive|pipeline|par|burst|echo|raw|abort ARGS\n");
 		return 2;
 	}
 	port = atoi(argv[1]);
@@ -406,7 +418,11 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "pipeline") && argc == 5)
 		return cmd_pipeline(atoi(argv[3]), argv[4]);
 	if (!strcmp(cmd, "par") && argc == 5)
-		return cmd_par(atoi(argv[3]), argv[4]);
+		return cmd_par(atoi(argv[3]), argv[4], false);
+	if (!strcmp(cmd, "burst") && argc == 5) {
+		timeout_s = 150; /* backoffs: a reply dropped five times comes after ~63 s */
+		return cmd_par(atoi(argv[3]), argv[4], true);
+	}
 	if (!strcmp(cmd, "echo") && argc == 4)
 		return cmd_echo((size_t)strtoul(argv[3], NULL, 0));
 	if (!strcmp(cmd, "raw") && argc == 4)

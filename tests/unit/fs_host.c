@@ -23,6 +23,7 @@ void *pmm_alloc_zero(void) { return calloc(1, 4096); }
 void pmm_free(void *p) { free(p); }
 size_t fs_host_free_pages = 4096;
 size_t pmm_free_pages(void) { return fs_host_free_pages; }
+size_t pmm_avail_pages(void) { return fs_host_free_pages; }
 
 int kwait(const void *key, struct spinlock *held, uint64_t until)
 {

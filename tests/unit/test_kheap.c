@@ -220,9 +220,12 @@ static void test_large(void **state)
 	}
 	check_layout(b, 4);
 	assert_true(before - pmm_free_pages() >= 1 + 2 + 4 + 101);
+	size_t held = kheap_pages();
+	assert_int_equal(held, before - pmm_free_pages());	/* the stats figure */
 	for (int i = 0; i < 4; i++)
 		kfree(b[i].p);
 	assert_int_equal(pmm_free_pages(), before);	/* large blocks return every page */
+	assert_int_equal(kheap_pages(), held - (1 + 2 + 4 + 101));
 
 	assert_null(kmalloc(SIZE_MAX));
 	assert_null(kmalloc(SIZE_MAX - PAGE_SIZE));

@@ -3,8 +3,8 @@
  * Unit tests for kernel/pmm.c over a host arena standing in for RAM: ranges
  * added and reserved, every page allocated once and never from a hole, free
  * and reallocate, contiguous runs, zeroed pages, contiguous runs found again
- * after scattered frees overflowed the extent table, and the panics on bad
- * frees.
+ * after scattered frees overflowed the extent table, the panics on bad
+ * frees, and commitments (promised pages the kernel's allocations never take).
  */
 #include <k/pmm.h>
 
@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include <k/errno.h>
 
 #include "expect_panic.h"
 
@@ -492,6 +494,53 @@ static void free_twice_on_list(void)
 	pmm_alloc_contig(2);
 }
 
+/* Promised pages: pmm_alloc and pmm_alloc_contig stop short of them, the
+ * floor is kept, pages taken against the promise come whatever the kernel
+ * took meanwhile, and the accounting returns to where it began. */
+static void test_commitments(void **state)
+{
+	static void *pages[ARENA_PAGES], *mine[100];
+	size_t n = 0;
+
+	pmm_add_range(page_addr(0), ARENA_PAGES * PAGE_SIZE);
+	size_t all = pmm_avail_pages();
+	assert_int_equal(all, pmm_free_pages());
+	assert_int_equal(pmm_commit(all - 10, 11), -ENOMEM);	/* the floor */
+	assert_int_equal(pmm_avail_pages(), all);
+	assert_int_equal(pmm_commit(100, 10), 0);
+	assert_int_equal(pmm_avail_pages(), all - 100);
+	assert_int_equal(pmm_free_pages(), all);
+	assert_null(pmm_alloc_contig(all - 99));
+	while ((pages[n] = pmm_alloc()) != NULL)
+		n++;
+	assert_int_equal(n, all - 100);
+	assert_int_equal(pmm_commit(1, 0), -ENOMEM);
+	for (int i = 0; i < 100; i++) {
+		mine[i] = pmm_alloc_committed();
+		memset(mine[i], 0xa5, PAGE_SIZE);
+	}
+	assert_int_equal(pmm_free_pages(), 0);
+	/* given back against the promise: still not the kernel's */
+	for (int i = 0; i < 50; i++)
+		pmm_free_committed(mine[i]);
+	assert_null(pmm_alloc());
+	for (int i = 0; i < 50; i++)
+		mine[i] = pmm_alloc_committed();
+	/* the promise ends: pages and count go back */
+	for (int i = 0; i < 100; i++)
+		pmm_free_committed(mine[i]);
+	pmm_uncommit(100);
+	assert_int_equal(pmm_avail_pages(), 100);
+	while (n > 0)
+		pmm_free(pages[--n]);
+	assert_int_equal(pmm_avail_pages(), all);
+	assert_int_equal(pmm_free_pages(), all);
+	/* huge requests are refused, not wrapped */
+	assert_int_equal(pmm_commit(SIZE_MAX, 0), -ENOMEM);
+	assert_int_equal(pmm_commit(1, SIZE_MAX), -ENOMEM);
+	assert_int_equal(pmm_avail_pages(), all);
+}
+
 static void test_bad_frees_panic(void **state)
 {
 	expect_panic(free_unaligned);
@@ -518,6 +567,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hole_in_full_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_frees_panic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commitments, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -335,6 +335,109 @@ static void test_threads_as_cores(void **state)
 	assert_int_equal(pmm_free_pages(), 0);
 }
 
+/* Promised pages from four cores at once: each thread promises pages while
+ * the others run the pool dry with kernel allocations and pages sit in every
+ * core's stack; every page taken against a promise must come (pmm panics if
+ * the search misses one), and the counts end where they began. */
+#define PROMISE_ROUNDS 20000
+
+static void *promise_thread(void *arg)
+{
+	void *held[THREAD_HOLD];
+	int nheld = 0, mine = 0;
+	unsigned seed = 31u * (unsigned)(intptr_t)arg + 7;
+
+	fake_cpu = (int)(intptr_t)arg;
+	for (int step = 0; step < PROMISE_ROUNDS; step++) {
+		unsigned r = (seed = seed * 1103515245 + 12345) >> 16;
+		if (nheld < THREAD_HOLD && (nheld == 0 || r % 2)) {
+			void *p;
+			bool promised = fake_cpu % 2 == 0;
+			if (promised) {
+				if (pmm_commit(1, 0))
+					continue;
+				p = pmm_alloc_committed();
+				mine++;
+			} else if ((p = pmm_alloc()) == NULL) {
+				continue;
+			}
+			uintptr_t i = ((uintptr_t)p - (uintptr_t)arena) / PAGE_SIZE;
+			if (i >= ARENA_PAGES ||
+			    __atomic_exchange_n(&thr_owned[i], 1, __ATOMIC_ACQ_REL) != 0)
+				__atomic_add_fetch(&thr_errors, 1, __ATOMIC_RELAXED);
+			held[nheld++] = p;
+		} else {
+			int k = (int)(r % (unsigned)nheld);
+			void *p = held[k];
+			held[k] = held[--nheld];
+			uintptr_t i = ((uintptr_t)p - (uintptr_t)arena) / PAGE_SIZE;
+			__atomic_store_n(&thr_owned[i], 0, __ATOMIC_RELEASE);
+			if (fake_cpu % 2 == 0) {
+				pmm_free_committed(p);
+				pmm_uncommit(1);
+				mine--;
+			} else {
+				pmm_free(p);
+			}
+		}
+	}
+	while (nheld > 0) {
+		void *p = held[--nheld];
+		uintptr_t i = ((uintptr_t)p - (uintptr_t)arena) / PAGE_SIZE;
+		__atomic_store_n(&thr_owned[i], 0, __ATOMIC_RELEASE);
+		if (fake_cpu % 2 == 0) {
+			pmm_free_committed(p);
+			pmm_uncommit(1);
+		} else {
+			pmm_free(p);
+		}
+	}
+	return NULL;
+}
+
+static void test_promises_across_cores(void **state)
+{
+	pthread_t th[NCORES];
+
+	pmm_add_range((uintptr_t)arena, 600 * PAGE_SIZE);
+	memset(thr_owned, 0, sizeof(thr_owned));
+	thr_errors = 0;
+	for (int i = 0; i < NCORES; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, promise_thread, (void *)(intptr_t)i), 0);
+	for (int i = 0; i < NCORES; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	assert_int_equal(thr_errors, 0);
+	assert_int_equal(pmm_free_pages(), 600);
+	assert_int_equal(pmm_avail_pages(), 600);
+}
+
+/* The only free pages sit in another core's stack: a promise made on core 0
+ * is met from there. */
+static void test_promise_met_from_another_core(void **state)
+{
+	static void *all[ARENA_PAGES];
+	void *p[8];
+
+	pmm_add_range((uintptr_t)arena, 100 * PAGE_SIZE);
+	size_t n = alloc_everything(all);
+	assert_int_equal(n, 100);
+	for (int i = 0; i < 8; i++)
+		free_on(3, all[--n]);
+	fake_cpu = 0;
+	assert_int_equal(pmm_commit(8, 0), 0);
+	assert_null(pmm_alloc());
+	for (int i = 0; i < 8; i++)
+		assert_non_null(p[i] = pmm_alloc_committed());
+	assert_int_equal(pmm_free_pages(), 0);
+	/* pmm_free: the page and its promise both end (free_committed + uncommit) */
+	for (int i = 0; i < 8; i++)
+		pmm_free(p[i]);
+	assert_int_equal(pmm_avail_pages(), 8);
+	while (n > 0)
+		free_on(1, all[--n]);
+	assert_int_equal(pmm_avail_pages(), 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +446,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_free_on_one_core_alloc_on_another, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_threads_as_cores, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_promises_across_cores, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_promise_met_from_another_core, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

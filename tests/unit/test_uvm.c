@@ -112,6 +112,47 @@ uint64_t vmm_next_mapped(uint64_t va, uint64_t end)
 	return best;
 }
 
+/* Page tables: off, none are ever missing; with fake_tables, each 2 MiB
+ * block needs one page, taken from the pmm when prepared (as paging.c does). */
+#define BLOCK 0x200000ull
+#define FAKE_BLOCKS 64
+static bool fake_tables;
+static uint64_t blocks[FAKE_BLOCKS];
+static void *block_pages[FAKE_BLOCKS];
+static int nblocks;
+
+static bool block_ready(uint64_t b)
+{
+	for (int i = 0; i < nblocks; i++)
+		if (blocks[i] == b)
+			return true;
+	return false;
+}
+
+size_t vmm_tables_missing(uint64_t va, uint64_t end)
+{
+	size_t n = 0;
+
+	for (uint64_t b = va & ~(BLOCK - 1); fake_tables && b < end; b += BLOCK)
+		n += !block_ready(b);
+	return n;
+}
+
+int vmm_prepare(uint64_t va, uint64_t end)
+{
+	for (uint64_t b = va & ~(BLOCK - 1); fake_tables && b < end; b += BLOCK) {
+		if (block_ready(b))
+			continue;
+		assert_true(nblocks < FAKE_BLOCKS);
+		void *p = pmm_alloc();
+		if (!p)
+			return -ENOMEM;
+		block_pages[nblocks] = p;
+		blocks[nblocks++] = b;
+	}
+	return 0;
+}
+
 /* The user-window half of arch/x86_64/paging.c's check (no image here). */
 bool vmm_user_range_ok(uint64_t p, uint64_t n)
 {
@@ -163,6 +204,8 @@ static int setup(void **state)
 	memset(ptes, 0, sizeof(ptes));
 	nprotect = last_protect_flags = 0;
 	fail_map = false;
+	fake_tables = false;
+	nblocks = 0;
 	uvm_init();
 	return 0;
 }
@@ -172,6 +215,9 @@ static int teardown(void **state)
 	free(arena);
 	return 0;
 }
+
+/* What promises leave the kernel here: 256 pages / 32 is under the minimum. */
+#define RESERVE UVM_RESERVE_MIN
 
 static uint64_t map_anon(uint64_t len, int prot)
 {
@@ -253,26 +299,355 @@ static void test_readonly_and_exec(void **state)
 	assert_int_equal(flags_at(x), VMM_U | VMM_X);
 }
 
-static void test_out_of_memory_fault(void **state)
+/* Kernel allocations cannot take promised pages: a promised page is there
+ * even when pmm_alloc says there is nothing left. */
+static void test_promised_pages_are_there(void **state)
 {
 	uint64_t a = map_anon(2 * PG, RW);
 	void *pages[ARENA_PAGES + 1];
 	size_t n = 0;
 
+	assert_int_equal(uvm_free_pages(), ARENA_PAGES - RESERVE - 2);
 	while ((pages[n] = pmm_alloc()) != NULL)
 		n++;
-	assert_int_equal(uvm_fault(a, true, false), -EFAULT);
-	assert_int_equal(fake_mapped(), 0);
-	pmm_free(pages[--n]);
-	/* the page table refuses: the page goes back */
-	fail_map = true;
-	assert_int_equal(uvm_fault(a, true, false), -EFAULT);
-	assert_int_equal(pmm_free_pages(), 1);
-	fail_map = false;
+	assert_int_equal(n, ARENA_PAGES - 2);   /* all but the promised two */
+	assert_int_equal(uvm_free_pages(), 0);
+	assert_int_equal(uvm_mmap(0, PG, RW, ANON, -1, 0), -ENOMEM);
 	assert_int_equal(uvm_fault(a, true, false), 0);
+	assert_int_equal(uvm_fault(a + PG, true, false), 0);
 	assert_int_equal(pmm_free_pages(), 0);
+	/* the page table refuses (it cannot for promised memory, whose tables
+	 * are made ahead; the fake can): the page goes back to its promise */
+	assert_int_equal(uvm_munmap(a + PG, PG), 0);
+	assert_int_equal(pmm_free_pages(), 1);
 	while (n > 0)
 		pmm_free(pages[--n]);
+	a = map_anon(PG, RW);
+	fail_map = true;
+	assert_int_equal(uvm_fault(a, true, false), -EFAULT);
+	assert_int_equal(fake_mapped(), 1);
+	fail_map = false;
+	assert_int_equal(uvm_fault(a, true, false), 0);
+	assert_int_equal(uvm_free_pages(), ARENA_PAGES - RESERVE - 2);
+}
+
+/* A request beyond what can be promised fails at once, changing nothing; up
+ * to it, every page can be touched; munmap gives it all back. */
+static void test_commit_limit(void **state)
+{
+	size_t can = uvm_free_pages();
+	struct uvm_stats st;
+
+	assert_int_equal(can, ARENA_PAGES - RESERVE);
+	assert_int_equal(uvm_mmap(0, (can + 1) * PG, RW, ANON, -1, 0), -ENOMEM);
+	uvm_stats(&st);
+	assert_int_equal(st.committed, 0);
+	assert_int_equal(st.vmas, 0);
+	uint64_t a = map_anon(can * PG, RW);
+	assert_int_equal(uvm_free_pages(), 0);
+	assert_int_equal(uvm_mmap(0, PG, PROT_READ, ANON, -1, 0), -ENOMEM);
+	assert_int_equal(uvm_brk((uint64_t)uvm_brk(0) + 1), uvm_brk(0));
+	assert_int_equal(uvm_alloc_stack(PG), 0);
+	for (size_t i = 0; i < can; i++)
+		assert_int_equal(uvm_fault(a + i * PG, true, false), 0);
+	assert_int_equal(pmm_free_pages(), free0 - can);
+	/* the kernel still has its reserve */
+	void *k = pmm_alloc();
+	assert_non_null(k);
+	pmm_free(k);
+	uvm_stats(&st);
+	assert_int_equal(st.committed, can);
+	assert_int_equal(st.resident, can);
+	assert_int_equal(st.reserve, RESERVE);
+	assert_int_equal(uvm_munmap(a, can * PG), 0);
+	assert_int_equal(pmm_free_pages(), free0);
+	assert_int_equal(pmm_avail_pages(), free0);
+	assert_int_equal(uvm_free_pages(), can);
+	uvm_stats(&st);
+	assert_int_equal(st.committed, 0);
+}
+
+/* PROT_NONE is address space only; mprotect promises what it opens (ENOMEM
+ * when it cannot), and closing keeps the promise with the contents. */
+static void test_prot_none_promises_nothing(void **state)
+{
+	size_t can = uvm_free_pages();
+	uint64_t len = 1ull << 30;
+	uint64_t a = map_anon(len, 0);
+
+	assert_int_equal(uvm_free_pages(), can);
+	assert_int_equal(uvm_mprotect(a, len, RW), -ENOMEM);
+	assert_int_equal(uvm_fault(a, false, false), -EFAULT);   /* still closed */
+	assert_int_equal(uvm_mprotect(a + PG, 4 * PG, RW), 0);
+	assert_int_equal(uvm_free_pages(), can - 4);
+	assert_int_equal(uvm_fault(a + PG, true, false), 0);
+	/* opening it again, and a wider range around it, promises only the rest */
+	assert_int_equal(uvm_mprotect(a, 6 * PG, RW), 0);
+	assert_int_equal(uvm_free_pages(), can - 6);
+	assert_int_equal(uvm_mprotect(a, 6 * PG, 0), 0);
+	assert_int_equal(uvm_free_pages(), can - 6);
+	assert_int_equal(uvm_fault(a + PG, false, false), -EFAULT);
+	assert_int_equal(uvm_munmap(a + 2 * PG, len - 2 * PG), 0);
+	assert_int_equal(uvm_free_pages(), can - 2);
+	assert_int_equal(uvm_munmap(a, 2 * PG), 0);
+	assert_int_equal(uvm_free_pages(), can);
+	assert_int_equal(pmm_free_pages(), free0);
+}
+
+/* MAP_NORESERVE: pages on touch while the kernel's reserve stays whole, then
+ * a fault the program gets as SIGSEGV. */
+static void test_noreserve(void **state)
+{
+	uint64_t len = 4 * ARENA_PAGES * PG;
+	long r = uvm_mmap(0, len, RW, ANON | MAP_NORESERVE, -1, 0);
+	size_t n = 0;
+
+	assert_true(r > 0);
+	uint64_t a = (uint64_t)r;
+	assert_int_equal(uvm_free_pages(), ARENA_PAGES - RESERVE);
+	while (uvm_fault(a + n * PG, true, false) == 0)
+		n++;
+	assert_int_equal(n, ARENA_PAGES - RESERVE);
+	assert_int_equal(uvm_free_pages(), 0);
+	assert_int_equal(pmm_avail_pages(), RESERVE);
+	/* promised memory is refused meanwhile */
+	assert_int_equal(uvm_mmap(0, PG, RW, ANON, -1, 0), -ENOMEM);
+	/* DONTNEED on unpromised pages gives them back for anyone */
+	assert_int_equal(uvm_discard(a, 8 * PG), 0);
+	assert_int_equal(uvm_free_pages(), 8);
+	assert_int_equal(uvm_munmap(a, len), 0);
+	assert_int_equal(pmm_free_pages(), free0);
+	assert_int_equal(uvm_free_pages(), ARENA_PAGES - RESERVE);
+}
+
+/* MADV_DONTNEED frees the pages and keeps the promise: touched again, they
+ * are there even if the kernel took every unpromised page meanwhile. */
+static void test_discard_keeps_promise(void **state)
+{
+	uint64_t a = map_anon(4 * PG, RW);
+	void *pages[ARENA_PAGES + 1];
+	size_t n = 0;
+
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(uvm_fault(a + i * PG, true, false), 0);
+	page_at(a)[0] = 1;
+	size_t can = uvm_free_pages();
+	assert_int_equal(uvm_discard(a, 4 * PG), 0);
+	assert_int_equal(pmm_free_pages(), free0);
+	assert_int_equal(uvm_free_pages(), can);
+	while ((pages[n] = pmm_alloc()) != NULL)
+		n++;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(uvm_fault(a + i * PG, true, false), 0);
+	assert_int_equal(page_at(a)[0], 0);
+	while (n > 0)
+		pmm_free(pages[--n]);
+}
+
+/* The main stack promises its top UVM_STACK_COMMIT bytes; below, touches
+ * grow the promise while memory lasts, then fault. */
+static void test_stack_promise_grows(void **state)
+{
+	uint64_t size = 128 * PG;   /* 512 KiB */
+	size_t can = uvm_free_pages(), first = UVM_STACK_COMMIT / PG, step = UVM_STACK_STEP / PG;
+	uint64_t top = uvm_alloc_stack(size);
+
+	assert_int_not_equal(top, 0);
+	assert_int_equal(uvm_free_pages(), can - first);
+	assert_int_equal(uvm_fault(top - first * PG, true, false), 0);
+	assert_int_equal(uvm_free_pages(), can - first);
+	/* a step goes down to a 64 KiB boundary: 1 to `step` pages here */
+	assert_int_equal(uvm_fault(top - first * PG - 1, true, false), 0);
+	assert_true(uvm_free_pages() <= can - first - 1);
+	assert_true(uvm_free_pages() >= can - first - step);
+	struct uvm_stats st;
+	uvm_stats(&st);
+	uint64_t low = top - st.committed * PG;
+	assert_int_equal(low % UVM_STACK_STEP, 0);
+	/* take what is left but 3 pages: the next step does not fit, pages do */
+	size_t left = uvm_free_pages();
+	uint64_t hog = map_anon((left - 3) * PG, RW);
+	assert_int_equal(uvm_fault(low - 1, true, false), 0);
+	assert_int_equal(uvm_free_pages(), 2);
+	assert_int_equal(uvm_fault(low - 3 * PG, true, false), 0);
+	assert_int_equal(uvm_free_pages(), 0);
+	assert_int_equal(uvm_fault(low - 4 * PG, true, false), -EFAULT);
+	/* memory back: the stack grows on */
+	assert_int_equal(uvm_munmap(hog, (left - 3) * PG), 0);
+	assert_int_equal(uvm_fault(low - 4 * PG, true, false), 0);
+	assert_int_equal(uvm_fault(top - size, true, false), 0);
+	assert_int_equal(uvm_fault(top - size - 1, true, false), -EFAULT); /* the guard */
+}
+
+/* Page-table pages are made when memory is promised, from the kernel's
+ * pages, so faults never need them; a promise they do not fit beside fails. */
+static void test_tables_made_ahead(void **state)
+{
+	fake_tables = true;
+	size_t can = uvm_free_pages();
+	uint64_t a = map_anon(4 * PG, RW);       /* one 2 MiB block */
+	assert_int_equal(nblocks, 1);
+	assert_int_equal(pmm_free_pages(), free0 - 1);
+	assert_int_equal(uvm_free_pages(), can - 4 - 1);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(uvm_fault(a + i * PG, true, false), 0);
+	assert_int_equal(nblocks, 1);
+	/* in a new block, a mapping of all that is left has no room for its table */
+	uint64_t far = a + 8 * BLOCK;
+	assert_int_equal(uvm_mmap(far, uvm_free_pages() * PG, RW, ANON | MAP_FIXED, -1, 0),
+			 -ENOMEM);
+	assert_int_equal(nblocks, 1);
+	assert_int_equal(uvm_mmap(far, (uvm_free_pages() - 1) * PG, RW, ANON | MAP_FIXED, -1, 0),
+			 (long)far);
+	assert_int_equal(nblocks, 2);
+	assert_int_equal(uvm_free_pages(), 0);
+	assert_int_equal(uvm_munmap(a, 4 * PG), 0);
+	assert_int_equal(uvm_munmap(far, 8 * BLOCK), 0);
+	assert_int_equal(pmm_free_pages(), free0 - 2); /* tables stay */
+	for (int i = 0; i < nblocks; i++)
+		pmm_free(block_pages[i]);
+}
+
+/*
+ * Random mmap (MAP_FIXED, any protection, sometimes MAP_NORESERVE), munmap,
+ * mprotect, MADV_DONTNEED and faults over a window of 64 pages, against a
+ * model of each page: every call's result is the model's, every write to a
+ * promised read-write page succeeds, and after every call the counts agree:
+ * promised pages, pages in use, and the free pages nobody was promised.
+ */
+#define MODEL_PAGES 64
+
+struct mpage {
+	bool mapped, promised, resident, noreserve;
+	int prot;
+};
+
+static struct mpage model[MODEL_PAGES];
+static size_t model_other; /* pages promised outside the window (never touched) */
+
+static size_t model_count(int what)
+{
+	size_t n = 0;
+	for (int i = 0; i < MODEL_PAGES; i++)
+		n += what == 0 ? model[i].promised : what == 1 ? model[i].resident
+		     : model[i].resident && !model[i].promised;
+	return n;
+}
+
+static void model_check(void)
+{
+	struct uvm_stats st;
+	uvm_stats(&st);
+	assert_int_equal(st.committed, model_other + model_count(0));
+	assert_int_equal(st.resident, model_count(1));
+	assert_int_equal(pmm_free_pages(), free0 - model_count(1));
+	assert_int_equal(pmm_avail_pages(), free0 - model_other - model_count(0) - model_count(2));
+}
+
+static void random_op(uint64_t base, unsigned r)
+{
+	int lo = (int)(r % MODEL_PAGES), n = 1 + (int)((r >> 8) % 24);
+	if (lo + n > MODEL_PAGES)
+		n = MODEL_PAGES - lo;
+	uint64_t a = base + (uint64_t)lo * PG;
+	static const int prots[] = { 0, PROT_READ, RW, RW, RW };
+	int prot = prots[(r >> 16) % 5];
+	size_t promised_in = 0, unpromised_in = 0;
+	bool all_mapped = true;
+	for (int i = lo; i < lo + n; i++) {
+		promised_in += model[i].promised;
+		unpromised_in += model[i].mapped && !model[i].promised && !model[i].noreserve;
+		all_mapped &= model[i].mapped;
+	}
+	size_t can = pmm_avail_pages() - RESERVE;
+	switch ((r >> 20) % 5) {
+	case 0: { /* mmap MAP_FIXED */
+		bool nores = (r >> 24) % 4 == 0, promise = prot && !nores;
+		size_t need = promise ? (size_t)n : 0;
+		long want = need > promised_in && need - promised_in > can ? -ENOMEM : (long)a;
+		assert_int_equal(uvm_mmap(a, (uint64_t)n * PG, prot,
+					  ANON | MAP_FIXED | (nores ? MAP_NORESERVE : 0), -1, 0), want);
+		for (int i = lo; want > 0 && i < lo + n; i++)
+			model[i] = (struct mpage){ true, promise, false, nores, prot };
+		break;
+	}
+	case 1: /* munmap */
+		assert_int_equal(uvm_munmap(a, (uint64_t)n * PG), 0);
+		for (int i = lo; i < lo + n; i++)
+			model[i] = (struct mpage){ 0 };
+		break;
+	case 2: { /* mprotect */
+		long want = !all_mapped ? -ENOMEM : prot && unpromised_in > can ? -ENOMEM : 0;
+		assert_int_equal(uvm_mprotect(a, (uint64_t)n * PG, prot), want);
+		for (int i = lo; want == 0 && i < lo + n; i++) {
+			model[i].prot = prot;
+			if (prot && !model[i].noreserve)
+				model[i].promised = true;
+		}
+		break;
+	}
+	case 3: /* MADV_DONTNEED */
+		assert_int_equal(uvm_discard(a, (uint64_t)n * PG), all_mapped ? 0 : -ENOMEM);
+		for (int i = lo; all_mapped && i < lo + n; i++)
+			model[i].resident = false;
+		break;
+	default: /* writes */
+		for (int i = lo; i < lo + n; i++) {
+			struct mpage *m = &model[i];
+			bool ok = m->mapped && m->prot == RW &&
+				  (m->resident || m->promised || pmm_avail_pages() > RESERVE);
+			assert_int_equal(uvm_fault(base + (uint64_t)i * PG, true, false),
+					 ok ? 0 : -EFAULT);
+			if (ok)
+				m->resident = true;
+		}
+	}
+	model_check();
+}
+
+static void test_random_against_model(void **state)
+{
+	uint64_t base = map_anon(MODEL_PAGES * PG, 0); /* the window, PROT_NONE */
+	unsigned seed = 12345;
+
+	for (int i = 0; i < MODEL_PAGES; i++)
+		model[i] = (struct mpage){ .mapped = true };
+	/* another mapping takes most of what can be promised: limits are hit */
+	model_other = ARENA_PAGES - RESERVE - 40;
+	uint64_t hog = map_anon(model_other * PG, RW);
+	for (int step = 0; step < 20000; step++) {
+		seed = seed * 1103515245 + 12345;
+		random_op(base, seed >> 4);
+	}
+	assert_int_equal(uvm_munmap(base, MODEL_PAGES * PG), 0);
+	assert_int_equal(uvm_munmap(hog, model_other * PG), 0);
+	assert_int_equal(pmm_avail_pages(), free0);
+	assert_int_equal(pmm_free_pages(), free0);
+}
+
+/* mprotect page by page over a PROT_NONE region (musl's allocator grows its
+ * metadata so) leaves one VMA, not one per call. */
+static void test_mprotect_merges(void **state)
+{
+	uint64_t a = map_anon(64 * PG, 0);
+	struct uvm_stats st;
+
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(uvm_mprotect(a + i * PG, PG, RW), 0);
+	uvm_stats(&st);
+	assert_int_equal(st.vmas, 1);
+	assert_int_equal(st.committed, 64);
+	/* neighbours differing in protection or promise stay apart */
+	assert_int_equal(uvm_mprotect(a + 10 * PG, PG, PROT_READ), 0);
+	uvm_stats(&st);
+	assert_int_equal(st.vmas, 3);
+	assert_int_equal(uvm_mprotect(a + 10 * PG, PG, RW), 0);
+	uvm_stats(&st);
+	assert_int_equal(st.vmas, 1);
+	long b = uvm_mmap(a + 64 * PG, PG, RW, ANON | MAP_FIXED | MAP_NORESERVE, -1, 0);
+	assert_int_equal(b, (long)(a + 64 * PG));
+	uvm_stats(&st);
+	assert_int_equal(st.vmas, 2);
 }
 
 static void test_munmap_frees(void **state)
@@ -569,12 +944,13 @@ static void test_stack_guard(void **state)
 static void test_vma_exhaustion(void **state)
 {
 	uint64_t big = map_anon(3 * PG, RW);
-	uint64_t big2 = map_anon(3 * PG, RW);
+	uint64_t big2 = map_anon(3 * PG, PROT_READ); /* unlike its neighbours: no merge */
 	uint64_t one = map_anon(PG, RW);
 	int n = 3;
 	long r;
 
-	while ((r = uvm_mmap(0, PG, RW, ANON, -1, 0)) > 0) {
+	/* Fillers promise nothing (PROT_NONE) and do not merge (flags alternate). */
+	while ((r = uvm_mmap(0, PG, 0, ANON | (n % 2 ? MAP_NORESERVE : 0), -1, 0)) > 0) {
 		n++;
 		assert_true(n <= 100000);
 	}
@@ -637,7 +1013,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mmap_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_maps_zeroed_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_and_exec, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_out_of_memory_fault, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_promised_pages_are_there, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prot_none_promises_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_noreserve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_discard_keeps_promise, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stack_promise_grows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tables_made_ahead, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mprotect_merges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_against_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_munmap_frees, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_munmap_partial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mprotect_none_and_back, setup, teardown),
