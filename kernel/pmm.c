@@ -639,6 +639,11 @@ int pmm_check(uint64_t avoid, uint64_t avoid_len)
 				 nstacked);
 	if (extent_pages() + free_list_pages + nstacked > total_pages)
 		bad += check_bad("more pages free than there are", total_pages);
+	/* Pages nobody was promised are free pages: every promise can be kept. */
+	long unpromised = __atomic_load_n(&avail, __ATOMIC_RELAXED);
+	if (unpromised < 0 || (size_t)unpromised > extent_pages() + free_list_pages + nstacked)
+		bad += check_bad("more pages unpromised than free (a promise cannot be kept)",
+				 (uint64_t)unpromised);
 	spin_unlock(&lock);
 	for (int i = PMM_MAX_CPUS - 1; i >= 0; i--)
 		spin_unlock(&pcp[i].lock);

@@ -632,8 +632,9 @@ uint64_t uvm_alloc_stack(uint64_t size)
 	return r;
 }
 
-/* Self-check (uvm_check): the VMA table is sorted and inside the window, and
- * the page tables agree with it and with the resident count. */
+/* Self-check (uvm_check): the VMA table is sorted and inside the window, its
+ * promises add up to what was committed, and the page tables agree with it
+ * and with the resident count. */
 static int uvm_bad(const char *what, uint64_t a)
 {
 	kprintf("toro: selfcheck: memory: %s: %#lx\n", what, (unsigned long)a);
@@ -654,7 +655,11 @@ static int check_vmas(void)
 			bad += uvm_bad("mappings overlapping or out of order", v->start);
 		else if ((v->prot & VMM_W) && (v->prot & VMM_X))
 			bad += uvm_bad("a writable and executable mapping", v->start);
+		else if (v->resv < v->start || v->resv > v->end)
+			bad += uvm_bad("a mapping promised outside itself", v->start);
 	}
+	if (promised(USER_WIN_BASE, USER_WIN_END) != committed)
+		bad += uvm_bad("the pages promised differ from the mappings' promises", committed);
 	if (nvmas < 0 || nvmas > MAX_VMAS)
 		bad += uvm_bad("a bad mapping count", (uint64_t)nvmas);
 	if (brk_cur < BRK_BASE || brk_cur > BRK_BASE + BRK_MAX)
