@@ -204,8 +204,16 @@ test: all unit-tests
 bench: all
 	@bench/run.sh
 
-fuzz:
-	@tests/fuzz/run.sh
+# The libFuzzer harnesses, then long runs of the system call fuzzer with fresh
+# seeds (SYSFUZZ_RUNS runs of SYSFUZZ_SECONDS each, over q35, microvm and pc,
+# 1 and 2 vCPUs); `make sysfuzz` runs only the latter.
+SYSFUZZ_RUNS ?= 6
+SYSFUZZ_SECONDS ?= 120
+fuzz: sysfuzz-image
+	@tests/fuzz/run.sh; r=$$?; tests/sysfuzz/run.sh --long $(SYSFUZZ_RUNS) --seconds $(SYSFUZZ_SECONDS) && exit $$r
+
+sysfuzz: sysfuzz-image
+	@tests/sysfuzz/run.sh --long $(SYSFUZZ_RUNS) --seconds $(SYSFUZZ_SECONDS)
 
 clean:
 	rm -rf $(B)

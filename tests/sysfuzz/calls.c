@@ -116,6 +116,10 @@ int fz_slot(long nr)
 
 const char *fz_name(long nr)
 {
+	if (nr == FZ_NR_REFRESH)
+		return "(making a pool descriptor)";
+	if (nr == FZ_NR_CLEANUP)
+		return "(clean-up: closing, unlinking)";
 	for (unsigned i = 0; i < fz_ncalls; i++)
 		if (fz_calls[i].nr == nr)
 			return fz_calls[i].name;

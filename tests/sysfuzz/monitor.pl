@@ -2,9 +2,13 @@
 # SPDX-License-Identifier: MIT
 # tests/sysfuzz/monitor.pl SOCKET COMMAND...: send each command to a QEMU
 # human monitor listening on the unix socket SOCKET and print its answers.
-# The fuzzer's runner uses it on a hang ("info registers -a", then "quit").
+# The command "backtraces" prints, for every vCPU, its RIP and the return
+# addresses found by following the frame pointers (RBP) through guest memory
+# ("cpu N", "info registers", "x /2gx RBP"): the fuzzer's runner names them
+# from the image's symbols when a run hangs.
 use strict;
 use warnings;
+no warnings 'portable';
 use IO::Socket::UNIX;
 use IO::Select;
 
@@ -24,14 +28,46 @@ sub drain {
 	}
 	$text =~ s/\e\[[0-9;]*[A-Za-z]//g;
 	$text =~ s/\r//g;
+	$text =~ s/^\(qemu\)\s*//mg;
 	return $text;
+}
+
+sub ask {
+	my ($cmd) = @_;
+	print $s "$cmd\n";
+	my $out = drain(1);
+	$out =~ s/^\Q$cmd\E\n//m;
+	return $out;
+}
+
+sub backtraces {
+	my $cpus = () = ask("info cpus") =~ /CPU #\d+/g;
+	for my $c (0 .. ($cpus || 1) - 1) {
+		ask("cpu $c");
+		my $regs = ask("info registers");
+		my ($rip) = $regs =~ /RIP=([0-9a-f]+)/;
+		my ($rbp) = $regs =~ /RBP=([0-9a-f]+)/;
+		next unless defined $rip;
+		print "CPU#$c RIP=$rip\n";
+		my $fp = hex($rbp);
+		for (1 .. 16) {
+			last if $fp == 0 || ($fp & 7);
+			my $m = ask(sprintf("x /2gx 0x%x", $fp));
+			my ($next, $ret) = $m =~ /:\s*0x([0-9a-f]+)\s+0x([0-9a-f]+)/;
+			last unless defined $ret && hex($ret) != 0;
+			print "CPU#$c RET=$ret\n";
+			last if hex($next) <= $fp;
+			$fp = hex($next);
+		}
+	}
 }
 
 drain(1);
 for my $cmd (@ARGV) {
-	print $s "$cmd\n";
-	my $out = drain(2);
-	$out =~ s/^\(qemu\)\s*//mg;
-	print $out;
+	if ($cmd eq 'backtraces') {
+		backtraces();
+	} else {
+		print ask($cmd);
+	}
 }
 close($s);

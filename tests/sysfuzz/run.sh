@@ -8,8 +8,9 @@
 #   tests/sysfuzz/run.sh --long N [--seconds S]   N runs with fresh seeds (make fuzz)
 # Without --run or --long: the make-test set, fixed seeds, 20 s each: q35 with
 # 1 vCPU, q35 and microvm with 2. A run that does not end SECONDS + 90 s after
-# its start is a hang: each vCPU's registers are taken through QEMU's monitor,
-# RIP named from the image's symbols, and QEMU stopped. Logs and disks of
+# its start is a hang: each vCPU's RIP and frame-pointer backtrace are taken
+# three times through QEMU's monitor (monitor.pl), named from the image's
+# symbols, and QEMU stopped. Logs and disks of
 # failed runs stay in build/tests/sysfuzz/logs/. Prints one PASS/FAIL line per
 # run, the fuzzer's figures, and "sysfuzz: N passed, N failed" last.
 set -uo pipefail
@@ -48,15 +49,21 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/toro-sysfuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$LOGDIR"
 
-# The symbol at or below each RIP in QEMU's "info registers -a".
+# The symbol at or below each address of monitor.pl's "backtraces" (RIP=,
+# RET= lines), one line each.
 symbolize() {
 	local regs=$1
-	grep -oE '^CPU#[0-9]+|RIP=[0-9a-f]+' "$regs" | paste - - | while read -r cpu rip; do
-		local a=$((16#${rip#RIP=}))
-		nm -n --defined-only "$ELF" | awk -v a="$a" -v cpu="$cpu" '
-			{ v = strtonum("0x" $1); if (v <= a) { best = $3; off = a - v } }
-			END { printf "    %s rip %#x %s+%#x\n", cpu, a, best, off }'
-	done
+	nm -n --defined-only "$ELF" | perl -e '
+		my @syms;
+		while (<STDIN>) { my ($v, $t, $n) = split; push @syms, [hex($v), $n]; }
+		open(my $r, "<", $ARGV[0]) or exit;
+		while (<$r>) {
+			next unless /^(CPU#\d+) (RIP|RET)=([0-9a-f]+)/;
+			my ($cpu, $kind, $a) = ($1, $2, hex($3));
+			my ($best, $off) = ("?", 0);
+			for my $s (@syms) { last if $s->[0] > $a; ($best, $off) = ($s->[1], $a - $s->[0]); }
+			printf "    %s %s %#x %s+%#x\n", $cpu, $kind eq "RIP" ? "rip" : "  called from", $a, $best, $off;
+		}' "$regs"
 }
 
 # one NAME MACHINE SMP SEED SECONDS: one run; its verdict in $work/NAME.res.
@@ -81,9 +88,14 @@ one() {
 		sleep 1
 		t=$((t + 1))
 		if [ "$t" -ge "$limit" ]; then
-			perl "$ROOT/tests/sysfuzz/monitor.pl" "$dir/mon" "info registers -a" > "$dir/regs" 2>&1
 			why+=("hung: no end ${limit}s after the start")
-			symbolize "$dir/regs" > "$dir/rips"
+			# Three samples a second apart: a loop moves, a deadlock does not.
+			for m in 1 2 3; do
+				perl "$ROOT/tests/sysfuzz/monitor.pl" "$dir/mon" backtraces > "$dir/regs.$m" 2>&1
+				echo "    sample $m:" >> "$dir/rips"
+				symbolize "$dir/regs.$m" >> "$dir/rips"
+				sleep 1
+			done
 			perl "$ROOT/tests/sysfuzz/monitor.pl" "$dir/mon" quit > /dev/null 2>&1
 			break
 		fi

@@ -21,6 +21,8 @@
 #define FZ_POOL 48		/* descriptors the threads share and fight over */
 #define FZ_CONSOLE_FD 1000	/* our own console: never a fuzzed descriptor */
 #define FZ_PAGE 4096ul
+#define FZ_NR_REFRESH (-1001)	/* cur_nr while making a pool descriptor */
+#define FZ_NR_CLEANUP (-1002)	/* cur_nr while cleaning up */
 
 /* Argument kinds: what a generator makes for one argument slot. */
 enum fz_kind {
