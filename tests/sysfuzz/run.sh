@@ -58,7 +58,8 @@ symbolize() {
 		while (<STDIN>) { my ($v, $t, $n) = split; push @syms, [hex($v), $n]; }
 		open(my $r, "<", $ARGV[0]) or exit;
 		while (<$r>) {
-			next unless /^(CPU#\d+) (RIP|RET)=([0-9a-f]+)/;
+			if (/^THREAD (\d+) state (\d+)/) { print "    thread $1 (state $2: 0 new, 1 runnable, 2 running, 3 blocked, 4 dead)\n"; next; }
+			next unless /^(CPU#\d+|THREAD) (RIP|RET)=([0-9a-f]+)/;
 			my ($cpu, $kind, $a) = ($1, $2, hex($3));
 			my ($best, $off) = ("?", 0);
 			for my $s (@syms) { last if $s->[0] > $a; ($best, $off) = ($s->[1], $a - $s->[0]); }
@@ -96,6 +97,16 @@ one() {
 				symbolize "$dir/regs.$m" >> "$dir/rips"
 				sleep 1
 			done
+			# Where every thread is blocked, from its saved kernel stack.
+			local table off
+			table=$(nm "$ELF" | awk '$3 == "all" && ($2 == "b" || $2 == "B") { print $1 }')
+			printf '#include <stddef.h>\n#include <stdio.h>\n#include <k/sched.h>\nint main(void){printf("%%zu %%zu %%zu\\n",offsetof(struct thread,tid),offsetof(struct thread,state),offsetof(struct thread,ksp));return 0;}\n' > "$dir/off.c"
+			if [ -n "$table" ] && gcc -I"$ROOT/include" -o "$dir/off" "$dir/off.c" 2> /dev/null &&
+			    off=$("$dir/off"); then
+				perl "$ROOT/tests/sysfuzz/monitor.pl" "$dir/mon" "threads $table 256 $off" > "$dir/threads" 2>&1
+				echo "    threads:" >> "$dir/rips"
+				symbolize "$dir/threads" >> "$dir/rips"
+			fi
 			perl "$ROOT/tests/sysfuzz/monitor.pl" "$dir/mon" quit > /dev/null 2>&1
 			break
 		fi
