@@ -27,8 +27,8 @@ GUEST_ELF   := $(foreach t,$(GUEST_TESTS),$(B)/tests/guest/$(t).elf $(B)/tests/g
 
 TOROCC := bin/toro-cc
 
-.PHONY: all kernel examples guest-tests net-tests unit-tests run test bench deps clean fuzz
-all: deps kernel examples guest-tests net-tests
+.PHONY: all kernel examples guest-tests net-tests unit-tests run test bench deps clean fuzz sysfuzz
+all: deps kernel examples guest-tests net-tests sysfuzz-image
 
 deps:
 	@tools/deps.sh
@@ -174,6 +174,16 @@ $(B)/tests/guest/%.pvh.elf: tests/guest/%.c $(B)/toro.o $(B)/toro-net.o $(B)/too
 	@mkdir -p $(dir $@)
 	$(TOROCC) --pvh-only -O2 -o $@ $<
 
+# ---- the system call fuzzer (tests/sysfuzz, docs/testing.md): every optional
+# group, the network kernel and the kernel's self-check linked in.
+SYSFUZZ := $(B)/tests/sysfuzz/sysfuzz.elf
+.PHONY: sysfuzz-image
+sysfuzz-image: $(SYSFUZZ)
+$(SYSFUZZ): $(wildcard tests/sysfuzz/*.[ch]) $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms \
+	    $(B)/tools/toropack tools/toro.ld $(TOROCC)
+	@mkdir -p $(dir $@)
+	$(TOROCC) -O2 --net --with=all -o $@ $(wildcard tests/sysfuzz/*.c)
+
 # ---- host unit tests (cmocka, sanitizers) ----
 include tests/unit/unit.mk
 UNIT_TESTS := $(basename $(notdir $(wildcard tests/unit/test_*.c)))
@@ -200,8 +210,16 @@ test: all unit-tests
 bench: all
 	@bench/run.sh
 
-fuzz:
-	@tests/fuzz/run.sh
+# The libFuzzer harnesses, then long runs of the system call fuzzer with fresh
+# seeds (SYSFUZZ_RUNS runs of SYSFUZZ_SECONDS each, over q35, microvm and pc,
+# 1 and 2 vCPUs); `make sysfuzz` runs only the latter.
+SYSFUZZ_RUNS ?= 6
+SYSFUZZ_SECONDS ?= 120
+fuzz: sysfuzz-image
+	@tests/fuzz/run.sh; r=$$?; tests/sysfuzz/run.sh --long $(SYSFUZZ_RUNS) --seconds $(SYSFUZZ_SECONDS) && exit $$r
+
+sysfuzz: sysfuzz-image
+	@tests/sysfuzz/run.sh --long $(SYSFUZZ_RUNS) --seconds $(SYSFUZZ_SECONDS)
 
 clean:
 	rm -rf $(B)

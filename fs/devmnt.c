@@ -202,7 +202,20 @@ const struct fs_ops devfs_fs_ops = {
 
 /* ---- /etc ---- */
 
-static struct mount etc_mount = { .m_path = "/etc", .m_dev = "etc", .m_ro = true };
+/* The kernel's /etc files are a small read-only file system of their own:
+ * statfs of them answers like a RAM file system's (every mount has fs ops). */
+static int etc_statfs(struct mount *m, struct kstatfs *st)
+{
+	st->f_type = 0x858458f6; /* RAMFS_MAGIC */
+	st->f_bsize = st->f_frsize = 4096;
+	st->f_namelen = VFS_NAME_MAX;
+	return 0;
+}
+
+const struct fs_ops etc_fs_ops = { .name = "etc", .statfs = etc_statfs };
+static struct mount etc_mount = {
+	.m_path = "/etc", .m_dev = "etc", .m_ro = true, .m_fs = &etc_fs_ops,
+};
 
 static struct file *etc_open(struct vnode *vn, int flags, int *err)
 {

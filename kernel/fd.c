@@ -463,7 +463,7 @@ static long with_file(long fd, file_call_fn fn, long a, long b)
 	struct file *f = fd_get((int)fd);
 	if (!f)
 		return -EBADF;
-	long r = fn(f, fd, a, b);
+	long r = fn(f, (int)fd, a, b); /* the number fd_get took: an unsigned int, as on Linux */
 	file_put(f);
 	return r;
 }

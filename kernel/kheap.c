@@ -296,3 +296,80 @@ void kheap_trim(void)
 	if (cpu < 0)
 		spin_unlock(&boot_lock);
 }
+
+/*
+ * Self-check of one core's lists (kheap_check). A partial page must carry the
+ * heap's magic, its list's class and its core; its free objects must lie on
+ * the class's grid inside the page, and with the blocks in use they must fill
+ * it exactly (a block freed twice makes a cycle and too many).
+ */
+static int heap_bad(unsigned core, unsigned cls, const void *page, const char *what)
+{
+	kprintf("toro: selfcheck: heap: core %u class %u page %p: %s\n", core, cls, page, what);
+	return 1;
+}
+
+static int check_page(unsigned core, unsigned cls, const struct page_hdr *h)
+{
+	size_t size = class_size(cls), cap = (PAGE_SIZE - HDR_SIZE) / size, nfree = 0;
+
+	if ((uintptr_t)h & (PAGE_SIZE - 1))
+		return heap_bad(core, cls, h, "not page aligned");
+	if (h->magic != KHEAP_MAGIC || h->cls != cls || h->owner != core)
+		return heap_bad(core, cls, h, "wrong magic, class or owner");
+	for (const struct free_obj *o = h->free; o != NULL; o = o->next) {
+		uintptr_t off = (uintptr_t)o - (uintptr_t)h;
+
+		if (page_of(o) != h || off < HDR_SIZE || (off - HDR_SIZE) % size != 0)
+			return heap_bad(core, cls, h, "a free object off the page's grid");
+		if (++nfree > cap)
+			return heap_bad(core, cls, h, "more free objects than fit (freed twice?)");
+	}
+	if (nfree + h->inuse != cap)
+		return heap_bad(core, cls, h, "free and in-use objects do not fill the page");
+	return 0;
+}
+
+/* Walk core `core`'s partial lists, counting pages in *seen (at most max). */
+static int check_lists(struct heap_core *hc, unsigned core, size_t *seen, size_t max)
+{
+	int bad = 0;
+
+	for (unsigned cls = 0; cls < NCLASSES; cls++) {
+		const struct page_hdr *prev = NULL;
+
+		for (const struct page_hdr *h = hc->partial[cls]; h != NULL; h = h->next) {
+			if (++*seen > max)
+				return bad + heap_bad(core, cls, h, "list longer than memory (a cycle)");
+			if (h->prev != prev)
+				bad += heap_bad(core, cls, h, "back link broken");
+			int b = check_page(core, cls, h);
+			if (!b && h->free == NULL)
+				b = heap_bad(core, cls, h, "a full page on the partial list");
+			bad += b;
+			if (b)
+				break; /* its links are not to be trusted */
+			prev = h;
+		}
+	}
+	return bad;
+}
+
+int kheap_check(size_t *pages)
+{
+	int cpu = pmm_cpu(), bad = 0;
+	size_t seen = 0, max = pmm_total_pages() + 1;
+
+	if (cpu >= 0) {
+		drain_remote(&cores[cpu]);
+		bad += check_lists(&cores[cpu], (unsigned)cpu, &seen, max);
+	}
+	if (cpu <= 0) {
+		spin_lock(&boot_lock);
+		bad += check_lists(&cores[BOOT_CORE], BOOT_CORE, &seen, max);
+		spin_unlock(&boot_lock);
+	}
+	if (pages != NULL)
+		*pages = seen;
+	return bad;
+}

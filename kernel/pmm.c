@@ -493,6 +493,164 @@ static void *coalesce_and_carve(size_t n)
 }
 
 /*
+ * Self-check (pmm_check): the free memory is well formed and every free page
+ * is counted once. Walks the whole list under every lock, so it is for tests
+ * and the self-check component, not for hot paths. Each problem is one console
+ * line; the walk of a list that is longer than its count (a cycle: a page
+ * freed twice) stops there.
+ */
+static void *check_stacked[PMM_MAX_CPUS * PCP_MAX]; /* the per-core stacks, sorted */
+
+static int check_bad(const char *what, uint64_t a)
+{
+	kprintf("toro: selfcheck: pmm: %s: %#lx\n", what, (unsigned long)a);
+	return 1;
+}
+
+static bool in_extent(uint64_t a)
+{
+	int lo = 0, hi = nextents;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (extent_end(&extents[mid]) <= a)
+			lo = mid + 1;
+		else if (extents[mid].base > a)
+			hi = mid;
+		else
+			return true;
+	}
+	return false;
+}
+
+static bool in_stacks(const void *p, size_t n)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if ((uintptr_t)check_stacked[mid] < (uintptr_t)p)
+			lo = mid + 1;
+		else if ((uintptr_t)check_stacked[mid] > (uintptr_t)p)
+			hi = mid;
+		else
+			return true;
+	}
+	return false;
+}
+
+/* A free page off the extents: aligned, not page 0, in no extent, not in
+ * [avoid, avoid_end). */
+static int check_free_page(const void *p, uint64_t avoid, uint64_t avoid_end, const char *where)
+{
+	uint64_t a = (uintptr_t)p;
+
+	if (a == 0 || (a & (PAGE_SIZE - 1)))
+		return check_bad(where, a);
+	if (in_extent(a))
+		return check_bad("a page both in an extent and elsewhere", a);
+	if (a >= avoid && a < avoid_end)
+		return check_bad("a free page inside the kernel image", a);
+	return 0;
+}
+
+static int check_extents(uint64_t avoid, uint64_t avoid_end)
+{
+	int bad = 0;
+
+	for (int i = 0; i < nextents; i++) {
+		const struct extent *e = &extents[i];
+
+		if (e->base == 0 || (e->base & (PAGE_SIZE - 1)) || e->pages == 0 ||
+		    e->pages > total_pages || extent_end(e) < e->base)
+			bad += check_bad("a malformed extent", e->base);
+		else if (i > 0 && extent_end(&extents[i - 1]) > e->base)
+			bad += check_bad("extents overlapping or out of order", e->base);
+		else if (e->base < avoid_end && extent_end(e) > avoid)
+			bad += check_bad("an extent over the kernel image", e->base);
+	}
+	return bad;
+}
+
+/* The per-core stacks, gathered sorted into check_stacked: their count. */
+static size_t gather_stacks(int *bad, uint64_t avoid, uint64_t avoid_end)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < PMM_MAX_CPUS; i++) {
+		if (pcp[i].n < 0 || pcp[i].n > PCP_MAX) {
+			*bad += check_bad("a per-core stack with a bad count", (uint64_t)i);
+			continue;
+		}
+		for (int k = 0; k < pcp[i].n; k++) {
+			void *p = pcp[i].pages[k];
+			size_t j = n++;
+
+			*bad += check_free_page(p, avoid, avoid_end, "a bad page in a per-core stack");
+			for (; j > 0 && (uintptr_t)check_stacked[j - 1] > (uintptr_t)p; j--)
+				check_stacked[j] = check_stacked[j - 1];
+			check_stacked[j] = p;
+		}
+	}
+	for (size_t j = 1; j < n; j++)
+		if (check_stacked[j] == check_stacked[j - 1])
+			*bad += check_bad("a page twice in the per-core stacks", (uintptr_t)check_stacked[j]);
+	return n;
+}
+
+static int check_list(size_t nstacked, uint64_t avoid, uint64_t avoid_end)
+{
+	int bad = 0;
+	size_t seen = 0;
+
+	for (const struct free_page *p = free_list; p != NULL; p = p->next) {
+		if (++seen > free_list_pages)
+			return bad + check_bad("the free list is longer than its count "
+					       "(a cycle: a page freed twice?)", (uintptr_t)p);
+		bad += check_free_page(p, avoid, avoid_end, "a bad page on the free list");
+		if (in_stacks(p, nstacked))
+			bad += check_bad("a page both on the free list and in a per-core stack",
+					 (uintptr_t)p);
+		if (bad > 8)
+			return bad;
+	}
+	if (seen != free_list_pages)
+		bad += check_bad("the free list is shorter than its count", seen);
+	return bad;
+}
+
+int pmm_check(uint64_t avoid, uint64_t avoid_len)
+{
+	uint64_t avoid_end = avoid + avoid_len;
+	int bad = 0;
+	size_t nstacked;
+
+	/* The order pmm_free and drain_cores take them in: a core's stack, then the pool. */
+	for (int i = 0; i < PMM_MAX_CPUS; i++)
+		spin_lock(&pcp[i].lock);
+	spin_lock(&lock);
+	bad += check_extents(avoid, avoid_end);
+	nstacked = gather_stacks(&bad, avoid, avoid_end);
+	bad += check_list(nstacked, avoid, avoid_end);
+	if (nstacked != __atomic_load_n(&cached, __ATOMIC_RELAXED))
+		bad += check_bad("the per-core stacks hold other than their count of pages",
+				 nstacked);
+	if (extent_pages() + free_list_pages + nstacked > total_pages)
+		bad += check_bad("more pages free than there are", total_pages);
+	/* Pages nobody was promised are free pages: every promise can be kept. */
+	long unpromised = __atomic_load_n(&avail, __ATOMIC_RELAXED);
+	if (unpromised < 0 || (size_t)unpromised > extent_pages() + free_list_pages + nstacked)
+		bad += check_bad("more pages unpromised than free (a promise cannot be kept)",
+				 (uint64_t)unpromised);
+	spin_unlock(&lock);
+	for (int i = PMM_MAX_CPUS - 1; i >= 0; i--)
+		spin_unlock(&pcp[i].lock);
+	return bad;
+}
+
+/*
  * The public functions: one lock around the extents and the free list, and in
  * front of it a small stack of pages per core, so most single-page
  * allocations and frees touch no shared state. A page freed on one core may

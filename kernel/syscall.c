@@ -99,7 +99,11 @@ long syscall_run(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 			return -ENOSYS;
 		warned_other = true;
 	}
-	if (group)
+	if (group && nr >= SYS_TORO_FIRST)
+		kprintf("toro: unsupported system call %#lx (%s), returning ENOSYS: group %s is "
+			"not linked into this image (toro-cc --with=%s links it)\n",
+			nr, syscall_name(nr), group, group);
+	else if (group)
 		kprintf("toro: unsupported system call %ld (%s), returning ENOSYS: group %s "
 			"is not linked into this image (toro-cc links it when the program "
 			"calls musl's %s functions; toro-cc --with=%s forces it)\n",

@@ -81,11 +81,12 @@ SYSGROUP(eventfd) = { SYSOPT_CALL(284, sys_eventfd), SYSOPT_CALL(290, sys_eventf
 /* Every optional call and its group, linked or not, for the ENOSYS line. */
 static const struct {
 	uint16_t nr;
-	char group[8];
+	char group[10];
 } sysopt_names[] = {
 	{ 7, "poll" }, { 23, "poll" }, { 270, "poll" }, { 271, "poll" },
 	{ 213, "epoll" }, { 232, "epoll" }, { 233, "epoll" }, { 281, "epoll" }, { 291, "epoll" },
 	{ 22, "pipe" }, { 293, "pipe" }, { 284, "eventfd" }, { 290, "eventfd" },
+	{ SYS_TORO_SELFCHECK, "selfcheck" },
 };
 
 extern const struct syscall_opt __toro_sysopt_start[], __toro_sysopt_end[];
@@ -93,7 +94,7 @@ extern const struct syscall_opt __toro_sysopt_start[], __toro_sysopt_end[];
 syscall_fn syscall_handler(long nr, const char **group)
 {
 	*group = NULL;
-	if (nr < 0 || nr >= SYSCALL_MAX)
+	if (nr < 0 || (nr >= SYSCALL_MAX && (nr < SYS_TORO_FIRST || nr > SYS_TORO_LAST)))
 		return NULL;
 	if (nr < SYSCALL_HANDLERS && syscall_slot[nr])
 		return syscall_fns[syscall_slot[nr] - 1];
@@ -292,4 +293,6 @@ const char syscall_names[] =
 	"\001\116rseq\0"
 	"\001\263clone3\0"
 	"\001\267faccessat2\0"
+	"\160\000toro_spawn_cpu\0"
+	"\160\001toro_selfcheck\0"
 	"\377\377";

@@ -631,3 +631,74 @@ uint64_t uvm_alloc_stack(uint64_t size)
 	spin_unlock(&uvm_lock);
 	return r;
 }
+
+/* Self-check (uvm_check): the VMA table is sorted and inside the window, its
+ * promises add up to what was committed, and the page tables agree with it
+ * and with the resident count. */
+static int uvm_bad(const char *what, uint64_t a)
+{
+	kprintf("toro: selfcheck: memory: %s: %#lx\n", what, (unsigned long)a);
+	return 1;
+}
+
+static int check_vmas(void)
+{
+	int bad = 0;
+
+	for (int i = 0; i < nvmas; i++) {
+		const struct vma *v = &vmas[i];
+
+		if (v->start >= v->end || ((v->start | v->end) & (PAGE_SIZE - 1)) ||
+		    v->start < USER_WIN_BASE || v->end > USER_WIN_END)
+			bad += uvm_bad("a malformed mapping", v->start);
+		else if (i > 0 && vmas[i - 1].end > v->start)
+			bad += uvm_bad("mappings overlapping or out of order", v->start);
+		else if ((v->prot & VMM_W) && (v->prot & VMM_X))
+			bad += uvm_bad("a writable and executable mapping", v->start);
+		else if (v->resv < v->start || v->resv > v->end)
+			bad += uvm_bad("a mapping promised outside itself", v->start);
+	}
+	if (promised(USER_WIN_BASE, USER_WIN_END) != committed)
+		bad += uvm_bad("the pages promised differ from the mappings' promises", committed);
+	if (nvmas < 0 || nvmas > MAX_VMAS)
+		bad += uvm_bad("a bad mapping count", (uint64_t)nvmas);
+	if (brk_cur < BRK_BASE || brk_cur > BRK_BASE + BRK_MAX)
+		bad += uvm_bad("the break outside its range", brk_cur);
+	return bad;
+}
+
+/* Every mapped page of the window lies in a mapping and has no more rights. */
+static int check_pages(size_t *mapped)
+{
+	int bad = 0;
+
+	for (uint64_t a = vmm_next_mapped(USER_WIN_BASE, USER_WIN_END); a < USER_WIN_END && bad < 8;
+	     a = vmm_next_mapped(a + PAGE_SIZE, USER_WIN_END)) {
+		const struct vma *v = find(a);
+		unsigned fl = 0;
+
+		++*mapped;
+		vmm_lookup(a, NULL, &fl);
+		if (!v || (v->prot & VMA_GUARD))
+			bad += uvm_bad("a page mapped outside every mapping", a);
+		else if (((fl & VMM_W) && !(v->prot & VMM_W)) || ((fl & VMM_X) && !(v->prot & VMM_X)) ||
+			 ((fl & VMM_U) && !(v->prot & VMM_U)))
+			bad += uvm_bad("a page with more rights than its mapping", a);
+	}
+	return bad;
+}
+
+int uvm_check(size_t *nmappings)
+{
+	size_t mapped = 0;
+
+	spin_lock(&uvm_lock);
+	int bad = check_vmas();
+	bad += check_pages(&mapped);
+	if (bad == 0 && mapped != resident)
+		bad += uvm_bad("the resident count differs from the pages mapped", mapped);
+	if (nmappings)
+		*nmappings = (size_t)nvmas;
+	spin_unlock(&uvm_lock);
+	return bad;
+}

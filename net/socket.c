@@ -328,6 +328,19 @@ static bool local_address(const ip_addr_t *a)
 	return found;
 }
 
+/* A socket is bound once, as on Linux (a second bind is EINVAL): lwIP's
+ * tcp_bind would put a bound pcb on its list a second time, a cycle that
+ * every later walk of the list (tcp_new_port, closing a listener) spins in.
+ * The claim is taken before netconn_bind so two threads cannot both bind. */
+static bool claim_bind(struct sock *sk, bool claim)
+{
+	spin_lock(&sk->lock);
+	bool ok = !claim || !sk->bound;
+	sk->bound = claim;
+	spin_unlock(&sk->lock);
+	return ok;
+}
+
 long sys_bind(SYSARGS)
 {
 	struct file *f;
@@ -343,8 +356,10 @@ long sys_bind(SYSARGS)
 		r = -EAFNOSUPPORT;
 	if (r == 0 && !local_address(&ip))
 		r = -EADDRNOTAVAIL;
-	if (r == 0)
-		r = net_err_errno(netconn_bind(sk->conn, &ip, port));
+	if (r == 0 && !claim_bind(sk, true))
+		r = -EINVAL;
+	else if (r == 0 && (r = net_err_errno(netconn_bind(sk->conn, &ip, port))) != 0)
+		claim_bind(sk, false);
 	file_put(f);
 	return r;
 }

@@ -48,6 +48,7 @@ struct sock {
 	int rcvbytes;             /* their bytes */
 	bool sendevent, errevent;
 	bool listening, connecting, connected;
+	bool bound;               /* bind(2) succeeded or is under way, sk->lock */
 	bool rd_eof;              /* the peer's FIN (or an error) was read */
 	bool shut_rd, shut_wr;
 	int so_error;             /* -errno for SO_ERROR, connect's outcome */

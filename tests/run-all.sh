@@ -7,7 +7,8 @@
 # exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
 # checksum offload test over a tap (tests/net/offload.sh, root only), the
 # power-cut test (tests/fs/crash.sh), the SQLite shell built from Debian's
-# source (tests/apps/sqlite.sh) and a boot-reliability test (hello boots in 20 of 20
+# source (tests/apps/sqlite.sh), the system call fuzzer's short fixed-seed runs
+# (tests/sysfuzz/run.sh) and a boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
 #   TORO_BOOTS=N changes the 20; TORO_JOBS=N the number of QEMUs at once (2).
 set -uo pipefail
@@ -147,6 +148,17 @@ if read -r ap af < "$work/apps.counts" 2>/dev/null; then
 	failed=$((failed + af))
 else
 	echo "FAIL SQLite test (the script gave no counts)"
+	failed=$((failed + 1))
+fi
+
+# ---- the system call fuzzer (tests/sysfuzz/): fixed seeds, 20 s each ----
+section "system call fuzzer: q35 1 vCPU, q35 and microvm 2 vCPUs, 20 s each (tests/sysfuzz/run.sh)"
+tests/sysfuzz/run.sh -j "$JOBS" --counts "$work/sysfuzz.counts" 2>&1 | sed 's/^/  /'
+if read -r sp sf < "$work/sysfuzz.counts" 2>/dev/null; then
+	passed=$((passed + sp))
+	failed=$((failed + sf))
+else
+	echo "FAIL system call fuzzer (the script gave no counts)"
 	failed=$((failed + 1))
 fi
 

@@ -219,9 +219,11 @@ void syscall_init(void)
 	/* sysret: CS = base + 16, SS = base + 8, with base = 0x10. */
 	wrmsr(MSR_STAR, (0x10ull << 48) | ((uint64_t)SEL_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-	/* Clear IF, DF, TF, AC on entry: the kernel runs with interrupts off
-	 * except where it waits. */
-	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC);
+	/* Clear IF, DF, TF, AC, NT on entry: the kernel runs with interrupts off
+	 * except where it waits, and an iretq with NT (which ring 3 may set)
+	 * would be a task return: #GP in long mode. (Interrupts and exceptions
+	 * clear NT themselves.) */
+	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC | RFLAGS_NT);
 }
 
 /* Everything a core sets up for itself, the boot core and the others alike. */

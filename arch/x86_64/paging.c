@@ -9,6 +9,7 @@
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/pmm.h>
+#include <k/smp.h>
 #include <k/spinlock.h>
 #include <k/string.h>
 #include <k/vmm.h>
@@ -297,6 +298,55 @@ void vmm_init(const struct boot_info *bi)
 	write_cr3((uint64_t)pml4);
 }
 
+/*
+ * Self-check (vmm_check): each page of the image still maps itself with the
+ * protection vmm_init gave it (the guard pages unmapped), and the identity
+ * map above the image is supervisor-only and never executable.
+ */
+static int vmm_bad(const char *what, uint64_t a)
+{
+	kprintf("toro: selfcheck: paging: %s: %#lx\n", what, (unsigned long)a);
+	return 1;
+}
+
+static bool guard_page(uint64_t a)
+{
+	if (a == (uint64_t)boot_stack_guard)
+		return true;
+	for (int i = 0; i < 3; i++)
+		if (a == (uint64_t)ist_stacks[i][0])
+			return true;
+	return false;
+}
+
+int vmm_check(void)
+{
+	uint64_t low_end = ((uint64_t)__toro_bss_end + LARGE - 1) & ~(LARGE - 1);
+	int bad = 0;
+
+	for (uint64_t a = 0x1000; a < low_end && bad < 8; a += 0x1000) {
+		uint64_t pa;
+		unsigned fl;
+		bool present = vmm_lookup(a, &pa, &fl);
+
+		if (guard_page(a)) {
+			if (present)
+				bad += vmm_bad("a guard page mapped", a);
+		} else if (!present || pa != a) {
+			bad += vmm_bad("an image page unmapped or moved", a);
+		} else if (fl != image_prot(a)) {
+			bad += vmm_bad("an image page with changed protection", a);
+		}
+	}
+	for (uint64_t a = low_end; a < ram_top && bad < 8; a += LARGE) {
+		unsigned fl;
+
+		if (vmm_lookup(a, NULL, &fl) && (fl & (VMM_U | VMM_X)))
+			bad += vmm_bad("RAM mapped to the program or executable", a);
+	}
+	return bad;
+}
+
 /* Kernel stack slots of 64 KiB in their own window: up to 15 pages of stack,
  * the lowest page never mapped. Freed slots are reused, newest first. */
 #define KSTACK_SLOT 0x10000ull
@@ -331,15 +381,22 @@ void *vmm_alloc_kstack(size_t pages)
 
 void vmm_free_kstack(void *top, size_t pages)
 {
-	uint64_t t = (uint64_t)top;
+	uint64_t t = (uint64_t)top, pa[15];
+	if (pages > 15)
+		return;
 	spin_lock(&kstack_lock);
-	for (size_t i = 1; i <= pages; i++) {
-		uint64_t pa = vmm_unmap(t - i * 0x1000);
-		if (pa)
-			pmm_free((void *)pa);
-	}
-	/* Other cores may still cache the old translations; the slot is only
-	 * reused for another kernel stack, never for user memory. */
+	for (size_t i = 1; i <= pages; i++)
+		pa[i - 1] = vmm_unmap(t - i * 0x1000);
+	spin_unlock(&kstack_lock);
+	/* Another core that ran or set up the thread may still cache the old
+	 * translations: until it flushes, it would read and write the freed
+	 * pages (handed out again by then) through the slot, and the next
+	 * thread given the slot would start from a stale frame there. */
+	tlb_shootdown(t - pages * 0x1000, t);
+	for (size_t i = 0; i < pages; i++)
+		if (pa[i])
+			pmm_free((void *)pa[i]);
+	spin_lock(&kstack_lock);
 	if (nfree_slots < 64)
 		free_slots[nfree_slots++] = t - KSTACK_SLOT;
 	spin_unlock(&kstack_lock);

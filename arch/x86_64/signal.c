@@ -8,6 +8,7 @@
 #include <k/arch.h>
 #include <k/console.h>
 #include <k/errno.h>
+#include <k/kheap.h>
 #include <k/pmm.h>
 #include <k/proc.h>
 #include <k/string.h>
@@ -47,6 +48,11 @@ _Static_assert(__builtin_offsetof(struct ucontext, sigmask) == 296, "ucontext la
 
 /* User-modifiable flags: CF PF AF ZF SF TF DF OF AC ID; IF always on. */
 #define RFLAGS_USER 0x254dd5ull
+
+/* iretq to a non-canonical rip faults in the kernel, after swapgs has put
+ * the user's GS back (Intel SDM, IRET: #GP(0) before the return happens), so
+ * no such rip may reach intr_return. TCG does not check; hardware does. */
+static bool canonical_user_rip(uint64_t rip) { return rip < 0x0000800000000000ull; }
 
 /* The thread's own save area holds the live FPU state while it is copied to
  * or from a signal frame (the kernel never touches the FPU itself). */
@@ -192,6 +198,11 @@ static void push_frame(struct regs *r, int sig, int code, uint64_t addr)
 	struct thread *t = thread_current();
 	struct k_sigaction *act = &proc.act[sig];
 	uint64_t sp = r->rsp;
+	if (!canonical_user_rip(act->handler)) {
+		kprintf("toro: signal %d has a handler at a non-canonical address %#lx\n", sig,
+			act->handler);
+		die(r, SIGSEGV, act->handler); /* Linux: a bad return, then SIGSEGV */
+	}
 	bool on_alt = t->altstack_size && sp >= t->altstack_sp &&
 		      sp < t->altstack_sp + t->altstack_size;
 	if ((act->flags & SA_ONSTACK) && t->altstack_size && !on_alt)
@@ -321,6 +332,42 @@ void signal_thread_start(struct regs *r)
 		signal_deliver_pending(r);
 }
 
+/*
+ * The FPU image of a frame, read aside and checked before it is loaded: a
+ * copy straight into the thread's save area that faulted half way would
+ * leave bytes there that XSAVE never rewrites (the header's reserved ones)
+ * and the next XRSTOR, at a context switch, would raise #GP in the kernel.
+ * Reserved bits that would make FXRSTOR/XRSTOR fault are cleared: MXCSR's
+ * beyond the CPU's MXCSR_MASK, XSTATE_BV beyond XCR0, compaction, the rest
+ * of the header. false: no image, or one that cannot be read.
+ */
+static bool restore_fpu_image(uint64_t ufp)
+{
+	uint8_t *fp = fpu_area();
+	uint64_t fsize = cpu_feat.xsave_size;
+	if (!fp || !ufp || (ufp & 63))
+		return false;
+	uint8_t *img = kmalloc(fsize);
+	if (!img || user_copy_in(img, ufp, fsize)) {
+		kfree(img);
+		return false;
+	}
+	/* The save area was last written by FXSAVE/XSAVE: its MXCSR_MASK is the
+	 * CPU's (0 means the default, 0xffbf). */
+	uint32_t mask = *(uint32_t *)(fp + 28);
+	*(uint32_t *)(img + 24) &= mask ? mask : 0xffbf;
+	if (cpu_feat.xsave) {
+		uint64_t *hdr = (uint64_t *)(img + 512);
+		hdr[0] &= cpu_feat.xcr0;
+		for (int i = 1; i < 8; i++)
+			hdr[i] = 0;
+	}
+	memcpy(fp, img, fsize);
+	kfree(img);
+	fpu_restore(fp);
+	return true;
+}
+
 /* rt_sigreturn: the handler returned into the restorer, so rsp points at the
  * ucontext. Every value taken back is sanitised: a bad frame kills with SIGSEGV. */
 long signal_return(struct regs *r)
@@ -342,22 +389,9 @@ long signal_return(struct regs *r)
 	r->ss = SEL_UDATA;
 	t->sigmask = uc.sigmask[0] & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
 
-	uint8_t *fp = fpu_area();
-	uint64_t fsize = cpu_feat.xsave_size;
-	if (fp && mc->fpstate && !(mc->fpstate & 63) && user_copy_in(fp, mc->fpstate, fsize) == 0) {
-		/* Reserved bits that would make FXRSTOR/XRSTOR fault: MXCSR's
-		 * upper bits, XSTATE_BV beyond XCR0, compaction, header reserved. */
-		uint32_t *mxcsr = (uint32_t *)(fp + 24);
-		*mxcsr &= 0xffff;
-		if (cpu_feat.xsave) {
-			uint64_t *hdr = (uint64_t *)(fp + 512);
-			hdr[0] &= cpu_feat.xcr0;
-			for (int i = 1; i < 8; i++)
-				hdr[i] = 0;
-		}
-		fpu_restore(fp);
-	} else {
+	if (!restore_fpu_image(mc->fpstate))
 		__asm__ volatile("fninit");
-	}
+	if (!canonical_user_rip(r->rip))
+		signal_fault(r, SIGSEGV, SI_KERNEL, 0); /* as Linux after its bad iret */
 	return (long)r->rax;
 }

@@ -46,6 +46,7 @@
 #define RFLAGS_DF (1ul << 10)
 #define RFLAGS_TF (1ul << 8)
 #define RFLAGS_AC (1ul << 18)
+#define RFLAGS_NT (1ul << 14)
 
 /* What an interrupt, exception or system call leaves on the kernel stack. */
 struct regs {

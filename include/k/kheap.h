@@ -41,6 +41,13 @@ void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 /* Any core may free any block; see above for where it goes. */
 void kfree(void *p);
+/* Self-check of the calling core's lists (and, on core 0 or before the cores
+ * are up, the boot core's): every partial page's header, links and free
+ * objects. Prints a console line per problem and returns their number; the
+ * partial pages walked go to *pages (may be NULL). Blocks in full pages and
+ * large blocks are not listed anywhere, so they are not checked. Owner only:
+ * call it on each core in turn (kernel/selfcheck.c). */
+int kheap_check(size_t *pages);
 /* On the calling core (the boot core while pmm_cpu() < 0): take the blocks
  * other cores freed, then give every empty page back to the pmm. */
 void kheap_trim(void);

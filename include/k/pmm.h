@@ -36,6 +36,12 @@ void pmm_add_range(uint64_t base, uint64_t len);
 /* Remove [base, base+len) from what was added (rounded outwards). Call before
  * any allocation. */
 void pmm_reserve_range(uint64_t base, uint64_t len);
+/* Self-check: walk the extents, the free list and the per-core stacks under
+ * every lock and print a console line for each problem (malformed or
+ * overlapping extents, a page twice or in two places, a free page in
+ * [avoid, avoid + avoid_len), counts that do not add up). Returns the number
+ * of problems. Slow (touches every listed page): tests and toro_selfcheck. */
+int pmm_check(uint64_t avoid, uint64_t avoid_len);
 /* One page, or NULL. Contents undefined. */
 void *pmm_alloc(void);
 /* One zeroed page, or NULL. */

@@ -48,6 +48,7 @@
 #define BUS_ADRALN 1
 #define SI_USER 0
 #define SI_TKILL (-6)
+#define SI_KERNEL 0x80
 
 struct k_sigaction {
 	uint64_t handler;

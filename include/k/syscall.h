@@ -20,7 +20,11 @@
 #define SYSCALL_HANDLERS 335
 /* Optional groups may also serve numbers up to here (faccessat2 is 439). */
 #define SYSCALL_MAX 512
+/* Toro's own calls: numbers no Linux call will take. */
+#define SYS_TORO_FIRST 0x7000
 #define SYS_TORO_SPAWN_CPU 0x7000 /* <toro/thread.h> */
+#define SYS_TORO_SELFCHECK 0x7001 /* <toro/selfcheck.h>; component selfcheck */
+#define SYS_TORO_LAST 0x70ff
 extern const char syscall_names[];
 /* The handler of call nr, from the table or a linked optional group (NULL: not
  * offered; *group then names the optional group it needs, if any). */

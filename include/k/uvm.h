@@ -54,6 +54,12 @@ long uvm_discard(uint64_t addr, uint64_t len);
 uint64_t uvm_alloc_stack(uint64_t size);
 /* Pages of application memory currently mapped. */
 size_t uvm_resident_pages(void);
+/* Self-check: the mapping table well formed, its promises equal to the pages
+ * committed, every mapped page of the window
+ * inside a mapping with no more rights than it, the resident count right. A
+ * console line per problem; returns their number, the mappings in *nmappings
+ * (may be NULL). Walks every mapped page under the memory lock. */
+int uvm_check(size_t *nmappings);
 
 struct uvm_stats {
 	size_t committed; /* pages promised to the application */

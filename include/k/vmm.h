@@ -48,6 +48,10 @@ int vmm_map_mmio(uint64_t pa, size_t len);
 /* Is [p, p+n) inside memory the application may name (image or user window)?
  * Says nothing about whether it is mapped; copies still fault-check. */
 bool vmm_user_range_ok(uint64_t p, uint64_t n);
+/* Self-check: every image page maps itself with its protection (kernel text
+ * RX, rodata R, data RW, none of it user), the RAM above the image is
+ * supervisor-only and NX. A console line per problem; returns their number. */
+int vmm_check(void);
 
 /* Kernel stacks of `pages` pages in the stack window, guard page below. */
 void *vmm_alloc_kstack(size_t pages);

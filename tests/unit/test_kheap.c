@@ -261,6 +261,39 @@ static void test_exhaustion(void **state)
 	kfree(NULL);
 }
 
+/* kheap_check: clean lists after a mixed workload; a block freed twice, and a
+ * free block whose link was overwritten after the free, are found. */
+static void test_check(void **state)
+{
+	void *p[300];
+	size_t pages = 0;
+
+	for (int i = 0; i < 300; i++) {
+		p[i] = kmalloc((size_t)(16 + i * 7 % 2100));
+		assert_non_null(p[i]);
+	}
+	for (int i = 0; i < 300; i += 3)
+		kfree(p[i]);
+	assert_int_equal(kheap_check(&pages), 0);
+	assert_true(pages > 0);
+	assert_int_equal(kheap_check(NULL), 0);
+
+	/* A use after free: the freed block's first word is its free-list link. */
+	unsigned char *a = kmalloc(64), *b = kmalloc(64);
+	kfree(a);
+	void *saved;
+	memcpy(&saved, a, sizeof(saved));
+	memset(a, 0x41, sizeof(void *));
+	assert_true(kheap_check(NULL) > 0);
+	memcpy(a, &saved, sizeof(saved));
+	assert_int_equal(kheap_check(NULL), 0);
+
+	/* A double free while the page has other blocks in use: a cycle. */
+	kfree(b);
+	kfree(b);
+	assert_true(kheap_check(NULL) > 0);
+}
+
 static void free_inside_object(void)
 {
 	kmalloc(64);
@@ -313,6 +346,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exhaustion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_frees_panic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

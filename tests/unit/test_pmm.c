@@ -418,12 +418,41 @@ static void test_random_workload(void **state)
 		for (size_t k = 0; k < nheld; k++)
 			in_use += held[k].n;
 		assert_int_equal(pmm_free_pages() + in_use, want);
+		if (iter % 20000 == 0)
+			assert_int_equal(pmm_check(0, 0), 0);
 	}
 	while (nheld > 0) {
 		nheld--;
 		pmm_free_contig(held[nheld].p, held[nheld].n);
 	}
 	assert_int_equal(pmm_free_pages(), want);
+	assert_int_equal(pmm_check(0, 0), 0);
+}
+
+/* pmm_check: a clean allocator has no problems, whatever its shape; a page
+ * freed twice onto the list, and free pages where none may be, are found. */
+static void test_check(void **state)
+{
+	static void *pages[ARENA_PAGES];
+	bool allowed[ARENA_PAGES];
+
+	for (size_t i = 0; i < ARENA_PAGES; i++)
+		allowed[i] = true;
+	assert_int_equal(pmm_check(0, 0), 0); /* empty */
+	pmm_add_range(page_addr(0), ARENA_PAGES * PAGE_SIZE);
+	assert_int_equal(pmm_check(0, 0), 0);
+	alloc_all(pages, allowed);
+	assert_int_equal(pmm_check(0, 0), 0); /* nothing free */
+	/* Every other page: the first ones start extents, the rest go on the list. */
+	for (size_t i = 0; i < ARENA_PAGES; i += 2)
+		pmm_free((void *)page_addr(i));
+	assert_int_equal(pmm_check(0, 0), 0);
+	/* Free pages inside a range that should have none. */
+	assert_true(pmm_check(page_addr(0), ARENA_PAGES * PAGE_SIZE) > 0);
+	assert_int_equal(pmm_check(page_addr(1), PAGE_SIZE), 0);
+	/* A list page freed again: the list now runs in a cycle. */
+	pmm_free((void *)page_addr(600));
+	assert_true(pmm_check(0, 0) > 0);
 }
 
 static void free_unaligned(void)
@@ -537,6 +566,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hole_in_full_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_frees_panic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commitments, setup, teardown),
 	};
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -290,20 +291,45 @@ static void *core_thread(void *arg)
 	return NULL;
 }
 
+/* pmm_check from a fifth thread while the four cores work: it takes every
+ * lock, so it must always see a consistent allocator. */
+static volatile int checking;
+static long check_runs, check_problems;
+
+static void *checker_thread(void *arg)
+{
+	(void)arg;
+	fake_cpu = -1;
+	while (__atomic_load_n(&checking, __ATOMIC_ACQUIRE)) {
+		check_problems += pmm_check(0, 0);
+		check_runs++;
+		usleep(2000); /* leave the cores the locks most of the time */
+	}
+	return NULL;
+}
+
 static void test_threads_as_cores(void **state)
 {
 	static void *all[ARENA_PAGES];
-	pthread_t th[NCORES];
+	pthread_t th[NCORES], checker;
 
 	/* Fewer pages than the threads want: they run dry and spill often. */
 	pmm_add_range((uintptr_t)arena, 1024 * PAGE_SIZE);
 	memset(thr_owned, 0, sizeof(thr_owned));
 	thr_errors = 0;
+	checking = 1;
+	check_runs = check_problems = 0;
+	assert_int_equal(pthread_create(&checker, NULL, checker_thread, NULL), 0);
 	for (int i = 0; i < NCORES; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, core_thread, (void *)(intptr_t)i), 0);
 	for (int i = 0; i < NCORES; i++)
 		assert_int_equal(pthread_join(th[i], NULL), 0);
+	__atomic_store_n(&checking, 0, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(checker, NULL), 0);
 	assert_int_equal(thr_errors, 0);
+	assert_true(check_runs > 0);
+	assert_int_equal(check_problems, 0);
+	assert_int_equal(pmm_check(0, 0), 0); /* with pages left in the cores' stacks */
 	assert_int_equal(pmm_free_pages(), 1024);
 	assert_int_equal(alloc_everything(all), 1024);
 	assert_int_equal(pmm_free_pages(), 0);

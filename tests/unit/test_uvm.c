@@ -618,6 +618,10 @@ static void test_random_against_model(void **state)
 	for (int step = 0; step < 20000; step++) {
 		seed = seed * 1103515245 + 12345;
 		random_op(base, seed >> 4);
+		if (step % 1000 == 0) { /* the self-check agrees at every shape */
+			assert_int_equal(uvm_check(NULL), 0);
+			assert_int_equal(pmm_check(0, 0), 0);
+		}
 	}
 	assert_int_equal(uvm_munmap(base, MODEL_PAGES * PG), 0);
 	assert_int_equal(uvm_munmap(hog, model_other * PG), 0);
@@ -1007,6 +1011,30 @@ static void test_vma_exhaustion(void **state)
 	assert_int_equal(pmm_free_pages(), free0);
 }
 
+/* uvm_check: clean after real use; a page mapped behind the table's back, or
+ * with more rights than its mapping, is found. */
+static void test_check(void **state)
+{
+	uint64_t a = map_anon(8 * PG, RW), ro = map_anon(2 * PG, PROT_READ);
+
+	assert_int_equal(uvm_fault(a, true, false), 0);
+	assert_int_equal(uvm_fault(ro, false, false), 0);
+	size_t n = 0;
+	assert_int_equal(uvm_check(&n), 0);
+	assert_true(n >= 2);
+	/* A page outside every mapping (and so not counted as resident). */
+	uint64_t stray = a + 64 * PG;
+	assert_int_equal(vmm_map(stray, 0x1000, VMM_U | VMM_W), 0);
+	assert_true(uvm_check(NULL) > 0);
+	vmm_unmap(stray);
+	assert_int_equal(uvm_check(NULL), 0);
+	/* A read-only mapping's page made writable. */
+	assert_int_equal(vmm_protect(ro, VMM_U | VMM_W), 0);
+	assert_true(uvm_check(NULL) > 0);
+	assert_int_equal(vmm_protect(ro, VMM_U), 0);
+	assert_int_equal(uvm_check(NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1035,6 +1063,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_brk_and_mmap_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stack_guard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vma_exhaustion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
