@@ -3,7 +3,8 @@
 # tests/run-all.sh: what `make test` runs once everything is built: the host
 # unit tests (cmocka; each test case counts), the QEMU guest tests
 # (tests/guest/run.sh), the examples' network tests (tests/net/run.sh), the
-# memory tests driven from the host (tests/net/mem.sh), the
+# memory tests driven from the host (tests/net/mem.sh), the overload tests
+# (tests/net/overload.sh: slow clients, held connections, link flaps), the
 # checksum offload test over a tap (tests/net/offload.sh, root only) and a
 # boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
@@ -81,6 +82,17 @@ if read -r mp mf < "$work/mem.counts" 2>/dev/null; then
 	failed=$((failed + mf))
 else
 	echo "FAIL memory tests (the runner gave no counts)"
+	failed=$((failed + 1))
+fi
+
+# ---- overload: slow clients, held connections, the link down and up ----
+section "overload (tests/net/overload.sh: header deadline, 2,000 held connections, set_link)"
+tests/net/overload.sh --counts "$work/overload.counts"
+if read -r op of < "$work/overload.counts" 2>/dev/null; then
+	passed=$((passed + op))
+	failed=$((failed + of))
+else
+	echo "FAIL overload tests (the runner gave no counts)"
 	failed=$((failed + 1))
 fi
 

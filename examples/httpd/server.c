@@ -246,7 +246,8 @@ static bool debug_request(struct srv_conn *c, const struct http_request *r)
 		int k = snprintf(text, sizeof(text), "fds %d\ncpus %d\n", open_fds(), ncpus);
 		for (int i = 0; i < ncpus && k < (int)sizeof(text) - 120; i++)
 			k += snprintf(text + k, sizeof(text) - (size_t)k,
-				      "cpu%d accepted %llu requests %llu open %u evicted %llu timeouts %llu\n", i,
+				      "cpu%d accepted %llu requests %llu open %u evicted %llu timeouts %llu\n",
+				      i,
 				      (unsigned long long)__atomic_load_n(&loops[i].accepted, __ATOMIC_RELAXED),
 				      (unsigned long long)__atomic_load_n(&loops[i].requests, __ATOMIC_RELAXED),
 				      __atomic_load_n(&loops[i].open, __ATOMIC_RELAXED),
@@ -603,11 +604,10 @@ static bool make_room(struct srv_loop *l)
 {
 	if (evict_one(l))
 		return true;
-	for (int i = 0; i < ncpus; i++) {
-		uint64_t one = 1;
-		if (&loops[i] != l && write(loops[i].kick, &one, sizeof(one)) < 0)
-			continue; /* already kicked: the counter is full only after 2^64 - 1 */
-	}
+	uint64_t one = 1;
+	for (int i = 0; i < ncpus; i++)
+		if (&loops[i] != l)
+			(void)write(loops[i].kick, &one, sizeof(one)); /* full only after 2^64 - 2 kicks */
 	pause_accepting(l);
 	return false;
 }

@@ -293,7 +293,7 @@ struct slow {
 
 struct prober {
 	double bound;
-	volatile bool stop;
+	bool stop;       /* atomic: set by the main thread */
 	int n, ok, late;
 	double lat[4096];
 };
@@ -302,7 +302,7 @@ struct prober {
 static void *probe_main(void *arg)
 {
 	struct prober *p = arg;
-	while (!p->stop && p->n < 4096) {
+	while (!__atomic_load_n(&p->stop, __ATOMIC_RELAXED) && p->n < 4096) {
 		double ms;
 		int st = fresh_request(&ms, p->bound + LATE_GRACE_MS);
 		p->lat[p->n++] = ms;
@@ -323,9 +323,10 @@ static void slow_read(struct slow *s, double t)
 {
 	char buf[4096];
 	for (;;) {
-		ssize_t k = recv(s->fd, buf, sizeof(buf), 0);
+		ssize_t k = recv(s->fd, buf, sizeof(buf) - 1, 0);
 		if (k > 0) {
 			int st;
+			buf[k] = 0;
 			if (!s->status && sscanf(buf, "HTTP/1.%*d %d", &st) == 1)
 				s->status = st;
 			continue;
@@ -364,7 +365,7 @@ static int slow_step(struct slow *s, int n, struct pollfd *p)
 		if (t >= s[i].next && s[i].sent < slow_len) {
 			if (send(s[i].fd, slow_head + s[i].sent, 1, MSG_NOSIGNAL) == 1)
 				s[i].sent++;
-			s[i].next += 1000;
+			s[i].next = t + 1000; /* never faster, even after a late pass */
 		}
 	}
 	return live;
@@ -397,7 +398,7 @@ static int cmd_slow(int n, double min_s, double max_s, double bound)
 	while (slow_step(s, opened, pf) > 0 && now_ms() < end)
 		;
 	free(pf);
-	p->stop = true;
+	__atomic_store_n(&p->stop, true, __ATOMIC_RELAXED);
 	pthread_join(t, NULL);
 	int r408 = 0, other = 0, silent = 0, open = 0, early = 0, late = 0;
 	double *cut = calloc((size_t)n + 1, sizeof(*cut));
@@ -530,7 +531,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: overload [-p PATH] PORT hold|slow|idle|load ARGS (see the source)\n");
 		return 2;
 	}
-	keep_len = (size_t)snprintf(req_keep, sizeof(req_keep), "GET %s HTTP/1.1\r\nHost: t\r\n\r\n", path);
+	keep_len = (size_t)snprintf(req_keep, sizeof(req_keep), "GET %s HTTP/1.1\r\nHost: t\r\n\r\n",
+				    path);
 	close_len = (size_t)snprintf(req_close, sizeof(req_close),
 				     "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path);
 	port = atoi(argv[1]);

@@ -184,7 +184,7 @@ test_httpd() {
 	local before
 	before=$(fds)
 	check "httpd: an idle keep-alive connection is closed after --idle $IDLE_S" \
-		"$OVL" "$hport" idle "$IDLE_S" $((IDLE_S + 10))
+		"$OVL" "$hport" idle $((IDLE_S - 1)) $((IDLE_S + 10))
 	check "httpd: 100 slow clients get 408 after --header-timeout $HEADER_S, others answered" \
 		"$OVL" "$hport" slow 100 "$HEADER_S" $((HEADER_S + 15)) "$BOUND"
 	if [ "$nofile" -ge 2200 ]; then
