@@ -12,7 +12,9 @@
 #    keep-alive clients: requests are answered again after, the server serves
 #    new connections and its descriptors come back;
 #  - kv: the same deadline (408) and 1,200 held connections.
-# Requests must be answered within BOUND_MS (5000 by default, OVL_BOUND_MS);
+# Requests must be answered within 10 s (OVL_BOUND_MS): the server before
+# these changes left them waiting for good, or for its 30 s idle timer, and a
+# loaded host stalls TCG guests and QEMU's user network for seconds at times;
 # the clients print the latency distributions and how many were within 1 s.
 # One PASS/FAIL line per check, "overload: N passed, N failed" last.
 #   tests/net/overload.sh [--counts FILE] [MACHINE...]   (pc q35 microvm; default: microvm pc)
@@ -27,14 +29,14 @@ HTTPD=build/tests/net/httpd.elf
 KV=build/examples/kv.elf
 LOGDIR=build/tests/net/logs
 KERNEL_FAILURES='toro: panic|toro: kernel panic|toro: kernel fault|out of memory for application page'
-BOUND=${OVL_BOUND_MS:-5000}
+BOUND=${OVL_BOUND_MS:-10000}
 HEADER_S=3 IDLE_S=5
 
 counts= machines=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--counts) counts=$2; shift ;;
-	-h|--help) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "overload.sh: unknown option '$1'" >&2; exit 2 ;;
 	*) machines+=("$1") ;;
 	esac
@@ -119,13 +121,28 @@ until_ok() {
 
 fds() { curl -sS -m 5 "http://127.0.0.1:$hport/debug/fds"; }
 
-# fds_back N: the server's descriptors come back to N (closing takes the
-# idle timer and the lingering close at most: 20 s).
+# The server's descriptors once the connections of the readiness poll are
+# closed: two readings 300 ms apart agree (the count includes the asking
+# connection itself).
+fds_settled() {
+	local i a b
+	a=$(fds) || return 1
+	for i in $(seq 20); do
+		sleep 0.3
+		b=$(fds) || return 1
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	echo "$b"
+}
+
+# fds_back N: the server's descriptors come back to N or fewer (closing takes
+# the idle timer and the lingering close at most: 20 s).
 fds_back() {
 	local i now
 	for i in $(seq 200); do
 		now=$(fds) || return 1
-		[ "$now" = "$1" ] && { echo "$now descriptors open before and after"; return 0; }
+		[ "$now" -le "$1" ] && { echo "$1 descriptors open before, $now after"; return 0; }
 		sleep 0.1
 	done
 	echo "$1 descriptors open before, $now after 20 s"
@@ -174,17 +191,21 @@ flap() {
 	echo "link down 3-8 s: answers resumed after it came up"
 }
 
+# started NAME READY_PATH: the guest answers, or the check fails and it ends.
+started() {
+	until_ok curl -sf -m 0.25 -o /dev/null "http://127.0.0.1:$hport$2" && return 0
+	fail "$1: no HTTP answer" "$(tail -n 15 "$glog")"
+	finish "$1"
+	return 1
+}
+
+# The idle timer stays at its 30 s here: what serves new requests while
+# connections are held must be the server making room, not the timer.
 test_httpd() {
-	boot httpd "$HTTPD" --quiet --debug --header-timeout "$HEADER_S" --idle "$IDLE_S"
-	if ! until_ok curl -sf -m 0.25 -o /dev/null "http://127.0.0.1:$hport/debug/fds"; then
-		fail "httpd: no HTTP answer" "$(tail -n 15 "$glog")"
-		finish httpd
-		return
-	fi
+	boot httpd "$HTTPD" --quiet --debug --header-timeout "$HEADER_S"
+	started httpd /debug/fds || return
 	local before
-	before=$(fds)
-	check "httpd: an idle keep-alive connection is closed after --idle $IDLE_S" \
-		"$OVL" "$hport" idle $((IDLE_S - 1)) $((IDLE_S + 10))
+	before=$(fds_settled)
 	check "httpd: 100 slow clients get 408 after --header-timeout $HEADER_S, others answered" \
 		"$OVL" "$hport" slow 100 "$HEADER_S" $((HEADER_S + 15)) "$BOUND"
 	if [ "$nofile" -ge 2200 ]; then
@@ -197,21 +218,28 @@ test_httpd() {
 		     "$nofile descriptors, 2,200 needed (ulimit -n)"
 	fi
 	check "httpd: no descriptor left behind" fds_back "$before"
-	check "httpd: the link down for 5 s and up under load" flap
-	check "httpd: serves new connections after the link came back" "$NETC" "$hport" seq 20 /index.html
-	check "httpd: no descriptor left behind after the link came back" fds_back "$before"
 	finish httpd
 }
 
-test_kv() {
-	boot kv "$KV" --quiet --debug --header-timeout "$HEADER_S" --idle "$IDLE_S"
-	if ! until_ok curl -sf -m 0.25 -o /dev/null "http://127.0.0.1:$hport/stats"; then
-		fail "kv: no HTTP answer" "$(tail -n 15 "$glog")"
-		finish kv
-		return
-	fi
+# With --idle 5: the idle timer itself, and what the link leaves behind.
+test_httpd_idle() {
+	boot httpd-idle "$HTTPD" --quiet --debug --header-timeout "$HEADER_S" --idle "$IDLE_S"
+	started httpd-idle /debug/fds || return
 	local before
-	before=$(fds)
+	before=$(fds_settled)
+	check "httpd: an idle keep-alive connection is closed after --idle $IDLE_S" \
+		"$OVL" "$hport" idle $((IDLE_S - 1)) $((IDLE_S + 10))
+	check "httpd: the link down for 5 s and up under load" flap
+	check "httpd: serves new connections after the link came back" "$NETC" "$hport" seq 20 /index.html
+	check "httpd: no descriptor left behind after the link came back" fds_back "$before"
+	finish httpd-idle
+}
+
+test_kv() {
+	boot kv "$KV" --quiet --debug --header-timeout "$HEADER_S"
+	started kv /stats || return
+	local before
+	before=$(fds_settled)
 	check "kv: 20 slow clients get 408 after --header-timeout $HEADER_S, others answered" \
 		"$OVL" -p /stats "$hport" slow 20 "$HEADER_S" $((HEADER_S + 15)) "$BOUND"
 	[ "$nofile" -ge 2200 ] && check "kv: 1,200 connections held open, new requests still answered" \
@@ -240,6 +268,7 @@ for machine in "${machines[@]}"; do
 	base=$((${OVL_PORT:-$((19600 + ($$ % 12) * 4))} + idx * 2))
 	hport=$base qport=$((base + 1))
 	test_httpd
+	test_httpd_idle
 	test_kv
 	idx=$((idx + 1))
 done
