@@ -183,6 +183,9 @@ $(B)/unit/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $$(if $$(filter $$*,$$(UNIT_OWN_ST
 	$(CC) $(UCFLAGS) -o $@ $^ -lcmocka
 unit-tests: $(UNIT_BINS)
 
+# ---- third-party programs built with toro-cc (not in `all`): make sqlite ----
+include tests/apps/sqlite.mk
+
 # The file server on microvm, its port 80 reachable as 127.0.0.1:8080 on the host.
 run: all
 	@echo "make run: examples/httpd on QEMU microvm, 2 cores; try: curl http://127.0.0.1:8080/ (Ctrl-C stops it)"

@@ -6,6 +6,7 @@
  * uses for the volume.
  */
 #include <k/errno.h>
+#include <k/string.h>
 
 #include "fat_impl.h"
 
@@ -76,6 +77,7 @@ static int read_fat32(const uint8_t *bs, const struct raw_bpb *r, struct fat_geo
 	g->fsinfo_sec = fsi >= 1 && fsi < r->rsvd ? fsi : 0;
 	g->state_off = BS_STATE32;
 	g->serial = fat_le32(bs + BS_VOL_ID32);
+	g->vvfat = !memcmp(bs + BS_LABEL32, "QEMU VVFAT", 10);
 	return 0;
 }
 
@@ -128,6 +130,7 @@ int fat_geom_parse(const uint8_t *bs, uint64_t dev_bytes, struct fat_geom *g, co
 	g->root_slots = r.root_ents;
 	g->state_off = BS_STATE16;
 	g->serial = fat_le32(bs + BS_VOL_ID16);
+	g->vvfat = !memcmp(bs + BS_LABEL16, "QEMU VVFAT", 10);
 	return 0;
 }
 

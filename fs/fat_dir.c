@@ -14,14 +14,9 @@
 
 #include "fat_impl.h"
 
-/* A cursor that keeps the block of the last slot pinned. */
-struct cur {
-	struct fat_vol *v;
-	struct buf *b;
-	uint64_t blk;
-};
 
-static int cur_at(struct cur *c, uint64_t off, uint8_t **p)
+
+static int cur_at(struct fat_cur *c, uint64_t off, uint8_t **p)
 {
 	uint64_t blk = off / c->v->bsize;
 	if (!c->b || blk != c->blk) {
@@ -37,7 +32,7 @@ static int cur_at(struct cur *c, uint64_t off, uint8_t **p)
 	return 0;
 }
 
-static void cur_end(struct cur *c)
+static void cur_end(struct fat_cur *c)
 {
 	if (c->b)
 		fat_put(c->v, c->b);
@@ -86,24 +81,53 @@ int fat_dir_slot(struct fat_node *dir, uint32_t idx, uint64_t *off)
 
 static bool is_lfn(const uint8_t *e) { return (e[DE_ATTR] & ATTR_LFN_MASK) == ATTR_LFN; }
 
+void fat_dent_init(struct fat_dent *d, struct fat_node *dir)
+{
+	d->cur.v = dir->vol;
+	d->cur.b = NULL;
+	d->run.dir = NULL;
+}
+
+void fat_dir_done(struct fat_dent *d)
+{
+	cur_end(&d->cur);
+	d->run.dir = NULL;
+}
+
+/* The device offset of slot pos: from the run found last when pos follows
+ * it, else from the chain. */
+static int slot_off(struct fat_node *dir, struct fat_run *r, uint32_t pos, uint64_t *off)
+{
+	if (r->dir != dir || r->pos != pos || r->left == 0) {
+		int err = fat_dir_slot(dir, pos, off);
+		if (err)
+			return err;
+		uint32_t per = dir->vol->g.csize / FAT_DIRENT;
+		r->dir = dir;
+		r->left = fat_is_root16(dir) ? dir->vol->g.root_slots - pos : per - pos % per;
+		r->off = *off;
+	}
+	*off = r->off;
+	r->pos = pos + 1;
+	r->off += FAT_DIRENT;
+	r->left--;
+	return 0;
+}
+
 int fat_dir_next(struct fat_node *dir, uint32_t *pos, struct fat_dent *d)
 {
-	struct cur c = {.v = dir->vol};
 	uint32_t lfn_first = 0;
-	int ret = 0;
 	fat_lfn_reset(&d->acc);
 	for (;;) {
 		uint64_t off;
 		uint8_t *e;
-		int err = fat_dir_slot(dir, *pos, &off);
+		int err = slot_off(dir, &d->run, *pos, &off);
 		if (!err)
-			err = cur_at(&c, off, &e);
-		if (err) {
-			ret = err == -ENOENT ? 0 : err;
-			break;
-		}
+			err = cur_at(&d->cur, off, &e);
+		if (err)
+			return err == -ENOENT ? 0 : err;
 		if (e[0] == DE_FREE_ALL)
-			break;
+			return 0;
 		uint32_t idx = (*pos)++;
 		if (e[0] == DE_DELETED) {
 			fat_lfn_reset(&d->acc);
@@ -120,30 +144,45 @@ int fat_dir_next(struct fat_node *dir, uint32_t *pos, struct fat_dent *d)
 			d->nlen = fat_lfn_finish(&d->acc, e, d->name);
 			d->has_lfn = d->nlen > 0;
 			d->first = d->has_lfn ? lfn_first : idx;
-			if (!d->has_lfn)
-				d->nlen = fat_sfn_to_utf16(e, d->name);
-			ret = 1;
-			break;
+			return 1; /* a short name is made on demand: fat_dent_name */
 		}
 	}
-	cur_end(&c);
-	return ret;
+}
+
+size_t fat_dent_name(struct fat_dent *d)
+{
+	if (!d->has_lfn && d->nlen == 0)
+		d->nlen = fat_sfn_to_utf16(d->de, d->name);
+	return d->nlen;
+}
+
+static bool short_matches(struct fat_dent *d, const uint16_t *u, size_t n, const uint8_t *sfn)
+{
+	if (sfn)
+		return memcmp(d->de + DE_NAME, sfn, 11) == 0;
+	uint16_t s[12];
+	size_t sn = fat_sfn_to_utf16(d->de, s);
+	return fat_name_eq(u, n, s, sn);
 }
 
 int fat_dir_find(struct fat_node *dir, const uint16_t *u, size_t n, struct fat_dent *d)
 {
+	/* A name that is a plain 8.3 name (any case) matches a short entry
+	 * exactly when its upper-case 11-byte form does: no conversion of
+	 * every short name met. */
+	struct fat_sfn_plan p;
+	fat_sfn_plan(u, n, &p);
+	const uint8_t *sfn = p.tail ? NULL : p.sfn;
 	uint32_t pos = 0;
 	int r;
+	fat_dent_init(d, dir);
 	while ((r = fat_dir_next(dir, &pos, d)) == 1) {
-		if (fat_name_eq(u, n, d->name, d->nlen))
-			return 1;
-		if (d->has_lfn) {
-			uint16_t s[12];
-			size_t sn = fat_sfn_to_utf16(d->de, s);
-			if (fat_name_eq(u, n, s, sn))
-				return 1;
+		if ((d->has_lfn && fat_name_eq(u, n, d->name, d->nlen)) || short_matches(d, u, n, sfn)) {
+			fat_dent_name(d);
+			break;
 		}
 	}
+	fat_dir_done(d);
 	return r;
 }
 
@@ -153,7 +192,9 @@ int fat_dir_empty(struct fat_node *dir)
 	if (!d)
 		return -ENOMEM;
 	uint32_t pos = 0;
+	fat_dent_init(d, dir);
 	int r = fat_dir_next(dir, &pos, d);
+	fat_dir_done(d);
 	kfree(d);
 	return r < 0 ? r : r == 0;
 }
@@ -166,8 +207,10 @@ int fat_dir_subdirs(struct fat_node *dir, uint32_t *n)
 	uint32_t pos = 0;
 	int r;
 	*n = 0;
+	fat_dent_init(d, dir);
 	while ((r = fat_dir_next(dir, &pos, d)) == 1)
 		*n += (d->de[DE_ATTR] & ATTR_DIR) != 0;
+	fat_dir_done(d);
 	kfree(d);
 	return r;
 }
@@ -216,7 +259,8 @@ static int dir_grow(struct fat_node *dir, uint32_t slots)
 static int add_scan(struct fat_node *dir, const struct fat_add *a, uint32_t need,
 		    struct fat_alias *al, uint32_t *at, bool *fits)
 {
-	struct cur c = {.v = dir->vol};
+	struct fat_cur c = {.v = dir->vol};
+	struct fat_run where = {0};
 	uint32_t total, run = 0, run_start = 0;
 	bool ended = false;
 	int err = dir_size(dir, &total);
@@ -227,7 +271,7 @@ static int add_scan(struct fat_node *dir, const struct fat_add *a, uint32_t need
 		if (!free) {
 			uint64_t off;
 			uint8_t *e;
-			err = fat_dir_slot(dir, idx, &off);
+			err = slot_off(dir, &where, idx, &off);
 			if (!err)
 				err = cur_at(&c, off, &e);
 			if (err)
@@ -261,7 +305,7 @@ static int add_scan(struct fat_node *dir, const struct fat_add *a, uint32_t need
 static int put_slots(struct fat_node *dir, const struct fat_add *a, const struct fat_sfn_plan *p,
 		     uint32_t at, uint32_t need, uint64_t *sfn_off)
 {
-	struct cur c = {.v = dir->vol};
+	struct fat_cur c = {.v = dir->vol};
 	uint8_t csum = fat_lfn_csum(p->sfn);
 	int err = 0;
 	for (uint32_t k = 0; k < need && !err; k++) {
@@ -328,16 +372,16 @@ int fat_dir_add(struct fat_node *dir, const struct fat_add *a, uint64_t *off)
 	if (!err && a->replace) {
 		for (uint32_t i = a->first; i <= a->last && !err; i++)
 			if (i < at || i >= at + need)
-				err = fat_dir_remove(dir, i, i);
+				err = fat_dir_remove(dir, i, i, a->old_cls);
 	}
 	if (!err)
 		err = fat_node_update(dir, FAT_STAMP_MTIME);
 	return err;
 }
 
-int fat_dir_remove(struct fat_node *dir, uint32_t first, uint32_t last)
+int fat_dir_remove(struct fat_node *dir, uint32_t first, uint32_t last, int cls)
 {
-	struct cur c = {.v = dir->vol};
+	struct fat_cur c = {.v = dir->vol};
 	int err = 0;
 	for (uint32_t i = first; i <= last && !err; i++) {
 		uint64_t off;
@@ -347,7 +391,7 @@ int fat_dir_remove(struct fat_node *dir, uint32_t first, uint32_t last)
 			err = cur_at(&c, off, &e);
 		if (!err) {
 			e[0] = DE_DELETED;
-			fat_dirty(dir->vol, c.b, BC_DIR);
+			fat_dirty(dir->vol, c.b, cls);
 		}
 	}
 	cur_end(&c);

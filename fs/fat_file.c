@@ -17,11 +17,41 @@
 
 #include "fat_impl.h"
 
-#define RA_BYTES (128u * 1024) /* read-ahead window of a sequential reader */
+#define RA_BYTES (512u * 1024) /* read-ahead window of a sequential reader, at most */
 
 static uint32_t clusters_for(const struct fat_vol *v, uint64_t bytes)
 {
 	return (uint32_t)((bytes + v->g.csize - 1) / v->g.csize);
+}
+
+/* ci's cluster from a run already seen. */
+static bool run_lookup(const struct fat_node *n, uint32_t ci, uint32_t *clu)
+{
+	for (unsigned i = 0; i < n->nruns; i++) {
+		const struct fat_crun *r = &n->runs[i];
+		if (ci >= r->ci && ci - r->ci < r->len) {
+			*clu = r->clu + (ci - r->ci);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The walk reached index ci at cluster clu: grow the run it continues, or
+ * start one (the first FAT_RUNS runs of a file are kept). */
+static void run_note(struct fat_node *n, uint32_t ci, uint32_t clu)
+{
+	for (unsigned i = 0; i < n->nruns; i++) {
+		struct fat_crun *r = &n->runs[i];
+		if (r->ci + r->len == ci && r->clu + r->len == clu) {
+			r->len++;
+			return;
+		}
+		if (ci >= r->ci && ci - r->ci < r->len)
+			return; /* known */
+	}
+	if (n->nruns < FAT_RUNS)
+		n->runs[n->nruns++] = (struct fat_crun){ ci, clu, 1 };
 }
 
 int fat_bmap(struct fat_node *n, uint32_t ci, uint32_t *clu)
@@ -35,9 +65,19 @@ int fat_bmap(struct fat_node *n, uint32_t ci, uint32_t *clu)
 		*clu = n->tail;
 		return 0;
 	}
+	if (run_lookup(n, ci, clu))
+		return 0;
 	if (ci < n->pos_ci) {
+		/* Back: from the end of the last run before ci, or the start. */
 		n->pos_ci = 0;
 		n->pos_clu = n->start;
+		for (unsigned i = 0; i < n->nruns; i++) {
+			const struct fat_crun *r = &n->runs[i];
+			if (r->ci + r->len - 1 <= ci && r->ci + r->len - 1 > n->pos_ci) {
+				n->pos_ci = r->ci + r->len - 1;
+				n->pos_clu = r->clu + r->len - 1;
+			}
+		}
 	}
 	while (n->pos_ci < ci) {
 		uint32_t next;
@@ -48,6 +88,7 @@ int fat_bmap(struct fat_node *n, uint32_t ci, uint32_t *clu)
 			return -EIO;
 		n->pos_clu = next;
 		n->pos_ci++;
+		run_note(n, n->pos_ci, next);
 	}
 	*clu = n->pos_clu;
 	return 0;
@@ -66,8 +107,8 @@ int fat_extend(struct fat_node *n, uint32_t want)
 			return err;
 		if (n->nclu == 0) {
 			n->start = c;
-			n->pos_ci = 0;
-			n->pos_clu = c;
+			fat_forget_pos(n);
+			run_note(n, 0, c);
 		} else if ((err = fat_set(v, n->tail, c)) != 0) {
 			fat_set(v, c, FAT_FREE);
 			return err;
@@ -101,13 +142,23 @@ int fat_shrink(struct fat_node *n, uint32_t keep)
 		n->tail = last;
 	}
 	n->nclu = keep;
-	n->pos_ci = 0;
-	n->pos_clu = n->start;
+	fat_forget_pos(n);
 	n->ra_next = 0;
 	return fat_release_chain(v, first);
 }
 
 /* ---- moving bytes ---- */
+
+/* File data goes first: before the FAT links a cluster and before an entry
+ * covers it. QEMU's vvfat wants the opposite: it copies a file to the host
+ * when it sees the file's clusters written while the image is consistent,
+ * using the size the entry has then, so a size written after the data is
+ * never seen (an append within the last cluster would be lost). There the
+ * data goes last; vvfat is no disk a power cut can harm. */
+static int data_class(const struct fat_vol *v)
+{
+	return v->g.vvfat ? BC_META : BC_DATA;
+}
 
 /* Copy between buf and the file's bytes [pos, pos + len), which lie in one
  * cluster at device offset dev. Writing: buf NULL writes zeros; `size` is
@@ -136,7 +187,7 @@ static int io_cluster(struct fat_node *n, uint64_t dev, uint64_t pos, uint8_t *b
 				memcpy(p, buf, k);
 			else
 				memset(p, 0, k);
-			fat_dirty(v, b, BC_DATA);
+			fat_dirty(v, b, data_class(v));
 		}
 		fat_put(v, b);
 		dev += k;
@@ -153,7 +204,12 @@ static int io_cluster(struct fat_node *n, uint64_t dev, uint64_t pos, uint8_t *b
 static void readahead(struct fat_node *n, uint32_t ci, uint32_t clu)
 {
 	struct fat_vol *v = n->vol;
-	uint32_t window = RA_BYTES / v->g.csize ? RA_BYTES / v->g.csize : 1;
+	/* At most a quarter of the cache: read-ahead must not push out the
+	 * FAT and directory blocks of a small guest. */
+	uint64_t bytes = (uint64_t)bcache_limit() * v->bsize / 4;
+	if (bytes > RA_BYTES)
+		bytes = RA_BYTES;
+	uint32_t window = (uint32_t)(bytes / v->g.csize) ? (uint32_t)(bytes / v->g.csize) : 1;
 	uint32_t last = clusters_for(v, n->size);
 	if (n->ra_next > ci + 1 + window / 2)
 		return; /* far enough ahead already */
@@ -240,6 +296,17 @@ static int grow_chain(struct fat_node *n, uint32_t want)
 	return err;
 }
 
+/* Before a file cut shorter grows again: write its smaller size back and
+ * cut the chain, so the growth takes fresh clusters instead of writing new
+ * bytes into clusters that the size on the disk still covers. */
+static int trim_first(struct fat_node *n, uint64_t end)
+{
+	int err = fat_node_chain(n);
+	if (err || !n->trim_pending || end <= n->size)
+		return err;
+	return fat_flush(n->vol);
+}
+
 long fat_write(struct vnode *vn, const void *buf, size_t len, uint64_t off)
 {
 	struct fat_node *n = vn->v_priv;
@@ -254,7 +321,7 @@ long fat_write(struct vnode *vn, const void *buf, size_t len, uint64_t off)
 		return -EFBIG;
 	if (len > FAT_MAX_FILE - off)
 		len = (size_t)(FAT_MAX_FILE - off);
-	int err = fat_node_chain(n);
+	int err = trim_first(n, off + len);
 	if (err)
 		return err;
 	uint32_t had = n->nclu;
@@ -294,9 +361,22 @@ int fat_truncate(struct vnode *vn, uint64_t size)
 	int err = fat_node_chain(n);
 	if (err || size == n->size)
 		return err;
-	if (size < n->size) {
+	if (size == 0 && n->nclu && !v->g.vvfat) {
+		/* The whole chain goes at once: the entry (size 0, no first
+		 * cluster) reaches the disk before the clusters are freed, and
+		 * new data goes to fresh clusters, never over the old file's
+		 * (fs/fat_free.c). */
+		uint32_t old = n->start;
+		n->start = n->nclu = n->tail = 0;
+		fat_forget_pos(n);
+		n->ra_next = 0;
+		n->size = 0;
+		vn->v_size = 0;
+		err = fat_node_update(n, FAT_STAMP_MTIME);
+		return err ? err : fat_release_chain(v, old);
+	} else if (size < n->size) {
 		/* The smaller size reaches the disk first; the chain is cut
-		 * after that (fs/fat_free.c). */
+		 * after that. */
 		n->size = (uint32_t)size;
 		vn->v_size = n->size;
 		err = fat_node_update(n, FAT_STAMP_MTIME);
@@ -304,7 +384,9 @@ int fat_truncate(struct vnode *vn, uint64_t size)
 			fat_trim_later(n);
 		return err;
 	} else {
-		err = grow_chain(n, clusters_for(v, size));
+		err = trim_first(n, size);
+		if (!err)
+			err = grow_chain(n, clusters_for(v, size));
 		if (err)
 			return err;
 		err = io(n, n->size, NULL, (size_t)(size - n->size), true);

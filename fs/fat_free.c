@@ -67,13 +67,13 @@ static int pend_add(struct fat_vol *v, uint32_t c)
 
 int fat_release_chain(struct fat_vol *v, uint32_t c)
 {
-	uint32_t n, tail;
-	/* Walk it whole first: a loop or a bad link releases nothing (the
-	 * clusters stay allocated; fsck.fat can reclaim them). */
-	int err = fat_chain_walk(v, c, &n, &tail);
-	for (uint32_t i = 0; !err && i < n; i++) {
+	struct fat_walk w;
+	/* Walk it whole first: a loop releases nothing (the clusters stay
+	 * allocated; fsck.fat can reclaim them). */
+	int err = fat_chain_walk(v, c, 1, &w);
+	for (uint32_t i = 0; !err && i < w.n; i++) {
 		uint32_t next = FAT_EOC;
-		if (i + 1 < n)
+		if (i + 1 < w.n)
 			err = fat_get(v, c, &next);
 		if (!err)
 			err = pend_add(v, c);
@@ -125,10 +125,16 @@ static int cut_trimmed(struct fat_vol *v)
 	while (n) {
 		struct fat_node *next = n->trim_next;
 		uint32_t keep = (uint32_t)(((uint64_t)n->size + n->vol->g.csize - 1) / n->vol->g.csize);
+		/* vvfat knows a file by its first cluster: one emptied and
+		 * written again must keep it, or vvfat deletes the host's file
+		 * as the "old" one (QEMU 7.2). */
+		if (keep == 0 && v->g.vvfat)
+			keep = 1;
 		n->trim_pending = false;
 		n->trim_next = NULL;
-		int e = n->bad ? 0 : fat_shrink(n, keep);
-		if (!e && keep == 0)
+		/* An unlinked file gives up its whole chain when it goes. */
+		int e = n->bad || n->unlinked ? 0 : fat_shrink(n, keep);
+		if (!e && keep == 0 && !n->unlinked)
 			e = fat_node_update(n, 0); /* the entry's first cluster goes */
 		if (e && !err)
 			err = e;

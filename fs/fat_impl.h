@@ -34,12 +34,14 @@ struct vnode;
 #define BPB_FAT_SZ16     22  /* u16 */
 #define BPB_TOT_SEC32    32  /* u32 */
 #define BS_VOL_ID16      39  /* u32, FAT12/16 */
+#define BS_LABEL16       43  /* 11 bytes */
 #define BPB_FAT_SZ32     36  /* u32, FAT32 from here */
 #define BPB_EXT_FLAGS    40  /* u16 */
 #define BPB_FS_VER       42  /* u16 */
 #define BPB_ROOT_CLUS    44  /* u32 */
 #define BPB_FS_INFO      48  /* u16 */
 #define BS_VOL_ID32      67  /* u32 */
+#define BS_LABEL32       71
 #define BS_SIGNATURE     510 /* 0x55 0xAA */
 /* The "state" byte (BS_Reserved1) where a read-write mount keeps its dirty
  * bit, as Linux does; fsck.fat reports a volume with it set. */
@@ -138,10 +140,12 @@ struct fat_geom {
 	uint32_t fsinfo_sec;   /* FAT32: the FSInfo sector, 0: none */
 	uint32_t state_off;    /* BS_STATE16 or BS_STATE32 */
 	uint32_t serial;
+	bool vvfat;            /* QEMU's virtual FAT of a host directory */
 };
 
 /* Check a boot sector (its first 512 bytes, bs) against a device of
- * dev_bytes and fill g: 0, or -EINVAL with *why naming the bad field. */
+ * dev_bytes and fill g: 0, or -EINVAL with *why naming the bad field. (A
+ * partitioned disk is mounted through its partitions' block devices.) */
 int fat_geom_parse(const uint8_t *bs, uint64_t dev_bytes, struct fat_geom *g, const char **why);
 /* The block size for the cache: no block holds two regions (k/bcache.h). */
 uint32_t fat_geom_bsize(const struct fat_geom *g);
@@ -257,6 +261,8 @@ struct fat_vol {
 };
 
 /* A file or directory in use (vnode->v_priv). */
+#define FAT_RUNS 8
+
 struct fat_node {
 	struct fat_vol *vol;
 	struct vnode *vn;
@@ -271,6 +277,13 @@ struct fat_node {
 	bool bad;              /* its entry or chain is corrupt: I/O fails */
 	uint32_t nclu, tail;
 	uint32_t pos_ci, pos_clu; /* a cached position in the chain */
+	/* Runs of consecutive clusters seen while walking the chain (cluster
+	 * index -> cluster), so a reader that jumps back does not walk from
+	 * the start; forgotten whenever the chain is cut or replaced. */
+	struct fat_crun {
+		uint32_t ci, clu, len;
+	} runs[FAT_RUNS];
+	uint8_t nruns;
 	uint64_t seq_next;     /* where a sequential reader reads next */
 	uint32_t ra_next, ra_clu; /* read ahead up to cluster index ra_next */
 	uint16_t acc_date;     /* the access date known to be on the entry */
@@ -279,6 +292,15 @@ struct fat_node {
 	bool trim_pending;
 	struct fat_node *trim_next;
 };
+
+/* The node's cached chain positions are stale (its chain was cut or
+ * replaced): walk from the start next time. */
+static inline void fat_forget_pos(struct fat_node *n)
+{
+	n->pos_ci = 0;
+	n->pos_clu = n->start;
+	n->nruns = 0;
+}
 
 /* Keys of the vnode table: the short entry's device offset, a multiple of
  * 32 beyond the boot sector; the root and unlinked files get keys no entry
@@ -310,9 +332,16 @@ int fat_set(struct fat_vol *v, uint32_t c, uint32_t val);
  * -ENOSPC when none is left (after a write-back that frees what was
  * released). */
 int fat_alloc(struct fat_vol *v, uint32_t near, uint32_t *out);
-/* Walk the chain from start: its length and last cluster, or -EIO for a
- * loop, a free, bad or out-of-range link. */
-int fat_chain_walk(struct fat_vol *v, uint32_t start, uint32_t *n, uint32_t *tail);
+/* Walk the chain from start: its length and last cluster. The first
+ * `strict` clusters must be linked properly (-EIO for a free, bad or
+ * out-of-range link); beyond them such a link ends the chain (w->cut): a
+ * power cut between the two FAT blocks of an append leaves the old last
+ * cluster pointing at a cluster still free. A loop is -EIO anywhere. */
+struct fat_walk {
+	uint32_t n, tail;
+	bool cut;
+};
+int fat_chain_walk(struct fat_vol *v, uint32_t start, uint32_t strict, struct fat_walk *w);
 /* Count free clusters (sets free_count, free_known). */
 int fat_count_free(struct fat_vol *v);
 
@@ -330,8 +359,6 @@ void fat_trim_later(struct fat_node *n);
 /* Write back everything (class order), then free what was released before
  * it and cut the chains of truncated files. */
 int fat_flush(struct fat_vol *v);
-/* Clusters released and not yet free. */
-static inline uint32_t fat_pending(const struct fat_vol *v) { return v->pend_clusters; }
 
 /* ---- blocks: fs/fat_vol.c ---- */
 /* Pointer to the byte at device offset off, in a block pinned in *b (put it
@@ -345,10 +372,9 @@ void fat_dirty(struct fat_vol *v, struct buf *b, int cls);
 int fat_node_get(struct fat_vol *v, uint64_t de_off, const uint8_t *de, struct vnode **out);
 /* Make the chain known (walk it once): -EIO if corrupt. */
 int fat_node_chain(struct fat_node *n);
-/* Rewrite the node's short entry from the node (start, size, attr) and
- * stamp times: FAT_STAMP_* bits. */
+/* Rewrite the node's short entry from the node (start, size, attr);
+ * FAT_STAMP_MTIME also stamps the modification time and access date. */
 #define FAT_STAMP_MTIME 1u
-#define FAT_STAMP_ATIME 2u
 int fat_node_update(struct fat_node *n, unsigned stamp);
 /* Give the node a key no entry has: its entry is gone; its clusters go in
  * fat_inactive (or at unmount). read_times: keep the entry's times (else the
@@ -374,24 +400,49 @@ long fat_write(struct vnode *vn, const void *buf, size_t len, uint64_t off);
 int fat_truncate(struct vnode *vn, uint64_t size);
 
 /* ---- directories: fs/fat_dir.c ---- */
-/* One entry as fat_dir_next reads it (large: kmalloc it). */
+/* A cursor over directory slots: the block of the last slot stays pinned
+ * until the cursor moves to another block or ends. */
+struct fat_cur {
+	struct fat_vol *v;
+	struct buf *b;
+	uint64_t blk;
+};
+
+/* Where slots lie: slot pos is at off, and left more follow it in one run
+ * (a cluster, or the fixed root), so a walk needs no chain lookup per slot. */
+struct fat_run {
+	struct fat_node *dir; /* NULL: nothing known */
+	uint32_t pos, left;
+	uint64_t off;
+};
+
+/* One entry as fat_dir_next reads it, and the state of a walk through a
+ * directory (large: kmalloc it). fat_dent_init before the first
+ * fat_dir_next, fat_dir_done after the last (it unpins a block). */
 struct fat_dent {
 	struct fat_lfn_acc acc; /* scratch */
+	struct fat_cur cur;
+	struct fat_run run;
 	uint32_t first;        /* index of its first slot (long name or short) */
 	uint32_t idx;          /* index of its short entry */
 	uint64_t off;          /* device offset of the short entry */
 	uint8_t de[FAT_DIRENT];
 	uint16_t name[FAT_LFN_MAX + 1];
-	size_t nlen;           /* the long name, or the short name shown */
+	size_t nlen;           /* the long name (or 0: fat_dent_name makes the short) */
 	bool has_lfn;
 };
+void fat_dent_init(struct fat_dent *d, struct fat_node *dir);
+void fat_dir_done(struct fat_dent *d);
+/* The entry's name as shown (its long name, else its short name): in
+ * d->name, its length returned. */
+size_t fat_dent_name(struct fat_dent *d);
 /* Device offset of slot idx of dir: -ENOENT past its end. */
 int fat_dir_slot(struct fat_node *dir, uint32_t idx, uint64_t *off);
 /* The next entry from slot *pos on (skipping free slots, volume labels,
  * "." and ".."): 1 with *d filled and *pos past it, 0 at the end, -EIO. */
 int fat_dir_next(struct fat_node *dir, uint32_t *pos, struct fat_dent *d);
 /* The entry named u (ASCII case ignored; the long or the short name):
- * 1 found, 0 not, -EIO. */
+ * 1 found, 0 not, -EIO. Ends the walk itself (d's name is made). */
 int fat_dir_find(struct fat_node *dir, const uint16_t *u, size_t n, struct fat_dent *d);
 /* Add an entry named `name` (checked by the caller) to dir with the fields
  * of proto (attr, times, cluster, size; the name bytes are replaced): the new
@@ -403,12 +454,14 @@ struct fat_add {
 	size_t nlen;
 	const uint8_t *proto;
 	int cls;               /* class to dirty the new slots with */
+	int old_cls;           /* and the replaced ones' removal */
 	bool replace;
 	uint32_t first, last;
 };
 int fat_dir_add(struct fat_node *dir, const struct fat_add *a, uint64_t *off);
-/* Mark slots first..last free. */
-int fat_dir_remove(struct fat_node *dir, uint32_t first, uint32_t last);
+/* Mark slots first..last free, dirtied in class cls (BC_DIR but for a
+ * rename's order, fs/fat_rename.c). */
+int fat_dir_remove(struct fat_node *dir, uint32_t first, uint32_t last, int cls);
 /* 1 if dir has no entries besides "." and "..", 0 if it has, -EIO. */
 int fat_dir_empty(struct fat_node *dir);
 /* Counts for getattr: subdirectories, and the chain's clusters. */

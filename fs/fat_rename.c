@@ -11,6 +11,11 @@
  * the old entry's removal (directory class): a power cut in between leaves
  * the file under both names (fsck.fat calls that a cross-link between the
  * two entries; delete one), never under neither.
+ *
+ * QEMU's vvfat is the exception: it turns every consistent state it sees
+ * into changes of the host directory, and two entries with one first
+ * cluster make it abort (QEMU 7.2), while "gone, then back under a new
+ * name" is a rename to it. There the old entry goes first.
  */
 #include <k/bcache.h>
 #include <k/errno.h>
@@ -97,7 +102,11 @@ int fat_rename(struct vnode *odvn, const char *oname, size_t olen,
 
 	uint8_t proto[FAT_DIRENT];
 	memcpy(proto, r->src.de, FAT_DIRENT);
-	struct fat_add a = {.name = r->name, .nlen = (size_t)nn, .proto = proto, .cls = BC_FAT};
+	int new_cls = BC_FAT, old_cls = BC_DIR;
+	if (v->g.vvfat)
+		new_cls = BC_DIR, old_cls = BC_FAT;
+	struct fat_add a = {.name = r->name, .nlen = (size_t)nn, .proto = proto, .cls = new_cls,
+			    .old_cls = old_cls};
 	bool in_place = !target && od == nd;
 	if (target || in_place) {
 		a.replace = true;
@@ -109,7 +118,7 @@ int fat_rename(struct vnode *odvn, const char *oname, size_t olen,
 	if (err)
 		goto out;
 	if (!in_place) {
-		err = fat_dir_remove(od, r->src.first, r->src.idx);
+		err = fat_dir_remove(od, r->src.first, r->src.idx, old_cls);
 		if (!err && od != nd)
 			err = fat_node_update(od, FAT_STAMP_MTIME);
 	}

@@ -135,21 +135,58 @@ int fat_set(struct fat_vol *v, uint32_t c, uint32_t val)
 
 /* ---- search ---- */
 
+/* Walk entries from..to (inclusive) in order, a FAT block at a time for
+ * FAT16/32 (FAT12 entries straddle blocks: one at a time). Stops at the
+ * first free one when *found is wanted; counts the free ones otherwise. */
+static int scan(struct fat_vol *v, uint32_t from, uint32_t to, uint32_t *found, uint32_t *nfree)
+{
+	unsigned w = v->g.type / 8; /* bytes per entry for FAT16/32 */
+	for (uint32_t c = from; c <= to;) {
+		if (v->g.type == 12) {
+			uint32_t val;
+			int err = fat_get(v, c, &val);
+			if (err)
+				return err;
+			if (val == FAT_FREE) {
+				if (found) {
+					*found = c;
+					return 0;
+				}
+				(*nfree)++;
+			}
+			c++;
+			continue;
+		}
+		uint64_t off = copy_off(v, v->g.active_fat) + entry_off(v, c);
+		struct buf *b;
+		uint8_t *p;
+		int err = fat_block(v, off, false, &b, &p);
+		if (err)
+			return err;
+		uint32_t in_block = (uint32_t)((v->bsize - off % v->bsize) / w);
+		uint32_t n = to - c + 1 < in_block ? to - c + 1 : in_block;
+		for (uint32_t i = 0; i < n; i++, p += w) {
+			uint32_t raw = w == 2 ? fat_le16(p) : fat_le32(p) & 0x0FFFFFFF;
+			if (raw != 0)
+				continue;
+			if (found) {
+				*found = c + i;
+				fat_put(v, b);
+				return 0;
+			}
+			(*nfree)++;
+		}
+		fat_put(v, b);
+		c += n;
+	}
+	return 0;
+}
+
 /* The first free cluster in [from, to]: 0 if none. */
 static int search(struct fat_vol *v, uint32_t from, uint32_t to, uint32_t *found)
 {
 	*found = 0;
-	for (uint32_t c = from; c <= to; c++) {
-		uint32_t val;
-		int err = fat_get(v, c, &val);
-		if (err)
-			return err;
-		if (val == FAT_FREE) {
-			*found = c;
-			return 0;
-		}
-	}
-	return 0;
+	return scan(v, from, to, found, NULL);
 }
 
 static int search_all(struct fat_vol *v, uint32_t near, uint32_t *found)
@@ -208,11 +245,12 @@ int fat_alloc(struct fat_vol *v, uint32_t near, uint32_t *out)
 	return -ENOSPC;
 }
 
-int fat_chain_walk(struct fat_vol *v, uint32_t start, uint32_t *n, uint32_t *tail)
+int fat_chain_walk(struct fat_vol *v, uint32_t start, uint32_t strict, struct fat_walk *w)
 {
 	/* Brent's cycle check: `saved` jumps ahead at powers of two, so a loop
 	 * is found within twice its length instead of after nclusters steps. */
 	uint32_t cur = start, saved = start, power = 1, lam = 0, count = 1;
+	w->cut = false;
 	if (!fat_clus_ok(v, start))
 		return -EIO;
 	for (;;) {
@@ -222,7 +260,13 @@ int fat_chain_walk(struct fat_vol *v, uint32_t start, uint32_t *n, uint32_t *tai
 			return err;
 		if (next == FAT_EOC)
 			break;
-		if (!fat_clus_ok(v, next) || next == saved || count >= v->g.nclusters)
+		if (!fat_clus_ok(v, next)) {
+			if (count < strict)
+				return -EIO;
+			w->cut = true;
+			break;
+		}
+		if (next == saved || count >= v->g.nclusters)
 			return -EIO;
 		if (++lam == power) {
 			saved = next;
@@ -232,21 +276,17 @@ int fat_chain_walk(struct fat_vol *v, uint32_t start, uint32_t *n, uint32_t *tai
 		cur = next;
 		count++;
 	}
-	*n = count;
-	*tail = cur;
+	w->n = count;
+	w->tail = cur;
 	return 0;
 }
 
 int fat_count_free(struct fat_vol *v)
 {
 	uint32_t n = 0;
-	for (uint32_t c = 2; c <= v->g.nclusters + 1; c++) {
-		uint32_t val;
-		int err = fat_get(v, c, &val);
-		if (err)
-			return err;
-		n += val == FAT_FREE;
-	}
+	int err = scan(v, 2, v->g.nclusters + 1, NULL, &n);
+	if (err)
+		return err;
 	v->free_count = n;
 	v->free_known = true;
 	return 0;

@@ -29,6 +29,11 @@ void fat_time_encode(uint64_t ns, uint16_t *date, uint16_t *time, uint8_t *tenth
 	}
 	uint64_t days = (secs - EPOCH_1980) / DAY, rem = (secs - EPOCH_1980) % DAY;
 	unsigned y = 1980, m = 1;
+	/* Whole four-year cycles first (1980..2099 has a leap day in each);
+	 * 2100 is not a leap year, so the last stretch goes year by year. */
+	uint64_t cycles = days / 1461 < 30 ? days / 1461 : 30;
+	days -= cycles * 1461;
+	y += (unsigned)cycles * 4;
 	while (y <= 2107 && days >= (leap(y) ? 366u : 365u))
 		days -= leap(y) ? 366u : 365u, y++;
 	if (y > 2107) {

@@ -86,7 +86,7 @@ static int create_in(struct fat_node *dir, const uint16_t *u, size_t n, uint32_t
 		}
 		fat_de_set_clus(v, de, clu);
 	}
-	struct fat_add a = {.name = u, .nlen = n, .proto = de, .cls = BC_DIR};
+	struct fat_add a = {.name = u, .nlen = n, .proto = de, .cls = BC_DIR, .old_cls = BC_DIR};
 	uint64_t off;
 	int err = fat_dir_add(dir, &a, &off);
 	if (err) {
@@ -152,7 +152,7 @@ static int fat_unlink(struct vnode *dvn, const char *name, size_t len, bool isdi
 	/* The entry goes now; the clusters when the last reference does
 	 * (at once unless the file is open). */
 	fat_node_orphan(n, true);
-	err = fat_dir_remove(dir, d->first, d->idx);
+	err = fat_dir_remove(dir, d->first, d->idx, BC_DIR);
 	if (!err)
 		err = fat_node_update(dir, FAT_STAMP_MTIME);
 out:
@@ -177,17 +177,20 @@ static int fat_readdir(struct vnode *dvn, uint64_t *pos, vfs_filldir_fn fill, vo
 	if (!r)
 		return -ENOMEM;
 	int ret;
+	fat_dent_init(&r->d, dir);
 	for (;;) {
 		uint32_t p = (uint32_t)*pos;
 		ret = fat_dir_next(dir, &p, &r->d);
 		if (ret <= 0)
 			break;
-		size_t len = fat_utf16_to_utf8(r->d.name, r->d.nlen, r->name, sizeof(r->name));
+		size_t nlen = fat_dent_name(&r->d);
+		size_t len = fat_utf16_to_utf8(r->d.name, nlen, r->name, sizeof(r->name));
 		unsigned type = r->d.de[DE_ATTR] & ATTR_DIR ? VDT_DIR : VDT_REG;
 		if (fill(ctx, r->name, len, r->d.off, type, p))
 			break; /* *pos stays at this entry */
 		*pos = p;
 	}
+	fat_dir_done(&r->d);
 	kfree(r);
 	return ret < 0 ? ret : 0;
 }

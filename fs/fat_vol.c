@@ -124,9 +124,12 @@ int fat_node_chain(struct fat_node *n)
 		n->nclu = 0;
 		n->tail = 0;
 	} else {
-		int err = fat_chain_walk(v, n->start, &n->nclu, &n->tail);
-		if (err == -EIO ||
-		    (err == 0 && !n->isdir && (uint64_t)n->nclu * v->g.csize < n->size)) {
+		/* What the size covers must be whole; a directory needs its
+		 * first cluster. */
+		uint64_t need = n->isdir ? 1 : ((uint64_t)n->size + v->g.csize - 1) / v->g.csize;
+		struct fat_walk w;
+		int err = fat_chain_walk(v, n->start, need ? (uint32_t)need : 1, &w);
+		if (err == -EIO || (err == 0 && w.n < need)) {
 			kprintf("fat: %s: bad cluster chain at cluster %u\n", v->m->m_dev,
 				(unsigned)n->start);
 			n->bad = true;
@@ -134,9 +137,16 @@ int fat_node_chain(struct fat_node *n)
 		}
 		if (err)
 			return err;
+		n->nclu = w.n;
+		n->tail = w.tail;
+		if (w.cut && !v->ro) {
+			/* Left by a power cut: the chain ends here. */
+			kprintf("fat: %s: chain from cluster %u ran into a free cluster: ended\n",
+				v->m->m_dev, (unsigned)n->start);
+			fat_set(v, w.tail, FAT_EOC);
+		}
 	}
-	n->pos_ci = 0;
-	n->pos_clu = n->start;
+	fat_forget_pos(n);
 	n->chain_ok = true;
 	return 0;
 }
@@ -240,7 +250,11 @@ static void orphan_free(struct fat_node *n)
 	struct fat_vol *v = n->vol;
 	if (n->start && !v->ro && !n->bad)
 		fat_release_chain(v, n->start);
-	n->start = 0;
+	/* The node no longer has a chain (a pending trim must not cut the
+	 * released one). */
+	n->start = n->nclu = n->tail = 0;
+	fat_forget_pos(n);
+	n->ra_next = 0;
 }
 
 void fat_inactive(struct vnode *vn)
@@ -261,6 +275,10 @@ void fat_inactive(struct vnode *vn)
 
 static int set_dirty_bit(struct fat_vol *v, bool on)
 {
+	/* QEMU's vvfat refuses writes to its boot sector but for the FAT16
+	 * state byte. */
+	if (v->g.vvfat && v->g.type == 32)
+		return 0;
 	struct buf *b;
 	uint8_t *p;
 	int err = fat_block(v, v->g.state_off, false, &b, &p);
@@ -278,7 +296,8 @@ static void read_fsinfo(struct fat_vol *v)
 {
 	struct buf *b;
 	uint8_t *p;
-	if (!v->g.fsinfo_sec ||
+	/* vvfat refuses writes before its FAT: its FSInfo stays as it is. */
+	if (!v->g.fsinfo_sec || v->g.vvfat ||
 	    fat_block(v, (uint64_t)v->g.fsinfo_sec * v->g.bps, false, &b, &p))
 		return;
 	v->fsinfo_ok = fat_le32(p + FSI_LEAD_SIG) == FSI_LEAD_VAL &&
@@ -326,15 +345,16 @@ static int write_fsinfo(struct fat_vol *v)
 
 static int read_geom(struct blkdev *dev, struct fat_geom *g)
 {
-	if (blkdev_sectors(dev) < 1)
+	uint64_t bytes = blkdev_sectors(dev) * BLK_SECTOR;
+	if (bytes < BLK_SECTOR)
 		return -EINVAL;
 	uint8_t *bs = kmalloc(BLK_SECTOR);
 	if (!bs)
 		return -ENOMEM;
-	int err = blkdev_rw(dev, BLK_READ, 0, bs, BLK_SECTOR);
 	const char *why = NULL;
+	int err = blkdev_rw(dev, BLK_READ, 0, bs, BLK_SECTOR);
 	if (err == 0)
-		err = fat_geom_parse(bs, blkdev_sectors(dev) * BLK_SECTOR, g, &why);
+		err = fat_geom_parse(bs, bytes, g, &why);
 	kfree(bs);
 	if (why)
 		kprintf("fat: %s: not mounted: %s\n", blkdev_name(dev), why);

@@ -149,7 +149,10 @@ static int resize(struct vnode *vn, uint64_t size)
 		return -EINVAL;
 	if (vn->v_mount->m_ro)
 		return -EROFS;
-	return vn->v_ops->truncate(vn, size);
+	int r = vn->v_ops->truncate(vn, size);
+	if (r == 0)
+		fs_mmap_resized(vn, (int64_t)size);
+	return r;
 }
 
 long sys_truncate(SYSARGS)

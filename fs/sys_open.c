@@ -62,6 +62,7 @@ static struct file *open_vnode(struct walk *w, int flags, int *err)
 		*err = vn->v_ops->truncate ? vn->v_ops->truncate(vn, 0) : -EINVAL;
 		if (*err)
 			return NULL;
+		fs_mmap_resized(vn, 0);
 	}
 	struct file *f = vfile_open(vn, w->canon, flags, err);
 	if (f)

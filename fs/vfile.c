@@ -30,6 +30,7 @@ static long vf_pread(struct file *f, void *buf, size_t n, int64_t off)
 	if (off < 0)
 		return -EINVAL;
 	vfs_lock();
+	fs_mmap_flush(vn);
 	long r = vn->v_ops->read ? vn->v_ops->read(vn, buf, n, (uint64_t)off) : -EINVAL;
 	vfs_unlock();
 	return r;
@@ -43,7 +44,10 @@ static long do_write(struct vnode *vn, const void *buf, size_t n, uint64_t off)
 		return -EINVAL;
 	if (off > (uint64_t)OFF_MAX - n)
 		return -EFBIG;
-	return vn->v_ops->write(vn, buf, n, off);
+	long r = vn->v_ops->write(vn, buf, n, off);
+	if (r > 0)
+		fs_mmap_written(vn, (int64_t)off, buf, (size_t)r);
+	return r;
 }
 
 static long vf_pwrite(struct file *f, const void *buf, size_t n, int64_t off)
@@ -60,6 +64,7 @@ static long vf_read(struct file *f, void *buf, size_t n)
 {
 	struct vnode *vn = vf(f)->vn;
 	vfs_lock();
+	fs_mmap_flush(vn);
 	long r = vn->v_ops->read ? vn->v_ops->read(vn, buf, n, (uint64_t)f->off) : -EINVAL;
 	if (r > 0)
 		f->off += r;

@@ -30,6 +30,11 @@ void vfs_lock(void)
 	ksem_down(&vfs_sem, 0);
 }
 
+int vfs_lock_timed(uint64_t ns)
+{
+	return ksem_down(&vfs_sem, time_monotonic_ns() + ns);
+}
+
 void vfs_unlock(void)
 {
 	ksem_up(&vfs_sem);
@@ -80,14 +85,11 @@ int vfs_mount(const struct fs_ops *fs, struct blkdev *dev, const char *path, con
 	return 0;
 }
 
-/* At exit another thread may still be inside a file operation (waiting for
- * its disk): wait for it, but not for ever. */
-#define SYNC_LOCK_WAIT_NS (10ull * 1000000000ull)
 
 int vfs_sync_all(void)
 {
 	int first = 0;
-	if (ksem_down(&vfs_sem, time_monotonic_ns() + SYNC_LOCK_WAIT_NS)) {
+	if (vfs_lock_timed(SYNC_LOCK_WAIT_NS)) {
 		kprintf("toro: files: a thread held the file system for 10 s; not written back\n");
 		return -EBUSY;
 	}
@@ -105,7 +107,7 @@ int vfs_sync_all(void)
 
 void vfs_shutdown(void)
 {
-	if (ksem_down(&vfs_sem, time_monotonic_ns() + SYNC_LOCK_WAIT_NS))
+	if (vfs_lock_timed(SYNC_LOCK_WAIT_NS))
 		return; /* vfs_sync_all said so */
 	for (int i = nmounts - 1; i >= 0; i--) {
 		struct mount *m = mounts[i];

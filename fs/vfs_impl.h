@@ -41,6 +41,17 @@ int vfs_fallback(const char *canon, struct vnode **out);
 /* fs/ramfs.c */
 extern const struct fs_ops ramfs_fs_ops;
 
+/* At exit another thread may still be inside a file operation (waiting for
+ * its disk): the exit's write-back waits for it, but not for ever. */
+#define SYNC_LOCK_WAIT_NS (10ull * 1000000000ull)
+
+/* fs/mmap.c: keeping shared mappings coherent with their file (VFS lock
+ * held; each does nothing unless vn->v_maps). Bytes written to the file;
+ * its new size; before the file is read: the mappings' writes to it. */
+void fs_mmap_written(struct vnode *vn, int64_t off, const void *buf, size_t n);
+void fs_mmap_resized(struct vnode *vn, int64_t size);
+void fs_mmap_flush(struct vnode *vn);
+
 /* The attributes the VFS reports for vn (dev, ino, blksize filled in). */
 void vfs_getattr(struct vnode *vn, struct kstat *st);
 

@@ -61,6 +61,7 @@ long sys_umask(SYSARGS);
 long sys_prlimit64(SYSARGS);
 long sys_getrlimit(SYSARGS);
 long sys_sysinfo(SYSARGS);
+long sys_getrusage(SYSARGS);
 
 /* sys_thread.c, futex.c */
 long sys_clone(SYSARGS);

@@ -117,6 +117,31 @@ long sys_prlimit64(SYSARGS)
 
 long sys_getrlimit(SYSARGS) { return sys_prlimit64(0, a0, 0, a1, 0, 0); }
 
+/* struct rusage (x86-64): two timevals and fourteen longs. */
+struct krusage {
+	int64_t utime_sec, utime_usec, stime_sec, stime_usec;
+	int64_t maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock;
+	int64_t msgsnd, msgrcv, nsignals, nvcsw, nivcsw;
+};
+
+/* One process owning the VM: its user time is the time since boot (as its
+ * CPU-time clocks say), no system time, no children; maxrss what it has
+ * mapped now. */
+long sys_getrusage(SYSARGS)
+{
+	struct krusage ru;
+	if (a0 != 0 && a0 != -1 && a0 != 1) /* SELF, CHILDREN, THREAD */
+		return -EINVAL;
+	memset(&ru, 0, sizeof(ru));
+	if (a0 != -1) {
+		uint64_t ns = time_monotonic_ns();
+		ru.utime_sec = (int64_t)(ns / NSEC_PER_SEC);
+		ru.utime_usec = (int64_t)(ns % NSEC_PER_SEC / 1000);
+		ru.maxrss = (int64_t)(uvm_resident_pages() * 4);
+	}
+	return user_copy_out((uint64_t)a1, &ru, sizeof(ru));
+}
+
 struct ksysinfo {
 	int64_t uptime;
 	uint64_t loads[3];

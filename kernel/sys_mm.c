@@ -16,8 +16,10 @@ static const struct filemap_ops *filemap(void)
 
 long sys_mmap(SYSARGS)
 {
+	const struct filemap_ops *fm = filemap();
+	if (fm && (a3 & MAP_FIXED))
+		fm->unmap((uint64_t)a0, (uint64_t)a1); /* what it replaces */
 	if (!(a3 & MAP_ANONYMOUS)) {
-		const struct filemap_ops *fm = filemap();
 		if (!fm)
 			return -ENODEV;
 		return fm->mmap((uint64_t)a0, (uint64_t)a1, (int)a2, (int)a3, (int)a4, (uint64_t)a5);

@@ -20,7 +20,7 @@
 	X(25, mremap) X(28, madvise) X(32, dup) X(33, dup2) X(34, pause) X(35, nanosleep) \
 	X(39, getpid) X(56, clone) X(60, exit) X(62, kill) X(63, uname) X(72, fcntl) X(74, fsync) \
 	X(75, fdatasync) \
-	X(95, umask) X(96, gettimeofday) X(97, getrlimit) X(99, sysinfo) X(102, getuid) \
+	X(95, umask) X(96, gettimeofday) X(97, getrlimit) X(98, getrusage) X(99, sysinfo) X(102, getuid) \
 	X(104, getuid) X(107, getuid) X(108, getuid) X(110, getuid) X(131, sigaltstack) \
 	X(158, arch_prctl) X(186, gettid) X(200, tkill) X(201, time) X(202, futex) \
 	X(203, sched_setaffinity) X(204, sched_getaffinity) X(218, set_tid_address) \

@@ -5,8 +5,9 @@
 # (tests/guest/run.sh), the examples' network tests (tests/net/run.sh), the
 # memory tests driven from the host (tests/net/mem.sh), the overload tests
 # (tests/net/overload.sh: slow clients, held connections, link flaps), the
-# checksum offload test over a tap (tests/net/offload.sh, root only) and a
-# boot-reliability test (hello boots in 20 of 20
+# checksum offload test over a tap (tests/net/offload.sh, root only), the
+# power-cut test (tests/fs/crash.sh), the SQLite shell built from Debian's
+# source (tests/apps/sqlite.sh) and a boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
 #   TORO_BOOTS=N changes the 20; TORO_JOBS=N the number of QEMUs at once (2).
 set -uo pipefail
@@ -111,6 +112,17 @@ for m in pc microvm; do
 	fi
 done
 
+# ---- the examples on a disk: httpd --root, kv --log through a power cut ----
+section "the examples on a disk (tests/net/disk.sh: httpd --root, kv --log)"
+tests/net/disk.sh --counts "$work/disk.counts" microvm q35 | grep -E '^(PASS|FAIL|disk:|    )' | sed 's/^/  /'
+if read -r dp df < "$work/disk.counts" 2>/dev/null; then
+	passed=$((passed + dp))
+	failed=$((failed + df))
+else
+	echo "FAIL disk tests (the script gave no counts)"
+	failed=$((failed + 1))
+fi
+
 # ---- power cuts under a write load (tests/fs/crash.sh) ----
 section "power cuts: QEMU killed under a write load, fsck.fat and the synced files checked"
 for spec in "20 microvm 32" "5 pc 16" "5 q35 12"; do
@@ -126,6 +138,17 @@ for spec in "20 microvm 32" "5 pc 16" "5 q35 12"; do
 	fi
 	rm -f "$work/crash.counts"
 done
+
+# ---- third-party programs built with toro-cc (tests/apps/) ----
+section "third-party programs: Debian's SQLite shell on a FAT disk (tests/apps/sqlite.sh)"
+tests/apps/sqlite.sh --counts "$work/apps.counts" 2>&1 | grep -E '^(PASS|FAIL|sqlite:|    )' | sed 's/^/  /'
+if read -r ap af < "$work/apps.counts" 2>/dev/null; then
+	passed=$((passed + ap))
+	failed=$((failed + af))
+else
+	echo "FAIL SQLite test (the script gave no counts)"
+	failed=$((failed + 1))
+fi
 
 # ---- boot reliability ----
 section "boot reliability: hello, $BOOTS boots on each machine"

@@ -106,6 +106,8 @@ uint32_t proc_umask(void);
 /* The file at fd with a reference taken (NULL if none); drop it with file_put. */
 struct file *fd_get(int fd);
 void file_put(struct file *f);
+/* One more reference to f (drop it with file_put). */
+void file_ref(struct file *f);
 /* Descriptors open now (the stats channel). */
 int fd_count(void);
 

@@ -132,7 +132,7 @@ struct vnode {
 	struct mount *v_mount;
 	uint64_t v_key;
 	int v_refs;
-	struct mount *v_covered_by; /* a mount whose root hides this directory */
+	int v_maps;            /* shared mappings of it (fs/mmap.c) */
 	struct vnode *v_hash_next;
 };
 
@@ -175,6 +175,8 @@ uint64_t vfs_now_ns(void);
 
 /* ---- for the kernel ---- */
 void vfs_lock(void);
+/* The lock, waiting at most ns: 0 or -ETIMEDOUT (the exit path). */
+int vfs_lock_timed(uint64_t ns);
 void vfs_unlock(void);
 /* Mount the file systems the command line names (toro.root=, toro.mount=,
  * toro.ro), a RAM root when there is none, /tmp, /dev and /etc. */

@@ -36,7 +36,7 @@ trap 'rm -rf "$work"' EXIT
 # different, both intact (fsck uses the first, which is the newer).
 # The boot sector's backup differs only in the dirty bit (0x25 on FAT12/16,
 # 0x41 on FAT32): the bit is set in the primary copy while mounted.
-ALLOWED='^(fsck\.fat [0-9.]+.*|Dirty bit is set\. Fs was not properly unmounted.*| ?Automatically removing dirty bit\.|Leaving filesystem unchanged\.|There are differences between boot sector and its backup\.|This is mostly harmless\. Differences: \(offset:original/backup\)|  (37|65):01/00|  Not automatically fixing this\.|  Auto-correcting\.|Free cluster summary wrong.*|Free cluster summary uninitialized.*|Reclaimed [0-9]+ unused clusters?.*|FATs differ but appear to be intact\. Using first FAT\.|Checking.*|.*: [0-9]+ files, [0-9]+/[0-9]+ clusters|/[^ ]*|  File size is [0-9]+ bytes, cluster chain length is (> )?[0-9]+ bytes\.|  Truncating file to [0-9]+ bytes\.|)$'
+ALLOWED='^(fsck\.fat [0-9.]+.*|Dirty bit is set\. Fs was not properly unmounted.*| ?Automatically removing dirty bit\.|Leaving filesystem unchanged\.|There are differences between boot sector and its backup\.|This is mostly harmless\. Differences: \(offset:original/backup\)|  (37|65):01/00|  Not automatically fixing this\.|  Auto-correcting\.|Free cluster summary wrong.*|Free cluster summary uninitialized.*|Reclaimed [0-9]+ unused clusters?.*|FATs differ but appear to be intact\.|  Using first FAT\.|Checking.*|.*: [0-9]+ files, [0-9]+/[0-9]+ clusters|/[^ ]*|  File size is [0-9]+ bytes, cluster chain length is (> )?[0-9]+ bytes\.|  Truncating file to [0-9]+ bytes\.|)$'
 
 size=64M
 [ "$fat" = 12 ] && size=16M

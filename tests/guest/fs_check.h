@@ -506,6 +506,20 @@ static void check_mmap(void)
 	struct stat st;
 	CHECK("munmap wrote", pread(fd, buf, 5, 5000) == 5 && !memcmp(buf, "UNMAP", 5) &&
 	      fstat(fd, &st) == 0 && st.st_size == 6000, "size %lld", (long long)st.st_size);
+	/* Shared mappings see the file's writes, and its reads see theirs. */
+	p = mmap(NULL, 8192, PROT_READ, MAP_SHARED, fd, 0);
+	char *q = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK("two shared mappings", p != MAP_FAILED && q != MAP_FAILED, "mmap");
+	if (p != MAP_FAILED && q != MAP_FAILED) {
+		CHECK("a write shows in the mappings", pwrite(fd, "WRITTEN", 7, 100) == 7 &&
+		      !memcmp(p + 100, "WRITTEN", 7) && !memcmp(q + 100, "WRITTEN", 7), "stale");
+		memcpy(q + 200, "THROUGH", 7);
+		CHECK("a mapping's write shows in read", pread(fd, buf, 7, 200) == 7 &&
+		      !memcmp(buf, "THROUGH", 7), "'%.7s'", buf);
+		CHECK("... and in the other mapping", !memcmp(p + 200, "THROUGH", 7), "stale");
+		munmap(p, 8192);
+		munmap(q, 8192);
+	}
 	close(fd);
 	fd = open(P("map"), O_RDONLY);
 	errno = 0;

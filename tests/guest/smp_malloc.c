@@ -11,7 +11,7 @@
 // args: -- {smp}
 // host-args: {smp}
 // mem: 64
-// timeout: 60
+// timeout: 120
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>

@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -157,6 +158,12 @@ static void test_identity(void)
 	CHECK(isatty(1));
 	CHECK(lseek(1, 0, SEEK_CUR) == -1 && errno == ESPIPE);
 	CHECK(sysconf(_SC_PAGESIZE) == 4096);
+	struct rusage ru;
+	CHECK(getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_maxrss > 0 &&
+	      (ru.ru_utime.tv_sec > 0 || ru.ru_utime.tv_usec > 0));
+	CHECK(getrusage(RUSAGE_CHILDREN, &ru) == 0 && ru.ru_utime.tv_sec == 0 &&
+	      ru.ru_utime.tv_usec == 0);
+	CHECK(getrusage(7, &ru) == -1 && errno == EINVAL);
 }
 
 static void test_fds(void)

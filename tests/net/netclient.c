@@ -14,7 +14,7 @@
  *   netclient PORT raw STRING         STRING (C escapes \r \n \t \xHH \\) sent as is; the reply on stdout
  *   netclient PORT abort              clients that leave mid-request and mid-reply (see abort_mix)
  * Every 200 reply must carry the same body length as the first one. All on
- * 127.0.0.1; every socket operation times out after 20 s (burst: 60 s).
+ * 127.0.0.1; every socket operation times out after 20 s (burst: 150 s).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -420,7 +420,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "par") && argc == 5)
 		return cmd_par(atoi(argv[3]), argv[4], false);
 	if (!strcmp(cmd, "burst") && argc == 5) {
-		timeout_s = 60;
+		timeout_s = 150; /* backoffs: a reply dropped five times comes after ~63 s */
 		return cmd_par(atoi(argv[3]), argv[4], true);
 	}
 	if (!strcmp(cmd, "echo") && argc == 4)

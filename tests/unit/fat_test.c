@@ -3,6 +3,7 @@
  * Helpers for the FAT host tests: see fat_test.h.
  */
 #include "fat_test.h"
+#include "fat_check.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -149,6 +150,21 @@ long ft_get(const char *img, const char *path, uint8_t **data)
 		n = -1;
 	fclose(f);
 	return n;
+}
+
+const char *ft_check(const char *img, unsigned flags)
+{
+	int fd = open(img, O_RDONLY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0)
+		return "cannot open the image";
+	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return "cannot map the image";
+	const char *why = fat_check(p, (size_t)st.st_size, flags);
+	munmap(p, (size_t)st.st_size);
+	return why;
 }
 
 int ft_fsck(const char *img, char **out)

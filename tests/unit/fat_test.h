@@ -38,6 +38,8 @@ void ft_mkimg(const char *img, int fat, unsigned kib, const char *opts);
 void ft_put(const char *img, const char *path, const void *data, size_t len);
 /* A file out of the image (mtools): its length and a malloc'd copy, or -1. */
 long ft_get(const char *img, const char *path, uint8_t **data);
+/* tests/unit/fat_check.c's check of the image file: NULL or what is wrong. */
+const char *ft_check(const char *img, unsigned flags);
 /* fsck.fat -n: exit status, output in *out (may be NULL). */
 int ft_fsck(const char *img, char **out);
 

@@ -41,6 +41,9 @@ static void geom(struct ft *t, struct fat_geom *g)
 
 static void fsck_clean(const char *img)
 {
+	const char *why = ft_check(img, 0);
+	if (why)
+		fail_msg("fat_check %s: %s", img, why);
 	char *out;
 	int r = ft_fsck(img, &out);
 	int lines = 0;

@@ -73,9 +73,12 @@ UNIT_SRCS_test_vblk := drivers/virtio/blk.c drivers/virtio/virtio.c drivers/virt
 # fs/fat*.c: names, times and boot sectors alone; the rest over the block
 # cache, the vnode table and tests/unit/fs_host.c's RAM disk, with images
 # made by mkfs.fat/mcopy and checked by fsck.fat (tests/unit/fat_test.c).
-FAT_SRCS := $(wildcard fs/fat*.c) fs/bcache.c fs/vnode.c tests/unit/fs_host.c tests/unit/fat_test.c
+FAT_SRCS := $(wildcard fs/fat*.c) fs/bcache.c fs/vnode.c tests/unit/fs_host.c tests/unit/fat_test.c \
+            tests/unit/fat_check.c
 UNIT_SRCS_test_fat_name := fs/fat_name.c fs/fat_time.c fs/fat_bpb.c tests/unit/fs_host.c
 UNIT_SRCS_test_fat_read := $(FAT_SRCS)
 UNIT_SRCS_test_fat_write := $(FAT_SRCS)
 UNIT_SRCS_test_fat_meta := $(FAT_SRCS)
+UNIT_SRCS_test_fat_crash := $(FAT_SRCS)
+UNIT_SRCS_test_fat_corrupt := $(FAT_SRCS)
 UNIT_SRCS_test_mbr := drivers/blkdev_mbr.c
