@@ -27,7 +27,7 @@ GUEST_ELF   := $(foreach t,$(GUEST_TESTS),$(B)/tests/guest/$(t).elf $(B)/tests/g
 
 TOROCC := bin/toro-cc
 
-.PHONY: all kernel examples guest-tests net-tests unit-tests run test bench deps clean fuzz sysfuzz
+.PHONY: all kernel examples guest-tests net-tests unit-tests run test bench deps clean fuzz sysfuzz soak
 all: deps kernel examples guest-tests net-tests sysfuzz-image
 
 deps:
@@ -144,7 +144,7 @@ $(B)/tools/mkpng: tools/mkpng.c
 # ---- network tests (tests/net/run.sh): the host's client and a test httpd
 # whose site also has a 10 MiB file (a counting pattern, made by mkembed).
 NET_T := $(B)/tests/net
-net-tests: $(NET_T)/httpd.elf $(NET_T)/netclient $(NET_T)/memprobe.elf $(NET_T)/exitsrv.elf
+net-tests: $(NET_T)/httpd.elf $(NET_T)/netclient $(NET_T)/overload $(NET_T)/memprobe.elf $(NET_T)/exitsrv.elf
 $(NET_T)/big/big.bin: $(B)/tools/mkembed
 	@mkdir -p $(dir $@)
 	$(B)/tools/mkembed --pattern $@ 10485760
@@ -158,6 +158,9 @@ $(NET_T)/exitsrv.elf: tests/net/exitsrv.c $(B)/toro.o $(B)/toro-net.o $(B)/tools
 		      $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	$(TOROCC) -O2 -o $@ $<
 $(NET_T)/netclient: tests/net/netclient.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -pthread -o $@ $<
+$(NET_T)/overload: tests/net/overload.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -pthread -o $@ $<
 # The guest half of tests/net/mem.sh's stats test.
@@ -220,6 +223,11 @@ fuzz: sysfuzz-image
 
 sysfuzz: sysfuzz-image
 	@tests/sysfuzz/run.sh --long $(SYSFUZZ_RUNS) --seconds $(SYSFUZZ_SECONDS)
+
+# Long runs under load over a tap device (root; SKIP otherwise), outside
+# make test: SOAK_SECONDS=N for a shorter one (600 by default).
+soak: all
+	@tests/soak/run.sh
 
 clean:
 	rm -rf $(B)

@@ -448,6 +448,14 @@ static long do_accept(long fd, uint64_t uaddr, uint64_t ulen, int flags)
 	int room = 0;
 	if (uaddr && (r = sock_name_check(uaddr, ulen, &room)))
 		goto out;
+	/* Nor is one taken when no descriptor is free for it: it stays queued
+	 * for a later accept, as on Linux, instead of being taken and closed.
+	 * (Another thread may still take the last descriptor before ours is
+	 * installed; then the connection is closed, as before.) */
+	if (fd_count() >= FD_MAX) {
+		r = -EMFILE;
+		goto out;
+	}
 	uint64_t until = utime_until(sk->rcvtimeo);
 	for (;;) {
 		err_t e = netconn_accept(sk->conn, &nc);

@@ -3,7 +3,8 @@
 # tests/run-all.sh: what `make test` runs once everything is built: the host
 # unit tests (cmocka; each test case counts), the QEMU guest tests
 # (tests/guest/run.sh), the examples' network tests (tests/net/run.sh), the
-# memory tests driven from the host (tests/net/mem.sh), the
+# memory tests driven from the host (tests/net/mem.sh), the overload tests
+# (tests/net/overload.sh: slow clients, held connections, link flaps), the
 # exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
 # checksum offload test over a tap (tests/net/offload.sh, root only), the
 # power-cut test (tests/fs/crash.sh), the SQLite shell built from Debian's
@@ -95,6 +96,17 @@ if read -r dp df < "$work/drain.counts" 2>/dev/null; then
 	failed=$((failed + df))
 else
 	echo "FAIL exit drain (the script gave no counts)"
+	failed=$((failed + 1))
+fi
+
+# ---- overload: slow clients, held connections, the link down and up ----
+section "overload (tests/net/overload.sh: header deadline, 2,000 held connections, set_link)"
+tests/net/overload.sh --counts "$work/overload.counts"
+if read -r op of < "$work/overload.counts" 2>/dev/null; then
+	passed=$((passed + op))
+	failed=$((failed + of))
+else
+	echo "FAIL overload tests (the runner gave no counts)"
 	failed=$((failed + 1))
 fi
 

@@ -3,8 +3,10 @@
  * The server core of httpd and kv (see server.h). One listening socket is in
  * every core's epoll set (EPOLLEXCLUSIVE where the kernel honours it): the
  * core whose thread accepts a connection keeps it, so a connection's state is
- * only ever touched by one thread and needs no lock. Plain POSIX plus epoll:
- * the same file builds for Linux with musl-gcc.
+ * only ever touched by one thread and needs no lock. Plain POSIX plus epoll
+ * and eventfd: the same file builds for Linux with musl-gcc.
+ * Overload (docs/examples.md): a request head has a deadline, and when
+ * descriptors or memory run short the oldest idle connections make room.
  */
 #define _GNU_SOURCE
 #include "server.h"
@@ -14,6 +16,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -21,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/sendfile.h>
 #include <sys/uio.h>
@@ -33,10 +38,17 @@
 #define SRV_OUT_CAP 4096          /* reply heads and copied bodies, pipelined replies batched */
 #define SRV_REPLY_ROOM 2048       /* free space needed to answer the next request */
 #define SRV_MAX_CPUS 64
-#define SRV_IDLE_NS (30 * 1000000000ull)   /* a keep-alive connection with no bytes */
-#define SRV_LINGER_NS (2 * 1000000000ull)  /* draining after the last reply */
+#define SRV_NS 1000000000ull
+#define SRV_LINGER_NS (2 * SRV_NS)         /* draining after the last reply */
 #define SRV_PAUSE_NS (100 * 1000000ull)    /* no accept after running out of descriptors */
 #define SRV_ACCEPT_BATCH 16
+/* Descriptors kept out of the connections' budget: standard streams, the
+ * listener, an epoll set and an eventfd per core, and the files replies are
+ * sent from (httpd --root), for which there is no other bound. */
+#define SRV_FD_MARGIN 64
+/* A connection closed to make room has been quiet this long: one just
+ * accepted, whose request may be on its way, is left alone. */
+#define SRV_EVICT_AGE_NS (SRV_NS / 4)
 
 struct srv_loop;
 
@@ -44,7 +56,8 @@ struct srv_conn {
 	int fd;
 	struct srv_loop *loop;
 	struct srv_conn *prev, *next;
-	uint64_t last;           /* monotonic ns of the last bytes received */
+	uint64_t last;           /* monotonic ns of the last bytes received or sent */
+	uint64_t head_start;     /* monotonic ns of an unfinished head's first byte */
 	uint32_t events;         /* what epoll waits for: EPOLLIN or EPOLLOUT */
 	struct in_addr peer;
 	bool eof;                /* the peer sent FIN */
@@ -71,6 +84,8 @@ struct srv_conn {
 struct srv_loop {
 	int cpu, ep;
 	struct srv_conn *conns;  /* most recently active first */
+	struct srv_conn *tail;   /* least recently active */
+	int kick;                /* eventfd: another core asks this one to make room */
 	uint64_t now;            /* monotonic ns, read once per wake-up */
 	uint64_t paused_until;   /* accepting again after this, when nonzero */
 	uint64_t last_scan;
@@ -78,13 +93,17 @@ struct srv_loop {
 	char date[40];           /* Date: header, IMF-fixdate */
 	char clf[40];            /* access log time */
 	/* statistics, read by /debug/stats from any core */
-	uint64_t requests, accepted;
+	uint64_t requests, accepted, evicted, timeouts;
 	uint32_t open;
 } __attribute__((aligned(64)));
 
 static const struct srv_config *cfg;
 static int listen_fd, ncpus;
 static struct srv_loop loops[SRV_MAX_CPUS];
+static uint64_t header_ns, idle_ns;
+static int conn_max;     /* connections at once, all cores together */
+static int total_open;   /* atomic: connections open on all cores */
+static char kick_tag;    /* epoll data of a loop's eventfd (the listener's is NULL) */
 
 static uint64_t mono_ns(void)
 {
@@ -225,12 +244,15 @@ static bool debug_request(struct srv_conn *c, const struct http_request *r)
 		snprintf(text, sizeof(text), "%d\n", open_fds());
 	} else if (n == 12 && !memcmp(t + 7, "stats", 5)) {
 		int k = snprintf(text, sizeof(text), "fds %d\ncpus %d\n", open_fds(), ncpus);
-		for (int i = 0; i < ncpus && k < (int)sizeof(text) - 80; i++)
+		for (int i = 0; i < ncpus && k < (int)sizeof(text) - 120; i++)
 			k += snprintf(text + k, sizeof(text) - (size_t)k,
-				      "cpu%d accepted %llu requests %llu open %u\n", i,
+				      "cpu%d accepted %llu requests %llu open %u evicted %llu timeouts %llu\n",
+				      i,
 				      (unsigned long long)__atomic_load_n(&loops[i].accepted, __ATOMIC_RELAXED),
 				      (unsigned long long)__atomic_load_n(&loops[i].requests, __ATOMIC_RELAXED),
-				      __atomic_load_n(&loops[i].open, __ATOMIC_RELAXED));
+				      __atomic_load_n(&loops[i].open, __ATOMIC_RELAXED),
+				      (unsigned long long)__atomic_load_n(&loops[i].evicted, __ATOMIC_RELAXED),
+				      (unsigned long long)__atomic_load_n(&loops[i].timeouts, __ATOMIC_RELAXED));
 	} else if (n == 11 && !memcmp(t + 7, "exit", 4)) {
 		snprintf(text, sizeof(text), "bye\n");
 		c->exit_after = true;
@@ -253,6 +275,30 @@ static void want(struct srv_conn *c, uint32_t events)
 		c->events = events;
 }
 
+/* A loop's connections, most recently active first. */
+static void conn_link(struct srv_loop *l, struct srv_conn *c)
+{
+	c->prev = NULL;
+	c->next = l->conns;
+	if (l->conns)
+		l->conns->prev = c;
+	else
+		l->tail = c;
+	l->conns = c;
+}
+
+static void conn_unlink(struct srv_loop *l, struct srv_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+}
+
 static void conn_close(struct srv_conn *c)
 {
 	struct srv_loop *l = c->loop;
@@ -263,14 +309,10 @@ static void conn_close(struct srv_conn *c)
 	if (c->file)
 		close(c->file_fd);
 	free(c->body);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		l->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	conn_unlink(l, c);
 	free(c);
 	__atomic_sub_fetch(&l->open, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&total_open, 1, __ATOMIC_RELAXED);
 	if (exit_after) {
 		printf("%s: exit requested\n", cfg->name);
 		exit(0);
@@ -402,6 +444,7 @@ static int advance(struct srv_conn *c)
 	free(c->body);
 	c->body = NULL;
 	c->head = 0;
+	c->head_start = c->in_len ? c->loop->now : 0; /* a pipelined request's head began */
 	c->sent_continue = false;
 	http_request_init(&c->req);
 	return 1;
@@ -466,6 +509,8 @@ static void conn_event(struct srv_conn *c)
 		else
 			n = recv(c->fd, c->in + c->in_len, SRV_IN_CAP - c->in_len, 0);
 		if (n > 0) {
+			if (!c->head && !c->in_len)
+				c->head_start = c->loop->now;
 			*(c->body ? &c->body_got : &c->in_len) += (size_t)n;
 			c->last = c->loop->now;
 		} else if (n == 0) {
@@ -489,63 +534,174 @@ static void listener_watch(struct srv_loop *l, bool on)
 	epoll_ctl(l->ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, listen_fd, on ? &ev : NULL);
 }
 
+/* No accepting on this core for a moment: until a connection closes here, or
+ * another core makes room (it still accepts), or 100 ms pass. */
+static void pause_accepting(struct srv_loop *l)
+{
+	if (l->paused_until)
+		return;
+	listener_watch(l, false);
+	l->paused_until = l->now + SRV_PAUSE_NS;
+}
+
+/* Waiting for a request (none under way, nothing to send), or lingering
+ * after the last reply: closing it loses nothing the client was promised. */
+static bool conn_idle(const struct srv_conn *c)
+{
+	if (c->shut)
+		return true;
+	return !c->closing && !c->head && !c->in_len && c->out_len == c->out_off && !c->ext &&
+	       !c->file;
+}
+
+/* A head that has begun and not ended, with nothing of ours to send. */
+static bool conn_in_head(const struct srv_conn *c)
+{
+	return !c->closing && !c->head && c->in_len && c->out_len == c->out_off && !c->ext &&
+	       !c->file;
+}
+
+/* 408 and the lingering close: the head took too long. */
+static void conn_timeout(struct srv_conn *c)
+{
+	count(&c->loop->timeouts, 1);
+	respond_error(c, 408);
+	conn_event(c); /* sends it and starts lingering, or closes */
+}
+
+/* Closes one of this core's connections to make room: the least recently
+ * active idle one, else the one whose unfinished head began first (it gets
+ * a 408 it may not see: its descriptor is needed now). Only connections quiet
+ * for SRV_EVICT_AGE_NS qualify. False when there is none. */
+static bool evict_one(struct srv_loop *l)
+{
+	struct srv_conn *c, *slowest = NULL;
+	for (c = l->tail; c; c = c->prev) {
+		if (l->now - c->last < SRV_EVICT_AGE_NS)
+			continue;
+		if (conn_idle(c))
+			break;
+		if (conn_in_head(c) && (!slowest || c->head_start < slowest->head_start))
+			slowest = c;
+	}
+	if (!c)
+		c = slowest;
+	if (!c)
+		return false;
+	if (!c->shut && c->in_len) {
+		respond_error(c, 408);
+		flush(c); /* as much as the socket takes now */
+	}
+	count(&l->evicted, 1);
+	conn_close(c);
+	return true;
+}
+
+/* Room for one more connection: at the budget, this core closes one of its
+ * own; with none to close it stops accepting for a moment and asks the
+ * others (who still accept) to close one of theirs. */
+static bool make_room(struct srv_loop *l)
+{
+	if (evict_one(l))
+		return true;
+	uint64_t one = 1;
+	for (int i = 0; i < ncpus; i++)
+		if (&loops[i] != l)
+			(void)write(loops[i].kick, &one, sizeof(one)); /* full only after 2^64 - 2 kicks */
+	pause_accepting(l);
+	return false;
+}
+
+static bool at_budget(void)
+{
+	return __atomic_load_n(&total_open, __ATOMIC_RELAXED) >= conn_max;
+}
+
+static struct srv_conn *conn_new(struct srv_loop *l, int fd, struct in_addr peer)
+{
+	struct srv_conn *c = malloc(sizeof(*c));
+	if (!c && evict_one(l))
+		c = malloc(sizeof(*c)); /* memory may have come back with it */
+	if (!c)
+		return NULL;
+	memset(c, 0, offsetof(struct srv_conn, in));
+	c->fd = fd;
+	c->loop = l;
+	c->peer = peer;
+	c->last = l->now;
+	c->events = EPOLLIN;
+	http_request_init(&c->req);
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev)) {
+		free(c);
+		return NULL;
+	}
+	conn_link(l, c);
+	count(&l->accepted, 1);
+	__atomic_add_fetch(&l->open, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&total_open, 1, __ATOMIC_RELAXED);
+	return c;
+}
+
 static void accept_some(struct srv_loop *l)
 {
 	static bool warned;
-	for (int i = 0; i < SRV_ACCEPT_BATCH; i++) {
+	for (int i = 0; i < SRV_ACCEPT_BATCH && !l->paused_until; i++) {
+		if (at_budget()) {
+			/* Room is made only for a connection that is waiting. */
+			struct pollfd p = { listen_fd, POLLIN, 0 };
+			if (poll(&p, 1, 0) != 1 || !make_room(l))
+				return;
+		}
 		struct sockaddr_in a;
 		socklen_t alen = sizeof(a);
 		int fd = accept4(listen_fd, (struct sockaddr *)&a, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				if (!warned)
-					fprintf(stderr, "%s: accept: %s (pausing 100 ms)\n", cfg->name,
-						strerror(errno));
-				warned = true;
-				listener_watch(l, false);
-				l->paused_until = l->now + SRV_PAUSE_NS;
-			}
-			return; /* EAGAIN: another core took it; ECONNABORTED and the like */
-		}
-		struct srv_conn *c = malloc(sizeof(*c));
-		if (!c) {
-			close(fd);
-			return;
-		}
-		memset(c, 0, offsetof(struct srv_conn, in));
-		c->fd = fd;
-		c->loop = l;
-		c->peer = a.sin_addr;
-		c->last = l->now;
-		c->events = EPOLLIN;
-		http_request_init(&c->req);
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-		if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev)) {
-			close(fd);
-			free(c);
+			if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS && errno != ENOMEM)
+				return; /* EAGAIN: another core took it; ECONNABORTED and the like */
+			if (!warned)
+				fprintf(stderr, "%s: accept: %s (closing idle connections, else pausing "
+					"100 ms)\n", cfg->name, strerror(errno));
+			warned = true;
+			if (!make_room(l))
+				return;
 			continue;
 		}
-		c->next = l->conns;
-		if (l->conns)
-			l->conns->prev = c;
-		l->conns = c;
-		count(&l->accepted, 1);
-		__atomic_add_fetch(&l->open, 1, __ATOMIC_RELAXED);
+		if (!conn_new(l, fd, a.sin_addr))
+			close(fd);
 	}
 }
 
-/* Once a second: close connections idle too long. */
+/* Another core is out of room and has nothing to close. */
+static void kicked(struct srv_loop *l)
+{
+	uint64_t v;
+	if (read(l->kick, &v, sizeof(v)) < 0)
+		return;
+	if (at_budget())
+		evict_one(l);
+	accept_some(l);
+}
+
+/* Once a second: heads past their deadline get 408, connections with no
+ * bytes either way for too long are closed. */
 static void expire(struct srv_loop *l)
 {
-	if (l->now - l->last_scan < 1000000000ull)
+	if (l->now - l->last_scan < SRV_NS)
 		return;
 	l->last_scan = l->now;
 	for (struct srv_conn *c = l->conns, *next; c; c = next) {
 		next = c->next;
-		if (l->now - c->last > (c->shut ? SRV_LINGER_NS : SRV_IDLE_NS))
+		if (c->shut) {
+			if (l->now - c->last > SRV_LINGER_NS)
+				conn_close(c);
+		} else if (conn_in_head(c) && l->now - c->head_start > header_ns) {
+			conn_timeout(c); /* may close c; next is untouched */
+		} else if (l->now - c->last > idle_ns) {
 			conn_close(c);
+		}
 	}
 }
 
@@ -553,13 +709,8 @@ static void touch(struct srv_loop *l, struct srv_conn *c)
 {
 	if (l->conns == c)
 		return;
-	c->prev->next = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	c->prev = NULL;
-	c->next = l->conns;
-	l->conns->prev = c;
-	l->conns = c;
+	conn_unlink(l, c);
+	conn_link(l, c);
 }
 
 static void *loop_main(void *arg)
@@ -573,16 +724,23 @@ static void *loop_main(void *arg)
 		else if (l->conns)
 			timeout = 1000;
 		int n = epoll_wait(l->ep, evs, 64, timeout);
+		bool listener = false, kick = false;
 		update_time(l);
 		for (int i = 0; i < n; i++) {
 			struct srv_conn *c = evs[i].data.ptr;
-			if (!c) {
-				accept_some(l);
+			if (!c || (void *)c == &kick_tag) {
+				*(c ? &kick : &listener) = true;
 				continue;
 			}
 			touch(l, c);
 			conn_event(c);
 		}
+		/* After the connections' events: making room closes connections
+		 * that later events of this batch would name. */
+		if (kick)
+			kicked(l);
+		else if (listener)
+			accept_some(l);
 		if (l->paused_until && l->now >= l->paused_until) {
 			l->paused_until = 0;
 			listener_watch(l, true);
@@ -611,11 +769,46 @@ static int listen_on(int port)
 	return fd;
 }
 
+/* The connections' budget: the descriptors the program may open, less those
+ * it needs besides (SRV_FD_MARGIN). */
+static int budget(void)
+{
+	struct rlimit r;
+	rlim_t n = 1024;
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0)
+		n = r.rlim_cur;
+	if (n > 1 << 20)
+		n = 1 << 20; /* RLIM_INFINITY, or so many that they are not the limit */
+	return n > 2 * SRV_FD_MARGIN ? (int)n - SRV_FD_MARGIN : (int)n / 2;
+}
+
+/* Each core's epoll set, with the listener and the core's eventfd in it. */
+static int make_loops(void)
+{
+	for (int i = 0; i < ncpus; i++) {
+		struct srv_loop *l = &loops[i];
+		l->cpu = i;
+		l->ep = epoll_create1(EPOLL_CLOEXEC);
+		l->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &kick_tag };
+		if (l->ep < 0 || l->kick < 0 || epoll_ctl(l->ep, EPOLL_CTL_ADD, l->kick, &ev)) {
+			fprintf(stderr, "%s: epoll or eventfd: %s\n", cfg->name, strerror(errno));
+			return -1;
+		}
+		listener_watch(l, true);
+		update_time(l);
+	}
+	return 0;
+}
+
 int srv_run(const struct srv_config *config)
 {
 	cfg = config;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
+	header_ns = (cfg->header_timeout ? cfg->header_timeout : SRV_HEADER_TIMEOUT) * SRV_NS;
+	idle_ns = (cfg->idle ? cfg->idle : SRV_IDLE) * SRV_NS;
+	conn_max = budget();
 	listen_fd = listen_on(cfg->port);
 	if (listen_fd < 0)
 		return 1;
@@ -624,16 +817,8 @@ int srv_run(const struct srv_config *config)
 		ncpus = 1;
 	if (ncpus > SRV_MAX_CPUS)
 		ncpus = SRV_MAX_CPUS;
-	for (int i = 0; i < ncpus; i++) {
-		loops[i].cpu = i;
-		loops[i].ep = epoll_create1(EPOLL_CLOEXEC);
-		if (loops[i].ep < 0) {
-			fprintf(stderr, "%s: epoll_create1: %s\n", cfg->name, strerror(errno));
-			return 1;
-		}
-		listener_watch(&loops[i], true);
-		update_time(&loops[i]);
-	}
+	if (make_loops())
+		return 1;
 	for (int i = 1; i < ncpus; i++) {
 		pthread_t t;
 		int r = toro_thread_create_on(&t, i, loop_main, &loops[i]);
@@ -642,10 +827,22 @@ int srv_run(const struct srv_config *config)
 			return 1;
 		}
 	}
-	printf("%s: listening on port %d, %d thread%s (one per core)\n", cfg->name, cfg->port,
-	       ncpus, ncpus > 1 ? "s" : "");
+	printf("%s: listening on port %d, %d thread%s (one per core), at most %d connections\n",
+	       cfg->name, cfg->port, ncpus, ncpus > 1 ? "s" : "", conn_max);
 	loop_main(&loops[0]);
 	return 0;
+}
+
+/* The value of a --header-timeout or --idle: whole seconds, 1 to a day. */
+static unsigned seconds_arg(const struct srv_config *c, const char *opt, const char *v)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (*end || end == v || n < 1 || n > 86400) {
+		fprintf(stderr, "%s: bad %s '%s' (seconds, 1 to 86400)\n", c->name, opt, v);
+		exit(2);
+	}
+	return (unsigned)n;
 }
 
 void srv_args(struct srv_config *c, int argc, char **argv, const char *usage)
@@ -664,12 +861,17 @@ void srv_args(struct srv_config *c, int argc, char **argv, const char *usage)
 				exit(2);
 			}
 			c->port = (int)p;
+		} else if (!strcmp(a, "--header-timeout") && i + 1 < argc) {
+			c->header_timeout = seconds_arg(c, a, argv[++i]);
+		} else if (!strcmp(a, "--idle") && i + 1 < argc) {
+			c->idle = seconds_arg(c, a, argv[++i]);
 		} else if (c->option && (n = c->option(argc, argv, i)) > 0) {
 			i += n - 1;
 		} else {
 			if (strcmp(a, "--help"))
 				fprintf(stderr, "%s: unknown argument '%s'\n", c->name, a);
-			fprintf(stderr, "usage: %s [--port N] [--quiet] [--debug]\n%s", c->name, usage);
+			fprintf(stderr, "usage: %s [--port N] [--quiet] [--debug] [--header-timeout S] "
+				"[--idle S]\n%s", c->name, usage);
 			exit(strcmp(a, "--help") ? 2 : 0);
 		}
 	}

@@ -28,6 +28,13 @@ struct srv_config {
 	bool quiet;             /* no access log (--quiet) */
 	bool debug;             /* /debug/fds, /debug/stats, /debug/exit (--debug) */
 	size_t max_body;        /* a larger Content-Length gets 413 */
+	/* Timers in seconds (srv_args sets them from --header-timeout and
+	 * --idle; 0 there means the default): a request head must arrive whole
+	 * within header_timeout of its first byte, else 408 and close; a
+	 * connection with no request under way is closed after idle seconds
+	 * without a byte either way. */
+	unsigned header_timeout;
+	unsigned idle;
 	srv_handler_fn handler;
 	/* The program's own options: given argv[i], the number of words it
 	 * took (0: not its option); NULL for none. `usage` lists them. */
@@ -56,13 +63,20 @@ struct srv_reply {
 
 #define SRV_COPY_MAX 1024
 
-/* Reads --port N, --quiet, --debug and --help into cfg (whose port holds the
- * default); prints the usage (cfg->name, then `usage`) and exits for --help
- * (0) or a bad argument (2). */
+#define SRV_HEADER_TIMEOUT 10 /* seconds, the default of --header-timeout */
+#define SRV_IDLE 30           /* seconds, the default of --idle */
+
+/* Reads --port N, --quiet, --debug, --header-timeout S, --idle S and --help
+ * into cfg (whose port holds the default); prints the usage (cfg->name, then
+ * `usage`) and exits for --help (0) or a bad argument (2). */
 void srv_args(struct srv_config *cfg, int argc, char **argv, const char *usage);
 
 /* Listens on cfg->port and serves on every core; returns only on failure
- * (an exit status) or exits the program for /debug/exit. */
+ * (an exit status) or exits the program for /debug/exit. Connections are
+ * kept within the descriptors the program may open (RLIMIT_NOFILE less a
+ * margin): beyond them, and when accept or malloc finds no memory, the
+ * oldest idle connections are closed to make room, then the oldest
+ * unfinished request heads (408). */
 int srv_run(const struct srv_config *cfg);
 
 void srv_respond(struct srv_conn *c, const struct srv_reply *rep);
