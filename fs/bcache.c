@@ -31,7 +31,7 @@ struct bc_buf {
 	struct buf b;            /* first: what callers see */
 	struct bcache *c;
 	struct bc_buf *hnext;
-	struct bc_buf *lprev, *lnext; /* global LRU, most recent first */
+	struct bc_buf *lprev, *lnext; /* its LRU list (clean or dirty), most recent first */
 	int pins;
 	unsigned flags;
 	enum bc_class cls;       /* when BF_DIRTY */
@@ -47,7 +47,13 @@ struct bcache {
 };
 
 static struct spinlock lock = SPINLOCK_INIT;
-static struct bc_buf *lru_head, *lru_tail;
+/* Two LRU lists: eviction looks for a clean block without walking past the
+ * dirty ones, and write-back walks only the dirty ones. */
+struct lru {
+	struct bc_buf *head, *tail;
+};
+static struct lru clean_lru, dirty_lru;
+static size_t ndirty_all;
 static size_t ncached, limit;
 
 struct ra;
@@ -59,12 +65,7 @@ size_t bcache_cached(void) { return ncached; }
 
 size_t bcache_dirty_blocks(void)
 {
-	size_t n = 0;
-	spin_lock(&lock);
-	for (struct bc_buf *x = lru_head; x; x = x->lnext)
-		n += (x->flags & BF_DIRTY) != 0;
-	spin_unlock(&lock);
-	return n;
+	return __atomic_load_n(&ndirty_all, __ATOMIC_RELAXED);
 }
 void bcache_set_limit(size_t blocks) { limit = blocks < 2 ? 2 : blocks; }
 uint32_t bcache_bsize(const struct bcache *c) { return c->bsize; }
@@ -76,28 +77,50 @@ static unsigned hash_of(uint64_t blkno)
 	return (unsigned)((blkno * 0x9e3779b97f4a7c15ull) >> 40) % HASH_BUCKETS;
 }
 
+static struct lru *lru_of(const struct bc_buf *x)
+{
+	return (x->flags & BF_DIRTY) ? &dirty_lru : &clean_lru;
+}
+
 static void lru_unlink(struct bc_buf *x)
 {
+	struct lru *l = lru_of(x);
 	if (x->lprev)
 		x->lprev->lnext = x->lnext;
 	else
-		lru_head = x->lnext;
+		l->head = x->lnext;
 	if (x->lnext)
 		x->lnext->lprev = x->lprev;
 	else
-		lru_tail = x->lprev;
+		l->tail = x->lprev;
 	x->lprev = x->lnext = NULL;
 }
 
 static void lru_push_front(struct bc_buf *x)
 {
+	struct lru *l = lru_of(x);
 	x->lprev = NULL;
-	x->lnext = lru_head;
-	if (lru_head)
-		lru_head->lprev = x;
-	lru_head = x;
-	if (!lru_tail)
-		lru_tail = x;
+	x->lnext = l->head;
+	if (l->head)
+		l->head->lprev = x;
+	l->head = x;
+	if (!l->tail)
+		l->tail = x;
+}
+
+/* Written back: from the dirty list to the cold end of the clean one. */
+static void make_clean(struct bc_buf *x)
+{
+	lru_unlink(x);
+	x->flags &= ~BF_DIRTY;
+	ndirty_all--;
+	x->lnext = NULL;
+	x->lprev = clean_lru.tail;
+	if (clean_lru.tail)
+		clean_lru.tail->lnext = x;
+	clean_lru.tail = x;
+	if (!clean_lru.head)
+		clean_lru.head = x;
 }
 
 static struct bc_buf *find(struct bcache *c, uint64_t blkno)
@@ -142,16 +165,16 @@ static bool idle(const struct bc_buf *x)
 /* The least recently used block that could go without a write. Lock held. */
 static struct bc_buf *clean_victim(void)
 {
-	for (struct bc_buf *x = lru_tail; x; x = x->lprev)
-		if (idle(x) && !(x->flags & BF_DIRTY))
+	for (struct bc_buf *x = clean_lru.tail; x; x = x->lprev)
+		if (idle(x))
 			return x;
 	return NULL;
 }
 
 static struct bc_buf *dirty_victim(void)
 {
-	for (struct bc_buf *x = lru_tail; x; x = x->lprev)
-		if (idle(x) && (x->flags & BF_DIRTY))
+	for (struct bc_buf *x = dirty_lru.tail; x; x = x->lprev)
+		if (idle(x))
 			return x;
 	return NULL;
 }
@@ -299,9 +322,12 @@ void bcache_dirty(struct bcache *c, struct buf *b, enum bc_class cls)
 	struct bc_buf *x = (struct bc_buf *)b;
 	spin_lock(&lock);
 	if (!(x->flags & BF_DIRTY)) {
+		lru_unlink(x);
 		x->flags |= BF_DIRTY;
+		lru_push_front(x);
 		x->cls = cls;
 		c->ndirty++;
+		ndirty_all++;
 	} else if (cls < x->cls) {
 		x->cls = cls;
 	}
@@ -438,8 +464,8 @@ static void sort_bufs(struct bc_buf **v, unsigned n)
 static unsigned gather(struct bcache *c, enum bc_class cls, struct bc_buf **v, unsigned max)
 {
 	unsigned n = 0;
-	for (struct bc_buf *x = lru_tail; x && n < max; x = x->lprev)
-		if (x->c == c && (x->flags & BF_DIRTY) && x->cls == cls && !(x->flags & BF_IO))
+	for (struct bc_buf *x = dirty_lru.tail; x && n < max; x = x->lprev)
+		if (x->c == c && x->cls == cls && !(x->flags & BF_IO))
 			v[n++] = x;
 	sort_bufs(v, n);
 	return n;
@@ -476,7 +502,7 @@ static int write_bufs(struct bcache *c, struct bc_buf **v, unsigned n)
 		spin_lock(&lock);
 		for (unsigned j = 0; j < k; j++) {
 			if (r == 0 && (v[i + j]->flags & BF_DIRTY)) {
-				v[i + j]->flags &= ~BF_DIRTY;
+				make_clean(v[i + j]);
 				c->ndirty--;
 			}
 			v[i + j]->pins--;
@@ -570,7 +596,10 @@ int bcache_destroy(struct bcache *c)
 			while (x->flags & BF_IO)
 				kwait(x, &lock, 0);
 			x->pins = 0;
-			x->flags &= ~BF_DIRTY;
+			if (x->flags & BF_DIRTY) {
+				make_clean(x);
+				c->ndirty--;
+			}
 			drop(x);
 		}
 	}

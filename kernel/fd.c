@@ -121,60 +121,63 @@ void fd_init(void)
 	}
 }
 
-static long do_read(struct file *f, uint64_t ubuf, size_t n)
+/*
+ * Move n bytes between user memory and f in bounce-buffer chunks: through
+ * read/write at the file offset (pos < 0) or pread/pwrite at pos. The bytes
+ * moved, or the first error when nothing was.
+ */
+static long chunked(struct file *f, uint64_t ubuf, size_t n, int64_t pos, bool wr)
 {
 	char small[SMALL_CHUNK];
 	size_t cap, done = 0;
 	char *buf = bounce(small, &cap);
-	if (!user_access_ok(ubuf, n))
-		return -EFAULT;
-	if ((f->flags & O_ACCMODE) == 1)
-		return -EBADF;
-	if (!f->ops->read)
-		return -EINVAL;
 	while (done < n) {
 		size_t want = n - done < cap ? n - done : cap;
-		long r = f->ops->read(f, buf, want);
+		long r;
+		if (wr && user_copy_in(buf, ubuf + done, want))
+			return done ? (long)done : -EFAULT;
+		if (pos < 0)
+			r = wr ? f->ops->write(f, buf, want) : f->ops->read(f, buf, want);
+		else if (wr)
+			r = f->ops->pwrite(f, buf, want, pos + (int64_t)done);
+		else
+			r = f->ops->pread(f, buf, want, pos + (int64_t)done);
 		if (r < 0)
 			return done ? (long)done : r;
-		if (r == 0)
-			break;
-		if (user_copy_out(ubuf + done, buf, (size_t)r))
+		if (!wr && r > 0 && user_copy_out(ubuf + done, buf, (size_t)r))
 			return done ? (long)done : -EFAULT;
 		done += (size_t)r;
 		if ((size_t)r < want)
 			break;
 		/* A pipe or socket with nothing more to read would block the
 		 * next chunk: return what the call has. */
-		if (f->ops->poll && !(f->ops->poll(f) & (POLLIN | POLLHUP | POLLERR)))
+		if (!wr && pos < 0 && f->ops->poll &&
+		    !(f->ops->poll(f) & (POLLIN | POLLHUP | POLLERR)))
 			break;
 	}
 	return (long)done;
 }
 
-static long do_write(struct file *f, uint64_t ubuf, size_t n)
+static long do_read(struct file *f, uint64_t ubuf, size_t n)
 {
-	char small[SMALL_CHUNK];
-	size_t cap, done = 0;
-	char *buf = bounce(small, &cap);
 	if (!user_access_ok(ubuf, n))
 		return -EFAULT;
-	if ((f->flags & O_ACCMODE) == 0)
+	if ((f->flags & O_ACCMODE) == O_WRONLY)
+		return -EBADF;
+	if (!f->ops->read)
+		return -EINVAL;
+	return chunked(f, ubuf, n, -1, false);
+}
+
+static long do_write(struct file *f, uint64_t ubuf, size_t n)
+{
+	if (!user_access_ok(ubuf, n))
+		return -EFAULT;
+	if ((f->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
 	if (!f->ops->write)
 		return -EINVAL;
-	while (done < n) {
-		size_t want = n - done < cap ? n - done : cap;
-		if (user_copy_in(buf, ubuf + done, want))
-			return done ? (long)done : -EFAULT;
-		long r = f->ops->write(f, buf, want);
-		if (r < 0)
-			return done ? (long)done : r;
-		done += (size_t)r;
-		if ((size_t)r < want)
-			break;
-	}
-	return (long)done;
+	return chunked(f, ubuf, n, -1, true);
 }
 
 char *fd_bounce(size_t *cap)
@@ -188,9 +191,6 @@ char *fd_bounce(size_t *cap)
 
 long fd_pio(struct file *f, uint64_t ubuf, size_t n, int64_t off, bool wr)
 {
-	char small[SMALL_CHUNK];
-	size_t cap, done = 0;
-	char *buf = bounce(small, &cap);
 	if (!user_access_ok(ubuf, n))
 		return -EFAULT;
 	if ((f->flags & O_ACCMODE) == (wr ? O_RDONLY : O_WRONLY))
@@ -199,25 +199,7 @@ long fd_pio(struct file *f, uint64_t ubuf, size_t n, int64_t off, bool wr)
 		return -ESPIPE;
 	if (off < 0)
 		return -EINVAL;
-	while (done < n) {
-		size_t want = n - done < cap ? n - done : cap;
-		long r;
-		if (wr) {
-			if (user_copy_in(buf, ubuf + done, want))
-				return done ? (long)done : -EFAULT;
-			r = f->ops->pwrite(f, buf, want, off + (int64_t)done);
-		} else {
-			r = f->ops->pread(f, buf, want, off + (int64_t)done);
-			if (r > 0 && user_copy_out(ubuf + done, buf, (size_t)r))
-				return done ? (long)done : -EFAULT;
-		}
-		if (r < 0)
-			return done ? (long)done : r;
-		done += (size_t)r;
-		if ((size_t)r < want)
-			break;
-	}
-	return (long)done;
+	return chunked(f, ubuf, n, off, wr);
 }
 
 long sys_read(long fd, long buf, long n, long a3, long a4, long a5)

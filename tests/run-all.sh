@@ -99,6 +99,17 @@ for m in pc microvm; do
 	fi
 done
 
+# ---- the examples on a disk: httpd --root, kv --log through a power cut ----
+section "the examples on a disk (tests/net/disk.sh: httpd --root, kv --log)"
+tests/net/disk.sh --counts "$work/disk.counts" microvm q35 | grep -E '^(PASS|FAIL|disk:|    )' | sed 's/^/  /'
+if read -r dp df < "$work/disk.counts" 2>/dev/null; then
+	passed=$((passed + dp))
+	failed=$((failed + df))
+else
+	echo "FAIL disk tests (the script gave no counts)"
+	failed=$((failed + 1))
+fi
+
 # ---- power cuts under a write load (tests/fs/crash.sh) ----
 section "power cuts: QEMU killed under a write load, fsck.fat and the synced files checked"
 for spec in "20 microvm 32" "5 pc 16" "5 q35 12"; do

@@ -4,7 +4,8 @@
 #   toro run --disk IMAGE ...
 #   toro mkdisk [--fat 12|16|32] [--size SIZE] [--label NAME] -o IMAGE [DIR]
 # SIZE in bytes or with K/M/G (default: room for DIR's files twice over, at
-# least 8 MiB, and at least 64 MiB for FAT32, which needs 65,525 clusters).
+# least 8 MiB, 16 MiB for FAT16 and 64 MiB for FAT32, which needs 65,525
+# clusters).
 # Uses Debian's dosfstools (mkfs.fat) and mtools (mcopy); the image is sparse.
 set -euo pipefail
 
@@ -50,6 +51,7 @@ else
 	[ -n "$dir" ] && used=$(du -sb --apparent-size "$dir" | cut -f1)
 	size=$((used * 2 + 1024 * 1024))
 	min=$((8 * 1024 * 1024))
+	[ "$fat" = 16 ] && min=$((16 * 1024 * 1024))
 	[ "$fat" = 32 ] && min=$((64 * 1024 * 1024))
 	[ "$size" -lt "$min" ] && size=$min
 fi
