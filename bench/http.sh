@@ -43,18 +43,24 @@ http_vm() {
 HTTP_PORT_I=0
 http_next_port() { HTTP_PORT=$((HTTP_PORT0 + HTTP_PORT_I % 50)); HTTP_PORT_I=$((HTTP_PORT_I + 1)); }
 
-# http_args SYSTEM [MEM]: ARGS after "${VM[@]}" for the next port.
+# http_args SYSTEM [MEM]: ARGS after "${VM[@]}" for the next port. The guests
+# are HTTP_TORO_IMG with HTTP_TORO_APPEND and HTTP_LINUX_INITRD with
+# HTTP_LINUX_APPEND, plus HTTP_EXTRA (more QEMU arguments): bench/files.sh sets
+# them (as locals of its own) for httpd serving from a disk.
+HTTP_LINUX_INITRD=$B/linux/httpd.initrd.gz
+HTTP_LINUX_APPEND=$LINUX_APPEND
+HTTP_EXTRA=()
 http_args() {
 	local s=$1 mem=${2:-}
 	http_next_port
 	ARGS=(-M "$(http_machine "$s")"
 	      -netdev "user,id=net0,hostfwd=tcp:127.0.0.1:$HTTP_PORT-:80"
-	      -device virtio-net-device,netdev=net0)
+	      -device virtio-net-device,netdev=net0 "${HTTP_EXTRA[@]+"${HTTP_EXTRA[@]}"}")
 	case $s in
 	floor) ARGS+=(-m "${mem:-$HTTP_TORO_MEM}" -kernel "$B/floor/floor.elf") ;;
 	toro)  ARGS+=(-m "${mem:-$HTTP_TORO_MEM}" -kernel "$HTTP_TORO_IMG" -append "$HTTP_TORO_APPEND") ;;
 	linux) ARGS+=(-m "${mem:-$MEM_LINUX}" -kernel "$B/linux/vmlinuz"
-		      -initrd "$B/linux/httpd.initrd.gz" -append "$LINUX_APPEND") ;;
+		      -initrd "$HTTP_LINUX_INITRD" -append "$HTTP_LINUX_APPEND") ;;
 	esac
 }
 http_timeout() { [ "$1" = linux ] && echo 90 || echo 20; }
@@ -183,22 +189,32 @@ http_idle() {
 	return 0
 }
 
-# http_wrk SYSTEM N REP: one wrk run on the booted guest; records requests/s
-# and p99, and sets HTTP_RPS to requests/s (empty without figures).
+wrk_mbs() {	# wrk's "Transfer/sec" figure ("1.20MB", "512.00KB": units of 1024) -> MB/s (10^6)
+	awk -v v="$1" 'BEGIN {
+		f = 1; if (v ~ /KB$/) f = 1024; else if (v ~ /MB$/) f = 1048576; else if (v ~ /GB$/) f = 1073741824
+		sub(/[A-Z]+$/, "", v); printf "%.2f", v * f / 1e6 }'
+}
+
+# http_wrk SYSTEM N REP [URLPATH [KIND]]: one wrk run on the booted guest,
+# asking for URLPATH (default /); records KIND_rps, KIND_p99_ms and KIND_mbs
+# (KIND default http) and sets HTTP_RPS to requests/s (empty without figures).
 http_wrk() {
-	local s=$1 n=$2 rep=$3 w=$B/logs/wrk-$1-smp$2-$3.txt rps p99 err
+	local s=$1 n=$2 rep=$3 path=${4:-/} kind=${5:-http} w rps p99 mbs err
+	w=$B/logs/wrk-$([ "$kind" = http ] || echo "$kind-")$s-smp$n-$rep.txt
 	HTTP_RPS=
-	"${HTTP_WRK[@]}" "http://127.0.0.1:$HTTP_PORT/" > "$w" 2>&1 || true
+	"${HTTP_WRK[@]}" "http://127.0.0.1:$HTTP_PORT$path" > "$w" 2>&1 || true
 	rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$w")
 	p99=$(awk '$1 == "99%" { print $2 }' "$w")
+	mbs=$(awk '$1 == "Transfer/sec:" { print $2 }' "$w")
 	err=$(grep -E 'Socket errors|Non-2xx' "$w" | tr -s ' ' | paste -sd';' || true)
-	[ -n "$err" ] && note "wrk, $s -smp $n run $rep: $err"
+	[ -n "$err" ] && note "wrk, $kind $s -smp $n run $rep: $err"
 	if [ -z "$rps" ] || [ -z "$p99" ]; then
-		note "wrk, $s -smp $n run $rep: no figures (output: $w)"
+		note "wrk, $kind $s -smp $n run $rep: no figures (output: $w)"
 		return 0
 	fi
-	printf 'http_rps\t%s\tsmp%s\t%s\n' $s $n "$rps" >> "$RAW"
-	printf 'http_p99_ms\t%s\tsmp%s\t%s\n' $s $n "$(wrk_ms "$p99")" >> "$RAW"
+	printf '%s_rps\t%s\tsmp%s\t%s\n' "$kind" $s $n "$rps" >> "$RAW"
+	printf '%s_p99_ms\t%s\tsmp%s\t%s\n' "$kind" $s $n "$(wrk_ms "$p99")" >> "$RAW"
+	[ -n "$mbs" ] && printf '%s_mbs\t%s\tsmp%s\t%s\n' "$kind" $s $n "$(wrk_mbs "$mbs")" >> "$RAW"
 	HTTP_RPS=$rps
 }
 

@@ -10,7 +10,9 @@
 # switches, boot with 2 vCPUs; BENCH_IDLE_SECONDS, BENCH_SCALE_ROUNDS,
 # BENCH_SCALE_REPS, BENCH_QUIET_WAIT tune them), BENCH_HTTP=0 skips the HTTP
 # figures (bench/http.sh: examples/httpd under wrk on Toro and on Linux;
-# BENCH_HTTP_RUNS, BENCH_HTTP_WRK_REPS, BENCH_HTTP_PORT tune them).
+# BENCH_HTTP_RUNS, BENCH_HTTP_WRK_REPS, BENCH_HTTP_PORT tune them), BENCH_FILES=0
+# skips the file figures (bench/files.sh: bench/fsbench.c and httpd serving from
+# a FAT32 disk on Toro and on Linux; BENCH_FILES_RUNS, BENCH_FILES_HTTP_REPS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,7 +46,8 @@ log() { echo "bench: $*" >&2; }
 ensure_packages() {
 	local missing=() pair
 	for pair in qemu-system-x86_64:qemu-system-x86 musl-gcc:musl-tools cpio:cpio \
-		    gzip:gzip strip:binutils gcc:gcc dpkg-deb:dpkg apt-get:apt wrk:wrk; do
+		    gzip:gzip strip:binutils gcc:gcc dpkg-deb:dpkg apt-get:apt wrk:wrk \
+		    mkfs.fat:dosfstools fsck.fat:dosfstools mcopy:mtools; do
 		command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
@@ -344,6 +347,7 @@ report() {
 	done
 	report_smp
 	report_http
+	report_files
 	{
 		echo
 		echo "sizes: floor and toro are 'strip -o' copies of the ELF; linux is bzImage+initramfs (gzip)."
@@ -356,6 +360,7 @@ report() {
 
 source bench/smp.sh
 source bench/http.sh
+source bench/files.sh
 
 main() {
 	ensure_packages
@@ -365,6 +370,7 @@ main() {
 	if build_toro; then SYSTEMS+=(toro); fi
 	build_smp || true
 	build_http || true
+	build_files || true
 	rm -f "$B"/logs/*.log
 	: > "$RAW"
 	measure_sizes
@@ -373,6 +379,7 @@ main() {
 	measure_minmem
 	measure_smp
 	measure_http
+	measure_files
 	report
 }
 

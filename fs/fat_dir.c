@@ -165,6 +165,35 @@ static bool short_matches(struct fat_dent *d, const uint16_t *u, size_t n, const
 	return fat_name_eq(u, n, s, sn);
 }
 
+static bool dent_matches(struct fat_dent *d, const uint16_t *u, size_t n, const uint8_t *sfn)
+{
+	return (d->has_lfn && fat_name_eq(u, n, d->name, d->nlen)) || short_matches(d, u, n, sfn);
+}
+
+/* The entry the name cache points at, read from its first slot on and
+ * compared as a walk would: 1 if it is the one, else 0 (and the hint is
+ * dropped). FAT never moves an entry, and a slot only goes from used to
+ * deleted (a directory's new clusters are zeroed): a stale hint reads a
+ * deleted slot, the end, or another name. */
+static int find_hinted(struct fat_node *dir, const uint16_t *u, size_t n, const uint8_t *sfn,
+		       uint32_t hash, struct fat_dent *d)
+{
+	uint32_t first, pos;
+	if (!fat_nc_find(dir, hash, &first))
+		return 0;
+	pos = first;
+	fat_dent_init(d, dir);
+	int r = fat_dir_next(dir, &pos, d);
+	if (r == 1 && d->first == first && dent_matches(d, u, n, sfn)) {
+		fat_dent_name(d);
+		fat_dir_done(d);
+		return 1;
+	}
+	fat_dir_done(d);
+	fat_nc_drop(dir, hash, first);
+	return 0;
+}
+
 int fat_dir_find(struct fat_node *dir, const uint16_t *u, size_t n, struct fat_dent *d)
 {
 	/* A name that is a plain 8.3 name (any case) matches a short entry
@@ -173,12 +202,18 @@ int fat_dir_find(struct fat_node *dir, const uint16_t *u, size_t n, struct fat_d
 	struct fat_sfn_plan p;
 	fat_sfn_plan(u, n, &p);
 	const uint8_t *sfn = p.tail ? NULL : p.sfn;
-	uint32_t pos = 0;
+	uint32_t pos = 0, hash = fat_nc_hash(u, n);
 	int r;
+	if (find_hinted(dir, u, n, sfn, hash, d)) {
+		fat_nc_count(dir->vol, true);
+		return 1;
+	}
+	fat_nc_count(dir->vol, false);
 	fat_dent_init(d, dir);
 	while ((r = fat_dir_next(dir, &pos, d)) == 1) {
-		if ((d->has_lfn && fat_name_eq(u, n, d->name, d->nlen)) || short_matches(d, u, n, sfn)) {
+		if (dent_matches(d, u, n, sfn)) {
 			fat_dent_name(d);
+			fat_nc_add(dir, hash, d->first);
 			break;
 		}
 	}
@@ -369,6 +404,8 @@ int fat_dir_add(struct fat_node *dir, const struct fat_add *a, uint64_t *off)
 	if (!fits && (err = dir_grow(dir, at + need)) != 0)
 		return err;
 	err = put_slots(dir, a, &p, at, need, off);
+	if (!err)
+		fat_nc_add(dir, fat_nc_hash(a->name, a->nlen), at);
 	if (!err && a->replace) {
 		for (uint32_t i = a->first; i <= a->last && !err; i++)
 			if (i < at || i >= at + need)

@@ -258,6 +258,7 @@ struct fat_vol {
 	bool unmounted;        /* after unmount: only inactive may come */
 	/* FSInfo as last written, to skip rewriting it unchanged. */
 	uint32_t fsi_free, fsi_next;
+	struct fat_ncache *nc; /* where names are (fs/fat_ncache.c); NULL: none */
 };
 
 /* A file or directory in use (vnode->v_priv). */
@@ -482,6 +483,27 @@ static inline void fat_de_set_clus(const struct fat_vol *v, uint8_t *de, uint32_
 	fat_put16(de + DE_CLUS_HI, v->g.type == 32 ? (uint16_t)(c >> 16) : 0);
 	fat_put16(de + DE_CLUS_LO, (uint16_t)c);
 }
+
+/* ---- where names are: fs/fat_ncache.c ---- */
+/* A hint from (directory, name) to the first slot of its entry, bounded by
+ * the block cache's limit; every hit is checked against the directory by
+ * fat_dir_find, so no change of a directory needs to tell it. */
+struct fat_ncache;
+/* The table for v (sized from bcache_limit(), so after bcache_create):
+ * 0 or -ENOMEM (the volume then works without it). */
+int fat_nc_init(struct fat_vol *v);
+void fat_nc_free(struct fat_vol *v);
+/* The hash of a name as lookups compare it (ASCII case folded). */
+uint32_t fat_nc_hash(const uint16_t *u, size_t n);
+/* Remember that the name of this hash starts at slot first of dir. */
+void fat_nc_add(struct fat_node *dir, uint32_t hash, uint32_t first);
+/* 1 with *first if the table has a slot for (dir, hash), else 0. */
+int fat_nc_find(struct fat_node *dir, uint32_t hash, uint32_t *first);
+/* Forget (dir, hash) if it says first (it was found wrong). */
+void fat_nc_drop(struct fat_node *dir, uint32_t hash, uint32_t first);
+/* Lookups answered from the table, and those that walked (tests). */
+void fat_nc_count(struct fat_vol *v, bool hit);
+void fat_nc_stats(struct fat_vol *v, uint64_t *hits, uint64_t *misses);
 
 /* ---- vnode ops: fs/fat_vnops.c, fs/fat_rename.c ---- */
 extern const struct vnode_ops fat_vnops;

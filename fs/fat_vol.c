@@ -383,6 +383,7 @@ static int fat_mount(struct mount *m, struct blkdev *dev)
 		kfree(v);
 		return -ENOMEM;
 	}
+	fat_nc_init(v); /* without it (no memory) lookups walk */
 	if (g.type == 32)
 		read_fsinfo(v);
 	struct buf *b;
@@ -406,6 +407,7 @@ static int fat_mount(struct mount *m, struct blkdev *dev)
 	return 0;
 fail:
 	bcache_destroy(v->bc);
+	fat_nc_free(v);
 	kfree(v);
 	m->m_priv = NULL;
 	return err;
@@ -471,6 +473,7 @@ static void fat_unmount(struct mount *m)
 	}
 	bcache_destroy(v->bc);
 	v->bc = NULL;
+	fat_nc_free(v);
 	kfree(v->pend);
 	v->pend = NULL;
 	v->unmounted = true;

@@ -1,4 +1,4 @@
-// sources: fs/fat_bpb.c fs/fat_dir.c fs/fat_file.c fs/fat_free.c fs/fat_name.c fs/fat_rename.c fs/fat_table.c fs/fat_time.c fs/fat_vnops.c fs/fat_vol.c fs/bcache.c fs/vnode.c tests/unit/fs_host.c tests/fuzz/fat_fuzz_common.c
+// sources: fs/fat_bpb.c fs/fat_dir.c fs/fat_file.c fs/fat_free.c fs/fat_name.c fs/fat_ncache.c fs/fat_rename.c fs/fat_table.c fs/fat_time.c fs/fat_vnops.c fs/fat_vol.c fs/bcache.c fs/vnode.c tests/unit/fs_host.c tests/fuzz/fat_fuzz_common.c
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness for FAT (fs/fat*.c) over whole fuzzed disk images: the

@@ -81,6 +81,7 @@ UNIT_SRCS_test_fat_write := $(FAT_SRCS)
 UNIT_SRCS_test_fat_meta := $(FAT_SRCS)
 UNIT_SRCS_test_fat_crash := $(FAT_SRCS)
 UNIT_SRCS_test_fat_corrupt := $(FAT_SRCS)
+UNIT_SRCS_test_fat_ncache := $(FAT_SRCS)
 UNIT_SRCS_test_mbr := drivers/blkdev_mbr.c
 # Ctrl-Alt-Del in i8042 bytes (the shutdown request of VMs without ACPI).
 UNIT_SRCS_test_kbd := drivers/kbd.c
