@@ -53,12 +53,24 @@ static char *bounce(char *fallback, size_t *cap)
 static struct file *fds[FD_MAX];
 static uint8_t cloexec[FD_MAX];
 static struct spinlock lock = SPINLOCK_INIT;
+/* RLIMIT_NOFILE's soft limit: new descriptors are below it (kernel/rlimit.c). */
+static int limit = FD_MAX;
+
+void fd_set_limit(int n)
+{
+	__atomic_store_n(&limit, n < 0 ? 0 : n > FD_MAX ? FD_MAX : n, __ATOMIC_RELAXED);
+}
+
+int fd_limit(void)
+{
+	return __atomic_load_n(&limit, __ATOMIC_RELAXED);
+}
 
 int fd_install_cloexec(struct file *f, bool cx)
 {
 	int r = -EMFILE;
 	spin_lock(&lock);
-	for (int i = 0; i < FD_MAX; i++) {
+	for (int i = 0; i < limit; i++) {
 		if (!fds[i]) {
 			fds[i] = f;
 			cloexec[i] = cx;
@@ -345,7 +357,7 @@ static long dup_to(struct file *f, int min, bool cx)
 {
 	long r = -EMFILE;
 	spin_lock(&lock);
-	for (int i = min; i < FD_MAX; i++) {
+	for (int i = min; i < limit; i++) {
 		if (!fds[i]) {
 			fds[i] = f;
 			f->refs++;
@@ -396,7 +408,7 @@ static long fcntl_file(struct file *f, long fd, long cmd, long arg)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (arg < 0 || arg >= FD_MAX)
+		if (arg < 0 || arg >= fd_limit())
 			return -EINVAL;
 		return dup_to(f, (int)arg, cmd == F_DUPFD_CLOEXEC);
 	case F_GETFD: return cloexec[fd];
@@ -432,6 +444,10 @@ long sys_dup3(long oldfd, long newfd, long flags, long a3, long a4, long a5)
 	if (newfd < 0 || newfd >= FD_MAX || (flags & ~O_CLOEXEC) || oldfd == newfd) {
 		file_put(f);
 		return -EINVAL;
+	}
+	if (newfd >= fd_limit()) { /* past RLIMIT_NOFILE, as Linux */
+		file_put(f);
+		return -EBADF;
 	}
 	spin_lock(&lock);
 	old = fds[newfd];

@@ -217,6 +217,21 @@ int thread_signal(int tid, int sig)
 	return r;
 }
 
+bool thread_signal_pending(int tid, int sig)
+{
+	uint64_t bit = 1ull << (sig - 1);
+	bool r = false;
+	spin_lock(&threads_lock);
+	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		struct thread *t = all[i];
+		if (t && t->state != T_DEAD && (!tid || t->tid == tid) &&
+		    (__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & bit))
+			r = true;
+	}
+	spin_unlock(&threads_lock);
+	return r;
+}
+
 int thread_signal_process(int sig)
 {
 	uint64_t bit = 1ull << (sig - 1);

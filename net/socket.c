@@ -452,7 +452,7 @@ static long do_accept(long fd, uint64_t uaddr, uint64_t ulen, int flags)
 	 * for a later accept, as on Linux, instead of being taken and closed.
 	 * (Another thread may still take the last descriptor before ours is
 	 * installed; then the connection is closed, as before.) */
-	if (fd_count() >= FD_MAX) {
+	if (fd_count() >= fd_limit()) {
 		r = -EMFILE;
 		goto out;
 	}

@@ -91,6 +91,10 @@ struct file {
 };
 
 void fd_init(void);
+/* RLIMIT_NOFILE: descriptors made from now on (install, dup, F_DUPFD,
+ * dup2/dup3's target) are below n, clamped to 0..FD_MAX; those open stay. */
+void fd_set_limit(int n);
+int fd_limit(void);
 /* Install f at the lowest free descriptor: the descriptor or -EMFILE. */
 int fd_install(struct file *f);
 /* The same, with its close-on-exec flag. */
