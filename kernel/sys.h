@@ -145,6 +145,12 @@ long sys_timerfd_create(SYSARGS);
 long sys_timerfd_settime(SYSARGS);
 long sys_timerfd_gettime(SYSARGS);
 
+/* signalfd.c: component sigwait */
+long sys_rt_sigpending(SYSARGS);
+long sys_rt_sigtimedwait(SYSARGS);
+long sys_signalfd(SYSARGS);
+long sys_signalfd4(SYSARGS);
+
 /* arch */
 long sys_arch_prctl(SYSARGS);
 long sys_rt_sigreturn(SYSARGS);

@@ -199,6 +199,21 @@ static void notify(struct thread *t, int sig)
 	}
 }
 
+static void (*sent_hook)(void);
+
+void thread_on_signal(void (*fn)(void))
+{
+	__atomic_store_n(&sent_hook, fn, __ATOMIC_RELEASE);
+}
+
+/* After a signal was made pending, with no lock held. */
+static void signal_sent(void)
+{
+	void (*fn)(void) = __atomic_load_n(&sent_hook, __ATOMIC_ACQUIRE);
+	if (fn)
+		fn();
+}
+
 /* Send signal sig to thread tid (tkill). */
 int thread_signal(int tid, int sig)
 {
@@ -214,6 +229,8 @@ int thread_signal(int tid, int sig)
 		break;
 	}
 	spin_unlock(&threads_lock);
+	if (r == 0)
+		signal_sent();
 	return r;
 }
 
@@ -252,6 +269,8 @@ int thread_signal_process(int sig)
 		notify(to, sig);
 	}
 	spin_unlock(&threads_lock);
+	if (to)
+		signal_sent();
 	return tid;
 }
 
