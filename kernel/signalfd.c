@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Taking signals without a handler (component `sigwait`): rt_sigpending,
+ * Waiting for signals (component `sigwait`): rt_sigpending, rt_sigsuspend,
  * rt_sigtimedwait (sigwait, sigwaitinfo, sigtimedwait) and signalfd. A
  * signal is taken from the calling thread's pending set, where Toro puts a
  * process-directed signal that every thread blocks (on the oldest thread).
@@ -97,6 +97,29 @@ long sys_rt_sigtimedwait(SYSARGS)
 	if (a1 && user_copy_out((uint64_t)a1, &si, sizeof(si)))
 		return -EFAULT; /* the signal is taken, as on Linux */
 	return sig;
+}
+
+/* Wait with a temporary mask until a signal it lets through comes; the
+ * handler runs with that mask and its return brings the old one back (the
+ * arch's system call exit restores it at once when nothing is delivered). */
+long sys_rt_sigsuspend(SYSARGS)
+{
+	struct thread *t = thread_current();
+	uint64_t m, old = t->sigmask;
+	if (a1 != 8)
+		return -EINVAL;
+	if (user_copy_in(&m, (uint64_t)a0, 8))
+		return -EFAULT;
+	t->sigmask = m & ~UNBLOCKABLE;
+	while (sched_block_intr(0) != -EINTR)
+		;
+	if (t->pending & ~t->sigmask) {
+		t->saved_sigmask = old;
+		t->has_saved_mask = true;
+	} else {
+		t->sigmask = old;
+	}
+	return -EINTR;
 }
 
 /* ---- signalfd ---- */
@@ -258,5 +281,6 @@ long sys_signalfd(SYSARGS)
 
 SYSGROUP(sigwait) = {
 	SYSOPT_CALL(127, sys_rt_sigpending), SYSOPT_CALL(128, sys_rt_sigtimedwait),
+	SYSOPT_CALL(130, sys_rt_sigsuspend),
 	SYSOPT_CALL(282, sys_signalfd), SYSOPT_CALL(289, sys_signalfd4),
 };

@@ -148,6 +148,7 @@ long sys_timerfd_gettime(SYSARGS);
 /* signalfd.c: component sigwait */
 long sys_rt_sigpending(SYSARGS);
 long sys_rt_sigtimedwait(SYSARGS);
+long sys_rt_sigsuspend(SYSARGS);
 long sys_signalfd(SYSARGS);
 long sys_signalfd4(SYSARGS);
 

@@ -90,7 +90,7 @@ static const struct {
 	{ 36, "timer" }, { 37, "timer" }, { 38, "timer" }, { 222, "timer" }, { 223, "timer" },
 	{ 224, "timer" }, { 225, "timer" }, { 226, "timer" }, { 283, "timer" }, { 286, "timer" },
 	{ 287, "timer" }, { 100, "procctl" }, { 157, "procctl" }, { 324, "procctl" },
-	{ 127, "sigwait" }, { 128, "sigwait" }, { 282, "sigwait" }, { 289, "sigwait" },
+	{ 127, "sigwait" }, { 128, "sigwait" }, { 130, "sigwait" }, { 282, "sigwait" }, { 289, "sigwait" },
 	{ SYS_TORO_SELFCHECK, "selfcheck" },
 };
 

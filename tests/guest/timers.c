@@ -6,7 +6,8 @@
  * program spins); POSIX timers on CLOCK_MONOTONIC (SIGEV_SIGNAL), to one
  * thread (SIGEV_THREAD_ID: the handler runs on that thread), SIGEV_NONE (read
  * with timer_gettime until it is 0), CLOCK_REALTIME with an absolute time, and
- * overruns counted while the signal is blocked; bad arguments EINVAL. No
+ * overruns counted while the signal is blocked, sigsuspend woken by a
+ * timer's signal with the mask back after; bad arguments EINVAL. No
  * timing is asserted but "it came, within 10 s". Also on Linux (host-args). */
 // expect-output: SUCCESS
 // reject-output: FAIL
@@ -237,6 +238,25 @@ static void check_overrun(void)
 	CHECK(timer_delete(ovr_timer) == 0);
 }
 
+/* sigsuspend: wait with SIGUSR1 let through until the timer's signal. */
+static void check_sigsuspend(void)
+{
+	sigset_t block, none;
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigemptyset(&none);
+	CHECK(sigprocmask(SIG_BLOCK, &block, NULL) == 0);
+	hits[SIGUSR1] = 0;
+	timer_t t = make_timer(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGUSR1, 0);
+	arm(t, 0, 10000000, 0);
+	CHECK_ERR(sigsuspend(&none), EINTR);
+	CHECK(hits[SIGUSR1] == 1);
+	sigset_t now;
+	CHECK(sigprocmask(SIG_SETMASK, NULL, &now) == 0 && sigismember(&now, SIGUSR1));
+	CHECK(sigprocmask(SIG_UNBLOCK, &block, NULL) == 0);
+	CHECK(timer_delete(t) == 0);
+}
+
 static void check_errors(void)
 {
 	timer_t t;
@@ -262,6 +282,7 @@ int main(void)
 	check_itimer_cpu();
 	check_posix();
 	check_overrun();
+	check_sigsuspend();
 	check_errors();
 	if (failures) {
 		printf("FAILED: %d checks\n", failures);
