@@ -120,6 +120,16 @@ void file_put(struct file *f)
 	kfree(f);
 }
 
+long fd_shutdown(int fd, int how)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r = f->ops->shutdown ? f->ops->shutdown(f, how) : -ENOTSOCK;
+	file_put(f);
+	return r;
+}
+
 int fd_count(void)
 {
 	int n = 0;
@@ -150,7 +160,15 @@ static long chunked(struct file *f, uint64_t ubuf, size_t n, int64_t pos, bool w
 	char small[SMALL_CHUNK];
 	size_t cap, done = 0;
 	char *buf = bounce(small, &cap);
-	while (done < n) {
+	/* Whole messages: one op call, even for 0 bytes, never split. */
+	bool whole = f->ops->whole && pos < 0, once = whole;
+	if (whole && n > cap) {
+		if (wr)
+			return -EMSGSIZE;
+		n = cap; /* a longer message is cut, as a short read cuts it */
+	}
+	while (done < n || once) {
+		once = false;
 		size_t want = n - done < cap ? n - done : cap;
 		long r;
 		if (wr && user_copy_in(buf, ubuf + done, want))
@@ -166,7 +184,7 @@ static long chunked(struct file *f, uint64_t ubuf, size_t n, int64_t pos, bool w
 		if (!wr && r > 0 && user_copy_out(ubuf + done, buf, (size_t)r))
 			return done ? (long)done : -EFAULT;
 		done += (size_t)r;
-		if ((size_t)r < want)
+		if ((size_t)r < want || whole)
 			break;
 		/* A pipe or socket with nothing more to read would block the
 		 * next chunk: return what the call has. */

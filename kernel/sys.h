@@ -152,6 +152,10 @@ long sys_rt_sigsuspend(SYSARGS);
 long sys_signalfd(SYSARGS);
 long sys_signalfd4(SYSARGS);
 
+/* unix.c: component unix */
+long sys_socketpair(SYSARGS);
+long sys_unix_shutdown(SYSARGS);
+
 /* arch */
 long sys_arch_prctl(SYSARGS);
 long sys_rt_sigreturn(SYSARGS);

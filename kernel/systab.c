@@ -91,6 +91,7 @@ static const struct {
 	{ 224, "timer" }, { 225, "timer" }, { 226, "timer" }, { 283, "timer" }, { 286, "timer" },
 	{ 287, "timer" }, { 100, "procctl" }, { 157, "procctl" }, { 324, "procctl" },
 	{ 127, "sigwait" }, { 128, "sigwait" }, { 130, "sigwait" }, { 282, "sigwait" }, { 289, "sigwait" },
+	{ 53, "unix" }, { 48, "unix" },
 	{ SYS_TORO_SELFCHECK, "selfcheck" },
 };
 

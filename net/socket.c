@@ -618,8 +618,8 @@ long sys_shutdown(SYSARGS)
 	long r;
 	int how = (int)a1;
 	struct sock *sk = sock_get(a0, &f, &r);
-	if (!sk)
-		return r;
+	if (!sk) /* another kind of socket (an AF_UNIX pair) shuts down itself */
+		return r == -ENOTSOCK ? fd_shutdown((int)a0, how) : r;
 	if (how < SHUT_RD || how > SHUT_RDWR) {
 		r = -EINVAL;
 		goto out;
