@@ -64,6 +64,9 @@ void bootargs_load(const struct cmdline *cl, struct bootargs_vec *out)
 	out->argc = (int)ba.argc;
 	out->envp = vec + ba.argc;
 	out->envc = (int)ba.envc;
+	if (proc_debug)
+		kprintf("toro: arguments file: %u bytes, %u arguments, %u variables (fw_cfg %s)\n",
+			size, ba.argc, ba.envc, arch_fwcfg_has_dma() ? "DMA" : "port reads");
 	/* The file is all of argv and envp; say so if the command line had some too. */
 	if (cl->argc || cl->envc)
 		kprintf("toro: arguments and environment from fw_cfg " BOOTARGS_FWCFG_NAME

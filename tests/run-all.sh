@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # tests/run-all.sh: what `make test` runs once everything is built: the host
 # unit tests (cmocka; each test case counts), the QEMU guest tests
-# (tests/guest/run.sh), the examples' network tests (tests/net/run.sh), the
+# (tests/guest/run.sh), the arguments through toro run (tests/guest/args.sh),
+# the examples' network tests (tests/net/run.sh), the
 # memory tests driven from the host (tests/net/mem.sh), the overload tests
 # (tests/net/overload.sh: slow clients, held connections, link flaps), the
 # exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
@@ -63,6 +64,17 @@ if read -r gp gf < "$work/guest.counts" 2>/dev/null; then
 	failed=$((failed + gf))
 else
 	echo "FAIL guest tests (the runner gave no counts)"
+	failed=$((failed + 1))
+fi
+
+# ---- arguments and environment through toro run, byte-exact ----
+section "arguments and environment (tests/guest/args.sh: fw_cfg, the command line, refusals)"
+tests/guest/args.sh --counts "$work/args.counts"
+if read -r ap af < "$work/args.counts" 2>/dev/null; then
+	passed=$((passed + ap))
+	failed=$((failed + af))
+else
+	echo "FAIL argument tests (the runner gave no counts)"
 	failed=$((failed + 1))
 fi
 

@@ -82,10 +82,12 @@ int arch_fwcfg_find(const char *name, uint16_t *key, uint32_t *size)
 	return -ENOENT;
 }
 
-static bool has_dma(void)
+bool arch_fwcfg_has_dma(void)
 {
 	uint32_t id;
 
+	if (!present())
+		return false;
 	arch_outw(FW_CFG_PORT_SEL, FW_CFG_ID);
 	read_bytes(&id, sizeof(id)); /* little-endian, as every fw_cfg number but the directory's */
 	return (id & FW_CFG_ID_DMA) != 0;
@@ -117,7 +119,7 @@ int arch_fwcfg_read(uint16_t key, void *buf, uint32_t len)
 {
 	if (!present())
 		return -EIO;
-	if (has_dma())
+	if (arch_fwcfg_has_dma())
 		return read_dma(key, buf, len);
 	arch_outw(FW_CFG_PORT_SEL, key);
 	read_bytes(buf, len);

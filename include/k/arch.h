@@ -55,6 +55,8 @@ long arch_strncpy_from_user(char *dst, const char *usrc, size_t n);
  * -EIO. Boot only (one caller at a time, no lock). */
 int arch_fwcfg_find(const char *name, uint16_t *key, uint32_t *size);
 int arch_fwcfg_read(uint16_t key, void *buf, uint32_t len);
+/* Whether fw_cfg offers DMA (what arch_fwcfg_read will use); false without fw_cfg. */
+bool arch_fwcfg_has_dma(void);
 
 /* Power off with status; never returns. */
 __attribute__((noreturn)) void arch_poweroff(int status);

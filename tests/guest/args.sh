@@ -6,8 +6,8 @@
 # main gets; this script computes the same on the host from what it gave and
 # compares. Cases, on each machine: quotes, empty strings, newlines, tabs,
 # UTF-8, every byte value but NUL, `--save ''` (the fw_cfg file); 1,000
-# arguments and 64 KiB+ in total (the fw_cfg file); the same kinds of words on
-# the kernel command line (--args-cmdline). Then what toro run must refuse
+# arguments and 64 KiB+ in total (the fw_cfg file, by DMA; on microvm also by
+# port reads); the same kinds of words on the kernel command line (--args-cmdline). Then what toro run must refuse
 # (exit 2, one line, QEMU not started).
 #   tests/guest/args.sh [--counts FILE] [MACHINE...]   (default: pc q35 microvm)
 set -uo pipefail
@@ -49,6 +49,8 @@ expect() {
 
 # check NAME MACHINE OPTS... : run args_exact with the arrays ARGS and ENVS
 # (toro run options in OPTS) and compare what main got with what was given.
+# KOPTS: kernel options; WANT: a console line that must be there too.
+KOPTS=() WANT=
 check() {
 	local name=$1 machine=$2 out=$work/out rc
 	shift 2
@@ -56,12 +58,14 @@ check() {
 	: > "$work/e"
 	[ ${#ENVS[@]} = 0 ] || printf '%s\0' "${ENVS[@]}" > "$work/e"
 	expect "$work/a" "$work/e" > "$work/want"
-	"$TORO" run --timeout 180 --machine "$machine" "$@" "$IMG" -- \
+	"$TORO" run --timeout 180 --machine "$machine" "$@" "$IMG" -- "${KOPTS[@]+"${KOPTS[@]}"}" \
 		"${ENVS[@]+"${ENVS[@]}"}" -- "${ARGS[@]+"${ARGS[@]}"}" > "$out" 2>&1
 	rc=$?
 	sed -n '/^args-begin/,/^args-end/p' "$out" > "$work/got"
 	if [ "$rc" != 0 ]; then
 		fail "$name $machine" "exit $rc: $(grep -a '^toro:' "$out" | tail -n 2 | tr '\n' ' ')"
+	elif [ -n "$WANT" ] && ! grep -aqF -- "$WANT" "$out"; then
+		fail "$name $machine" "no '$WANT' on the console"
 	elif ! cmp -s "$work/want" "$work/got"; then
 		fail "$name $machine" "main got other strings: $(diff "$work/want" "$work/got" | head -n 4 | tr '\n' ' ')"
 	else
@@ -104,10 +108,18 @@ for m in "${machines[@]}"; do
 	ARGS=("${big_args[@]}") ENVS=("${big_envs[@]}")
 	check "1000 arguments (fw_cfg)" "$m"
 	# What the kernel command line can carry: no double quote, at most 64 each.
-	ARGS=("it's" 'a b' '' $'a\tb' 'héllo wörld ✓' --save '' toro.debug -- --x)
-	ENVS=('MOTTO=small is fast' 'EMPTY=' 'UTF8=ü✓')
+	ARGS=("it's" 'a b' '' $'a\tb' $'line1\nline2' 'héllo wörld ✓' --save '' toro.debug -- --x)
+	ENVS=('MOTTO=small is fast' 'EMPTY=' 'UTF8=ü✓' $'NL=a\nb')
 	check "command line (--args-cmdline)" "$m" --args-cmdline
 done
+# fw_cfg without DMA: the port reads. (On pc and q35 SeaBIOS itself then
+# loads the image a byte at a time, for minutes: microvm only.)
+if [[ " ${machines[*]} " == *" microvm "* ]]; then
+	ARGS=("${big_args[@]}") ENVS=("${big_envs[@]}") KOPTS=(toro.debug)
+	WANT="(fw_cfg port reads)"
+	check "1000 arguments (fw_cfg port reads)" microvm --qemu-arg -global --qemu-arg fw_cfg_io.dma_enabled=off
+	KOPTS=() WANT=
+fi
 
 refuse "a double quote on the command line" --args-cmdline "$IMG" -- -- 'say "hi"'
 refuse "a double quote in a kernel option" "$IMG" -- 'toro.x="a"'
