@@ -8,7 +8,8 @@
 # exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
 # checksum offload test over a tap (tests/net/offload.sh, root only), the
 # power-cut test (tests/fs/crash.sh), the SQLite shell built from Debian's
-# source (tests/apps/sqlite.sh), the system call fuzzer's short fixed-seed runs
+# source (tests/apps/sqlite.sh), nginx built from Debian's source
+# (tests/apps/nginx.sh), the system call fuzzer's short fixed-seed runs
 # (tests/sysfuzz/run.sh) and a boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
 #   TORO_BOOTS=N changes the 20; TORO_JOBS=N the number of QEMUs at once (2).
@@ -160,6 +161,15 @@ if read -r ap af < "$work/apps.counts" 2>/dev/null; then
 	failed=$((failed + af))
 else
 	echo "FAIL SQLite test (the script gave no counts)"
+	failed=$((failed + 1))
+fi
+section "third-party programs: Debian's nginx, config and docroot on a FAT disk (tests/apps/nginx.sh)"
+tests/apps/nginx.sh --counts "$work/nginx.counts" 2>&1 | grep -E '^(PASS|FAIL|nginx:|    )' | sed 's/^/  /'
+if read -r np nf < "$work/nginx.counts" 2>/dev/null; then
+	passed=$((passed + np))
+	failed=$((failed + nf))
+else
+	echo "FAIL nginx test (the script gave no counts)"
 	failed=$((failed + 1))
 fi
 

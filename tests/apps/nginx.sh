@@ -285,9 +285,18 @@ run_machine() {
 	log_checks "$img"
 }
 
+# free_port P: P or the next port after it nobody listens on (another
+# worktree's test may hold P)
+free_port() {
+	local p=$1
+	while timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" 2>/dev/null; do p=$((p + 1)); done
+	echo "$p"
+}
+
 make_files "$work/disk"
 p=$PORT
 for m in "${machines[@]}"; do
+	p=$(free_port "$p")
 	case $m in
 	microvm) run_machine microvm "$p" full ;;
 	*) run_machine "$m" "$p" short ;;
