@@ -10,6 +10,9 @@
 #      find (epoll, accept4, pread, sendfile, ...) holds in the guest too
 #   3. make with CC=toro-cc: the same objects compiled against musl's headers,
 #      the image linked with the kernel -> build/apps/nginx.elf
+# `make nginx-static` builds the same source with the same options as an
+# ordinary static Linux program (musl-gcc -static, no Toro in it) ->
+# build/apps/nginx-static, for `toro run --app` (docs/static.md).
 
 NGINX_TREE  := $(B)/nginx
 NGINX_STAMP := $(NGINX_TREE)/.unpacked
@@ -68,3 +71,22 @@ $(B)/apps/nginx.elf: $(NGINX_OBJ)/Makefile $(B)/toro.o $(B)/toro-net.o $(B)/tool
 	$(MAKE) -C $(NGINX_TREE) -f $(NGINX_OBJ)/Makefile CC=$(abspath $(TOROCC)) \
 	    > $(NGINX_OBJ)/build.log 2>&1 || { tail -n 20 $(NGINX_OBJ)/build.log; exit 1; }
 	cp $(NGINX_OBJ)/nginx $@
+
+# The unmodified static program: its own configure run (in its own directory;
+# after the first one, as both rewrite the tree's top-level Makefile, which
+# neither uses) and musl-gcc throughout.
+NGINX_SOBJ := $(abspath $(B))/nginx-static-obj
+
+.PHONY: nginx-static
+nginx-static: deps $(B)/apps/nginx-static
+
+$(NGINX_SOBJ)/Makefile: $(NGINX_STAMP) $(NGINX_SHIM)/crypt.h tests/apps/nginx.mk | $(NGINX_OBJ)/Makefile
+	rm -rf $(NGINX_SOBJ)
+	cd $(NGINX_TREE) && ./configure $(subst --builddir=$(NGINX_OBJ),--builddir=$(NGINX_SOBJ),$(NGINX_CONFIGURE)) \
+	    --with-ld-opt=-static > configure-static.log 2>&1 || { tail -n 20 configure-static.log; exit 1; }
+
+$(B)/apps/nginx-static: $(NGINX_SOBJ)/Makefile
+	@mkdir -p $(dir $@)
+	$(MAKE) -C $(NGINX_TREE) -f $(NGINX_SOBJ)/Makefile > $(NGINX_SOBJ)/build.log 2>&1 || \
+	    { tail -n 20 $(NGINX_SOBJ)/build.log; exit 1; }
+	cp $(NGINX_SOBJ)/nginx $@

@@ -15,6 +15,8 @@
 #     same length), then wrk with 20 connections for a few seconds: no socket
 #     error, no status but 200 (microvm only: the slowest part);
 #   - SIGTERM to `toro run` (the host's shutdown request): nginx exits 0;
+# and where bin/toro has `run --app`, the same on microvm (without wrk) for
+# nginx built with musl-gcc -static and run unmodified (make nginx-static);
 # after it, on the host: the access log copied out of the image has a line
 # per request made (the counts by path; at least as many as wrk counted for
 # its path), each in nginx's combined format with the right status and length;
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#machines[@]} = 0 ] && machines=(microvm q35)
 ELF=${TORO_NGINX_ELF:-build/apps/nginx.elf}  # another build of nginx to test
+STATIC=build/apps/nginx-static               # musl-gcc -static, for toro run --app
 PORT=${TORO_NGINX_PORT:-5150}                # host ports PORT, PORT+1, ...
 LOGS=build/tests/apps
 NETCLIENT=build/tests/net/netclient
@@ -199,7 +202,7 @@ log_checks() {
 		fail "$cfg: no logs/access.log on the disk: $(cat "$work/mcopy.err")"
 		return
 	fi
-	cp "$log" "$LOGS/nginx.$cfg.access.log"
+	cp "$log" "$LOGS/nginx.${cfg%% *}.access.log"
 	local missing=0 bad
 	for w in "${want_log[@]}"; do
 		grep -qF -- "$w" "$log" || { fail "$cfg: access log: no line with '$w'"; missing=1; }
@@ -248,15 +251,22 @@ console_trouble() {
 		grep -m1 -E '^toro: (panic|kernel panic|kernel fault)|\[(alert|emerg|crit)\]'
 }
 
-# run_machine MACHINE PORT full|short
+# run_machine MACHINE PORT full|short [static]
 run_machine() {
 	cfg=$1 port=$2
 	local glog=$LOGS/nginx.$1.log img=$work/$1.img i rc t0=$SECONDS
 	want_log=() wrk_n=
 	bin/toro mkdisk --fat 16 --size 16M -o "$img" "$work/disk" > /dev/null ||
 		{ fail "$cfg: toro mkdisk"; return; }
-	setsid bin/toro run --timeout "$TIMEOUT" --machine "$1" --mem 64 --net "user:$port:80" \
-		--disk "$img" "$ELF" -- -- -p /site/ -c conf/nginx.conf > "$glog" 2>&1 &
+	if [ "${4:-}" = static ]; then
+		# The unmodified static program: toro run --app loads it as it is.
+		cfg="$1 (musl-gcc -static, toro run --app)" glog=$LOGS/nginx.$1.static.log
+		setsid bin/toro run --app "$STATIC" --timeout "$TIMEOUT" --machine "$1" --mem 64 \
+			--net "user:$port:80" --disk "$img" -- -p /site/ -c conf/nginx.conf > "$glog" 2>&1 &
+	else
+		setsid bin/toro run --timeout "$TIMEOUT" --machine "$1" --mem 64 --net "user:$port:80" \
+			--disk "$img" "$ELF" -- -- -p /site/ -c conf/nginx.conf > "$glog" 2>&1 &
+	fi
 	gpid=$!
 	# Short attempts: QEMU's hostfwd accepts before the guest listens.
 	for i in $(seq 600); do
@@ -303,4 +313,15 @@ for m in "${machines[@]}"; do
 	esac
 	p=$((p + 1))
 done
+# The same nginx built as an ordinary static Linux program (musl-gcc -static)
+# and run unmodified, where bin/toro has `run --app` (issue 10, part 2).
+usage=$(bin/toro 2>&1)
+if grep -q -- 'toro run --app' <<< "$usage"; then
+	if make -s -j2 nginx-static > "$LOGS/nginx-static-build.log" 2>&1; then
+		run_machine microvm "$(free_port "$p")" short static
+	else
+		fail "build: make nginx-static (last lines of $LOGS/nginx-static-build.log:)"
+		tail -n 20 "$LOGS/nginx-static-build.log" | sed 's/^/    /'
+	fi
+fi
 finish
