@@ -8,7 +8,8 @@
 # exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
 # checksum offload test over a tap (tests/net/offload.sh, root only), the
 # power-cut test (tests/fs/crash.sh), the SQLite shell built from Debian's
-# source (tests/apps/sqlite.sh), the system call fuzzer's short fixed-seed runs
+# source (tests/apps/sqlite.sh), unmodified static programs under toro run --app
+# (tests/apps/static.sh), the system call fuzzer's short fixed-seed runs
 # (tests/sysfuzz/run.sh) and a boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
 #   TORO_BOOTS=N changes the 20; TORO_JOBS=N the number of QEMUs at once (2).
@@ -160,6 +161,17 @@ if read -r ap af < "$work/apps.counts" 2>/dev/null; then
 	failed=$((failed + af))
 else
 	echo "FAIL SQLite test (the script gave no counts)"
+	failed=$((failed + 1))
+fi
+
+# ---- unmodified static programs under toro run --app (tests/apps/static.sh) ----
+section "unmodified static programs: musl, glibc, static-pie, Go net/http (tests/apps/static.sh)"
+tests/apps/static.sh --counts "$work/static.counts" 2>&1 | grep -E '^(PASS|FAIL|static:|    )' | sed 's/^/  /'
+if read -r stp stf < "$work/static.counts" 2>/dev/null; then
+	passed=$((passed + stp))
+	failed=$((failed + stf))
+else
+	echo "FAIL static programs test (the script gave no counts)"
 	failed=$((failed + 1))
 fi
 

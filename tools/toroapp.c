@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 	struct appelf a;
 	const char *why;
 	if (appelf_parse(ab, alen, alen, &a, &why))
-		fprintf(stderr, "toro pack: %s: ", argv[2]), die("%s", why);
+		fprintf(stderr, "toro pack: %s: %s\n", argv[2], why), exit(1);
 	if ((size_t)a.nload + 2 > l.room)
 		die("%s", "the loader image has no room for the program's headers: run make");
 
@@ -130,8 +130,8 @@ int main(int argc, char **argv)
 		snprintf(msg, sizeof(msg), "is linked at %#llx, inside the kernel's memory "
 			 "(1 MiB to %#llx): link it at 4 MiB or above (the linker's default)",
 			 (unsigned long long)a.lo, (unsigned long long)(info_at + 4096));
-		fprintf(stderr, "toro pack: %s ", argv[2]);
-		die("%s", msg);
+		fprintf(stderr, "toro pack: %s %s\n", argv[2], msg);
+		exit(1);
 	}
 	if (bias + a.hi > 0xffffffffull)
 		die("%s", "the program lies above 4 GiB: Multiboot loaders cannot place it");
