@@ -84,11 +84,12 @@ static int check_pages(struct appelf *a, const char **why)
 	a->hi = page_down(last->vaddr + last->memsz + APPELF_PAGE - 1);
 	if (a->hi - a->lo > APPELF_MAX_SPAN)
 		return fail(why, "the program spans more than 1 GiB of addresses");
-	for (int i = 1; i < a->nload; i++) {
+	for (int i = 0; i < a->nload; i++) {
 		uint64_t pg = page_down(a->load[i].vaddr);
 		uint32_t f = appelf_page_flags(a, pg);
 		if ((f & APPELF_W) && (f & APPELF_X))
-			return fail(why, "a page would be both writable and executable");
+			return fail(why, "a page would be both writable and executable "
+					 "(Toro keeps W^X)");
 	}
 	return 0;
 }
