@@ -131,14 +131,7 @@ counted "SQLite test" '^(PASS|FAIL|sqlite:|    )' tests/apps/sqlite.sh
 
 # ---- unmodified static programs under toro run --app (tests/apps/static.sh) ----
 section "unmodified static programs: musl, glibc, static-pie, Go net/http (tests/apps/static.sh)"
-tests/apps/static.sh --counts "$work/static.counts" 2>&1 | grep -E '^(PASS|FAIL|static:|    )' | sed 's/^/  /'
-if read -r stp stf < "$work/static.counts" 2>/dev/null; then
-	passed=$((passed + stp))
-	failed=$((failed + stf))
-else
-	echo "FAIL static programs test (the script gave no counts)"
-	failed=$((failed + 1))
-fi
+counted "static programs test" '^(PASS|FAIL|static:|    )' tests/apps/static.sh
 
 # ---- the system call fuzzer (tests/sysfuzz/): fixed seeds, 20 s each ----
 section "system call fuzzer: q35 1 vCPU, q35 and microvm 2 vCPUs, 20 s each (tests/sysfuzz/run.sh)"
