@@ -17,7 +17,36 @@
 
 const struct app_image *app;
 static struct app_image image;
-static uint64_t info_page;
+static uint64_t info_page, info_size;
+
+/* The packed strings: envc variables then argc arguments, each ending in a
+ * NUL, filling exactly `strings` bytes. */
+static bool take_strings(const struct appelf_info *in)
+{
+	const char *p = (const char *)(in + 1), *end = p + in->strings;
+	if (in->envc > APPELF_PACKED_MAX || in->argc > APPELF_PACKED_MAX ||
+	    sizeof(*in) + (uint64_t)in->strings > info_size)
+		return false;
+	for (uint32_t i = 0; i < in->envc + in->argc; i++) {
+		const char *s = p;
+		while (p < end && *p)
+			p++;
+		if (p == end)
+			return false;
+		if (i < in->envc) {
+			const char *eq = s;
+			while (*eq && *eq != '=')
+				eq++;
+			if (eq == s || !*eq)
+				return false;
+			image.envp[image.envc++] = s;
+		} else {
+			image.argv[image.argc++] = s;
+		}
+		p++;
+	}
+	return p == end;
+}
 
 static const struct appelf_info *find_info(void)
 {
@@ -38,13 +67,18 @@ void app_find(bool (*ram_ok)(uint64_t lo, uint64_t hi))
 	if (!in)
 		return;
 	uint64_t at = (uint64_t)in, kend = (uint64_t)__toro_bss_end;
-	if (at < kend || (at & 0xfff) || !ram_ok(at, at + 4096) || in->magic != APPELF_MAGIC)
+	if (at < kend || (at & 0xfff) || !ram_ok(at, at + 4096) || in->magic != APPELF_MAGIC ||
+	    in->size < 4096 || in->size > APPELF_INFO_MAX || (in->size & 0xfff) ||
+	    !ram_ok(at, at + in->size))
 		panic("the packed program's description is malformed: pack it again");
 	info_page = at;
+	info_size = in->size;
+	if (!take_strings(in))
+		panic("the packed program's arguments are malformed: pack it again");
 	image.bias = in->bias;
 	image.lo = in->lo;
 	image.hi = in->hi;
-	if (image.lo < at + 4096 || image.hi <= image.lo || image.hi - image.lo > APPELF_MAX_SPAN ||
+	if (image.lo < at + info_size || image.hi <= image.lo || image.hi - image.lo > APPELF_MAX_SPAN ||
 	    (image.lo & 0xfff) || (image.hi & 0xfff) || (image.bias & 0xfff) ||
 	    in->hdr < image.lo || in->hdr >= image.hi)
 		panic("the packed program's description is malformed: pack it again");
@@ -67,7 +101,7 @@ void app_reserve(void)
 {
 	if (!app)
 		return;
-	pmm_reserve_range(info_page, 4096);
+	pmm_reserve_range(info_page, info_size);
 	pmm_reserve_range(app->lo, app->hi - app->lo);
 }
 

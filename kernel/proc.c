@@ -92,6 +92,27 @@ static void proc_image_of(struct proc_image *pi)
 	pi->phnum = *(const uint16_t *)(eh + 56);
 }
 
+/* The boot's variables, then the packed ones whose names it does not set:
+ * getenv finds the first, so the boot's win either way. */
+static int merge_env(const char **out, const char *const *envp, int envc)
+{
+	int n = 0;
+	for (int i = 0; i < envc; i++)
+		out[n++] = envp[i];
+	for (int i = 0; i < app->envc; i++) {
+		const char *v = app->envp[i];
+		size_t klen = 0;
+		while (v[klen] != '=')
+			klen++;
+		bool set = false;
+		for (int j = 0; j < envc && !set; j++)
+			set = strncmp(envp[j], v, klen + 1) == 0;
+		if (!set)
+			out[n++] = v;
+	}
+	return n;
+}
+
 void proc_start(const char *const *argv, int argc, const char *const *envp, int envc)
 {
 	struct thread *t = thread_alloc(true);
@@ -103,7 +124,16 @@ void proc_start(const char *const *argv, int argc, const char *const *envp, int 
 
 	struct proc_image pi;
 	proc_image_of(&pi);
-	uint64_t uargv[CMDLINE_MAX_ARGS + 2], uenv[CMDLINE_MAX_ENV + 1];
+	const char *envs[CMDLINE_MAX_ENV + APPELF_PACKED_MAX];
+	if (app) { /* the arguments and variables packed with it (k/app.h) */
+		if (argc == 0) {
+			argv = app->argv;
+			argc = app->argc;
+		}
+		envc = merge_env(envs, envp, envc);
+		envp = envs;
+	}
+	uint64_t uargv[CMDLINE_MAX_ARGS + 2], uenv[CMDLINE_MAX_ENV + APPELF_PACKED_MAX + 1];
 	uint8_t rnd[16];
 	random_fill(rnd, sizeof(rnd));
 	uint64_t at_random = push(&sp, rnd, sizeof(rnd));

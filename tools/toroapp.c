@@ -2,7 +2,9 @@
 /*
  * toroapp: put an unmodified static x86-64 Linux program into a copy of the
  * loader image (build/toro-app.elf: the whole kernel), docs/static.md.
- * Usage: toroapp LOADER PROGRAM OUT [NAME]
+ * Usage: toroapp LOADER PROGRAM OUT [-n NAME] [-e KEY=VALUE]... [-- ARG...]
+ * (-n: argv[0], default PROGRAM's file name; -e and ARGs: the environment
+ * and arguments the image starts the program with, docs/static.md)
  * The image stays flat (file offset == address - 1 MiB) so QEMU's Multiboot
  * loader places every byte, and gains program headers for PVH loaders: one
  * page of struct appelf_info just above the kernel's memory, then the
@@ -108,10 +110,60 @@ static Elf64_Phdr load_phdr(uint64_t addr, uint64_t filesz, uint64_t memsz, uint
 			     .p_memsz = memsz, .p_align = 4096 };
 }
 
+struct packed {
+	const char *name;
+	int envc, argc;
+	char *const *env, *const *args;
+	char strings[APPELF_INFO_MAX];
+	size_t len;
+};
+
+static void add_string(struct packed *p, const char *str)
+{
+	size_t n = strlen(str) + 1;
+	if (p->len + n > sizeof(p->strings) - sizeof(struct appelf_info))
+		die("%s", "the packed environment and arguments exceed 64 KiB");
+	memcpy(p->strings + p->len, str, n);
+	p->len += n;
+}
+
+static void parse_args(int argc, char **argv, struct packed *p)
+{
+	static char *env[APPELF_PACKED_MAX];
+	int i = 4;
+	p->name = argv[2];
+	p->env = env;
+	for (; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "-n") && i + 1 < argc) {
+			p->name = argv[++i];
+		} else if (!strcmp(argv[i], "-e") && i + 1 < argc && strchr(argv[i + 1], '=') &&
+			   argv[i + 1][0] != '=') {
+			if (p->envc == APPELF_PACKED_MAX)
+				die("%s", "more than 64 packed variables");
+			env[p->envc++] = argv[++i];
+		} else {
+			die("bad argument '%s' (toroapp LOADER PROGRAM OUT [-n NAME] "
+			    "[-e KEY=VALUE]... [-- ARG...])", argv[i]);
+		}
+	}
+	if (i < argc)
+		i++;
+	p->args = argv + i;
+	p->argc = argc - i;
+	if (p->argc > APPELF_PACKED_MAX)
+		die("%s", "more than 64 packed arguments");
+	for (int k = 0; k < p->envc; k++)
+		add_string(p, p->env[k]);
+	for (int k = 0; k < p->argc; k++)
+		add_string(p, p->args[k]);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 4 && argc != 5)
-		die("%s", "usage: toroapp LOADER PROGRAM OUT [NAME]");
+	if (argc < 4)
+		die("%s", "usage: toroapp LOADER PROGRAM OUT [-n NAME] [-e KEY=VALUE]... [-- ARG...]");
+	static struct packed pk;
+	parse_args(argc, argv, &pk);
 	size_t llen, alen;
 	uint8_t *lb = slurp(argv[1], &llen), *ab = slurp(argv[2], &alen);
 	struct loader l = { 0 };
@@ -124,18 +176,18 @@ int main(int argc, char **argv)
 		die("%s", "the loader image has no room for the program's headers: run make");
 
 	uint64_t info_at = up(l.mem_end, 4096);
-	uint64_t bias = a.pie ? (PIE_BIAS > info_at + 4096 ? PIE_BIAS : up(info_at + 4096, 0x200000)) : 0;
-	if (a.lo + bias < info_at + 4096) {
-		char msg[160];
-		snprintf(msg, sizeof(msg), "is linked at %#llx, inside the kernel's memory "
-			 "(1 MiB to %#llx): link it at 4 MiB or above (the linker's default)",
-			 (unsigned long long)a.lo, (unsigned long long)(info_at + 4096));
-		fprintf(stderr, "toro pack: %s %s\n", argv[2], msg);
+	uint64_t info_size = up(sizeof(struct appelf_info) + pk.len, 4096);
+	uint64_t info_end = info_at + info_size;
+	uint64_t bias = a.pie ? (PIE_BIAS >= info_end ? PIE_BIAS : up(info_end, 0x200000)) : 0;
+	if (a.lo + bias < info_end) {
+		fprintf(stderr, "toro pack: %s is linked at %#llx, inside the kernel's memory "
+			"(1 MiB to %#llx): link it at 4 MiB or above (the linker's default)\n",
+			argv[2], (unsigned long long)a.lo, (unsigned long long)info_end);
 		exit(1);
 	}
 	if (bias + a.hi > 0xffffffffull)
 		die("%s", "the program lies above 4 GiB: Multiboot loaders cannot place it");
-	uint64_t file_end = info_at + 4096;
+	uint64_t file_end = info_end;
 	for (int i = 0; i < a.nload; i++)
 		if (bias + a.load[i].vaddr + a.load[i].filesz > file_end)
 			file_end = bias + a.load[i].vaddr + a.load[i].filesz;
@@ -146,24 +198,26 @@ int main(int argc, char **argv)
 	memcpy(out, lb, l.load_end < llen ? l.load_end : llen);
 
 	struct appelf_info info = { .magic = APPELF_MAGIC, .bias = bias, .hdr = bias + a.hdr_vaddr,
-				    .lo = bias + a.lo, .hi = bias + a.hi };
-	const char *name = argc == 5 ? argv[4] : argv[2];
-	const char *slash = strrchr(name, '/');
-	snprintf(info.name, sizeof(info.name), "%s", slash ? slash + 1 : name);
+				    .lo = bias + a.lo, .hi = bias + a.hi, .size = (uint32_t)info_size,
+				    .envc = (uint32_t)pk.envc, .argc = (uint32_t)pk.argc,
+				    .strings = (uint32_t)pk.len };
+	const char *slash = strrchr(pk.name, '/');
+	snprintf(info.name, sizeof(info.name), "%s", slash ? slash + 1 : pk.name);
 	memcpy(out + (info_at - BASE), &info, sizeof(info));
+	memcpy(out + (info_at - BASE) + sizeof(info), pk.strings, pk.len);
 
 	Elf64_Phdr *ph = l.ph;
 	int n = l.eh.e_phnum;
-	ph[n++] = load_phdr(info_at, 4096, 4096, PF_R);
+	ph[n++] = load_phdr(info_at, info_size, info_size, PF_R);
 	for (int i = 0; i < a.nload; i++) {
 		const struct appelf_seg *s = &a.load[i];
 		memcpy(out + (bias + s->vaddr - BASE), ab + s->offset, s->filesz);
 		ph[n++] = load_phdr(bias + s->vaddr, s->filesz, s->memsz, s->flags);
 	}
-	ph[n] = (Elf64_Phdr){ .p_type = APPELF_PT_INFO, .p_flags = PF_R, .p_offset = info_at - BASE,
-			      .p_vaddr = info_at, .p_paddr = info_at, .p_filesz = sizeof(info),
-			      .p_memsz = sizeof(info), .p_align = 8 };
-	n++;
+	ph[n++] = (Elf64_Phdr){ .p_type = APPELF_PT_INFO, .p_flags = PF_R,
+				.p_offset = info_at - BASE, .p_vaddr = info_at, .p_paddr = info_at,
+				.p_filesz = sizeof(info) + pk.len, .p_memsz = sizeof(info) + pk.len,
+				.p_align = 8 };
 	l.eh.e_phnum = (uint16_t)n;
 	l.eh.e_shoff = 0;
 	l.eh.e_shnum = 0;
@@ -180,7 +234,9 @@ int main(int argc, char **argv)
 			mb[6] = (uint32_t)bss_end;
 	}
 	FILE *f = fopen(argv[3], "wb");
-	if (!f || fwrite(out, 1, olen, f) != olen || fclose(f))
+	if (!f || fwrite(out, 1, olen, f) != olen || fclose(f)) {
+		remove(argv[3]);
 		die("%s: cannot write it", argv[3]);
+	}
 	return 0;
 }

@@ -20,6 +20,10 @@ struct app_image {
 	uint64_t bias;
 	uint64_t lo, hi;        /* its pages (biased) */
 	const char *name;       /* argv[0], AT_EXECFN */
+	/* Packed with the program (toro pack -- ...): used when the boot gives
+	 * no arguments; its variables come after the boot's, which win. */
+	int argc, envc;
+	const char *argv[APPELF_PACKED_MAX], *envp[APPELF_PACKED_MAX];
 };
 
 /* The packed program, or NULL when the image is an ordinary toro-cc one. */
@@ -29,7 +33,7 @@ extern const struct app_image *app;
  * image carries one that is malformed. ram_ok(lo, hi) says whether [lo, hi)
  * is RAM of the memory map. */
 void app_find(bool (*ram_ok)(uint64_t lo, uint64_t hi));
-/* Keep the program's pages (and the info page) from the page allocator. */
+/* Keep the program's pages (and the info pages) from the page allocator. */
 void app_reserve(void);
 /* Zero what the segments do not carry from the file, then give each page the
  * program's protection (user, W or X as its segments say). */

@@ -46,13 +46,22 @@ struct appelf {
 	struct appelf_seg load[APPELF_MAX_LOAD];
 };
 
-/* What the packer writes into the image for the kernel (all addresses biased). */
+/* What the packer writes into the image for the kernel (all addresses
+ * biased): this struct, then `strings` bytes: envc "KEY=VALUE" strings and
+ * argc arguments, each NUL-terminated (`toro pack --app P -o I -- ...`). The
+ * whole takes `size` bytes of pages (a multiple of 4096, at most
+ * APPELF_INFO_MAX). */
+#define APPELF_INFO_MAX (64u << 10)
+#define APPELF_PACKED_MAX 64 /* packed arguments, and packed variables, at most */
 struct appelf_info {
 	uint64_t magic;          /* APPELF_MAGIC */
 	uint64_t bias;           /* added to every address of the program (0: ET_EXEC) */
 	uint64_t hdr;            /* the program's ELF header in memory */
 	uint64_t lo, hi;         /* the pages its segments take */
 	char name[64];           /* argv[0] and AT_EXECFN, NUL-terminated */
+	uint32_t size;           /* bytes of pages the info takes */
+	uint32_t envc, argc;     /* packed environment and arguments */
+	uint32_t strings;        /* bytes of their strings, after this struct */
 };
 
 /*

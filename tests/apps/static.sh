@@ -13,6 +13,8 @@
 #      golang-go), a net/http server: curl gets /hello (its arguments and
 #      environment), 64 KiB POSTed to /echo come back byte-exact, 20 requests
 #      in a row are answered, /quit answers and the VM exits with status 5.
+#   Packed arguments: `toro pack -- VAR=... -- ARGS` (quotes, a newline) reach
+#      main as on the host; toro run's own arguments and variables win.
 #   Refusals: packing a dynamically linked program or a file that is not ELF
 #      fails with a message naming the fix; the loader image booted without a
 #      program says so and exits 2.
@@ -79,11 +81,36 @@ run_c() { # NAME MACHINE CC FLAGS...
 	fi
 }
 
+# toro pack with arguments and variables: the image starts the program with
+# them (an argument with quotes and a newline, which no kernel command line
+# carries); toro run's arguments replace them and its variables win.
+run_packed() { # NAME (built by run_c)
+	local name=$1 img=$work/$1.img
+	[ -x "$OUT/$name" ] || return
+	local nl=$'two\nlines' q='say "hi"'
+	if ! bin/toro pack --app "$OUT/$name" -o "$img" -- STATIC_TEST=packed -- "$q" "$nl" 2> "$work/pack.err"; then
+		fail "toro pack $name with arguments"; show "$work/pack.err"; return
+	fi
+	(cd "$work" && STATIC_TEST=packed "$ROOT/$OUT/$name" "$q" "$nl") > "$work/p1.host" 2>&1
+	(cd "$work" && STATIC_TEST=boot "$ROOT/$OUT/$name" z) > "$work/p2.host" 2>&1
+	bin/toro run "$img" --mem 64 --timeout "$TIMEOUT" 2>&1 | grep -v '^toro: ' > "$work/p1.toro"
+	bin/toro run "$img" --mem 64 --timeout "$TIMEOUT" -- STATIC_TEST=boot -- z 2>&1 |
+		grep -v '^toro: ' > "$work/p2.toro"
+	if cmp -s "$work/p1.host" "$work/p1.toro" && cmp -s "$work/p2.host" "$work/p2.toro"; then
+		pass "$name packed with a quoted and a two-line argument and a variable: as on the host; boot arguments replace them, its variable wins"
+	else
+		fail "$name packed with arguments: diff host toro:"
+		diff "$work/p1.host" "$work/p1.toro" | show
+		diff "$work/p2.host" "$work/p2.toro" | show
+	fi
+}
+
 part_c() {
 	command -v musl-gcc > /dev/null || { fail "musl-gcc missing (musl-tools)"; return; }
 	run_c musl-static microvm musl-gcc -static
 	run_c glibc-static pc gcc -static
 	run_c glibc-static-pie q35 gcc -static-pie
+	run_packed musl-static
 }
 
 # curl with retries: hostfwd accepts before the guest listens (DESIGN.md).
