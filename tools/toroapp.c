@@ -15,6 +15,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,27 @@ static Elf64_Phdr load_phdr(uint64_t addr, uint64_t filesz, uint64_t memsz, uint
 	return (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = flags, .p_offset = addr - BASE,
 			     .p_vaddr = addr, .p_paddr = addr, .p_filesz = filesz,
 			     .p_memsz = memsz, .p_align = 4096 };
+}
+
+/* The flat image is mostly zeros below the program (from the kernel's end to
+ * 4 MiB): leave holes there, so the file takes only what it holds on disk. */
+static int write_sparse(const char *path, const uint8_t *b, size_t len)
+{
+	static const uint8_t zero[4096];
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	for (size_t o = 0; o < len; o += sizeof(zero)) {
+		size_t n = len - o < sizeof(zero) ? len - o : sizeof(zero);
+		if (n == sizeof(zero) && !memcmp(b + o, zero, n) && o + n < len) {
+			if (fseek(f, (long)n, SEEK_CUR))
+				break;
+		} else if (fwrite(b + o, 1, n, f) != n) {
+			break;
+		}
+	}
+	bool ok = ftell(f) == (long)len;
+	return fclose(f) || !ok ? -1 : 0;
 }
 
 struct packed {
@@ -233,8 +255,7 @@ int main(int argc, char **argv)
 		if (bss_end > mb[6])
 			mb[6] = (uint32_t)bss_end;
 	}
-	FILE *f = fopen(argv[3], "wb");
-	if (!f || fwrite(out, 1, olen, f) != olen || fclose(f)) {
+	if (write_sparse(argv[3], out, olen)) {
 		remove(argv[3]);
 		die("%s: cannot write it", argv[3]);
 	}
