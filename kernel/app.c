@@ -82,6 +82,8 @@ void app_find(bool (*ram_ok)(uint64_t lo, uint64_t hi))
 	    (image.lo & 0xfff) || (image.hi & 0xfff) || (image.bias & 0xfff) ||
 	    in->hdr < image.lo || in->hdr >= image.hi)
 		panic("the packed program's description is malformed: pack it again");
+	if (image.hi > APPELF_MAX_END) /* the boot page tables map the first GiB */
+		panic("the packed program lies above 1 GiB: pack it again");
 	if (!ram_ok(image.lo, image.hi))
 		panic("the program needs memory up to %#lx, more than this VM has: "
 		      "give it more memory (-m)", (unsigned long)image.hi);

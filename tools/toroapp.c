@@ -207,8 +207,9 @@ int main(int argc, char **argv)
 			argv[2], (unsigned long long)a.lo, (unsigned long long)info_end);
 		exit(1);
 	}
-	if (bias + a.hi > 0xffffffffull)
-		die("%s", "the program lies above 4 GiB: Multiboot loaders cannot place it");
+	if (bias + a.hi > APPELF_MAX_END)
+		die("%s", "the program lies above 1 GiB: Toro places programs below it "
+			  "(its boot page tables map the first GiB)");
 	uint64_t file_end = info_end;
 	for (int i = 0; i < a.nload; i++)
 		if (bias + a.load[i].vaddr + a.load[i].filesz > file_end)

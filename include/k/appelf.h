@@ -17,6 +17,7 @@
 
 #define APPELF_MAX_LOAD 12          /* PT_LOAD segments a program may have */
 #define APPELF_MAX_SPAN (1ull << 30) /* lowest to highest loaded byte, at most */
+#define APPELF_MAX_END (1ull << 30) /* highest loaded byte + 1, at most (biased) */
 #define APPELF_PAGE 4096ull
 
 /* The program header the packer adds to the kernel's own table: its p_vaddr

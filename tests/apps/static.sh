@@ -8,7 +8,8 @@
 #      status 7), built three ways: musl-gcc -static (run on microvm), gcc
 #      -static with glibc (pc), gcc -static-pie with glibc (q35). Each build's
 #      output under Toro, without the kernel's own "toro:" lines, must equal
-#      its output on the host, line for line, and so must the exit status.
+#      its output on the host, line for line, and so must the exit status;
+#      the kernel's self-check (called by the program under Toro) must pass.
 #   Go: tests/apps/static/server.go built with CGO_ENABLED=0 (Debian's
 #      golang-go), a net/http server: curl gets /hello (its arguments and
 #      environment), 64 KiB POSTed to /echo come back byte-exact, 20 requests
@@ -68,12 +69,13 @@ run_c() { # NAME MACHINE CC FLAGS...
 	(cd "$work" && STATIC_TEST='x y' "$ROOT/$OUT/$name" 'a b' c) > "$work/$name.host" 2>&1
 	local want=$? t0=$SECONDS
 	bin/toro run --app "$OUT/$name" --machine "$machine" --mem 128 --timeout "$TIMEOUT" \
-		-- STATIC_TEST='x y' -- 'a b' c > "$work/$name.toro.all" 2> "$work/$name.stderr"
+		-- STATIC_TEST='x y' TORO_SELFCHECK=1 -- 'a b' c > "$work/$name.toro.all" 2> "$work/$name.stderr"
 	local rc=$?
 	grep -v '^toro: ' "$work/$name.toro.all" > "$work/$name.toro"
 	if [ "$rc" = "$want" ] && cmp -s "$work/$name.host" "$work/$name.toro" &&
+	   grep -q '^toro: selfcheck ok' "$work/$name.toro.all" &&
 	   ! grep -q 'toro: panic' "$work/$name.toro.all"; then
-		pass "$name on $machine: $(wc -l < "$work/$name.toro") lines and exit status $rc as on the host ($((SECONDS - t0)) s)"
+		pass "$name on $machine: $(wc -l < "$work/$name.toro") lines and exit status $rc as on the host, kernel selfcheck ok ($((SECONDS - t0)) s)"
 	else
 		fail "$name on $machine: exit $rc (host $want); diff host toro:"
 		diff "$work/$name.host" "$work/$name.toro" | show
