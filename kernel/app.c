@@ -19,33 +19,16 @@ const struct app_image *app;
 static struct app_image image;
 static uint64_t info_page, info_size;
 
-/* The packed strings: envc variables then argc arguments, each ending in a
- * NUL, filling exactly `strings` bytes. */
+/* The packed environment and arguments, after the info struct. */
 static bool take_strings(const struct appelf_info *in)
 {
-	const char *p = (const char *)(in + 1), *end = p + in->strings;
-	if (in->envc > APPELF_PACKED_MAX || in->argc > APPELF_PACKED_MAX ||
-	    sizeof(*in) + (uint64_t)in->strings > info_size)
+	if (sizeof(*in) + (uint64_t)in->strings > info_size ||
+	    appelf_strings((const char *)(in + 1), in->strings, in->envc, in->argc,
+			   image.envp, image.argv))
 		return false;
-	for (uint32_t i = 0; i < in->envc + in->argc; i++) {
-		const char *s = p;
-		while (p < end && *p)
-			p++;
-		if (p == end)
-			return false;
-		if (i < in->envc) {
-			const char *eq = s;
-			while (*eq && *eq != '=')
-				eq++;
-			if (eq == s || !*eq)
-				return false;
-			image.envp[image.envc++] = s;
-		} else {
-			image.argv[image.argc++] = s;
-		}
-		p++;
-	}
-	return p == end;
+	image.envc = (int)in->envc;
+	image.argc = (int)in->argc;
+	return true;
 }
 
 static const struct appelf_info *find_info(void)

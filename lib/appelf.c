@@ -141,3 +141,30 @@ uint32_t appelf_page_flags(const struct appelf *a, uint64_t pg)
 	}
 	return f;
 }
+
+int appelf_strings(const char *buf, size_t len, uint32_t envc, uint32_t argc,
+		   const char **env, const char **argv)
+{
+	const char *p = buf, *end = buf + len;
+	if (envc > APPELF_PACKED_MAX || argc > APPELF_PACKED_MAX)
+		return -EINVAL;
+	for (uint32_t i = 0; i < envc + argc; i++) {
+		const char *str = p;
+		while (p < end && *p)
+			p++;
+		if (p == end)
+			return -EINVAL;
+		if (i < envc) {
+			const char *eq = str;
+			while (*eq && *eq != '=')
+				eq++;
+			if (eq == str || !*eq)
+				return -EINVAL;
+			env[i] = str;
+		} else {
+			argv[i - envc] = str;
+		}
+		p++;
+	}
+	return p == end ? 0 : -EINVAL;
+}

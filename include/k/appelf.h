@@ -74,6 +74,13 @@ struct appelf_info {
 int appelf_parse(const uint8_t *buf, size_t len, uint64_t file_len, struct appelf *a,
 		 const char **why);
 
+/* The packed strings after struct appelf_info: envc "KEY=VALUE" strings (a
+ * name of at least one byte) then argc arguments, each NUL-terminated,
+ * filling exactly len bytes. Points env[0..envc) and argv[0..argc) into buf
+ * (each array APPELF_PACKED_MAX long). 0, or -EINVAL for anything else. */
+int appelf_strings(const char *buf, size_t len, uint32_t envc, uint32_t argc,
+		   const char **env, const char **argv);
+
 /* Protection of the page at unbiased address pg: the union of the segments
  * that touch it (APPELF_R/W/X), 0 if none does. */
 uint32_t appelf_page_flags(const struct appelf *a, uint64_t pg);

@@ -6,6 +6,9 @@
  * the kernel reads them from memory (no file length). An accepted program's
  * results must hold what the kernel relies on: segments ascending inside the
  * page-rounded extent, no page W and X, the entry in an executable page.
+ * The same input, from its third byte, is also taken as the packed strings
+ * with the first two bytes as the counts (appelf_strings): every string it
+ * accepts ends inside the buffer.
  */
 #include <assert.h>
 #include <stddef.h>
@@ -43,6 +46,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(why);
 	if (appelf_parse(copy, size, 0, &a, &why) == 0)
 		check(&a);
+	if (size >= 2) {
+		const char *env[APPELF_PACKED_MAX], *argv[APPELF_PACKED_MAX];
+		const char *b = (const char *)copy + 2;
+		if (appelf_strings(b, size - 2, copy[0], copy[1], env, argv) == 0) {
+			for (int i = 0; i < copy[0] + copy[1]; i++) {
+				const char *s = i < copy[0] ? env[i] : argv[i - copy[0]];
+				assert(s >= b && s + strlen(s) < b + size - 2);
+			}
+		}
+	}
 	free(copy);
 	return 0;
 }

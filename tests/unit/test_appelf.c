@@ -154,12 +154,34 @@ static void test_refusals(void **state)
 	assert_int_equal(appelf_parse(img, 63, 0, &a, &why), -ENOEXEC);
 }
 
+static void test_strings(void **state)
+{
+	const char *env[APPELF_PACKED_MAX], *argv[APPELF_PACKED_MAX];
+	static const char ok[] = "A=1\0B=\0say \"hi\"\0\0two\nlines";
+	assert_int_equal(appelf_strings(ok, sizeof(ok), 2, 3, env, argv), 0);
+	assert_string_equal(env[0], "A=1");
+	assert_string_equal(env[1], "B=");
+	assert_string_equal(argv[0], "say \"hi\"");
+	assert_string_equal(argv[1], "");
+	assert_string_equal(argv[2], "two\nlines");
+	assert_int_equal(appelf_strings(ok, 0, 0, 0, env, argv), 0);
+	/* counts that do not fill the bytes exactly, or need more */
+	assert_int_equal(appelf_strings(ok, sizeof(ok), 2, 2, env, argv), -EINVAL);
+	assert_int_equal(appelf_strings(ok, sizeof(ok), 2, 4, env, argv), -EINVAL);
+	assert_int_equal(appelf_strings(ok, sizeof(ok) - 1, 2, 3, env, argv), -EINVAL);
+	/* a variable without '=' or with an empty name */
+	assert_int_equal(appelf_strings(ok, sizeof(ok), 3, 2, env, argv), -EINVAL);
+	assert_int_equal(appelf_strings("=x", 3, 1, 0, env, argv), -EINVAL);
+	assert_int_equal(appelf_strings(ok, sizeof(ok), 0, 65, env, argv), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exec_ok),
 		cmocka_unit_test(test_static_pie),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
