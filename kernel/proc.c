@@ -10,6 +10,7 @@
 #include <k/cmdline.h>
 #include <k/console.h>
 #include <k/errno.h>
+#include <k/kheap.h>
 #include <k/proc.h>
 #include <k/random.h>
 #include <k/sched.h>
@@ -93,7 +94,8 @@ static void proc_image_of(struct proc_image *pi)
 }
 
 /* The boot's variables, then the packed ones whose names it does not set:
- * getenv finds the first, so the boot's win either way. */
+ * getenv finds the first, so the boot's win either way. out has room for
+ * envc + app->envc. */
 static int merge_env(const char **out, const char *const *envp, int envc)
 {
 	int n = 0;
@@ -113,6 +115,44 @@ static int merge_env(const char **out, const char *const *envp, int envc)
 	return n;
 }
 
+/* Bytes the strings of list take with their NULs. */
+static size_t strings_size(const char *const *list, int n)
+{
+	size_t total = 0;
+
+	for (int i = 0; i < n; i++)
+		total += strlen(list[i]) + 1;
+	return total;
+}
+
+/*
+ * Copy n strings to *str (advancing it) and their addresses to the pointer
+ * table at *tab (advancing it), then the table's NULL. Each is copied straight
+ * to its place: no kernel array bounds how many there are.
+ */
+static int put_strings(uint64_t *tab, uint64_t *str, const char *const *list, int n)
+{
+	uint64_t zero = 0;
+	int err = 0;
+
+	for (int i = 0; i < n && !err; i++) {
+		size_t len = strlen(list[i]) + 1;
+
+		err |= user_copy_out(*str, list[i], len);
+		err |= user_copy_out(*tab, str, 8);
+		*str += len;
+		*tab += 8;
+	}
+	err |= user_copy_out(*tab, &zero, 8);
+	*tab += 8;
+	return err;
+}
+
+/*
+ * The stack from the top: AT_RANDOM bytes, "x86_64", argv[0], the argument
+ * and environment strings, the program headers, then (16-byte aligned)
+ * argc, argv[] + NULL, envp[] + NULL, auxv.
+ */
 void proc_start(const char *const *argv, int argc, const char *const *envp, int envc)
 {
 	struct thread *t = thread_alloc(true);
@@ -124,26 +164,27 @@ void proc_start(const char *const *argv, int argc, const char *const *envp, int 
 
 	struct proc_image pi;
 	proc_image_of(&pi);
-	const char *envs[CMDLINE_MAX_ENV + APPELF_PACKED_MAX];
 	if (app) { /* the arguments and variables packed with it (k/app.h) */
+		const char **envs = kmalloc(((size_t)envc + APPELF_PACKED_MAX) * sizeof(*envs));
+		if (!envs)
+			panic("out of memory for the program's environment");
 		if (argc == 0) {
 			argv = app->argv;
 			argc = app->argc;
 		}
 		envc = merge_env(envs, envp, envc);
-		envp = envs;
+		envp = envs; /* kept: the program runs until the VM ends */
 	}
-	uint64_t uargv[CMDLINE_MAX_ARGS + 2], uenv[CMDLINE_MAX_ENV + APPELF_PACKED_MAX + 1];
 	uint8_t rnd[16];
 	random_fill(rnd, sizeof(rnd));
 	uint64_t at_random = push(&sp, rnd, sizeof(rnd));
 	uint64_t at_platform = push_str(&sp, "x86_64");
 	uint64_t at_execfn = push_str(&sp, pi.name);
-	uargv[0] = at_execfn;
-	for (int i = 0; i < argc; i++)
-		uargv[i + 1] = push_str(&sp, argv[i]);
-	for (int i = 0; i < envc; i++)
-		uenv[i] = push_str(&sp, envp[i]);
+	size_t strbytes = strings_size(argv, argc) + strings_size(envp, envc);
+	if (strbytes + (size_t)(argc + envc) * 8 > MAIN_STACK_SIZE / 2)
+		panic("arguments and environment too large for the main stack");
+	sp -= strbytes;
+	uint64_t strs = sp;
 
 	sp &= ~7ull;
 	uint64_t at_phdr = pi.phdr ? push(&sp, pi.phdr, pi.phnum * pi.phent) : pi.phdr_user;
@@ -156,21 +197,17 @@ void proc_start(const char *const *argv, int argc, const char *const *envp, int 
 		{ AT_CLKTCK, 100 }, { AT_SECURE, 0 }, { AT_RANDOM, at_random },
 		{ AT_HWCAP2, 0 }, { AT_EXECFN, at_execfn }, { AT_NULL, 0 },
 	};
-	int nptrs = 1 + (argc + 2) + (envc + 1); /* argc, argv+NULL, envp+NULL */
+	size_t nptrs = 1 + ((size_t)argc + 2) + ((size_t)envc + 1); /* argc, argv+NULL, envp+NULL */
 	size_t total = nptrs * 8 + sizeof(aux);
 	sp = (sp - total) & ~15ull;
 	uint64_t p = sp;
-	uint64_t v = (uint64_t)argc + 1, zero = 0;
+	uint64_t v = (uint64_t)argc + 1;
 	int err = user_copy_out(p, &v, 8);
 	p += 8;
-	err |= user_copy_out(p, uargv, (argc + 1) * 8);
-	p += (argc + 1) * 8;
-	err |= user_copy_out(p, &zero, 8);
+	err |= user_copy_out(p, &at_execfn, 8);
 	p += 8;
-	err |= user_copy_out(p, uenv, envc * 8);
-	p += envc * 8;
-	err |= user_copy_out(p, &zero, 8);
-	p += 8;
+	err |= put_strings(&p, &strs, argv, argc);
+	err |= put_strings(&p, &strs, envp, envc);
 	err |= user_copy_out(p, aux, sizeof(aux));
 	if (err || !at_random || !at_phdr)
 		panic("cannot build the process stack");

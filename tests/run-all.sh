@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: MIT
 # tests/run-all.sh: what `make test` runs once everything is built: the host
 # unit tests (cmocka; each test case counts), the QEMU guest tests
-# (tests/guest/run.sh), the examples' network tests (tests/net/run.sh), the
+# (tests/guest/run.sh), the arguments through toro run (tests/guest/args.sh),
+# the examples' network tests (tests/net/run.sh), the
 # memory tests driven from the host (tests/net/mem.sh), the overload tests
 # (tests/net/overload.sh: slow clients, held connections, link flaps), the
 # exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
 # checksum offload test over a tap (tests/net/offload.sh, root only), the
 # power-cut test (tests/fs/crash.sh), the SQLite shell built from Debian's
-# source (tests/apps/sqlite.sh), unmodified static programs under toro run --app
+# source (tests/apps/sqlite.sh), nginx built from Debian's source
+# (tests/apps/nginx.sh), unmodified static programs under toro run --app
 # (tests/apps/static.sh), the system call fuzzer's short fixed-seed runs
 # (tests/sysfuzz/run.sh) and a boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
@@ -82,6 +84,10 @@ done
 section "guest tests (QEMU)"
 counted "guest tests" '' tests/guest/run.sh -j "$JOBS"
 
+# ---- arguments and environment through toro run, byte-exact ----
+section "arguments and environment (tests/guest/args.sh: fw_cfg, the command line, refusals)"
+counted "argument tests" '' tests/guest/args.sh
+
 # ---- network tests: host clients against the examples in QEMU ----
 section "network tests (examples/httpd, echo, kv; host clients over hostfwd)"
 counted "network tests" '' tests/net/run.sh
@@ -128,6 +134,8 @@ done
 # ---- third-party programs built with toro-cc (tests/apps/) ----
 section "third-party programs: Debian's SQLite shell on a FAT disk (tests/apps/sqlite.sh)"
 counted "SQLite test" '^(PASS|FAIL|sqlite:|    )' tests/apps/sqlite.sh
+section "third-party programs: Debian's nginx, config and docroot on a FAT disk (tests/apps/nginx.sh)"
+counted "nginx test" '^(PASS|FAIL|nginx:|    )' tests/apps/nginx.sh
 
 # ---- unmodified static programs under toro run --app (tests/apps/static.sh) ----
 section "unmodified static programs: musl, glibc, static-pie, Go net/http (tests/apps/static.sh)"
