@@ -33,7 +33,8 @@ all: deps kernel examples guest-tests net-tests sysfuzz-image
 deps:
 	@tools/deps.sh
 
-kernel: $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack
+kernel: $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack $(B)/toro-app.elf \
+	$(B)/tools/toroapp
 
 $(B)/k/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -107,6 +108,14 @@ $(B)/tools/mksyms: tools/mksyms.c
 $(B)/tools/toropack: tools/toropack.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -o $@ $<
+
+# The loader image of `toro pack --app` (docs/static.md): every component.
+$(B)/tools/toroapp: tools/toroapp.c lib/appelf.c include/k/appelf.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -DTORO_HOST -Iinclude -o $@ tools/toroapp.c lib/appelf.c
+$(B)/toro-app.elf: tools/apploader.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms \
+		   $(B)/tools/toropack tools/toro.ld $(TOROCC)
+	$(TOROCC) -O2 --net --with=all --app-loader -o $@ tools/apploader.c
 
 examples: $(EXAMPLE_ELF)
 # toro-cc arguments of an example beyond its own examples/NAME/*.c: sources it

@@ -40,9 +40,11 @@ static long console_ioctl(struct file *f, unsigned long req, uint64_t arg)
 	}
 	case TCGETS: {
 		/* A termios in the state of a fresh serial tty (ICRNL, OPOST|ONLCR,
-		 * B38400 CS8 CREAD, ISIG ICANON ECHO...). */
+		 * B38400 CS8 CREAD, ISIG ICANON ECHO...). The kernel's struct is 36
+		 * bytes (four flags, c_line, 19 c_cc), as Linux writes: glibc passes
+		 * exactly that much stack (musl's 60-byte termios has the speeds after). */
 		uint32_t t[15] = { 0x500, 0x5, 0xbf, 0x8a3b };
-		return user_copy_out(arg, t, 60);
+		return user_copy_out(arg, t, 36);
 	}
 	case FIONREAD: {
 		int zero = 0;

@@ -5,6 +5,7 @@
  * Options: toro.debug prints the memory map and CPU features at boot;
  * toro.bench prints the TSC at kernel entry (with -icount, an instruction count).
  */
+#include <k/app.h>
 #include <k/arch.h>
 #include <k/bootargs.h>
 #include <k/bootinfo.h>
@@ -60,9 +61,20 @@ static void check_image_fits(void)
 	      "give it more memory (-m)", (unsigned long)((end - start) >> 10));
 }
 
+static bool is_ram(uint64_t lo, uint64_t hi)
+{
+	for (int i = 0; i < bi.nmem; i++) {
+		const struct boot_mem *m = &bi.mem[i];
+		if (m->type == BOOT_MEM_RAM && m->base <= lo && m->base + m->len >= hi)
+			return true;
+	}
+	return false;
+}
+
 static void memory_init(void)
 {
 	check_image_fits();
+	app_find(is_ram); /* a program packed with toro pack --app */
 	pmm_init();
 	for (int i = 0; i < bi.nmem; i++)
 		if (bi.mem[i].type == BOOT_MEM_RAM)
@@ -71,9 +83,11 @@ static void memory_init(void)
 	pmm_reserve_range(0x8000, 0x1000); /* start-up code of the other cores */
 	pmm_reserve_range((uint64_t)__toro_load_start,
 			  (uint64_t)__toro_bss_end - (uint64_t)__toro_load_start);
+	app_reserve();
 	if (pmm_total_pages() == 0)
 		panic("no usable memory in the firmware memory map");
 	vmm_init(&bi);
+	app_map();
 	uvm_init();
 }
 

@@ -5,10 +5,12 @@
  * at the top of a fresh user stack. The ELF header page is supervisor-only, so
  * the program headers are copied onto the stack and AT_PHDR points there.
  */
+#include <k/app.h>
 #include <k/arch.h>
 #include <k/cmdline.h>
 #include <k/console.h>
 #include <k/errno.h>
+#include <k/kheap.h>
 #include <k/proc.h>
 #include <k/random.h>
 #include <k/sched.h>
@@ -59,6 +61,60 @@ static void shutdown_events(void *verbose)
 	arch_shutdown_events_start(verbose != NULL);
 }
 
+/* What the process stack describes: the image's own program (toro-cc) or
+ * a packed one (k/app.h). */
+struct proc_image {
+	const char *name;
+	uint64_t entry;
+	const void *phdr;   /* program headers to copy onto the stack, or NULL */
+	uint64_t phdr_user; /* else their address in the program's memory */
+	uint64_t phent, phnum;
+};
+
+static void proc_image_of(struct proc_image *pi)
+{
+	if (app) {
+		const struct appelf *e = &app->elf;
+		pi->name = app->name;
+		pi->entry = app->bias + e->entry;
+		pi->phdr = NULL;
+		pi->phdr_user = app->bias + e->hdr_vaddr + e->phoff;
+		pi->phent = 56;
+		pi->phnum = e->phnum;
+		return;
+	}
+	/* Program headers, from the ELF header at the image start. */
+	const uint8_t *eh = (const uint8_t *)__toro_load_start;
+	pi->name = toro_app_name ? toro_app_name : "app";
+	pi->entry = (uint64_t)_start;
+	pi->phdr = eh + *(const uint64_t *)(eh + 32);
+	pi->phdr_user = 0;
+	pi->phent = *(const uint16_t *)(eh + 54);
+	pi->phnum = *(const uint16_t *)(eh + 56);
+}
+
+/* The boot's variables, then the packed ones whose names it does not set:
+ * getenv finds the first, so the boot's win either way. out has room for
+ * envc + app->envc. */
+static int merge_env(const char **out, const char *const *envp, int envc)
+{
+	int n = 0;
+	for (int i = 0; i < envc; i++)
+		out[n++] = envp[i];
+	for (int i = 0; i < app->envc; i++) {
+		const char *v = app->envp[i];
+		size_t klen = 0;
+		while (v[klen] != '=')
+			klen++;
+		bool set = false;
+		for (int j = 0; j < envc && !set; j++)
+			set = strncmp(envp[j], v, klen + 1) == 0;
+		if (!set)
+			out[n++] = v;
+	}
+	return n;
+}
+
 /* Bytes the strings of list take with their NULs. */
 static size_t strings_size(const char *const *list, int n)
 {
@@ -106,31 +162,37 @@ void proc_start(const char *const *argv, int argc, const char *const *envp, int 
 	t->cpu = 0;
 	t->affinity = ncpus >= 64 ? ~0ull : (1ull << ncpus) - 1;
 
-	const char *name = toro_app_name ? toro_app_name : "app";
+	struct proc_image pi;
+	proc_image_of(&pi);
+	if (app) { /* the arguments and variables packed with it (k/app.h) */
+		const char **envs = kmalloc(((size_t)envc + APPELF_PACKED_MAX) * sizeof(*envs));
+		if (!envs)
+			panic("out of memory for the program's environment");
+		if (argc == 0) {
+			argv = app->argv;
+			argc = app->argc;
+		}
+		envc = merge_env(envs, envp, envc);
+		envp = envs; /* kept: the program runs until the VM ends */
+	}
 	uint8_t rnd[16];
 	random_fill(rnd, sizeof(rnd));
 	uint64_t at_random = push(&sp, rnd, sizeof(rnd));
 	uint64_t at_platform = push_str(&sp, "x86_64");
-	uint64_t at_execfn = push_str(&sp, name);
+	uint64_t at_execfn = push_str(&sp, pi.name);
 	size_t strbytes = strings_size(argv, argc) + strings_size(envp, envc);
 	if (strbytes + (size_t)(argc + envc) * 8 > MAIN_STACK_SIZE / 2)
 		panic("arguments and environment too large for the main stack");
 	sp -= strbytes;
 	uint64_t strs = sp;
 
-	/* Program headers, from the ELF header at the image start. */
-	const uint8_t *eh = (const uint8_t *)__toro_load_start;
-	uint64_t phoff, phnum, phent;
-	phoff = *(const uint64_t *)(eh + 32);
-	phent = *(const uint16_t *)(eh + 54);
-	phnum = *(const uint16_t *)(eh + 56);
 	sp &= ~7ull;
-	uint64_t at_phdr = push(&sp, eh + phoff, phnum * phent);
+	uint64_t at_phdr = pi.phdr ? push(&sp, pi.phdr, pi.phnum * pi.phent) : pi.phdr_user;
 
 	uint64_t aux[][2] = {
-		{ AT_PHDR, at_phdr }, { AT_PHENT, phent }, { AT_PHNUM, phnum },
+		{ AT_PHDR, at_phdr }, { AT_PHENT, pi.phent }, { AT_PHNUM, pi.phnum },
 		{ AT_PAGESZ, 4096 }, { AT_BASE, 0 }, { AT_FLAGS, 0 },
-		{ AT_ENTRY, (uint64_t)_start }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
+		{ AT_ENTRY, pi.entry }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
 		{ AT_EGID, 0 }, { AT_PLATFORM, at_platform }, { AT_HWCAP, arch_hwcap() },
 		{ AT_CLKTCK, 100 }, { AT_SECURE, 0 }, { AT_RANDOM, at_random },
 		{ AT_HWCAP2, 0 }, { AT_EXECFN, at_execfn }, { AT_NULL, 0 },
@@ -150,7 +212,7 @@ void proc_start(const char *const *argv, int argc, const char *const *envp, int 
 	if (err || !at_random || !at_phdr)
 		panic("cannot build the process stack");
 	struct regs *r;
-	arch_user_regs(&r, (uint64_t)_start, sp);
+	arch_user_regs(&r, pi.entry, sp);
 	if (!arch_thread_init(t, r, 0))
 		panic("cannot start the main thread");
 	t->affinity = ncpus >= 64 ? ~0ull : (1ull << ncpus) - 1;

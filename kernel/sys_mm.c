@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Memory system calls: thin checks in front of kernel/uvm.c. */
+#include <k/app.h>
 #include <k/component.h>
 #include <k/errno.h>
 #include <k/uvm.h>
@@ -34,7 +35,12 @@ long sys_munmap(SYSARGS)
 		fm->unmap((uint64_t)a0, (uint64_t)a1);
 	return uvm_munmap((uint64_t)a0, (uint64_t)a1);
 }
-long sys_mprotect(SYSARGS) { return uvm_mprotect((uint64_t)a0, (uint64_t)a1, (int)a2); }
+long sys_mprotect(SYSARGS)
+{
+	if (app && app_range_ok((uint64_t)a0, 1)) /* a packed program's own pages */
+		return app_mprotect((uint64_t)a0, (uint64_t)a1, (int)a2);
+	return uvm_mprotect((uint64_t)a0, (uint64_t)a1, (int)a2);
+}
 
 /* MADV_DONTNEED and MADV_FREE drop the pages (they read back as zeros, as on
  * Linux for private anonymous memory); other advice is accepted and ignored. */

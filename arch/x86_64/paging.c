@@ -5,6 +5,7 @@
  * every page of kernel and application carries its own protection (W^X,
  * supervisor/user). Guard pages under the boot and IST stacks stay unmapped.
  */
+#include <k/app.h>
 #include <k/bootinfo.h>
 #include <k/console.h>
 #include <k/errno.h>
@@ -236,6 +237,8 @@ bool vmm_user_range_ok(uint64_t p, uint64_t n)
 		return false;
 	if (p >= USER_WIN_BASE && end <= USER_WIN_END)
 		return true;
+	if (app_range_ok(p, n))
+		return true;
 	if (p >= (uint64_t)__toro_utext_start && end <= (uint64_t)__toro_ksyms_start)
 		return true;
 	return p >= (uint64_t)__toro_ubss_start && end <= (uint64_t)__toro_bss_end;
@@ -329,6 +332,8 @@ int vmm_check(void)
 		unsigned fl;
 		bool present = vmm_lookup(a, &pa, &fl);
 
+		if (app_range_ok(a, 4096))
+			continue; /* a packed program's page (k/app.h) */
 		if (guard_page(a)) {
 			if (present)
 				bad += vmm_bad("a guard page mapped", a);
@@ -341,6 +346,8 @@ int vmm_check(void)
 	for (uint64_t a = low_end; a < ram_top && bad < 8; a += LARGE) {
 		unsigned fl;
 
+		if (app && a + LARGE > app->lo && a < app->hi)
+			continue; /* a packed program's pages (k/app.h) */
 		if (vmm_lookup(a, NULL, &fl) && (fl & (VMM_U | VMM_X)))
 			bad += vmm_bad("RAM mapped to the program or executable", a);
 	}

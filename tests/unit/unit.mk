@@ -89,3 +89,4 @@ UNIT_SRCS_test_kbd := drivers/kbd.c
 # kernel/exit.c against recording stubs of everything it calls (its own).
 UNIT_OWN_STUBS += test_exit
 UNIT_SRCS_test_exit := kernel/exit.c
+UNIT_SRCS_test_appelf := lib/appelf.c
