@@ -33,7 +33,7 @@ all: deps kernel examples guest-tests net-tests sysfuzz-image
 deps:
 	@tools/deps.sh
 
-kernel: $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack
+kernel: $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack $(B)/tools/listen-backlog.so
 
 $(B)/k/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -107,6 +107,12 @@ $(B)/tools/mksyms: tools/mksyms.c
 $(B)/tools/toropack: tools/toropack.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -o $@ $<
+
+# Preloaded into QEMU by bin/toro: hostfwd's listen backlog of 1 raised
+# (tools/listen-backlog.c, docs/network.md).
+$(B)/tools/listen-backlog.so: tools/listen-backlog.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -shared -fPIC -o $@ $< -ldl
 
 examples: $(EXAMPLE_ELF)
 # toro-cc arguments of an example beyond its own examples/NAME/*.c: sources it
