@@ -8,7 +8,7 @@
 # exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
 # checksum offload test over a tap (tests/net/offload.sh, root only), the
 # power-cut test (tests/fs/crash.sh), the SQLite shell built from Debian's
-# source (tests/apps/sqlite.sh), the system call fuzzer's short fixed-seed runs
+# source (tests/apps/sqlite.sh) and Redis (tests/apps/redis.sh), the system call fuzzer's short fixed-seed runs
 # (tests/sysfuzz/run.sh) and a boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
 #   TORO_BOOTS=N changes the 20; TORO_JOBS=N the number of QEMUs at once (2).
@@ -160,6 +160,15 @@ if read -r ap af < "$work/apps.counts" 2>/dev/null; then
 	failed=$((failed + af))
 else
 	echo "FAIL SQLite test (the script gave no counts)"
+	failed=$((failed + 1))
+fi
+section "third-party programs: Debian's Redis, 50 clients, config and snapshot on a FAT disk (tests/apps/redis.sh)"
+tests/apps/redis.sh --counts "$work/redis.counts" 2>&1 | grep -E '^(PASS|FAIL|redis:|    )' | sed 's/^/  /'
+if read -r ap af < "$work/redis.counts" 2>/dev/null; then
+	passed=$((passed + ap))
+	failed=$((failed + af))
+else
+	echo "FAIL Redis test (the script gave no counts)"
 	failed=$((failed + 1))
 fi
 
