@@ -22,7 +22,7 @@ REDIS_TORO_IMG=build/apps/redis-server.elf
 REDIS_LINUX_BIN=build/apps/redis-server.linux
 # No snapshots (BGSAVE would fork), no IPv6 listener; clients come from
 # QEMU's user network, not loopback. No empty argument (`--save ''`): the
-# kernel command line drops it (issue 10, part 4).
+# kernel command line (-append here, the Linux guest's /init too) drops it.
 REDIS_ARGS="--port 6379 --bind 0.0.0.0 --protected-mode no --save 86400 1000000000 --appendonly no"
 REDIS_SYSTEMS=()
 
