@@ -207,6 +207,7 @@ unit-tests: $(UNIT_BINS)
 
 # ---- third-party programs built with toro-cc (not in `all`): make sqlite ----
 include tests/apps/sqlite.mk
+include tests/apps/nginx.mk
 include tests/apps/redis.mk
 
 # The file server on microvm, its port 80 reachable as 127.0.0.1:8080 on the host.

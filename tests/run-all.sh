@@ -9,7 +9,8 @@
 # exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
 # checksum offload test over a tap (tests/net/offload.sh, root only), the
 # power-cut test (tests/fs/crash.sh), the SQLite shell built from Debian's
-# source (tests/apps/sqlite.sh) and Redis (tests/apps/redis.sh), the system call fuzzer's short fixed-seed runs
+# source (tests/apps/sqlite.sh), nginx and Redis built from Debian's source
+# (tests/apps/nginx.sh, tests/apps/redis.sh), the system call fuzzer's short fixed-seed runs
 # (tests/sysfuzz/run.sh) and a boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
 #   TORO_BOOTS=N changes the 20; TORO_JOBS=N the number of QEMUs at once (2).
@@ -134,6 +135,8 @@ section "third-party programs: Debian's SQLite shell on a FAT disk (tests/apps/s
 counted "SQLite test" '^(PASS|FAIL|sqlite:|    )' tests/apps/sqlite.sh
 section "third-party programs: Debian's Redis, 50 clients, config and snapshot on a FAT disk (tests/apps/redis.sh)"
 counted "Redis test" '^(PASS|FAIL|redis:|    )' tests/apps/redis.sh
+section "third-party programs: Debian's nginx, config and docroot on a FAT disk (tests/apps/nginx.sh)"
+counted "nginx test" '^(PASS|FAIL|nginx:|    )' tests/apps/nginx.sh
 
 # ---- the system call fuzzer (tests/sysfuzz/): fixed seeds, 20 s each ----
 section "system call fuzzer: q35 1 vCPU, q35 and microvm 2 vCPUs, 20 s each (tests/sysfuzz/run.sh)"
