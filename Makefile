@@ -34,7 +34,7 @@ deps:
 	@tools/deps.sh
 
 kernel: $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack $(B)/toro-app.elf \
-	$(B)/tools/toroapp
+	$(B)/tools/toroapp $(B)/tools/listen-backlog.so
 
 $(B)/k/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -116,6 +116,11 @@ $(B)/tools/toroapp: tools/toroapp.c lib/appelf.c include/k/appelf.h
 $(B)/toro-app.elf: tools/apploader.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms \
 		   $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	$(TOROCC) -O2 --net --with=all --app-loader -o $@ tools/apploader.c
+# Preloaded into QEMU by bin/toro: hostfwd's listen backlog of 1 raised
+# (tools/listen-backlog.c, docs/network.md).
+$(B)/tools/listen-backlog.so: tools/listen-backlog.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -shared -fPIC -o $@ $< -ldl
 
 examples: $(EXAMPLE_ELF)
 # toro-cc arguments of an example beyond its own examples/NAME/*.c: sources it
@@ -211,6 +216,7 @@ unit-tests: $(UNIT_BINS)
 # ---- third-party programs built with toro-cc (not in `all`): make sqlite ----
 include tests/apps/sqlite.mk
 include tests/apps/nginx.mk
+include tests/apps/redis.mk
 
 # The file server on microvm, its port 80 reachable as 127.0.0.1:8080 on the host.
 run: all

@@ -12,7 +12,9 @@
 # figures (bench/http.sh: examples/httpd under wrk on Toro and on Linux;
 # BENCH_HTTP_RUNS, BENCH_HTTP_WRK_REPS, BENCH_HTTP_PORT tune them), BENCH_FILES=0
 # skips the file figures (bench/files.sh: bench/fsbench.c and httpd serving from
-# a FAT32 disk on Toro and on Linux; BENCH_FILES_RUNS, BENCH_FILES_HTTP_REPS).
+# a FAT32 disk on Toro and on Linux; BENCH_FILES_RUNS, BENCH_FILES_HTTP_REPS),
+# BENCH_REDIS=0 skips the Redis row (bench/redis.sh: redis-benchmark against
+# Toro and the Linux guest; BENCH_REDIS_RUNS, BENCH_REDIS_N, BENCH_REDIS_PORT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -348,6 +350,7 @@ report() {
 	report_smp
 	report_http
 	report_files
+	report_redis
 	{
 		echo
 		echo "sizes: floor and toro are 'strip -o' copies of the ELF; linux is bzImage+initramfs (gzip)."
@@ -361,6 +364,7 @@ report() {
 source bench/smp.sh
 source bench/http.sh
 source bench/files.sh
+source bench/redis.sh
 
 main() {
 	ensure_packages
@@ -371,6 +375,7 @@ main() {
 	build_smp || true
 	build_http || true
 	build_files || true
+	build_redis || true
 	rm -f "$B"/logs/*.log
 	: > "$RAW"
 	measure_sizes
@@ -380,6 +385,7 @@ main() {
 	measure_smp
 	measure_http
 	measure_files
+	measure_redis
 	report
 }
 

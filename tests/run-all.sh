@@ -9,9 +9,9 @@
 # exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
 # checksum offload test over a tap (tests/net/offload.sh, root only), the
 # power-cut test (tests/fs/crash.sh), the SQLite shell built from Debian's
-# source (tests/apps/sqlite.sh), nginx built from Debian's source
-# (tests/apps/nginx.sh), unmodified static programs under toro run --app
-# (tests/apps/static.sh), the system call fuzzer's short fixed-seed runs
+# source (tests/apps/sqlite.sh), nginx and Redis built from Debian's source
+# (tests/apps/nginx.sh, tests/apps/redis.sh), unmodified static programs under
+# toro run --app (tests/apps/static.sh), the system call fuzzer's short fixed-seed runs
 # (tests/sysfuzz/run.sh) and a boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
 #   TORO_BOOTS=N changes the 20; TORO_JOBS=N the number of QEMUs at once (2).
@@ -142,6 +142,8 @@ done
 # ---- third-party programs built with toro-cc (tests/apps/) ----
 section "third-party programs: Debian's SQLite shell on a FAT disk (tests/apps/sqlite.sh)"
 counted "SQLite test" '^(PASS|FAIL|sqlite:|    )' tests/apps/sqlite.sh
+section "third-party programs: Debian's Redis, 50 clients, config and snapshot on a FAT disk (tests/apps/redis.sh)"
+counted "Redis test" '^(PASS|FAIL|redis:|    )' tests/apps/redis.sh
 section "third-party programs: Debian's nginx, config and docroot on a FAT disk (tests/apps/nginx.sh)"
 counted "nginx test" '^(PASS|FAIL|nginx:|    )' tests/apps/nginx.sh
 

@@ -7,7 +7,7 @@ need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 for p in gcc make binutils musl-dev musl-tools qemu-system-x86 libcmocka-dev clang \
 	 libclang-rt-14-dev cpio xz-utils curl wrk patch dosfstools mtools tcl sqlite3 \
-	 golang-go; do
+	 golang-go redis-tools; do
 	have "$p" || need+=("$p")
 done
 [ ${#need[@]} = 0 ] && exit 0

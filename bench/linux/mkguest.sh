@@ -5,6 +5,7 @@
 # initramfs (cpio newc, gzip) whose /init runs one static musl program and powers off.
 #   mkguest.sh fetch OUTDIR                      -> OUTDIR/vmlinuz, OUTDIR/busybox, OUTDIR/VERSIONS
 #   mkguest.sh initrd OUTDIR NAME "ARGS" SRC.. -> OUTDIR/NAME (static), OUTDIR/NAME.initrd.gz
+#       (SRC: C sources, built with musl-gcc -static; or one static program, copied)
 #   mkguest.sh netinitrd OUTDIR NAME "ARGS" SRC.. -> the same for a server: /init loads
 #       virtio-mmio and virtio-net (modules from the same kernel package), gives eth0
 #       QEMU user networking's 10.0.2.15/24 and runs the program in place of itself.
@@ -134,7 +135,12 @@ init_disk() {
 initrd() {
 	local out=$1 name=$2 args=$3; shift 3
 	local root=$out/$name.root kind=${KIND:-run}
-	musl-gcc -static -O2 -o "$out/$name" "$@"
+	# One SRC that is not C: a static program already built (Redis, bench/redis.sh).
+	if [ $# = 1 ] && [[ "$1" != *.c ]]; then
+		cp "$1" "$out/$name"
+	else
+		musl-gcc -static -O2 -o "$out/$name" "$@"
+	fi
 	strip "$out/$name"
 	rm -rf "$root"
 	mkdir -p "$root/bin" "$root/dev"

@@ -180,6 +180,12 @@ test_kv() {
 hosttest_need "$OVL" "$NETC" "$HTTPD" "$KV"
 # QEMU holds a socket per forwarded connection and the clients one each.
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+# QEMU's own hostfwd backlog of 1 (docs/network.md): the 1,000 slow clients
+# reach the guest over about 3 s, as when these checks and their bounds were
+# made. With bin/toro's raised backlog they all arrive within 0.1-0.3 s, and
+# on a loaded host the server then cut some off 20 s late (2 of 3 make test
+# runs); that burst is a finding of its own, not what these checks measure.
+export TORO_QEMU_BACKLOG=${TORO_QEMU_BACKLOG:-1}
 nofile=$(ulimit -n)
 [ "$nofile" = unlimited ] && nofile=1000000
 idx=0

@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Fetch Redis's Debian source package (bookworm, redis 7.0.15-1~deb12u7) into
+# build/, verify it against tools/redis.sha256, unpack the upstream tree into
+# build/redis/ and apply Debian's own patch series (debian/patches/series: the
+# CVE fixes of the ~deb12u7 update among them), so the server built for Toro
+# is the source Debian's redis-server is built from. Uses a private apt source
+# list and state directory: the system's apt configuration is not touched.
+# Skips the download when the verified files are already in build/redis-src/.
+# Nothing it fetches is committed (build/ is ignored).
+# Usage: tools/fetch-redis.sh [BUILD_DIR]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+B=$(readlink -f "${1:-$ROOT/build}")
+SUMS=$ROOT/tools/redis.sha256
+VERSION=5:7.0.15-1~deb12u7
+SRC=$B/redis-src       # the downloaded .dsc and tarballs
+APT=$B/redis-apt       # private apt state
+OUT=$B/redis           # the patched upstream tree (Makefile, src/, deps/, ...)
+
+die() { echo "fetch-redis: $*" >&2; exit 1; }
+
+verified() {
+	[ -d "$SRC" ] || return 1
+	(cd "$SRC" && sha256sum --quiet -c "$SUMS") >/dev/null 2>&1
+}
+
+fetch() {
+	command -v apt-get >/dev/null || die "apt-get not found: Redis comes from Debian's source package 'redis'"
+	local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	[ -f "$keyring" ] || die "$keyring missing: apt-get install debian-archive-keyring"
+	mkdir -p "$APT/sources" "$APT/lists/partial" "$APT/cache/archives/partial"
+	cat > "$APT/sources/redis.sources" <<SRCLIST
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: $keyring
+SRCLIST
+	local opts=(-o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts="$APT/sources"
+		-o Dir::State::Lists="$APT/lists" -o Dir::Cache="$APT/cache"
+		-o APT::Sandbox::User=root -qq)
+	echo "fetch-redis: downloading Debian's redis source package ($VERSION)"
+	apt-get "${opts[@]}" update || die "apt-get update of the private deb-src list failed (network?)"
+	local tmp
+	tmp=$(mktemp -d "$B/redis-dl.XXXXXX")
+	(cd "$tmp" && apt-get "${opts[@]}" source --download-only "redis=$VERSION") ||
+		{ rm -rf "$tmp"; die "apt-get source --download-only redis=$VERSION failed"; }
+	if ! (cd "$tmp" && sha256sum --quiet -c "$SUMS"); then
+		rm -rf "$tmp"
+		die "checksum mismatch against tools/redis.sha256: refusing the download"
+	fi
+	rm -rf "$SRC"
+	mv "$tmp" "$SRC"
+}
+
+# Unpack the upstream tarball and Debian's patches into $1, apply the series
+# in its order; the tree ends up in $1/tree.
+unpack() {
+	local dir=$1 orig debian top p
+	orig=$(awk '/orig\.tar/ { print $2 }' "$SUMS")
+	debian=$(awk '/debian\.tar/ { print $2 }' "$SUMS")
+	tar -C "$dir" -xf "$SRC/$orig" || die "cannot unpack $orig"
+	top=$(find "$dir" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+	[ -n "$top" ] && [ -f "$top/src/server.c" ] && [ -f "$top/deps/Makefile" ] ||
+		die "$orig has no src/server.c or deps/Makefile"
+	mkdir "$dir/deb"
+	tar -C "$dir/deb" -xf "$SRC/$debian" || die "cannot unpack $debian"
+	[ -f "$dir/deb/debian/patches/series" ] || die "$debian has no debian/patches/series"
+	while read -r p _; do
+		case "$p" in ''|'#'*) continue ;; esac
+		patch -s -d "$top" -p1 --no-backup-if-mismatch < "$dir/deb/debian/patches/$p" ||
+			die "Debian's patch $p does not apply"
+	done < "$dir/deb/debian/patches/series"
+	mv "$top" "$dir/tree"
+}
+
+mkdir -p "$B"
+verified || fetch
+verified || die "downloaded files do not match tools/redis.sha256"
+
+# Unpacked into a temporary directory and moved into place only when whole.
+# The stamp names the checksums, so a new version is unpacked anew; it is
+# touched on every run, as the Makefile's rules depend on it.
+sum=$(sha256sum "$SUMS" | cut -c1-16)
+if [ "$(cat "$OUT/.unpacked" 2>/dev/null)" != "$sum" ]; then
+	tmp=$(mktemp -d "$B/redis-unpack.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	unpack "$tmp"
+	rm -rf "$OUT"
+	mv "$tmp/tree" "$OUT"
+	echo "$sum" > "$OUT/.unpacked"
+	echo "fetch-redis: Redis $VERSION unpacked into $OUT, Debian's patches applied"
+fi
+touch "$OUT/.unpacked"
