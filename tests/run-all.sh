@@ -152,6 +152,17 @@ for spec in "20 microvm 32" "5 pc 16" "5 q35 12"; do
 	rm -f "$work/crash.counts"
 done
 
+# ---- toro-cc as a drop-in CC: each flag, two boots (tests/tools/toro-cc.sh) ----
+section "toro-cc as a build system's CC (tests/tools/toro-cc.sh)"
+tests/tools/toro-cc.sh --counts "$work/toolcc.counts" 2>&1 | grep -E '^(PASS|FAIL|toro-cc:|    )' | sed 's/^/  /'
+if read -r tp tf < "$work/toolcc.counts" 2>/dev/null; then
+	passed=$((passed + tp))
+	failed=$((failed + tf))
+else
+	echo "FAIL toro-cc tests (the script gave no counts)"
+	failed=$((failed + 1))
+fi
+
 # ---- third-party programs built with toro-cc (tests/apps/) ----
 section "third-party programs: Debian's SQLite shell on a FAT disk (tests/apps/sqlite.sh)"
 tests/apps/sqlite.sh --counts "$work/apps.counts" 2>&1 | grep -E '^(PASS|FAIL|sqlite:|    )' | sed 's/^/  /'
