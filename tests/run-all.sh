@@ -163,6 +163,16 @@ else
 	failed=$((failed + 1))
 fi
 
+section "the fetch scripts' Debian archive from apt's sources (tests/tools/debian-src.sh)"
+tests/tools/debian-src.sh --counts "$work/debsrc.counts" 2>&1 | sed 's/^/  /'
+if read -r tp tf < "$work/debsrc.counts" 2>/dev/null; then
+	passed=$((passed + tp))
+	failed=$((failed + tf))
+else
+	echo "FAIL debian-src tests (the script gave no counts)"
+	failed=$((failed + 1))
+fi
+
 # ---- third-party programs built with toro-cc (tests/apps/) ----
 section "third-party programs: Debian's SQLite shell on a FAT disk (tests/apps/sqlite.sh)"
 tests/apps/sqlite.sh --counts "$work/apps.counts" 2>&1 | grep -E '^(PASS|FAIL|sqlite:|    )' | sed 's/^/  /'
