@@ -7,8 +7,10 @@
 # (tests/net/overload.sh: slow clients, held connections, link flaps), the
 # exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
 # checksum offload test over a tap (tests/net/offload.sh, root only), the
-# power-cut test (tests/fs/crash.sh), the SQLite shell built from Debian's
-# source (tests/apps/sqlite.sh), the system call fuzzer's short fixed-seed runs
+# power-cut test (tests/fs/crash.sh), toro-cc's flags (tests/tools/toro-cc.sh),
+# the fetch scripts' archive address (tests/tools/debian-src.sh), the SQLite
+# shell, GNU hello and Lua built from Debian's source (tests/apps/sqlite.sh,
+# hello.sh, lua.sh), the system call fuzzer's short fixed-seed runs
 # (tests/sysfuzz/run.sh) and a boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
 #   TORO_BOOTS=N changes the 20; TORO_JOBS=N the number of QEMUs at once (2).
@@ -183,6 +185,18 @@ else
 	echo "FAIL SQLite test (the script gave no counts)"
 	failed=$((failed + 1))
 fi
+
+for app in hello lua; do
+	section "third-party programs: $app from Debian's source with CC=toro-cc (tests/apps/$app.sh)"
+	tests/apps/$app.sh --counts "$work/$app.counts" 2>&1 | grep -E "^(PASS|FAIL|$app:|    )" | sed 's/^/  /'
+	if read -r ap af < "$work/$app.counts" 2>/dev/null; then
+		passed=$((passed + ap))
+		failed=$((failed + af))
+	else
+		echo "FAIL $app test (the script gave no counts)"
+		failed=$((failed + 1))
+	fi
+done
 
 # ---- the system call fuzzer (tests/sysfuzz/): fixed seeds, 20 s each ----
 section "system call fuzzer: q35 1 vCPU, q35 and microvm 2 vCPUs, 20 s each (tests/sysfuzz/run.sh)"

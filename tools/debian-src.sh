@@ -18,6 +18,12 @@
 #       VERSION is in), checks every file against FILE (sha256sum -c format)
 #       and only then puts them in --out (replacing it). Exit 1 with a message
 #       on any failure; nothing half-downloaded is left in --out.
+#   tools/debian-src.sh unpack --sums FILE --src DIR --out DIR [--skip PATCH]...
+#       unpacks the upstream tarball named in FILE (the .orig.tar.*) from --src,
+#       applies Debian's patch series (debian/patches/series) in its order but
+#       for the --skip ones, and moves the tree to --out whole, with a stamp
+#       (--out/.unpacked) naming the checksums and skips: run again, it does
+#       nothing but touch the stamp (Makefile rules depend on it).
 # TORO_APT_SOURCES_LIST and TORO_APT_SOURCES_PARTS (a file, a directory)
 # replace apt-config's answers (tests/tools/debian-src.sh uses them).
 set -euo pipefail
@@ -171,8 +177,53 @@ fetch() {
 	mv "$tmp" "$out"
 }
 
+unpack() {
+	local sums="" src="" out="" skips=" " stamp orig debian top p
+	while [ $# -gt 0 ]; do
+		[ $# -ge 2 ] || die "unpack: $1 needs a value"
+		case "$1" in
+		--sums) sums=$2 ;; --src) src=$2 ;; --out) out=$2 ;; --skip) skips+="$2 " ;;
+		*) die "unpack: unknown option $1" ;;
+		esac
+		shift 2
+	done
+	[ -n "$sums" ] && [ -n "$src" ] && [ -n "$out" ] ||
+		die "unpack: usage: unpack --sums F --src D --out D [--skip PATCH]..."
+	stamp="$(sha256sum "$sums" | cut -c1-16)$skips"
+	if [ "$(cat "$out/.unpacked" 2>/dev/null)" = "$stamp" ]; then
+		touch "$out/.unpacked"
+		return 0
+	fi
+	orig=$(awk '$2 ~ /\.orig\.tar\.[a-z0-9]+$/ { print $2; exit }' "$sums")
+	debian=$(awk '$2 ~ /\.debian\.tar\.[a-z0-9]+$/ { print $2; exit }' "$sums")
+	[ -n "$orig" ] && [ -f "$src/$orig" ] || die "unpack: no upstream tarball of $sums in $src"
+	mkdir -p "$(dirname "$out")"
+	tmp=$(mktemp -d "$(dirname "$out")/unpack.XXXXXX")	# global: the trap runs at exit
+	trap 'rm -rf "$tmp"' EXIT
+	tar -C "$tmp" -xf "$src/$orig" || die "cannot unpack $orig"
+	top=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+	[ -n "$top" ] || die "$orig holds no directory"
+	if [ -n "$debian" ]; then
+		mkdir "$tmp/deb"
+		tar -C "$tmp/deb" -xf "$src/$debian" || die "cannot unpack $debian"
+		if [ -f "$tmp/deb/debian/patches/series" ]; then
+			while read -r p _; do
+				case "$p" in ''|'#'*) continue ;; esac
+				case "$skips" in *" $p "*) echo "debian-src: leaving out Debian's patch $p"; continue ;; esac
+				patch -s -d "$top" -p1 --no-backup-if-mismatch < "$tmp/deb/debian/patches/$p" ||
+					die "Debian's patch $p does not apply"
+			done < "$tmp/deb/debian/patches/series"
+		fi
+	fi
+	rm -rf "$out"
+	mv "$top" "$out"
+	echo "$stamp" > "$out/.unpacked"
+	echo "debian-src: $orig unpacked into $out"
+}
+
 case "${1:-}" in
 mirror) mirror ;;
 fetch) shift; fetch "$@" ;;
-*) echo "usage: $0 mirror | fetch --name N --sums F --suite S --apt-dir D --out D PKG=VERSION" >&2; exit 2 ;;
+unpack) shift; unpack "$@" ;;
+*) echo "usage: $0 mirror | fetch --name N --sums F --suite S --apt-dir D --out D PKG=VERSION | unpack --sums F --src D --out D [--skip PATCH]..." >&2; exit 2 ;;
 esac
