@@ -28,6 +28,28 @@ trap 'rm -rf "$work"' EXIT
 
 section() { printf '\n==== %s\n' "$*"; }
 
+# counted WHAT FILTER CMD...: runs a test runner that writes "PASSED FAILED"
+# to the file named by its --counts option (appended to CMD here) and adds
+# them up; its output goes through the egrep FILTER ('' for all of it),
+# indented when a filter is given. A runner that leaves no counts is one failure.
+counted() {
+	local what=$1 filter=$2 counts=$work/counts p f
+	shift 2
+	rm -f "$counts"
+	if [ -n "$filter" ]; then
+		"$@" --counts "$counts" 2>&1 | grep -E "$filter" | sed 's/^/  /'
+	else
+		"$@" --counts "$counts"
+	fi
+	if read -r p f 2>/dev/null < "$counts"; then
+		passed=$((passed + p))
+		failed=$((failed + f))
+	else
+		echo "FAIL $what (the runner gave no counts)"
+		failed=$((failed + 1))
+	fi
+}
+
 # ---- host unit tests ----
 # cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)..." per
 # group; a binary that dies without them (a sanitizer report) counts as one failure.
@@ -59,58 +81,23 @@ done
 
 # ---- guest tests ----
 section "guest tests (QEMU)"
-tests/guest/run.sh -j "$JOBS" --counts "$work/guest.counts"
-if read -r gp gf < "$work/guest.counts" 2>/dev/null; then
-	passed=$((passed + gp))
-	failed=$((failed + gf))
-else
-	echo "FAIL guest tests (the runner gave no counts)"
-	failed=$((failed + 1))
-fi
+counted "guest tests" '' tests/guest/run.sh -j "$JOBS"
 
 # ---- network tests: host clients against the examples in QEMU ----
 section "network tests (examples/httpd, echo, kv; host clients over hostfwd)"
-tests/net/run.sh --counts "$work/net.counts"
-if read -r np nf < "$work/net.counts" 2>/dev/null; then
-	passed=$((passed + np))
-	failed=$((failed + nf))
-else
-	echo "FAIL network tests (the runner gave no counts)"
-	failed=$((failed + 1))
-fi
+counted "network tests" '' tests/net/run.sh
 
 # ---- memory from the host: the stats channel, kv and httpd in 4 MiB ----
 section "memory (tests/net/mem.sh: stats channel, kv and httpd in 4 MiB)"
-tests/net/mem.sh --counts "$work/mem.counts"
-if read -r mp mf < "$work/mem.counts" 2>/dev/null; then
-	passed=$((passed + mp))
-	failed=$((failed + mf))
-else
-	echo "FAIL memory tests (the runner gave no counts)"
-	failed=$((failed + 1))
-fi
+counted "memory tests" '' tests/net/mem.sh
 
 # ---- exit loses nothing: answers closed just before main returns arrive whole ----
 section "exit drain: a server that answers, closes and returns from main (tests/net/exitdrain.sh)"
-tests/net/exitdrain.sh --counts "$work/drain.counts"
-if read -r dp df < "$work/drain.counts" 2>/dev/null; then
-	passed=$((passed + dp))
-	failed=$((failed + df))
-else
-	echo "FAIL exit drain (the script gave no counts)"
-	failed=$((failed + 1))
-fi
+counted "exit drain" '' tests/net/exitdrain.sh
 
 # ---- overload: slow clients, held connections, the link down and up ----
 section "overload (tests/net/overload.sh: header deadline, 2,000 held connections, set_link)"
-tests/net/overload.sh --counts "$work/overload.counts"
-if read -r op of < "$work/overload.counts" 2>/dev/null; then
-	passed=$((passed + op))
-	failed=$((failed + of))
-else
-	echo "FAIL overload tests (the runner gave no counts)"
-	failed=$((failed + 1))
-fi
+counted "overload tests" '' tests/net/overload.sh
 
 # ---- checksum offload over a tap (root only: prints SKIP otherwise) ----
 section "checksum offload end to end (tests/net/offload.sh: tap in a namespace)"
@@ -129,29 +116,14 @@ done
 
 # ---- the examples on a disk: httpd --root, kv --log through a power cut ----
 section "the examples on a disk (tests/net/disk.sh: httpd --root, kv --log)"
-tests/net/disk.sh --counts "$work/disk.counts" microvm q35 | grep -E '^(PASS|FAIL|disk:|    )' | sed 's/^/  /'
-if read -r dp df < "$work/disk.counts" 2>/dev/null; then
-	passed=$((passed + dp))
-	failed=$((failed + df))
-else
-	echo "FAIL disk tests (the script gave no counts)"
-	failed=$((failed + 1))
-fi
+counted "disk tests" '^(PASS|FAIL|disk:|    )' tests/net/disk.sh microvm q35
 
 # ---- power cuts under a write load (tests/fs/crash.sh) ----
 section "power cuts: QEMU killed under a write load, fsck.fat and the synced files checked"
 for spec in "20 microvm 32" "5 pc 16" "5 q35 12"; do
 	set -- $spec
-	tests/fs/crash.sh --runs "$1" --machine "$2" --fat "$3" --counts "$work/crash.counts" 2>&1 |
-		grep -E '^(FAIL|crash:|    )' | sed 's/^/  /'
-	if read -r cp cf < "$work/crash.counts" 2>/dev/null; then
-		passed=$((passed + cp))
-		failed=$((failed + cf))
-	else
-		echo "FAIL crash test $spec (the script gave no counts)"
-		failed=$((failed + 1))
-	fi
-	rm -f "$work/crash.counts"
+	counted "crash test $spec" '^(FAIL|crash:|    )' \
+		tests/fs/crash.sh --runs "$1" --machine "$2" --fat "$3"
 done
 
 # ---- toro-cc as a drop-in CC: each flag, two boots (tests/tools/toro-cc.sh) ----
@@ -177,14 +149,7 @@ fi
 
 # ---- third-party programs built with toro-cc (tests/apps/) ----
 section "third-party programs: Debian's SQLite shell on a FAT disk (tests/apps/sqlite.sh)"
-tests/apps/sqlite.sh --counts "$work/apps.counts" 2>&1 | grep -E '^(PASS|FAIL|sqlite:|    )' | sed 's/^/  /'
-if read -r ap af < "$work/apps.counts" 2>/dev/null; then
-	passed=$((passed + ap))
-	failed=$((failed + af))
-else
-	echo "FAIL SQLite test (the script gave no counts)"
-	failed=$((failed + 1))
-fi
+counted "SQLite test" '^(PASS|FAIL|sqlite:|    )' tests/apps/sqlite.sh
 
 for app in hello lua; do
 	section "third-party programs: $app from Debian's source with CC=toro-cc (tests/apps/$app.sh)"
@@ -200,14 +165,7 @@ done
 
 # ---- the system call fuzzer (tests/sysfuzz/): fixed seeds, 20 s each ----
 section "system call fuzzer: q35 1 vCPU, q35 and microvm 2 vCPUs, 20 s each (tests/sysfuzz/run.sh)"
-tests/sysfuzz/run.sh -j "$JOBS" --counts "$work/sysfuzz.counts" 2>&1 | sed 's/^/  /'
-if read -r sp sf < "$work/sysfuzz.counts" 2>/dev/null; then
-	passed=$((passed + sp))
-	failed=$((failed + sf))
-else
-	echo "FAIL system call fuzzer (the script gave no counts)"
-	failed=$((failed + 1))
-fi
+counted "system call fuzzer" "^" tests/sysfuzz/run.sh -j "$JOBS"
 
 # ---- boot reliability ----
 section "boot reliability: hello, $BOOTS boots on each machine"

@@ -9,25 +9,11 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$ROOT" || exit 2
-TORO=bin/toro
 HTTPD=build/examples/httpd.elf
 KV=build/examples/kv.elf
-LOGDIR=build/tests/net/logs
-counts= machines=()
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--counts) counts=$2; shift ;;
-	-*) echo "disk.sh: unknown option '$1'" >&2; exit 2 ;;
-	*) machines+=("$1") ;;
-	esac
-	shift
-done
-[ ${#machines[@]} = 0 ] && machines=(microvm q35)
-work=$(mktemp -d "${TMPDIR:-/tmp}/toro-disk.XXXXXX")
-mkdir -p "$LOGDIR"
-trap 'while read -r p; do kill -- "-$p" 2>/dev/null; done < "$work/pids" 2>/dev/null; rm -rf "$work"' EXIT
-touch "$work/pids"
 . tests/net/lib.sh
+hosttest_init disk "microvm q35" "$@"
+hosttest_need "$HTTPD" "$KV"
 
 # The site: an index, a subdirectory, 1 MiB of bytes, a name with a space.
 site=$work/site
@@ -125,8 +111,4 @@ for machine in "${machines[@]}"; do
 	test_kv
 	cat "$report"
 done
-passed=$(cat "$work"/*.results 2>/dev/null | grep -c PASS)
-failed=$(cat "$work"/*.results 2>/dev/null | grep -c FAIL)
-echo "disk: $passed passed, $failed failed"
-[ -n "$counts" ] && echo "$passed $failed" > "$counts"
-[ "$failed" = 0 ]
+hosttest_end

@@ -15,97 +15,19 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$ROOT" || exit 2
-TORO=bin/toro
 NETC=build/tests/net/netclient
 PROBE=build/tests/net/memprobe.elf
 KV=build/examples/kv.elf
 HTTPD=build/examples/httpd.elf
-LOGDIR=build/tests/net/logs
 KERNEL_FAILURES='toro: panic|toro: kernel panic|toro: kernel fault|out of memory for application page'
+UNTIL_TRIES=1200
+. tests/net/lib.sh
+hosttest_init mem "microvm pc" "$@"
 
-counts= machines=()
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--counts) counts=$2; shift ;;
-	-h|--help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	-*) echo "mem.sh: unknown option '$1'" >&2; exit 2 ;;
-	*) machines+=("$1") ;;
-	esac
-	shift
-done
-[ ${#machines[@]} = 0 ] && machines=(microvm pc)
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/toro-mem.XXXXXX")
-mkdir -p "$LOGDIR"
-passed=0 failed=0 gpid=
-cleanup() {
-	[ -n "$gpid" ] && kill -0 "$gpid" 2>/dev/null && kill -- "-$gpid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-pass() { echo "PASS $cfg: $*"; passed=$((passed + 1)); }
-fail() {
-	echo "FAIL $cfg: $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | tail -n 15 | sed 's/^/    /'
-	failed=$((failed + 1))
-}
-# check LABEL CMD...: passes when CMD exits 0; its last output line joins the
-# label. CMD runs in this shell (kv_fill sets $stored for the checks after it).
-check() {
-	local label=$1 out
-	shift
-	if "$@" > "$work/out" 2>&1; then
-		out=$(tail -n 1 "$work/out")
-		pass "$label${out:+ ($out)}"
-	else
-		fail "$label" "$(cat "$work/out")"
-	fi
-}
-
-# boot NAME MEM IMAGE TORO-RUN-OPTIONS... [-- ARGS]: in its own process group.
-boot() {
-	local name=$1 mem=$2 image=$3
-	shift 3
-	glog=$LOGDIR/mem-$name.$cfg.log
-	rm -f "$glog" # not the last run's: the checks below wait for lines in it
-	setsid "$TORO" run --timeout 300 --machine "$machine" --smp "$smp" --mem "$mem" \
-		--stats "$sport" "$image" "$@" > "$glog" 2>&1 &
-	gpid=$!
-}
-
-# finish NAME EXPECTED-EXIT|any: waits (10 s) for the guest, checks its status and console.
-finish() {
-	local name=$1 want=$2 i rc
-	for i in $(seq 100); do kill -0 "$gpid" 2>/dev/null || break; sleep 0.1; done
-	if kill -0 "$gpid" 2>/dev/null; then
-		kill -- "-$gpid" 2>/dev/null
-		wait "$gpid" 2>/dev/null
-		rc=killed
-	else
-		wait "$gpid"
-		rc=$?
-	fi
-	gpid=
-	if [ "$want" = any ] || [ "$rc" = "$want" ]; then
-		pass "$name: guest ended (exit $rc)"
-	else
-		fail "$name: guest exit $rc, expected $want" "$(tail -n 15 "$glog")"
-	fi
-	if grep -aqE "$KERNEL_FAILURES" "$glog"; then
-		fail "$name: kernel failure on the console" "$(grep -aE "$KERNEL_FAILURES" "$glog")"
-	fi
-}
-
-# until_ok CMD...: CMD every 50 ms until it succeeds (1,200 tries, or the guest is gone).
-until_ok() {
-	local i
-	for i in $(seq 1200); do
-		"$@" > /dev/null 2>&1 && return 0
-		kill -0 "$gpid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
+# boot_mem NAME MEM IMAGE TORO-RUN-OPTIONS... [-- ARGS]: with the stats channel on $sport.
+boot_mem() {
+	local name=$1
+	BOOT_MEM=$2 BOOT_TIMEOUT=300 guest_start "mem-$name" --stats "$sport" "${@:3}"
 }
 
 # The stats line as shell variables: s_mem_free_kib=... (prefix $1).
@@ -189,7 +111,7 @@ test_stats() {
 	local qa=(--qemu-arg -chardev
 		--qemu-arg "socket,id=probe,host=127.0.0.1,port=$pport,server=on,wait=off"
 		--qemu-arg -device --qemu-arg "virtserialport,bus=torostats.0,chardev=probe,name=org.toro.test")
-	boot stats 16 "$PROBE" "${qa[@]}"
+	boot_mem stats 16 "$PROBE" "${qa[@]}"
 	if ! until_ok grep -aq '^memprobe: ready' "$glog"; then
 		fail "stats: memprobe did not start" "$(tail -n 15 "$glog")"
 		finish stats any
@@ -265,7 +187,7 @@ kv_makes_room() {
 }
 
 test_kv() {
-	boot kv 4 "$KV" --net "user:$hport:80" -- --quiet --debug
+	boot_mem kv 4 "$KV" --net "user:$hport:80" -- --quiet --debug
 	if ! until_ok curl -sf -m 0.25 -o /dev/null "http://127.0.0.1:$hport/stats"; then
 		fail "kv: no HTTP answer" "$(tail -n 15 "$glog")"
 		finish kv any
@@ -283,7 +205,7 @@ test_kv() {
 }
 
 test_httpd() {
-	boot httpd 4 "$HTTPD" --net "user:$hport:80" -- --quiet --debug
+	boot_mem httpd 4 "$HTTPD" --net "user:$hport:80" -- --quiet --debug
 	if ! until_ok curl -sf -m 0.25 -o /dev/null "http://127.0.0.1:$hport/"; then
 		fail "httpd: no HTTP answer" "$(tail -n 15 "$glog")"
 		finish httpd any
@@ -296,11 +218,7 @@ test_httpd() {
 	finish httpd 0
 }
 
-for f in "$NETC" "$PROBE" "$KV" "$HTTPD"; do
-	[ -f "$f" ] || { echo "FAIL mem tests: $f missing (make net-tests examples)"; echo "mem: 0 passed, 1 failed";
-		[ -n "$counts" ] && echo "0 1" > "$counts"; exit 1; }
-done
-t0=$SECONDS
+hosttest_need "$NETC" "$PROBE" "$KV" "$HTTPD"
 idx=0
 for machine in "${machines[@]}"; do
 	case "$machine" in pc|q35|microvm) ;; *) echo "mem.sh: unknown machine '$machine'" >&2; exit 2 ;; esac
@@ -318,6 +236,4 @@ for machine in "${machines[@]}"; do
 	test_httpd
 	idx=$((idx + 1))
 done
-echo "mem: $passed passed, $failed failed ($((SECONDS - t0)) s)"
-[ -n "$counts" ] && echo "$passed $failed" > "$counts"
-[ "$failed" = 0 ]
+hosttest_end

@@ -22,101 +22,30 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$ROOT" || exit 2
-TORO=bin/toro
 OVL=build/tests/net/overload
 NETC=build/tests/net/netclient
 HTTPD=build/tests/net/httpd.elf
 KV=build/examples/kv.elf
-LOGDIR=build/tests/net/logs
 KERNEL_FAILURES='toro: panic|toro: kernel panic|toro: kernel fault|out of memory for application page'
 BOUND=${OVL_BOUND_MS:-10000}
 HEADER_S=3 IDLE_S=5
+CHECK_OUTPUT=all # the clients' figures
+. tests/net/lib.sh
+hosttest_init overload "microvm pc" "$@"
 
-counts= machines=()
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--counts) counts=$2; shift ;;
-	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	-*) echo "overload.sh: unknown option '$1'" >&2; exit 2 ;;
-	*) machines+=("$1") ;;
-	esac
-	shift
-done
-[ ${#machines[@]} = 0 ] && machines=(microvm pc)
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/toro-overload.XXXXXX")
-mkdir -p "$LOGDIR"
-passed=0 failed=0 gpid=
-cleanup() {
-	[ -n "$gpid" ] && kill -0 "$gpid" 2>/dev/null && kill -- "-$gpid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-pass() { echo "PASS $cfg: $*"; passed=$((passed + 1)); }
-fail() {
-	echo "FAIL $cfg: $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | tail -n 15 | sed 's/^/    /'
-	failed=$((failed + 1))
-}
-# check LABEL CMD...: passes when CMD exits 0; its output follows, indented
-# (the clients' figures).
-check() {
-	local label=$1
-	shift
-	if "$@" > "$work/out" 2>&1; then
-		pass "$label"
-		sed 's/^/    /' "$work/out"
-	else
-		fail "$label" "$(cat "$work/out")"
-	fi
-}
-
-# boot NAME IMAGE ARGS...: the guest in its own process group, port $hport
-# forwarded to its port 80, a QMP monitor on $qport.
-boot() {
+# boot_ovl NAME IMAGE ARGS...: port $hport forwarded to the guest's 80, a QMP
+# monitor on $qport.
+boot_ovl() {
 	local name=$1 image=$2
 	shift 2
-	glog=$LOGDIR/overload-$name.$cfg.log
-	setsid "$TORO" run --timeout 300 --machine "$machine" --smp "$smp" --mem 64 \
-		--net "user:$hport:80" --qemu-arg -qmp \
-		--qemu-arg "tcp:127.0.0.1:$qport,server=on,wait=off" "$image" -- "$@" > "$glog" 2>&1 &
-	gpid=$!
+	BOOT_TIMEOUT=300 guest_start "overload-$name" --net "user:$hport:80" --qemu-arg -qmp \
+		--qemu-arg "tcp:127.0.0.1:$qport,server=on,wait=off" "$image" -- "$@"
 }
 
-# finish NAME: asks the guest to exit, waits (10 s), checks its status and console.
-finish() {
-	local name=$1 i rc
+# finish_ovl NAME: asks the guest to exit, then finish (status 0).
+finish_ovl() {
 	curl -s -m 5 -o /dev/null "http://127.0.0.1:$hport/debug/exit"
-	for i in $(seq 100); do kill -0 "$gpid" 2>/dev/null || break; sleep 0.1; done
-	if kill -0 "$gpid" 2>/dev/null; then
-		kill -- "-$gpid" 2>/dev/null
-		wait "$gpid" 2>/dev/null
-		rc=killed
-	else
-		wait "$gpid"
-		rc=$?
-	fi
-	gpid=
-	if [ "$rc" = 0 ]; then
-		pass "$name: guest ended (exit 0)"
-	else
-		fail "$name: guest exit $rc, expected 0" "$(tail -n 15 "$glog")"
-	fi
-	if grep -aqE "$KERNEL_FAILURES" "$glog"; then
-		fail "$name: kernel failure on the console" "$(grep -aE "$KERNEL_FAILURES" "$glog")"
-	fi
-}
-
-# until_ok CMD...: CMD every 50 ms until it succeeds (600 tries, or the guest is gone).
-until_ok() {
-	local i
-	for i in $(seq 600); do
-		"$@" > /dev/null 2>&1 && return 0
-		kill -0 "$gpid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
+	finish "$1" 0
 }
 
 fds() { curl -sS -m 5 "http://127.0.0.1:$hport/debug/fds"; }
@@ -195,14 +124,14 @@ flap() {
 started() {
 	until_ok curl -sf -m 0.25 -o /dev/null "http://127.0.0.1:$hport$2" && return 0
 	fail "$1: no HTTP answer" "$(tail -n 15 "$glog")"
-	finish "$1"
+	finish_ovl "$1"
 	return 1
 }
 
 # The idle timer stays at its 30 s here: what serves new requests while
 # connections are held must be the server making room, not the timer.
 test_httpd() {
-	boot httpd "$HTTPD" --quiet --debug --header-timeout "$HEADER_S"
+	boot_ovl httpd "$HTTPD" --quiet --debug --header-timeout "$HEADER_S"
 	started httpd /debug/fds || return
 	local before
 	before=$(fds_settled)
@@ -218,12 +147,12 @@ test_httpd() {
 		     "$nofile descriptors, 2,200 needed (ulimit -n)"
 	fi
 	check "httpd: no descriptor left behind" fds_back "$before"
-	finish httpd
+	finish_ovl httpd
 }
 
 # With --idle 5: the idle timer itself, and what the link leaves behind.
 test_httpd_idle() {
-	boot httpd-idle "$HTTPD" --quiet --debug --header-timeout "$HEADER_S" --idle "$IDLE_S"
+	boot_ovl httpd-idle "$HTTPD" --quiet --debug --header-timeout "$HEADER_S" --idle "$IDLE_S"
 	started httpd-idle /debug/fds || return
 	local before
 	before=$(fds_settled)
@@ -232,11 +161,11 @@ test_httpd_idle() {
 	check "httpd: the link down for 5 s and up under load" flap
 	check "httpd: serves new connections after the link came back" "$NETC" "$hport" seq 20 /index.html
 	check "httpd: no descriptor left behind after the link came back" fds_back "$before"
-	finish httpd-idle
+	finish_ovl httpd-idle
 }
 
 test_kv() {
-	boot kv "$KV" --quiet --debug --header-timeout "$HEADER_S"
+	boot_ovl kv "$KV" --quiet --debug --header-timeout "$HEADER_S"
 	started kv /stats || return
 	local before
 	before=$(fds_settled)
@@ -245,18 +174,14 @@ test_kv() {
 	[ "$nofile" -ge 2200 ] && check "kv: 1,200 connections held open, new requests still answered" \
 		"$OVL" -p /stats "$hport" hold 1200 20 "$BOUND"
 	check "kv: no descriptor left behind" fds_back "$before"
-	finish kv
+	finish_ovl kv
 }
 
-for f in "$OVL" "$NETC" "$HTTPD" "$KV"; do
-	[ -f "$f" ] || { echo "FAIL overload tests: $f missing (make net-tests examples)"
-		echo "overload: 0 passed, 1 failed"; [ -n "$counts" ] && echo "0 1" > "$counts"; exit 1; }
-done
+hosttest_need "$OVL" "$NETC" "$HTTPD" "$KV"
 # QEMU holds a socket per forwarded connection and the clients one each.
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
 nofile=$(ulimit -n)
 [ "$nofile" = unlimited ] && nofile=1000000
-t0=$SECONDS
 idx=0
 for machine in "${machines[@]}"; do
 	case "$machine" in pc|q35|microvm) ;; *) echo "overload.sh: unknown machine '$machine'" >&2; exit 2 ;; esac
@@ -272,6 +197,4 @@ for machine in "${machines[@]}"; do
 	test_kv
 	idx=$((idx + 1))
 done
-echo "overload: $passed passed, $failed failed ($((SECONDS - t0)) s)"
-[ -n "$counts" ] && echo "$passed $failed" > "$counts"
-[ "$failed" = 0 ]
+hosttest_end

@@ -13,117 +13,13 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$ROOT" || exit 2
-TORO=bin/toro
 NETC=build/tests/net/netclient
 HTTPD=build/tests/net/httpd.elf
 ECHO=build/examples/echo.elf
 KV=build/examples/kv.elf
-LOGDIR=build/tests/net/logs
 ALL="pc q35 microvm microvm-modern"
-KERNEL_FAILURES='toro: panic|toro: kernel panic|toro: kernel fault|toro: unsupported system call'
-
-jobs=1 counts= machines=()
-while [ $# -gt 0 ]; do
-	case "$1" in
-	-j) jobs=$2; shift ;;
-	-j*) jobs=${1#-j} ;;
-	--counts) counts=$2; shift ;;
-	-h|--help) sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	-*) echo "run.sh: unknown option '$1'" >&2; exit 2 ;;
-	*) machines+=("$1") ;;
-	esac
-	shift
-done
-[ ${#machines[@]} = 0 ] && read -ra machines <<< "$ALL"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/toro-net.XXXXXX")
-mkdir -p "$LOGDIR"
-# Guests still running when the runner stops (each in its own process group).
-cleanup() {
-	local p
-	if [ -f "$work/pids" ]; then
-		while read -r p; do kill -0 "$p" 2>/dev/null && kill -- "-$p" 2>/dev/null; done < "$work/pids"
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-# ---- one machine (runs in the background, writes $work/NAME.report) ----
-
-# Each check appends one line to the report; failures also the command's output.
-pass() { echo "PASS $cfg: $*" >> "$report"; echo PASS >> "$results"; }
-fail() {
-	echo "FAIL $cfg: $1" >> "$report"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | tail -n 15 | sed 's/^/    /' >> "$report"
-	echo FAIL >> "$results"
-}
-# check LABEL CMD...: passes when CMD exits 0; its last output line joins the label.
-check() {
-	local label=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		pass "$label${out:+ ($(printf '%s' "$out" | tail -n 1))}"
-	else
-		fail "$label" "$out"
-	fi
-}
-
-# boot NAME IMAGE GUESTPORT ARGS...: starts the guest in its own process
-# group, forwarding host port $port to GUESTPORT; sets $gpid and $glog.
-boot() {
-	local name=$1 image=$2 gport=$3
-	shift 3
-	glog=$LOGDIR/$name.$cfg.log
-	local qa=()
-	[ "$cfg" = microvm-modern ] && qa=(--qemu-arg -global --qemu-arg virtio-mmio.force-legacy=false)
-	setsid "$TORO" run --timeout 120 --machine "$machine" --smp "$smp" --mem 64 \
-		--net "user:$port:$gport" "${qa[@]+"${qa[@]}"}" "$image" -- "$@" > "$glog" 2>&1 &
-	gpid=$!
-	echo "$gpid" >> "$work/pids"
-	t_boot=$(date +%s%N)
-}
-
-# ready CMD...: runs CMD every 50 ms until it succeeds (30 s at most, or
-# until the guest is gone). Prints the milliseconds it took. Each attempt is
-# short: QEMU's hostfwd takes a connection before the guest listens, and
-# such a request hangs (DESIGN.md, pitfalls).
-ready() {
-	local i
-	for i in $(seq 600); do
-		if "$@" > /dev/null 2>&1; then
-			echo $((($(date +%s%N) - t_boot) / 1000000))
-			return 0
-		fi
-		kill -0 "$gpid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-# finish: waits for the guest to exit by itself (after /debug/exit) or ends
-# it; checks its exit status and that the kernel reported no failure.
-finish() {
-	local name=$1 expect_exit=$2 i rc
-	for i in $(seq 100); do kill -0 "$gpid" 2>/dev/null || break; sleep 0.1; done
-	if kill -0 "$gpid" 2>/dev/null; then
-		kill -- "-$gpid" 2>/dev/null
-		wait "$gpid" 2>/dev/null
-		rc=killed
-	else
-		wait "$gpid"
-		rc=$?
-	fi
-	if [ "$expect_exit" = any ] || [ "$rc" = "$expect_exit" ]; then
-		pass "$name: guest ended (exit $rc)"
-	else
-		fail "$name: guest exit $rc, expected $expect_exit" "$(tail -n 15 "$glog")"
-	fi
-	if grep -aqE "$KERNEL_FAILURES" "$glog"; then
-		fail "$name: kernel failure on the console" "$(grep -aE "$KERNEL_FAILURES" "$glog")"
-	fi
-}
-
-url() { echo "http://127.0.0.1:$port$1"; }
+. tests/net/lib.sh
+hosttest_init net "$ALL" "$@"
 
 # same_file PATH FILE TYPE: curl fetches PATH byte-exact (sha256) with that type.
 same_file() {
@@ -296,6 +192,8 @@ run_machine() {
 	# threads on two cores), pc and microvm-modern with one; TORO_NET_SMP=N
 	# sets the count of the first two.
 	case "$cfg" in pc|microvm-modern) smp=1 ;; *) smp=${TORO_NET_SMP:-2} ;; esac
+	BOOT_ARGS=
+	[ "$cfg" = microvm-modern ] && BOOT_ARGS="--qemu-arg -global --qemu-arg virtio-mmio.force-legacy=false"
 	# Ports 18400-18783: one per machine and image, and a block per run
 	# picked from the runner's pid so that two runs at once rarely meet.
 	port=$((18400 + idx * 4 + ($$ % 24) * 16))
@@ -306,15 +204,10 @@ run_machine() {
 	test_kv
 }
 
-for f in "$NETC" "$HTTPD" "$ECHO" "$KV"; do
-	[ -f "$f" ] || { echo "FAIL net tests: $f missing (make net-tests examples)"; echo "net: 0 passed, 1 failed";
-		[ -n "$counts" ] && echo "0 1" > "$counts"; exit 1; }
-done
+hosttest_need "$NETC" "$HTTPD" "$ECHO" "$KV"
 command -v curl > /dev/null || { echo "FAIL net tests: curl missing (tools/deps.sh installs it)";
-	echo "net: 0 passed, 1 failed"; [ -n "$counts" ] && echo "0 1" > "$counts"; exit 1; }
+	hosttest_counts 0 1; exit 1; }
 
-t0=$SECONDS
-: > "$work/pids"
 i=0
 for m in "${machines[@]}"; do
 	case " $ALL " in *" $m "*) ;; *) echo "run.sh: unknown machine '$m' ($ALL)" >&2; exit 2 ;; esac
@@ -323,8 +216,4 @@ for m in "${machines[@]}"; do
 	i=$((i + 1))
 done
 wait
-passed=$(cat "$work"/*.results 2>/dev/null | grep -c PASS)
-failed=$(cat "$work"/*.results 2>/dev/null | grep -c FAIL)
-echo "net: $passed passed, $failed failed ($((SECONDS - t0)) s)"
-[ -n "$counts" ] && echo "$passed $failed" > "$counts"
-[ "$failed" = 0 ]
+hosttest_end
