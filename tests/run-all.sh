@@ -126,26 +126,11 @@ for spec in "20 microvm 32" "5 pc 16" "5 q35 12"; do
 		tests/fs/crash.sh --runs "$1" --machine "$2" --fat "$3"
 done
 
-# ---- toro-cc as a drop-in CC: each flag, two boots (tests/tools/toro-cc.sh) ----
+# ---- toro-cc as a drop-in CC, and where the fetch scripts download from ----
 section "toro-cc as a build system's CC (tests/tools/toro-cc.sh)"
-tests/tools/toro-cc.sh --counts "$work/toolcc.counts" 2>&1 | grep -E '^(PASS|FAIL|toro-cc:|    )' | sed 's/^/  /'
-if read -r tp tf < "$work/toolcc.counts" 2>/dev/null; then
-	passed=$((passed + tp))
-	failed=$((failed + tf))
-else
-	echo "FAIL toro-cc tests (the script gave no counts)"
-	failed=$((failed + 1))
-fi
-
+counted "toro-cc tests" '^(PASS|FAIL|toro-cc:|    )' tests/tools/toro-cc.sh
 section "the fetch scripts' Debian archive from apt's sources (tests/tools/debian-src.sh)"
-tests/tools/debian-src.sh --counts "$work/debsrc.counts" 2>&1 | sed 's/^/  /'
-if read -r tp tf < "$work/debsrc.counts" 2>/dev/null; then
-	passed=$((passed + tp))
-	failed=$((failed + tf))
-else
-	echo "FAIL debian-src tests (the script gave no counts)"
-	failed=$((failed + 1))
-fi
+counted "debian-src tests" "^" tests/tools/debian-src.sh
 
 # ---- third-party programs built with toro-cc (tests/apps/) ----
 section "third-party programs: Debian's SQLite shell on a FAT disk (tests/apps/sqlite.sh)"
@@ -153,14 +138,7 @@ counted "SQLite test" '^(PASS|FAIL|sqlite:|    )' tests/apps/sqlite.sh
 
 for app in hello lua; do
 	section "third-party programs: $app from Debian's source with CC=toro-cc (tests/apps/$app.sh)"
-	tests/apps/$app.sh --counts "$work/$app.counts" 2>&1 | grep -E "^(PASS|FAIL|$app:|    )" | sed 's/^/  /'
-	if read -r ap af < "$work/$app.counts" 2>/dev/null; then
-		passed=$((passed + ap))
-		failed=$((failed + af))
-	else
-		echo "FAIL $app test (the script gave no counts)"
-		failed=$((failed + 1))
-	fi
+	counted "$app test" "^(PASS|FAIL|$app:|    )" tests/apps/$app.sh
 done
 
 # ---- the system call fuzzer (tests/sysfuzz/): fixed seeds, 20 s each ----
