@@ -106,6 +106,10 @@ else
 fi
 check "-dumpmachine says x86_64-linux-musl" test "$("$TCC" -dumpmachine)" = x86_64-linux-musl
 check "-print-file-name=libc.a is musl's" test "$("$TCC" -print-file-name=libc.a)" = "$MUSL_LIB/libc.a"
+check "-print-file-name= among other options (as libtool asks) is musl's" \
+	test "$("$TCC" -O2 -fPIC -print-file-name=libc.a)" = "$MUSL_LIB/libc.a"
+check "-v -O2 without input: Toro's line and gcc's version" \
+	sh -c "'$TCC' -v -O2 2>&1 | grep -q '^toro-cc (Toro ' && '$TCC' -v -O2 2>&1 | grep -q '^gcc version '"
 check "-print-file-name=libm.a is musl's" test "$("$TCC" -print-file-name=libm.a)" = "$MUSL_LIB/libm.a"
 check "-print-libgcc-file-name is the compiler's" test "$("$TCC" -print-libgcc-file-name)" = "$(gcc -print-libgcc-file-name)"
 check "-dumpversion is gcc's" test "$("$TCC" -dumpversion)" = "$(gcc -dumpversion)"
