@@ -385,6 +385,7 @@ void fat_node_orphan(struct fat_node *n, bool read_times);
 int fat_node_times(struct fat_node *n, uint64_t *mtime, uint64_t *atime);
 /* A read: bring the entry's access date up to today (once a day). */
 void fat_node_touch(struct fat_node *n);
+bool fat_keep(struct vnode *vn);
 void fat_inactive(struct vnode *vn);
 
 /* ---- file data: fs/fat_file.c ---- */

@@ -284,5 +284,6 @@ const struct vnode_ops fat_vnops = {
 	.fsync = fat_fsync,
 	.getattr = fat_getattr,
 	.setattr = fat_setattr,
+	.keep = fat_keep,
 	.inactive = fat_inactive,
 };

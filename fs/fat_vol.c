@@ -257,6 +257,14 @@ static void orphan_free(struct fat_node *n)
 	n->ra_next = 0;
 }
 
+/* An idle node may stay in the VFS's table unless its storage must go
+ * (unlinked) or it can no longer be trusted or reached. */
+bool fat_keep(struct vnode *vn)
+{
+	struct fat_node *n = vn->v_priv;
+	return !n->unlinked && !n->bad && !n->isroot && !n->vol->unmounted;
+}
+
 void fat_inactive(struct vnode *vn)
 {
 	struct fat_node *n = vn->v_priv;
@@ -471,6 +479,7 @@ static void fat_unmount(struct mount *m)
 		n->trim_pending = false;
 		vfs_vput(n->vn);
 	}
+	vfs_vdrop_idle(m); /* nodes nobody holds: they go with the volume */
 	bcache_destroy(v->bc);
 	v->bc = NULL;
 	fat_nc_free(v);

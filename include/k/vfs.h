@@ -15,9 +15,13 @@
  * the file system's identity for the file (FAT: the device byte offset of its
  * short directory entry; ramfs: the node's address); a rename that moves the
  * identity calls vfs_rekey. A vnode lives while it has references; when the
- * last one goes, the VFS calls the fs's inactive op and frees it. A file
- * unlinked while open stays readable and writable until its last close (the
- * fs frees its storage in inactive).
+ * last one goes, the VFS keeps it idle in the table if the fs's keep op says
+ * it may (a file opened again, a directory walked again, finds it with what
+ * the fs had read of it), at most a number that grows with memory, and
+ * otherwise (or when it is the least recently used idle one and room is
+ * needed) calls the fs's inactive op and frees it. A file unlinked while
+ * open stays readable and writable until its last close (the fs frees its
+ * storage in inactive; its keep says no).
  *
  * Names passed to ops are one path component: not empty, no '/', not "." or
  * "..", at most VFS_NAME_MAX bytes of UTF-8, not NUL-terminated.
@@ -112,7 +116,10 @@ struct vnode_ops {
 	 * blksize). */
 	void (*getattr)(struct vnode *vn, struct kstat *st);
 	int (*setattr)(struct vnode *vn, const struct vattr *va);
-	/* The last reference is gone (free an unlinked file's storage). */
+	/* The last reference is gone: may the VFS keep the vnode idle, to be
+	 * found again by vfs_vget? NULL: never. */
+	bool (*keep)(struct vnode *vn);
+	/* The vnode is about to be freed (free an unlinked file's storage). */
 	void (*inactive)(struct vnode *vn);
 	/* Devices and generated files: a struct file of the fs's own for
 	 * open(2) (NULL with *err). NULL op: the VFS's regular-file or
@@ -134,6 +141,7 @@ struct vnode {
 	int v_refs;
 	int v_maps;            /* shared mappings of it (fs/mmap.c) */
 	struct vnode *v_hash_next;
+	struct vnode *v_idle_prev, *v_idle_next; /* idle (no references) */
 };
 
 struct fs_ops {
@@ -165,8 +173,10 @@ struct mount {
  * must fill it in (v_ops, v_mode, v_size, v_priv) before anyone else can see
  * it (the VFS lock is held throughout). NULL when out of memory. */
 struct vnode *vfs_vget(struct mount *m, uint64_t key, bool *fresh);
-/* The vnode of (m, key) if one is in use (no reference taken), or NULL. */
+/* The vnode of (m, key) if one is in use or idle (no reference taken), or NULL. */
 struct vnode *vfs_vfind(struct mount *m, uint64_t key);
+/* Frees every idle vnode of m (inactive op, then freed): before unmount. */
+void vfs_vdrop_idle(struct mount *m);
 void vfs_rekey(struct vnode *vn, uint64_t key);
 void vfs_vref(struct vnode *vn);
 void vfs_vput(struct vnode *vn);

@@ -2,6 +2,7 @@
 /*
  * Helpers for the FAT host tests: see fat_test.h.
  */
+#define _GNU_SOURCE /* asprintf */
 #include "fat_test.h"
 #include "fat_check.h"
 
@@ -170,6 +171,37 @@ const char *ft_check(const char *img, unsigned flags)
 int ft_fsck(const char *img, char **out)
 {
 	return ft_sh(out, "fsck.fat -n %s", q(img));
+}
+
+char *ft_unclean(const char *img)
+{
+	char *msg = NULL, *out = NULL;
+	const char *why = ft_check(img, 0);
+	if (why) {
+		if (asprintf(&msg, "fat_check %s: %s", img, why) < 0)
+			msg = NULL;
+		return msg ? msg : strdup("fat_check failed");
+	}
+	int r = ft_fsck(img, &out);
+	int lines = 0;
+	for (char *p = out; p && *p; p++)
+		lines += *p == '\n';
+	if (r != 0 || lines != 2) {
+		if (asprintf(&msg, "fsck.fat -n %s (status %d):\n%s", img, r, out ? out : "") < 0)
+			msg = NULL;
+		if (!msg)
+			msg = strdup("fsck.fat failed");
+	}
+	free(out);
+	return msg;
+}
+
+void ft_img_make(struct ft_img *im, const char *prefix)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "%s%d.img", prefix, im->fat);
+	snprintf(im->path, sizeof(im->path), "%s", ft_path(name));
+	ft_mkimg(im->path, im->fat, im->kib, im->opts ? im->opts : "");
 }
 
 int ft_open(struct ft *t, const char *img, bool dev_ro, bool m_ro)

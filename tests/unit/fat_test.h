@@ -42,6 +42,19 @@ long ft_get(const char *img, const char *path, uint8_t **data);
 const char *ft_check(const char *img, unsigned flags);
 /* fsck.fat -n: exit status, output in *out (may be NULL). */
 int ft_fsck(const char *img, char **out);
+/* fat_check, then fsck.fat -n (status 0 and nothing but its version and
+ * summary lines): NULL when both find it clean, else a malloc'd report. */
+char *ft_unclean(const char *img);
+
+/* A test group's image of one FAT type (the cmocka state of its tests). */
+struct ft_img {
+	int fat;
+	unsigned kib;
+	const char *opts; /* more mkfs.fat options */
+	char path[256];
+};
+/* Makes im's image afresh, empty, as PREFIX<fat>.img in the scratch directory. */
+void ft_img_make(struct ft_img *im, const char *prefix);
 
 /* Map img as a RAM disk (ro: a read-only device) and mount it (m_ro: a
  * read-only mount): the mount's result; t is ready for ft_close either way. */

@@ -44,14 +44,7 @@ static const struct tfile files[] = {
 };
 #define NFILES (sizeof(files) / sizeof(files[0]))
 
-struct img {
-	int fat;
-	unsigned kib;
-	const char *opts;
-	char path[256];
-};
-
-static struct img imgs[] = {
+static struct ft_img imgs[] = {
 	{12, 8192, "", ""},
 	{16, 32768, "", ""},
 	{32, 65536, "-s 1", ""},
@@ -59,11 +52,8 @@ static struct img imgs[] = {
 
 static int setup_img(void **state)
 {
-	struct img *im = *state;
-	char name[32];
-	snprintf(name, sizeof(name), "read%d.img", im->fat);
-	snprintf(im->path, sizeof(im->path), "%s", ft_path(name));
-	ft_mkimg(im->path, im->fat, im->kib, im->opts);
+	struct ft_img *im = *state;
+	ft_img_make(im, "read");
 	for (size_t i = 0; i < NFILES; i++) {
 		uint8_t *data = malloc(files[i].size + 1);
 		ft_fill(data, files[i].size, (uint32_t)i);
@@ -95,7 +85,7 @@ static void check_contents(struct ft *t)
 
 static void test_contents(void **state)
 {
-	struct img *im = *state;
+	struct ft_img *im = *state;
 	struct ft t;
 	assert_int_equal(ft_open(&t, im->path, false, true), 0);
 	check_contents(&t);
@@ -111,7 +101,7 @@ static void test_contents(void **state)
 /* Reads at odd offsets and lengths across cluster boundaries. */
 static void test_partial_reads(void **state)
 {
-	struct img *im = *state;
+	struct ft_img *im = *state;
 	struct ft t;
 	struct vnode *vn;
 	assert_int_equal(ft_open(&t, im->path, false, true), 0);
@@ -159,7 +149,7 @@ static void expect_names(struct ft *t, const char *dir, const char *const *want,
 
 static void test_names(void **state)
 {
-	struct img *im = *state;
+	struct ft_img *im = *state;
 	struct ft t;
 	assert_int_equal(ft_open(&t, im->path, false, true), 0);
 	const char *root[] = {"EMPTY.TXT", "ONE", "lower.txt", "README.TXT", "Mixed Case Name.Dat",
@@ -217,7 +207,7 @@ static int one_at_a_time(void *ctx, const char *name, size_t len, uint64_t ino, 
 
 static void test_readdir_positions(void **state)
 {
-	struct img *im = *state;
+	struct ft_img *im = *state;
 	struct ft t;
 	struct vnode *root;
 	assert_int_equal(ft_open(&t, im->path, false, true), 0);
@@ -239,7 +229,7 @@ static void test_readdir_positions(void **state)
 
 static void test_attrs(void **state)
 {
-	struct img *im = *state;
+	struct ft_img *im = *state;
 	struct ft t;
 	struct vnode *vn;
 	struct kstat st;
