@@ -6,6 +6,7 @@
  * toro.bench prints the TSC at kernel entry (with -icount, an instruction count).
  */
 #include <k/arch.h>
+#include <k/bootargs.h>
 #include <k/bootinfo.h>
 #include <k/cmdline.h>
 #include <k/component.h>
@@ -153,7 +154,9 @@ void kmain(uint32_t magic, uint32_t info)
 #ifdef TORO_NET
 	net_init(&cl); /* after the drivers: it takes every network device */
 #endif
-	proc_start((const char *const *)cl.argv, cl.argc, (const char *const *)cl.envp, cl.envc);
+	struct bootargs_vec args;
+	bootargs_load(&cl, &args); /* fw_cfg's file, else the command line's words */
+	proc_start(args.argv, args.argc, args.envp, args.envc);
 }
 
 void panic(const char *fmt, ...)

@@ -59,6 +59,44 @@ static void shutdown_events(void *verbose)
 	arch_shutdown_events_start(verbose != NULL);
 }
 
+/* Bytes the strings of list take with their NULs. */
+static size_t strings_size(const char *const *list, int n)
+{
+	size_t total = 0;
+
+	for (int i = 0; i < n; i++)
+		total += strlen(list[i]) + 1;
+	return total;
+}
+
+/*
+ * Copy n strings to *str (advancing it) and their addresses to the pointer
+ * table at *tab (advancing it), then the table's NULL. Each is copied straight
+ * to its place: no kernel array bounds how many there are.
+ */
+static int put_strings(uint64_t *tab, uint64_t *str, const char *const *list, int n)
+{
+	uint64_t zero = 0;
+	int err = 0;
+
+	for (int i = 0; i < n && !err; i++) {
+		size_t len = strlen(list[i]) + 1;
+
+		err |= user_copy_out(*str, list[i], len);
+		err |= user_copy_out(*tab, str, 8);
+		*str += len;
+		*tab += 8;
+	}
+	err |= user_copy_out(*tab, &zero, 8);
+	*tab += 8;
+	return err;
+}
+
+/*
+ * The stack from the top: AT_RANDOM bytes, "x86_64", argv[0], the argument
+ * and environment strings, the program headers, then (16-byte aligned)
+ * argc, argv[] + NULL, envp[] + NULL, auxv.
+ */
 void proc_start(const char *const *argv, int argc, const char *const *envp, int envc)
 {
 	struct thread *t = thread_alloc(true);
@@ -69,17 +107,16 @@ void proc_start(const char *const *argv, int argc, const char *const *envp, int 
 	t->affinity = ncpus >= 64 ? ~0ull : (1ull << ncpus) - 1;
 
 	const char *name = toro_app_name ? toro_app_name : "app";
-	uint64_t uargv[CMDLINE_MAX_ARGS + 2], uenv[CMDLINE_MAX_ENV + 1];
 	uint8_t rnd[16];
 	random_fill(rnd, sizeof(rnd));
 	uint64_t at_random = push(&sp, rnd, sizeof(rnd));
 	uint64_t at_platform = push_str(&sp, "x86_64");
 	uint64_t at_execfn = push_str(&sp, name);
-	uargv[0] = at_execfn;
-	for (int i = 0; i < argc; i++)
-		uargv[i + 1] = push_str(&sp, argv[i]);
-	for (int i = 0; i < envc; i++)
-		uenv[i] = push_str(&sp, envp[i]);
+	size_t strbytes = strings_size(argv, argc) + strings_size(envp, envc);
+	if (strbytes + (size_t)(argc + envc) * 8 > MAIN_STACK_SIZE / 2)
+		panic("arguments and environment too large for the main stack");
+	sp -= strbytes;
+	uint64_t strs = sp;
 
 	/* Program headers, from the ELF header at the image start. */
 	const uint8_t *eh = (const uint8_t *)__toro_load_start;
@@ -98,21 +135,17 @@ void proc_start(const char *const *argv, int argc, const char *const *envp, int 
 		{ AT_CLKTCK, 100 }, { AT_SECURE, 0 }, { AT_RANDOM, at_random },
 		{ AT_HWCAP2, 0 }, { AT_EXECFN, at_execfn }, { AT_NULL, 0 },
 	};
-	int nptrs = 1 + (argc + 2) + (envc + 1); /* argc, argv+NULL, envp+NULL */
+	size_t nptrs = 1 + ((size_t)argc + 2) + ((size_t)envc + 1); /* argc, argv+NULL, envp+NULL */
 	size_t total = nptrs * 8 + sizeof(aux);
 	sp = (sp - total) & ~15ull;
 	uint64_t p = sp;
-	uint64_t v = (uint64_t)argc + 1, zero = 0;
+	uint64_t v = (uint64_t)argc + 1;
 	int err = user_copy_out(p, &v, 8);
 	p += 8;
-	err |= user_copy_out(p, uargv, (argc + 1) * 8);
-	p += (argc + 1) * 8;
-	err |= user_copy_out(p, &zero, 8);
+	err |= user_copy_out(p, &at_execfn, 8);
 	p += 8;
-	err |= user_copy_out(p, uenv, envc * 8);
-	p += envc * 8;
-	err |= user_copy_out(p, &zero, 8);
-	p += 8;
+	err |= put_strings(&p, &strs, argv, argc);
+	err |= put_strings(&p, &strs, envp, envc);
 	err |= user_copy_out(p, aux, sizeof(aux));
 	if (err || !at_random || !at_phdr)
 		panic("cannot build the process stack");

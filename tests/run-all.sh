@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # tests/run-all.sh: what `make test` runs once everything is built: the host
 # unit tests (cmocka; each test case counts), the QEMU guest tests
-# (tests/guest/run.sh), the examples' network tests (tests/net/run.sh), the
+# (tests/guest/run.sh), the arguments through toro run (tests/guest/args.sh),
+# the examples' network tests (tests/net/run.sh), the
 # memory tests driven from the host (tests/net/mem.sh), the overload tests
 # (tests/net/overload.sh: slow clients, held connections, link flaps), the
 # exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
@@ -82,6 +83,10 @@ done
 # ---- guest tests ----
 section "guest tests (QEMU)"
 counted "guest tests" '' tests/guest/run.sh -j "$JOBS"
+
+# ---- arguments and environment through toro run, byte-exact ----
+section "arguments and environment (tests/guest/args.sh: fw_cfg, the command line, refusals)"
+counted "argument tests" '' tests/guest/args.sh
 
 # ---- network tests: host clients against the examples in QEMU ----
 section "network tests (examples/httpd, echo, kv; host clients over hostfwd)"

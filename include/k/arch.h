@@ -47,6 +47,17 @@ int arch_clear_user(void *udst, size_t n);
  * or -ENAMETOOLONG when no NUL is found within n bytes. */
 long arch_strncpy_from_user(char *dst, const char *usrc, size_t n);
 
+/* QEMU's fw_cfg (QEMU's docs/specs/fw_cfg.rst), on pc, q35 and microvm alike.
+ * arch_fwcfg_find: the file `name` in fw_cfg's directory: 0 with its *key and
+ * *size, -ENODEV when the VMM has no fw_cfg (Firecracker), -ENOENT when it has
+ * no such file. arch_fwcfg_read: the first len bytes of item `key` into buf
+ * (identity-mapped RAM), by DMA where fw_cfg offers it, else port reads; 0 or
+ * -EIO. Boot only (one caller at a time, no lock). */
+int arch_fwcfg_find(const char *name, uint16_t *key, uint32_t *size);
+int arch_fwcfg_read(uint16_t key, void *buf, uint32_t len);
+/* Whether fw_cfg offers DMA (what arch_fwcfg_read will use); false without fw_cfg. */
+bool arch_fwcfg_has_dma(void);
+
 /* Power off with status; never returns. */
 __attribute__((noreturn)) void arch_poweroff(int status);
 /* Arm the host's shutdown requests (ACPI power button, Ctrl-Alt-Del): each

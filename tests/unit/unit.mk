@@ -2,6 +2,7 @@
 # portable sources listed in UNIT_SRCS_test_NAME (and tests/unit/host_stubs.c).
 UNIT_SRCS_test_fmt     := lib/fmt.c
 UNIT_SRCS_test_cmdline := lib/cmdline.c
+UNIT_SRCS_test_bootargs := lib/bootargs.c
 UNIT_SRCS_test_symtab  := lib/symtab.c
 UNIT_SRCS_test_pmm     := kernel/pmm.c
 UNIT_SRCS_test_kheap   := kernel/kheap.c kernel/pmm.c
