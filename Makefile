@@ -208,6 +208,7 @@ $(UNIT_BINS): | deps-test
 # ---- third-party programs built with toro-cc (not in `all`): make sqlite ----
 include tests/apps/sqlite.mk
 include tests/apps/apps.mk
+include tests/apps/nginx.mk
 
 # The file server on microvm, its port 80 reachable as 127.0.0.1:8080 on the host.
 run: deps-run all

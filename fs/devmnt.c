@@ -3,9 +3,9 @@
  * /dev and the /etc files as file systems of the VFS. /dev lists the
  * kernel's character devices (kernel/devfs.c), the ones drivers added at
  * attach (block devices) and virtio-console's ports under virtio-ports/;
- * opening one makes the device's own file. /etc/hosts and /etc/resolv.conf
- * are the kernel's (kernel/etcfs.c) wherever the root file system has no file
- * of that name: a disk's own /etc/hosts wins.
+ * opening one makes the device's own file. /etc/hosts, /etc/resolv.conf,
+ * /etc/passwd and /etc/group are the kernel's (kernel/etcfs.c) wherever the
+ * root file system has no file of that name: a disk's own file wins.
  */
 #include <k/console.h>
 #include <k/errno.h>
@@ -243,12 +243,15 @@ static const struct vnode_ops etc_ops = {
 	.getattr = etc_getattr, .inactive = dev_inactive, .open = etc_open,
 };
 
-static const char *const etc_names[] = { "hosts", "resolv.conf" };
-static const char *const etc_paths[] = { "/etc/hosts", "/etc/resolv.conf" };
+static const char *const etc_names[] = { "hosts", "resolv.conf", "passwd", "group" };
+static const char *const etc_paths[] = {
+	"/etc/hosts", "/etc/resolv.conf", "/etc/passwd", "/etc/group",
+};
+#define ETC_NFILES (sizeof(etc_names) / sizeof(etc_names[0]))
 
 static int etcdir_lookup(struct vnode *dir, const char *name, size_t len, struct vnode **out)
 {
-	for (unsigned i = 0; i < 2; i++)
+	for (unsigned i = 0; i < ETC_NFILES; i++)
 		if (strlen(etc_names[i]) == len && !memcmp(etc_names[i], name, len))
 			return node_of(&etc_mount, etc_paths[i], S_IFREG | 0444, 0, &etc_ops, out);
 	return -ENOENT;
@@ -256,7 +259,7 @@ static int etcdir_lookup(struct vnode *dir, const char *name, size_t len, struct
 
 static int etcdir_readdir(struct vnode *dir, uint64_t *pos, vfs_filldir_fn fill, void *ctx)
 {
-	for (; *pos < 2; (*pos)++)
+	for (; *pos < ETC_NFILES; (*pos)++)
 		if (fill(ctx, etc_names[*pos], strlen(etc_names[*pos]), 8 + *pos, VDT_REG, *pos + 1))
 			return 0;
 	return 0;
@@ -271,7 +274,8 @@ int vfs_fallback(const char *canon, struct vnode **out)
 {
 	if (!strcmp(canon, "/etc"))
 		return node_of(&etc_mount, canon, S_IFDIR | 0555, 0, &etcdir_ops, out);
-	if (strcmp(canon, "/etc/hosts") && strcmp(canon, "/etc/resolv.conf"))
-		return -ENOENT;
-	return node_of(&etc_mount, canon, S_IFREG | 0444, 0, &etc_ops, out);
+	for (unsigned i = 0; i < ETC_NFILES; i++)
+		if (!strcmp(canon, etc_paths[i]))
+			return node_of(&etc_mount, canon, S_IFREG | 0444, 0, &etc_ops, out);
+	return -ENOENT;
 }

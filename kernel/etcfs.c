@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * /etc/hosts and /etc/resolv.conf from memory (k/etcfs.h). musl's resolver
- * opens and reads them; each open takes a snapshot of the text, so a DHCP
- * lease that names new DNS servers shows in the next lookup.
+ * /etc/hosts, /etc/resolv.conf, /etc/passwd and /etc/group from memory
+ * (k/etcfs.h). musl's resolver opens and reads the first two; each open takes
+ * a snapshot of the text, so a DHCP lease that names new DNS servers shows in
+ * the next lookup. The last two hold root and the unprivileged user and group
+ * that servers look up by name at start (nginx's default `user nobody
+ * nogroup`), with Debian's numbers: a program's getpwnam answers as on a
+ * fresh Debian system instead of failing with ENOENT.
  */
 #include <k/errno.h>
 #include <k/etcfs.h>
@@ -17,12 +21,27 @@ struct etc_file {
 	char text[];
 };
 
+static size_t copy_text(char *buf, size_t n, const char *text)
+{
+	size_t len = strlen(text) < n ? strlen(text) : n;
+	memcpy(buf, text, len);
+	return len;
+}
+
 static size_t default_hosts(char *buf, size_t n)
 {
-	static const char hosts[] = "127.0.0.1\tlocalhost\n::1\tlocalhost\n";
-	size_t len = sizeof(hosts) - 1 < n ? sizeof(hosts) - 1 : n;
-	memcpy(buf, hosts, len);
-	return len;
+	return copy_text(buf, n, "127.0.0.1\tlocalhost\n::1\tlocalhost\n");
+}
+
+static size_t default_passwd(char *buf, size_t n)
+{
+	return copy_text(buf, n, "root:x:0:0:root:/root:/bin/sh\n"
+			 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+}
+
+static size_t default_group(char *buf, size_t n)
+{
+	return copy_text(buf, n, "root:x:0:\nnogroup:x:65534:\n");
 }
 
 static struct {
@@ -32,6 +51,8 @@ static struct {
 } files[] = {
 	{ "/etc/hosts", NULL, default_hosts },
 	{ "/etc/resolv.conf", NULL, NULL },
+	{ "/etc/passwd", NULL, default_passwd },
+	{ "/etc/group", NULL, default_group },
 };
 
 void etcfs_set(const char *path, etcfs_gen_fn gen)

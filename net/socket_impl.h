@@ -60,6 +60,7 @@ struct sock {
 	uint8_t *tx_buf;          /* bounce buffer for TCP sends, under tx */
 	uint64_t rcvtimeo, sndtimeo; /* ns (k/utime.h): UTIME_FOREVER none, 0 no wait */
 	int linger_on, linger_s;  /* SO_LINGER as set (accepted, not acted on) */
+	bool cork;                /* TCP_CORK as set (net/sockopt.c) */
 };
 
 /* A transfer's memory: the program's buffers as segments of user addresses

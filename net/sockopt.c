@@ -3,7 +3,11 @@
  * Socket options (net/socket_impl.h): setsockopt and getsockopt at the
  * SOL_SOCKET, IPPROTO_TCP and IPPROTO_IP levels. Options lwIP keeps per pcb
  * are set under its core lock; buffer sizes are fixed by lwIP and reported
- * as such; timeouts follow k/utime.h.
+ * as such; timeouts follow k/utime.h. TCP_CORK is kept and read back, and
+ * taking it off pushes out what is queued: lwIP sends each write as it comes
+ * (Nagle aside), so a cork holds nothing back, a hint Linux may also cut
+ * short (it sends a corked partial frame after 200 ms). nginx sets it with
+ * `tcp_nopush on` and gave up on every response when it was ENOPROTOOPT.
  */
 #include <stdbool.h>
 #include <k/errno.h>
@@ -43,6 +47,7 @@
 #define TCP_KEEPIDLE 4
 #define TCP_KEEPINTVL 5
 #define TCP_KEEPCNT 6
+#define TCP_CORK 3
 #define IP_TOS 1
 #define IP_TTL 2
 #ifndef EDOM
@@ -99,6 +104,18 @@ static void pcb_option(struct sock *sk, int opt, bool on)
 	UNLOCK_TCPIP_CORE();
 }
 
+/* TCP_CORK: remembered; taken off, whatever lwIP still queues goes out now. */
+static void set_cork(struct sock *sk, bool on)
+{
+	sk->cork = on;
+	if (on)
+		return;
+	LOCK_TCPIP_CORE();
+	if (sk->conn->pcb.tcp && sk->connected)
+		tcp_output(sk->conn->pcb.tcp);
+	UNLOCK_TCPIP_CORE();
+}
+
 static long setopt(struct sock *sk, int level, int name, uint64_t uval, long len)
 {
 	int v = 0;
@@ -134,6 +151,7 @@ static long setopt(struct sock *sk, int level, int name, uint64_t uval, long len
 			return -ENOPROTOOPT;
 		switch (name) {
 		case TCP_NODELAY: pcb_option(sk, TCP_NODELAY, v); return 0;
+		case TCP_CORK: set_cork(sk, v != 0); return 0;
 		case TCP_KEEPIDLE:
 		case TCP_KEEPINTVL:
 		case TCP_KEEPCNT:
@@ -203,6 +221,10 @@ static long getopt(struct sock *sk, int level, int name, int64_t out[2], int *le
 	} else if (level == IPPROTO_TCP && sk->type == SOCK_STREAM) {
 		if (name == TCP_NODELAY) {
 			out[0] = pcb_has(sk, TCP_NODELAY);
+			return 0;
+		}
+		if (name == TCP_CORK) {
+			out[0] = sk->cork;
 			return 0;
 		}
 	}

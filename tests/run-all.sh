@@ -10,8 +10,8 @@
 # checksum offload test over a tap (tests/net/offload.sh, root only), the
 # power-cut test (tests/fs/crash.sh), toro-cc's flags (tests/tools/toro-cc.sh),
 # the fetch scripts' archive address (tests/tools/debian-src.sh), the SQLite
-# shell, GNU hello and Lua built from Debian's source (tests/apps/sqlite.sh,
-# hello.sh, lua.sh), the system call fuzzer's short fixed-seed runs
+# shell, nginx, GNU hello and Lua built from Debian's source (tests/apps/sqlite.sh,
+# nginx.sh, hello.sh, lua.sh), the system call fuzzer's short fixed-seed runs
 # (tests/sysfuzz/run.sh) and a boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
 #   TORO_BOOTS=N changes the 20; TORO_JOBS=N the number of QEMUs at once (2).
@@ -140,6 +140,8 @@ counted "debian-src tests" "^" tests/tools/debian-src.sh
 # ---- third-party programs built with toro-cc (tests/apps/) ----
 section "third-party programs: Debian's SQLite shell on a FAT disk (tests/apps/sqlite.sh)"
 counted "SQLite test" '^(PASS|FAIL|sqlite:|    )' tests/apps/sqlite.sh
+section "third-party programs: Debian's nginx, config and docroot on a FAT disk (tests/apps/nginx.sh)"
+counted "nginx test" '^(PASS|FAIL|nginx:|    )' tests/apps/nginx.sh
 
 for app in hello lua; do
 	section "third-party programs: $app from Debian's source with CC=toro-cc (tests/apps/$app.sh)"

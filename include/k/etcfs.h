@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A few read-only files under /etc, served from memory (kernel/etcfs.c) for
- * the C library's resolver until there is a file system: /etc/hosts and, in
- * the network kernel, /etc/resolv.conf.
+ * the C library where the root file system has none of its own: /etc/hosts,
+ * /etc/passwd, /etc/group and, in the network kernel, /etc/resolv.conf.
  */
 #ifndef K_ETCFS_H
 #define K_ETCFS_H
