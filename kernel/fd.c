@@ -53,12 +53,24 @@ static char *bounce(char *fallback, size_t *cap)
 static struct file *fds[FD_MAX];
 static uint8_t cloexec[FD_MAX];
 static struct spinlock lock = SPINLOCK_INIT;
+/* RLIMIT_NOFILE's soft limit: new descriptors are below it (kernel/rlimit.c). */
+static int limit = FD_MAX;
+
+void fd_set_limit(int n)
+{
+	__atomic_store_n(&limit, n < 0 ? 0 : n > FD_MAX ? FD_MAX : n, __ATOMIC_RELAXED);
+}
+
+int fd_limit(void)
+{
+	return __atomic_load_n(&limit, __ATOMIC_RELAXED);
+}
 
 int fd_install_cloexec(struct file *f, bool cx)
 {
 	int r = -EMFILE;
 	spin_lock(&lock);
-	for (int i = 0; i < FD_MAX; i++) {
+	for (int i = 0; i < limit; i++) {
 		if (!fds[i]) {
 			fds[i] = f;
 			cloexec[i] = cx;
@@ -108,6 +120,16 @@ void file_put(struct file *f)
 	kfree(f);
 }
 
+long fd_shutdown(int fd, int how)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r = f->ops->shutdown ? f->ops->shutdown(f, how) : -ENOTSOCK;
+	file_put(f);
+	return r;
+}
+
 int fd_count(void)
 {
 	int n = 0;
@@ -138,7 +160,15 @@ static long chunked(struct file *f, uint64_t ubuf, size_t n, int64_t pos, bool w
 	char small[SMALL_CHUNK];
 	size_t cap, done = 0;
 	char *buf = bounce(small, &cap);
-	while (done < n) {
+	/* Whole messages: one op call, even for 0 bytes, never split. */
+	bool whole = f->ops->whole && pos < 0, once = whole;
+	if (whole && n > cap) {
+		if (wr)
+			return -EMSGSIZE;
+		n = cap; /* a longer message is cut, as a short read cuts it */
+	}
+	while (done < n || once) {
+		once = false;
 		size_t want = n - done < cap ? n - done : cap;
 		long r;
 		if (wr && user_copy_in(buf, ubuf + done, want))
@@ -154,7 +184,7 @@ static long chunked(struct file *f, uint64_t ubuf, size_t n, int64_t pos, bool w
 		if (!wr && r > 0 && user_copy_out(ubuf + done, buf, (size_t)r))
 			return done ? (long)done : -EFAULT;
 		done += (size_t)r;
-		if ((size_t)r < want)
+		if ((size_t)r < want || whole)
 			break;
 		/* A pipe or socket with nothing more to read would block the
 		 * next chunk: return what the call has. */
@@ -345,7 +375,7 @@ static long dup_to(struct file *f, int min, bool cx)
 {
 	long r = -EMFILE;
 	spin_lock(&lock);
-	for (int i = min; i < FD_MAX; i++) {
+	for (int i = min; i < limit; i++) {
 		if (!fds[i]) {
 			fds[i] = f;
 			f->refs++;
@@ -396,7 +426,7 @@ static long fcntl_file(struct file *f, long fd, long cmd, long arg)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (arg < 0 || arg >= FD_MAX)
+		if (arg < 0 || arg >= fd_limit())
 			return -EINVAL;
 		return dup_to(f, (int)arg, cmd == F_DUPFD_CLOEXEC);
 	case F_GETFD: return cloexec[fd];
@@ -432,6 +462,10 @@ long sys_dup3(long oldfd, long newfd, long flags, long a3, long a4, long a5)
 	if (newfd < 0 || newfd >= FD_MAX || (flags & ~O_CLOEXEC) || oldfd == newfd) {
 		file_put(f);
 		return -EINVAL;
+	}
+	if (newfd >= fd_limit()) { /* past RLIMIT_NOFILE, as Linux */
+		file_put(f);
+		return -EBADF;
 	}
 	spin_lock(&lock);
 	old = fds[newfd];

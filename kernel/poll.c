@@ -688,3 +688,20 @@ long sys_epoll_pwait(SYSARGS)
 	mask_restore(old, set);
 	return r;
 }
+
+/* epoll_pwait with a timespec timeout (NULL: none), for waits finer than a
+ * millisecond. */
+long sys_epoll_pwait2(SYSARGS)
+{
+	uint64_t old = 0, until;
+	bool set, zero;
+	long r = timeout_in((uint64_t)a3, false, &until, &zero);
+	if (r)
+		return r;
+	r = mask_apply((uint64_t)a4, a5, &old, &set);
+	if (r)
+		return r;
+	r = do_epoll_wait(a0, (uint64_t)a1, a2, until, zero);
+	mask_restore(old, set);
+	return r;
+}

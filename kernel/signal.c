@@ -67,7 +67,14 @@ struct kstack_t {
 long sys_sigaltstack(SYSARGS)
 {
 	struct thread *t = thread_current();
-	struct kstack_t ss, old = { t->altstack_sp, t->altstack_size ? 0 : SS_DISABLE, 0,
+	uint64_t sp = syscall_user_sp();
+	/* Running on it (in a handler that took it): SS_ONSTACK, as on Linux.
+	 * Linux also refuses a change meanwhile (EPERM); Toro allows it, so a
+	 * program (the system call fuzzer) that left a handler by longjmp can
+	 * always put its own stack back. */
+	bool on = t->altstack_size && sp - t->altstack_sp < t->altstack_size;
+	struct kstack_t ss, old = { t->altstack_sp,
+				     on ? SS_ONSTACK : t->altstack_size ? 0 : SS_DISABLE, 0,
 				     t->altstack_size };
 	if (a0) {
 		if (user_copy_in(&ss, (uint64_t)a0, sizeof(ss)))

@@ -58,8 +58,6 @@ long sys_set_robust_list(SYSARGS);
 long sys_exit(SYSARGS);
 long sys_exit_group(SYSARGS);
 long sys_umask(SYSARGS);
-long sys_prlimit64(SYSARGS);
-long sys_getrlimit(SYSARGS);
 long sys_sysinfo(SYSARGS);
 long sys_getrusage(SYSARGS);
 
@@ -81,6 +79,7 @@ long sys_epoll_create1(SYSARGS);
 long sys_epoll_ctl(SYSARGS);
 long sys_epoll_wait(SYSARGS);
 long sys_epoll_pwait(SYSARGS);
+long sys_epoll_pwait2(SYSARGS);
 long sys_pipe(SYSARGS);
 long sys_pipe2(SYSARGS);
 long sys_eventfd(SYSARGS);
@@ -102,6 +101,60 @@ long sys_getsockname(SYSARGS);
 long sys_getpeername(SYSARGS);
 long sys_setsockopt(SYSARGS);
 long sys_getsockopt(SYSARGS);
+
+/* rlimit.c */
+long sys_prlimit64(SYSARGS);
+long sys_getrlimit(SYSARGS);
+long sys_setrlimit(SYSARGS);
+
+/* sys_ids.c, prctl.c: component procctl */
+long sys_setuid(SYSARGS);
+long sys_setreuid(SYSARGS);
+long sys_setresuid(SYSARGS);
+long sys_setfsuid(SYSARGS);
+long sys_getresuid(SYSARGS);
+long sys_getgroups(SYSARGS);
+long sys_setgroups(SYSARGS);
+long sys_getpgid(SYSARGS);
+long sys_getpgrp(SYSARGS);
+long sys_setsid(SYSARGS);
+long sys_setpgid(SYSARGS);
+long sys_sched_getscheduler(SYSARGS);
+long sys_sched_setscheduler(SYSARGS);
+long sys_sched_getparam(SYSARGS);
+long sys_sched_setparam(SYSARGS);
+long sys_sched_get_priority_max(SYSARGS);
+long sys_sched_get_priority_min(SYSARGS);
+long sys_sched_rr_get_interval(SYSARGS);
+long sys_getpriority(SYSARGS);
+long sys_setpriority(SYSARGS);
+long sys_times(SYSARGS);
+long sys_membarrier(SYSARGS);
+long sys_prctl(SYSARGS);
+
+/* sys_timer.c, timerfd.c: component timer */
+long sys_setitimer(SYSARGS);
+long sys_getitimer(SYSARGS);
+long sys_alarm(SYSARGS);
+long sys_timer_create(SYSARGS);
+long sys_timer_settime(SYSARGS);
+long sys_timer_gettime(SYSARGS);
+long sys_timer_getoverrun(SYSARGS);
+long sys_timer_delete(SYSARGS);
+long sys_timerfd_create(SYSARGS);
+long sys_timerfd_settime(SYSARGS);
+long sys_timerfd_gettime(SYSARGS);
+
+/* signalfd.c: component sigwait */
+long sys_rt_sigpending(SYSARGS);
+long sys_rt_sigtimedwait(SYSARGS);
+long sys_rt_sigsuspend(SYSARGS);
+long sys_signalfd(SYSARGS);
+long sys_signalfd4(SYSARGS);
+
+/* unix.c: component unix */
+long sys_socketpair(SYSARGS);
+long sys_unix_shutdown(SYSARGS);
 
 /* arch */
 long sys_arch_prctl(SYSARGS);

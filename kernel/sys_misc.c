@@ -82,41 +82,6 @@ uint32_t proc_umask(void)
 	return umask_now;
 }
 
-struct krlimit {
-	uint64_t cur, max;
-};
-
-static int limit_of(long res, struct krlimit *l)
-{
-	const uint64_t inf = ~0ull;
-	switch (res) {
-	case 3: *l = (struct krlimit){ 8 << 20, inf }; return 0;   /* RLIMIT_STACK */
-	case 7: *l = (struct krlimit){ FD_MAX, FD_MAX }; return 0;  /* RLIMIT_NOFILE */
-	default:
-		if (res < 0 || res >= 16)
-			return -EINVAL;
-		*l = (struct krlimit){ inf, inf };
-		return 0;
-	}
-}
-
-long sys_prlimit64(SYSARGS)
-{
-	struct krlimit l;
-	if (a0 != 0 && a0 != 1)
-		return -ESRCH;
-	int r = limit_of(a1, &l);
-	if (r)
-		return r;
-	/* Limits are fixed: setting one is accepted only if it changes nothing
-	 * a program could rely on (lowering is ignored). */
-	if (a3 && user_copy_out((uint64_t)a3, &l, sizeof(l)))
-		return -EFAULT;
-	return 0;
-}
-
-long sys_getrlimit(SYSARGS) { return sys_prlimit64(0, a0, 0, a1, 0, 0); }
-
 /* struct rusage (x86-64): two timevals and fourteen longs. */
 struct krusage {
 	int64_t utime_sec, utime_usec, stime_sec, stime_usec;

@@ -25,7 +25,7 @@
 	X(158, arch_prctl) X(186, gettid) X(200, tkill) X(201, time) X(202, futex) \
 	X(203, sched_setaffinity) X(204, sched_getaffinity) X(218, set_tid_address) \
 	X(228, clock_gettime) X(229, clock_getres) X(230, clock_nanosleep) X(231, exit_group) \
-	X(234, tgkill) X(273, set_robust_list) X(292, dup3) X(302, prlimit64) \
+	X(234, tgkill) X(273, set_robust_list) X(160, setrlimit) X(292, dup3) X(302, prlimit64) \
 	X(309, getcpu) X(318, getrandom)
 #ifdef TORO_NET
 #define NET_CALLS(X) \
@@ -74,6 +74,7 @@ SYSGROUP(poll) = {
 SYSGROUP(epoll) = {
 	SYSOPT_CALL(213, sys_epoll_create), SYSOPT_CALL(232, sys_epoll_wait), SYSOPT_CALL(233, sys_epoll_ctl),
 	SYSOPT_CALL(281, sys_epoll_pwait), SYSOPT_CALL(291, sys_epoll_create1),
+	SYSOPT_CALL(441, sys_epoll_pwait2),
 };
 SYSGROUP(pipe) = { SYSOPT_CALL(22, sys_pipe), SYSOPT_CALL(293, sys_pipe2) };
 SYSGROUP(eventfd) = { SYSOPT_CALL(284, sys_eventfd), SYSOPT_CALL(290, sys_eventfd2) };
@@ -85,7 +86,12 @@ static const struct {
 } sysopt_names[] = {
 	{ 7, "poll" }, { 23, "poll" }, { 270, "poll" }, { 271, "poll" },
 	{ 213, "epoll" }, { 232, "epoll" }, { 233, "epoll" }, { 281, "epoll" }, { 291, "epoll" },
-	{ 22, "pipe" }, { 293, "pipe" }, { 284, "eventfd" }, { 290, "eventfd" },
+	{ 22, "pipe" }, { 293, "pipe" }, { 284, "eventfd" }, { 290, "eventfd" }, { 441, "epoll" },
+	{ 36, "timer" }, { 37, "timer" }, { 38, "timer" }, { 222, "timer" }, { 223, "timer" },
+	{ 224, "timer" }, { 225, "timer" }, { 226, "timer" }, { 283, "timer" }, { 286, "timer" },
+	{ 287, "timer" }, { 100, "procctl" }, { 157, "procctl" }, { 324, "procctl" },
+	{ 127, "sigwait" }, { 128, "sigwait" }, { 130, "sigwait" }, { 282, "sigwait" }, { 289, "sigwait" },
+	{ 53, "unix" }, { 48, "unix" },
 	{ SYS_TORO_SELFCHECK, "selfcheck" },
 };
 

@@ -199,6 +199,21 @@ static void notify(struct thread *t, int sig)
 	}
 }
 
+static void (*sent_hook)(void);
+
+void thread_on_signal(void (*fn)(void))
+{
+	__atomic_store_n(&sent_hook, fn, __ATOMIC_RELEASE);
+}
+
+/* After a signal was made pending, with no lock held. */
+static void signal_sent(void)
+{
+	void (*fn)(void) = __atomic_load_n(&sent_hook, __ATOMIC_ACQUIRE);
+	if (fn)
+		fn();
+}
+
 /* Send signal sig to thread tid (tkill). */
 int thread_signal(int tid, int sig)
 {
@@ -212,6 +227,23 @@ int thread_signal(int tid, int sig)
 		__atomic_or_fetch(&t->pending, 1ull << (sig - 1), __ATOMIC_SEQ_CST);
 		notify(t, sig);
 		break;
+	}
+	spin_unlock(&threads_lock);
+	if (r == 0)
+		signal_sent();
+	return r;
+}
+
+bool thread_signal_pending(int tid, int sig)
+{
+	uint64_t bit = 1ull << (sig - 1);
+	bool r = false;
+	spin_lock(&threads_lock);
+	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		struct thread *t = all[i];
+		if (t && t->state != T_DEAD && (!tid || t->tid == tid) &&
+		    (__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & bit))
+			r = true;
 	}
 	spin_unlock(&threads_lock);
 	return r;
@@ -237,6 +269,8 @@ int thread_signal_process(int sig)
 		notify(to, sig);
 	}
 	spin_unlock(&threads_lock);
+	if (to)
+		signal_sent();
 	return tid;
 }
 

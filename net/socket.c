@@ -452,7 +452,7 @@ static long do_accept(long fd, uint64_t uaddr, uint64_t ulen, int flags)
 	 * for a later accept, as on Linux, instead of being taken and closed.
 	 * (Another thread may still take the last descriptor before ours is
 	 * installed; then the connection is closed, as before.) */
-	if (fd_count() >= FD_MAX) {
+	if (fd_count() >= fd_limit()) {
 		r = -EMFILE;
 		goto out;
 	}
@@ -618,8 +618,8 @@ long sys_shutdown(SYSARGS)
 	long r;
 	int how = (int)a1;
 	struct sock *sk = sock_get(a0, &f, &r);
-	if (!sk)
-		return r;
+	if (!sk) /* another kind of socket (an AF_UNIX pair) shuts down itself */
+		return r == -ENOTSOCK ? fd_shutdown((int)a0, how) : r;
 	if (how < SHUT_RD || how > SHUT_RDWR) {
 		r = -EINVAL;
 		goto out;

@@ -80,6 +80,14 @@ for src in tests/unit/test_*.c; do
 	fi
 done
 
+# ---- the system call table in docs/syscalls.md against the kernel's ----
+section "system call table (tools/syscall-table.sh --check)"
+if tools/syscall-table.sh --check; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
+
 # ---- guest tests ----
 section "guest tests (QEMU)"
 counted "guest tests" '' tests/guest/run.sh -j "$JOBS"

@@ -17,6 +17,8 @@
 
 struct regs *syscall_current_regs(void) { return this_cpu()->syscall_regs; }
 
+uint64_t syscall_user_sp(void) { return this_cpu()->syscall_regs->rsp; }
+
 void syscall_dispatch(struct regs *r)
 {
 	this_cpu()->syscall_regs = r;

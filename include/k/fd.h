@@ -73,6 +73,13 @@ struct file_ops {
 	/* fsync/fdatasync (datasync): make what was written durable: 0 or
 	 * -EXXX. May block. NULL: -EINVAL (pipes, sockets, ttys, as Linux). */
 	int (*fsync)(struct file *f, bool datasync);
+	/* shutdown(2) (SHUT_RD/WR/RDWR) of a socket that is not the network's
+	 * (AF_UNIX pairs, kernel/unix.c): 0 or -EXXX. NULL: -ENOTSOCK. */
+	long (*shutdown)(struct file *f, int how);
+	/* read/write move whole messages (datagram sockets): one call per
+	 * read(2)/write(2), even of 0 bytes, with at most one page (4 KiB):
+	 * a longer write is EMSGSIZE. */
+	bool whole;
 };
 
 /* lseek whence values (Linux) */
@@ -91,6 +98,10 @@ struct file {
 };
 
 void fd_init(void);
+/* RLIMIT_NOFILE: descriptors made from now on (install, dup, F_DUPFD,
+ * dup2/dup3's target) are below n, clamped to 0..FD_MAX; those open stay. */
+void fd_set_limit(int n);
+int fd_limit(void);
 /* Install f at the lowest free descriptor: the descriptor or -EMFILE. */
 int fd_install(struct file *f);
 /* The same, with its close-on-exec flag. */
@@ -108,6 +119,8 @@ struct file *fd_get(int fd);
 void file_put(struct file *f);
 /* One more reference to f (drop it with file_put). */
 void file_ref(struct file *f);
+/* shutdown(2) through f's shutdown op: -EBADF, -ENOTSOCK or the op's answer. */
+long fd_shutdown(int fd, int how);
 /* Descriptors open now (the stats channel). */
 int fd_count(void);
 

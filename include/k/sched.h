@@ -58,6 +58,7 @@ struct thread {
 	bool kernel_only;        /* an idle or kernel thread: no ring 3 */
 	void *kthread;           /* kernel thread: its start function */
 	void *bounce;            /* page for read/write data (kernel/fd.c) */
+	char comm[16];           /* prctl(PR_SET_NAME); empty: the program's name */
 };
 
 struct regs;
@@ -128,6 +129,12 @@ struct thread *thread_by_tid(int tid);
 /* Send signal sig to thread tid (tkill, SIGPIPE): 0 or -ESRCH. A blocked,
  * interruptible thread wakes with EINTR; one in ring 3 elsewhere gets an IPI. */
 int thread_signal(int tid, int sig);
+/* fn runs (no lock held, any context) after each signal thread_signal or
+ * thread_signal_process made pending: signalfd's readiness. One hook. */
+void thread_on_signal(void (*fn)(void));
+/* Whether sig is pending (sent, not yet taken) on thread tid, or on any
+ * thread when tid is 0 (timers count overruns meanwhile). */
+bool thread_signal_pending(int tid, int sig);
 /* A process-directed signal: to the oldest thread that does not block it
  * (else the oldest); its tid, or -ESRCH when there is no thread. Any context. */
 int thread_signal_process(int sig);

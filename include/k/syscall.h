@@ -59,6 +59,8 @@ bool user_access_ok(uint64_t u, size_t n);
 /* The frame of the system call being served (for rt_sigreturn, signals). */
 struct regs;
 struct regs *syscall_current_regs(void);
+/* The program's stack pointer when it made the call being served. */
+uint64_t syscall_user_sp(void);
 long syscall_run(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 
 #endif
