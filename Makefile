@@ -28,10 +28,15 @@ GUEST_ELF   := $(foreach t,$(GUEST_TESTS),$(B)/tests/guest/$(t).elf $(B)/tests/g
 TOROCC := bin/toro-cc
 
 .PHONY: all kernel examples guest-tests net-tests unit-tests run test bench deps clean fuzz sysfuzz soak
-all: deps kernel examples guest-tests net-tests sysfuzz-image
+.PHONY: deps-build deps-run deps-test deps-bench deps-fuzz
+all: deps-build kernel examples guest-tests net-tests sysfuzz-image
 
+# tools/deps.sh: the Debian packages of each kind of work, installed when
+# missing (as root); `make` needs only the build's, so it works as any user.
 deps:
-	@tools/deps.sh
+	@tools/deps.sh all
+deps-build deps-run deps-test deps-bench deps-fuzz:
+	@tools/deps.sh $(@:deps-%=%)
 
 kernel: $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack $(B)/toro-app.elf \
 	$(B)/tools/toroapp $(B)/tools/listen-backlog.so
@@ -212,21 +217,23 @@ $(B)/unit/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $$(if $$(filter $$*,$$(UNIT_OWN_ST
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) -o $@ $^ -lcmocka
 unit-tests: $(UNIT_BINS)
+$(UNIT_BINS): | deps-test
 
 # ---- third-party programs built with toro-cc (not in `all`): make sqlite ----
 include tests/apps/sqlite.mk
+include tests/apps/apps.mk
 include tests/apps/nginx.mk
 include tests/apps/redis.mk
 
 # The file server on microvm, its port 80 reachable as 127.0.0.1:8080 on the host.
-run: all
+run: deps-run all
 	@echo "make run: examples/httpd on QEMU microvm, 2 cores; try: curl http://127.0.0.1:8080/ (Ctrl-C stops it)"
 	bin/toro run --machine microvm --smp 2 --net user:8080:80 $(B)/examples/httpd.elf
 
-test: all unit-tests
+test: deps-test all unit-tests
 	@tests/run-all.sh
 
-bench: all
+bench: deps-bench all
 	@bench/run.sh
 
 # The libFuzzer harnesses, then long runs of the system call fuzzer with fresh
@@ -234,10 +241,10 @@ bench: all
 # 1 and 2 vCPUs); `make sysfuzz` runs only the latter.
 SYSFUZZ_RUNS ?= 6
 SYSFUZZ_SECONDS ?= 120
-fuzz: sysfuzz-image
+fuzz: deps-fuzz sysfuzz-image
 	@tests/fuzz/run.sh; r=$$?; tests/sysfuzz/run.sh --long $(SYSFUZZ_RUNS) --seconds $(SYSFUZZ_SECONDS) && exit $$r
 
-sysfuzz: sysfuzz-image
+sysfuzz: deps-fuzz sysfuzz-image
 	@tests/sysfuzz/run.sh --long $(SYSFUZZ_RUNS) --seconds $(SYSFUZZ_SECONDS)
 
 # Long runs under load over a tap device (root; SKIP otherwise), outside

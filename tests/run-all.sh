@@ -8,10 +8,11 @@
 # (tests/net/overload.sh: slow clients, held connections, link flaps), the
 # exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
 # checksum offload test over a tap (tests/net/offload.sh, root only), the
-# power-cut test (tests/fs/crash.sh), the SQLite shell built from Debian's
-# source (tests/apps/sqlite.sh), nginx and Redis built from Debian's source
-# (tests/apps/nginx.sh, tests/apps/redis.sh), unmodified static programs under
-# toro run --app (tests/apps/static.sh), the system call fuzzer's short fixed-seed runs
+# power-cut test (tests/fs/crash.sh), toro-cc's flags (tests/tools/toro-cc.sh),
+# the fetch scripts' archive address (tests/tools/debian-src.sh), the SQLite
+# shell, nginx, Redis, GNU hello and Lua built from Debian's source
+# (tests/apps/sqlite.sh, nginx.sh, redis.sh, hello.sh, lua.sh), unmodified static
+# programs under toro run --app (tests/apps/static.sh), the system call fuzzer's short fixed-seed runs
 # (tests/sysfuzz/run.sh) and a boot-reliability test (hello boots in 20 of 20
 # runs on each of pc, q35 and microvm). Ends with "N passed, N failed".
 #   TORO_BOOTS=N changes the 20; TORO_JOBS=N the number of QEMUs at once (2).
@@ -139,6 +140,12 @@ for spec in "20 microvm 32" "5 pc 16" "5 q35 12"; do
 		tests/fs/crash.sh --runs "$1" --machine "$2" --fat "$3"
 done
 
+# ---- toro-cc as a drop-in CC, and where the fetch scripts download from ----
+section "toro-cc as a build system's CC (tests/tools/toro-cc.sh)"
+counted "toro-cc tests" '^(PASS|FAIL|toro-cc:|    )' tests/tools/toro-cc.sh
+section "the fetch scripts' Debian archive from apt's sources (tests/tools/debian-src.sh)"
+counted "debian-src tests" "^" tests/tools/debian-src.sh
+
 # ---- third-party programs built with toro-cc (tests/apps/) ----
 section "third-party programs: Debian's SQLite shell on a FAT disk (tests/apps/sqlite.sh)"
 counted "SQLite test" '^(PASS|FAIL|sqlite:|    )' tests/apps/sqlite.sh
@@ -146,6 +153,11 @@ section "third-party programs: Debian's Redis, 50 clients, config and snapshot o
 counted "Redis test" '^(PASS|FAIL|redis:|    )' tests/apps/redis.sh
 section "third-party programs: Debian's nginx, config and docroot on a FAT disk (tests/apps/nginx.sh)"
 counted "nginx test" '^(PASS|FAIL|nginx:|    )' tests/apps/nginx.sh
+
+for app in hello lua; do
+	section "third-party programs: $app from Debian's source with CC=toro-cc (tests/apps/$app.sh)"
+	counted "$app test" "^(PASS|FAIL|$app:|    )" tests/apps/$app.sh
+done
 
 # ---- unmodified static programs under toro run --app (tests/apps/static.sh) ----
 section "unmodified static programs: musl, glibc, static-pie, Go net/http (tests/apps/static.sh)"

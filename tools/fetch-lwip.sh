@@ -3,9 +3,9 @@
 # Fetch lwIP's Debian source package (bookworm, 2.1.3) into build/, verify it
 # against tools/lwip.sha256, unpack the upstream sources into build/lwip/ and
 # apply Toro's own fixes in tools/lwip-patches/ (docs/network.md says why).
-# Uses a private apt source list and state directory: the system's apt
-# configuration is not touched. Skips the download when the verified files are
-# already in build/lwip-src/. Usage: tools/fetch-lwip.sh [BUILD_DIR]
+# Uses a private apt source list and state directory (tools/debian-src.sh: the
+# archive's address from the system's apt sources, which are not touched).
+# Skips the download when the verified files are already in build/lwip-src/. Usage: tools/fetch-lwip.sh [BUILD_DIR]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 B=$(readlink -f "${1:-$ROOT/build}")
@@ -22,32 +22,8 @@ verified() {
 }
 
 fetch() {
-	command -v apt-get >/dev/null || die "apt-get not found: lwIP comes from Debian's source package 'lwip'"
-	local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-	[ -f "$keyring" ] || die "$keyring missing: apt-get install debian-archive-keyring"
-	mkdir -p "$APT/sources" "$APT/lists/partial" "$APT/cache/archives/partial"
-	cat > "$APT/sources/lwip.sources" <<SRCLIST
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: $keyring
-SRCLIST
-	local opts=(-o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts="$APT/sources"
-		-o Dir::State::Lists="$APT/lists" -o Dir::Cache="$APT/cache"
-		-o APT::Sandbox::User=root -qq)
-	echo "fetch-lwip: downloading Debian's lwip source package"
-	apt-get "${opts[@]}" update || die "apt-get update of the private deb-src list failed (network?)"
-	local tmp
-	tmp=$(mktemp -d "$B/lwip-dl.XXXXXX")
-	(cd "$tmp" && apt-get "${opts[@]}" source --download-only lwip=2.1.3+dfsg1-2) ||
-		{ rm -rf "$tmp"; die "apt-get source --download-only lwip failed"; }
-	if ! (cd "$tmp" && sha256sum --quiet -c "$SUMS"); then
-		rm -rf "$tmp"
-		die "checksum mismatch against tools/lwip.sha256: refusing the download"
-	fi
-	rm -rf "$SRC"
-	mv "$tmp" "$SRC"
+	"$ROOT/tools/debian-src.sh" fetch --name lwip --sums "$SUMS" --suite bookworm \
+		--apt-dir "$APT" --out "$SRC" "lwip=2.1.3+dfsg1-2" || die "download failed"
 }
 
 mkdir -p "$B"

@@ -26,32 +26,8 @@ verified() {
 }
 
 fetch() {
-	command -v apt-get >/dev/null || die "apt-get not found: nginx comes from Debian's source package 'nginx'"
-	local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-	[ -f "$keyring" ] || die "$keyring missing: apt-get install debian-archive-keyring"
-	mkdir -p "$APT/sources" "$APT/lists/partial" "$APT/cache/archives/partial"
-	cat > "$APT/sources/nginx.sources" <<SRCLIST
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: $keyring
-SRCLIST
-	local opts=(-o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts="$APT/sources"
-		-o Dir::State::Lists="$APT/lists" -o Dir::Cache="$APT/cache"
-		-o APT::Sandbox::User=root -qq)
-	echo "fetch-nginx: downloading Debian's nginx source package ($VERSION)"
-	apt-get "${opts[@]}" update || die "apt-get update of the private deb-src list failed (network?)"
-	local tmp
-	tmp=$(mktemp -d "$B/nginx-dl.XXXXXX")
-	(cd "$tmp" && apt-get "${opts[@]}" source --download-only "nginx=$VERSION") ||
-		{ rm -rf "$tmp"; die "apt-get source --download-only nginx=$VERSION failed"; }
-	if ! (cd "$tmp" && sha256sum --quiet -c "$SUMS"); then
-		rm -rf "$tmp"
-		die "checksum mismatch against tools/nginx.sha256: refusing the download"
-	fi
-	rm -rf "$SRC"
-	mv "$tmp" "$SRC"
+	"$ROOT/tools/debian-src.sh" fetch --name nginx --sums "$SUMS" --suite bookworm \
+		--apt-dir "$APT" --out "$SRC" "nginx=$VERSION" || die "download failed"
 }
 
 # Unpack the upstream tarball and Debian's patches into $1, apply the series

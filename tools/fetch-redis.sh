@@ -4,8 +4,9 @@
 # build/, verify it against tools/redis.sha256, unpack the upstream tree into
 # build/redis/ and apply Debian's own patch series (debian/patches/series: the
 # CVE fixes of the ~deb12u7 update among them), so the server built for Toro
-# is the source Debian's redis-server is built from. Uses a private apt source
-# list and state directory: the system's apt configuration is not touched.
+# is the source Debian's redis-server is built from. Downloaded by
+# tools/debian-src.sh from the system's own Debian archive (a private deb-src
+# list and state directory: the system's apt configuration is not touched).
 # Skips the download when the verified files are already in build/redis-src/.
 # Nothing it fetches is committed (build/ is ignored).
 # Usage: tools/fetch-redis.sh [BUILD_DIR]
@@ -26,32 +27,8 @@ verified() {
 }
 
 fetch() {
-	command -v apt-get >/dev/null || die "apt-get not found: Redis comes from Debian's source package 'redis'"
-	local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-	[ -f "$keyring" ] || die "$keyring missing: apt-get install debian-archive-keyring"
-	mkdir -p "$APT/sources" "$APT/lists/partial" "$APT/cache/archives/partial"
-	cat > "$APT/sources/redis.sources" <<SRCLIST
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: $keyring
-SRCLIST
-	local opts=(-o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts="$APT/sources"
-		-o Dir::State::Lists="$APT/lists" -o Dir::Cache="$APT/cache"
-		-o APT::Sandbox::User=root -qq)
-	echo "fetch-redis: downloading Debian's redis source package ($VERSION)"
-	apt-get "${opts[@]}" update || die "apt-get update of the private deb-src list failed (network?)"
-	local tmp
-	tmp=$(mktemp -d "$B/redis-dl.XXXXXX")
-	(cd "$tmp" && apt-get "${opts[@]}" source --download-only "redis=$VERSION") ||
-		{ rm -rf "$tmp"; die "apt-get source --download-only redis=$VERSION failed"; }
-	if ! (cd "$tmp" && sha256sum --quiet -c "$SUMS"); then
-		rm -rf "$tmp"
-		die "checksum mismatch against tools/redis.sha256: refusing the download"
-	fi
-	rm -rf "$SRC"
-	mv "$tmp" "$SRC"
+	"$ROOT/tools/debian-src.sh" fetch --name redis --sums "$SUMS" --suite bookworm \
+		--apt-dir "$APT" --out "$SRC" "redis=$VERSION" || die "download failed"
 }
 
 # Unpack the upstream tarball and Debian's patches into $1, apply the series

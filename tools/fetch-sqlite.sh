@@ -5,9 +5,9 @@
 # into build/sqlite/ and apply Debian's own patch series (debian/patches/series:
 # the security fixes of the +deb12u2 update among them), so the shell built for
 # Toro is the source Debian's sqlite3 binary is built from. Uses a private apt
-# source list and state directory: the system's apt configuration is not
-# touched. Skips the download when the verified files are already in
-# build/sqlite-src/. Nothing it fetches is committed (build/ is ignored).
+# source list and state directory (tools/debian-src.sh: the archive's address
+# from the system's apt sources, which are not touched). Skips the download
+# when the verified files are already in build/sqlite-src/. Nothing it fetches is committed (build/ is ignored).
 # Usage: tools/fetch-sqlite.sh [BUILD_DIR]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -26,32 +26,8 @@ verified() {
 }
 
 fetch() {
-	command -v apt-get >/dev/null || die "apt-get not found: SQLite comes from Debian's source package 'sqlite3'"
-	local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-	[ -f "$keyring" ] || die "$keyring missing: apt-get install debian-archive-keyring"
-	mkdir -p "$APT/sources" "$APT/lists/partial" "$APT/cache/archives/partial"
-	cat > "$APT/sources/sqlite.sources" <<SRCLIST
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: $keyring
-SRCLIST
-	local opts=(-o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts="$APT/sources"
-		-o Dir::State::Lists="$APT/lists" -o Dir::Cache="$APT/cache"
-		-o APT::Sandbox::User=root -qq)
-	echo "fetch-sqlite: downloading Debian's sqlite3 source package ($VERSION)"
-	apt-get "${opts[@]}" update || die "apt-get update of the private deb-src list failed (network?)"
-	local tmp
-	tmp=$(mktemp -d "$B/sqlite-dl.XXXXXX")
-	(cd "$tmp" && apt-get "${opts[@]}" source --download-only "sqlite3=$VERSION") ||
-		{ rm -rf "$tmp"; die "apt-get source --download-only sqlite3=$VERSION failed"; }
-	if ! (cd "$tmp" && sha256sum --quiet -c "$SUMS"); then
-		rm -rf "$tmp"
-		die "checksum mismatch against tools/sqlite.sha256: refusing the download"
-	fi
-	rm -rf "$SRC"
-	mv "$tmp" "$SRC"
+	"$ROOT/tools/debian-src.sh" fetch --name sqlite --sums "$SUMS" --suite bookworm \
+		--apt-dir "$APT" --out "$SRC" "sqlite3=$VERSION" || die "download failed"
 }
 
 # Unpack the upstream tarball and Debian's patches into $1, apply the series

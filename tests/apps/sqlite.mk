@@ -30,7 +30,7 @@ SQLITE_OUT   := $(B)/apps
 #   of the database that Toro keeps coherent with SQLite's pwrite()s)
 
 .PHONY: sqlite
-sqlite: deps $(SQLITE_OUT)/sqlite3.elf
+sqlite: deps-test $(SQLITE_OUT)/sqlite3.elf
 
 $(SQLITE_STAMP): tools/fetch-sqlite.sh tools/sqlite.sha256
 	tools/fetch-sqlite.sh $(B)
