@@ -628,6 +628,7 @@ long sys_shutdown(SYSARGS)
 		r = -ENOTCONN;
 		goto out;
 	}
+	r = 0; /* (sock_get leaves it unset on success) */
 	/* The read side is closed here only: lwIP would answer later data with
 	 * a reset, Linux drops it quietly. */
 	bool wr = how != SHUT_RD;
@@ -668,7 +669,7 @@ static unsigned sock_poll(struct file *f)
 		if (sk->rcvevent > 0)
 			r |= POLLIN;
 	} else if (sk->type == SOCK_DGRAM) {
-		if (sk->rcvevent > 0 || sk->rx_nbuf)
+		if (sk->rcvevent > 0 || sk->rx_nbuf || sk->shut_rd) /* a read gives 0 at once */
 			r |= POLLIN;
 		r |= POLLOUT;
 	} else if (sk->connected) {

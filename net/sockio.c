@@ -184,6 +184,21 @@ static long recv_dgram(struct sock *sk, struct sock_uio *u, int flags, uint8_t *
 			break;
 		if (e != ERR_WOULDBLOCK)
 			return net_err_errno(e);
+		/* Nothing queued, and readable() would hold without it: after
+		 * shutdown(SHUT_RD) a read that would wait is the end (0; one
+		 * that may not wait EAGAIN, as on Linux); an error is given
+		 * once. Waiting on either would return at once, for ever: a
+		 * core spinning in the kernel. */
+		if (sk->shut_rd)
+			return sock_nonblocking(sk, flags) ? -EAGAIN : 0;
+		if (sk->errevent && sk->rcvevent <= 0) {
+			spin_lock(&sk->lock);
+			int err = sk->so_error ? sk->so_error : -EIO;
+			sk->so_error = 0;
+			sk->errevent = false;
+			spin_unlock(&sk->lock);
+			return err;
+		}
 		int w = wait_for(sk, readable, flags, until);
 		if (w)
 			return w;

@@ -19,7 +19,8 @@
 # The first configuration boots a second time on the same disk: Redis loads
 # dump.rdb and redis-cli finds the same values (the binary one byte-exact).
 # Configurations: microvm with 1 vCPU, q35 with 2 (make test); `--all` adds
-# microvm with 2 and q35 with 1. -n N changes the benchmark's request count
+# microvm with 2 and q35 with 1. Then the same source built with musl-gcc
+# -static, unmodified, under `toro run --app` on microvm with 1 vCPU. -n N changes the benchmark's request count
 # (make bench's Redis row runs its own, bench/redis.sh).
 #   tests/apps/redis.sh [--counts FILE] [--keep] [--all] [-n N]
 # Prints PASS/FAIL per check and "redis: N passed, N failed".
@@ -38,6 +39,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 ELF=${TORO_REDIS_ELF:-build/apps/redis-server.elf}
+STATIC=build/apps/redis-server.linux # musl-gcc -static: run unmodified (--app)
+RUN_IMG=("$ELF")
 LOGS=build/tests/apps
 PORT=${TORO_REDIS_PORT:-5148}   # the host's end of the hostfwd
 TIMEOUT=${TORO_REDIS_TIMEOUT:-300}
@@ -100,7 +103,7 @@ cli() { timeout 20 redis-cli -p "$PORT" "$@"; }
 boot() {
 	glog=$LOGS/redis.$1.log
 	bin/toro run --timeout "$TIMEOUT" --machine "$2" --smp "$3" --mem 128 \
-		--net "user:$PORT:6379" --disk "$4" "$ELF" -- -- /redis.conf > "$glog" 2>&1 &
+		--net "user:$PORT:6379" --disk "$4" "${RUN_IMG[@]}" -- -- /redis.conf > "$glog" 2>&1 &
 	guest=$!
 	local i
 	for i in $(seq 600); do
@@ -226,5 +229,17 @@ run_config q35-2 q35 2 0
 if [ $all = 1 ]; then
 	run_config microvm-2 microvm 2 0
 	run_config q35-1 q35 1 0
+fi
+
+# The same source built with musl-gcc -static (make redis-linux, also the
+# Linux guest's in make bench), run unmodified: toro run --app.
+t=$SECONDS
+if make -s -j2 redis-linux >> "$LOGS/redis-build.log" 2>&1; then
+	pass "build: $STATIC with musl-gcc -static ($(( SECONDS - t )) s)"
+	RUN_IMG=(--app "$STATIC")
+	run_config app-microvm-1 microvm 1 0
+else
+	fail "build: make redis-linux (last lines of $LOGS/redis-build.log:)"
+	tail -n 20 "$LOGS/redis-build.log" | sed 's/^/    /'
 fi
 finish
