@@ -348,4 +348,15 @@ int fs_mmap_sync(void)
 	return first;
 }
 
-const struct filemap_ops fs_filemap = { .mmap = file_mmap, .unmap = file_unmap };
+static bool file_shared(uint64_t addr, uint64_t len)
+{
+	bool any = false;
+	vfs_lock();
+	for (int i = 0; i < SHARED_MAX && !any; i++)
+		any = shared[i].f && overlaps(&shared[i], addr, len);
+	vfs_unlock();
+	return any;
+}
+
+const struct filemap_ops fs_filemap = { .mmap = file_mmap, .unmap = file_unmap,
+					.shared = file_shared };

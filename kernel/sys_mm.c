@@ -53,5 +53,14 @@ long sys_madvise(SYSARGS)
 	return 0;
 }
 
-/* No in-place growth: musl falls back to mmap + copy + munmap. */
-long sys_mremap(SYSARGS) { return -ENOMEM; }
+/* Anonymous memory (and private file mappings, which are that) shrinks,
+ * grows in place or moves its pages (kernel/uvm.c). A shared file mapping is
+ * kept coherent with its file by address: it is not remapped (EINVAL), nor
+ * is anything with MREMAP_FIXED or MREMAP_DONTUNMAP. */
+long sys_mremap(SYSARGS)
+{
+	const struct filemap_ops *fm = filemap();
+	if (fm && fm->shared && a1 && fm->shared((uint64_t)a0, (uint64_t)a1))
+		return -EINVAL;
+	return uvm_mremap((uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (int)a3);
+}

@@ -541,6 +541,73 @@ static long discard_locked(uint64_t addr, uint64_t len)
 
 /* A stack of `size` bytes over a guard page. Its top UVM_STACK_COMMIT bytes
  * are promised now; below, the promise grows on touch (grow_stack). */
+/* The VMA holding all of [s, e), or NULL. */
+static struct vma *holding(uint64_t s, uint64_t e)
+{
+	struct vma *v = find(s);
+	return v && e <= v->end ? v : NULL;
+}
+
+/* Move the mapped pages of [from, from + len) to to (page tables made). */
+static void move_pages(uint64_t from, uint64_t to, uint64_t len, unsigned prot)
+{
+	for (uint64_t a = vmm_next_mapped(from, from + len); a < from + len;
+	     a = vmm_next_mapped(a + PAGE_SIZE, from + len)) {
+		uint64_t pa = vmm_unmap(a);
+		if (pa)
+			vmm_map(to + (a - from), pa, prot); /* tables exist: cannot fail */
+	}
+	tlb_shootdown(from, from + len);
+}
+
+/*
+ * mremap of anonymous memory (private file mappings are that too): shrink in
+ * place, grow in place when the pages after are free, else (MREMAP_MAYMOVE)
+ * move the pages, not their bytes, to a gap. The range must lie in one VMA
+ * that is wholly promised or not at all (not a stack).
+ */
+static long mremap_locked(uint64_t old, uint64_t olen, uint64_t nlen, int flags)
+{
+	if ((old & (PAGE_SIZE - 1)) || (flags & ~MREMAP_MAYMOVE) || olen == 0 || nlen == 0 ||
+	    olen > USER_WIN_END || nlen > USER_WIN_END - USER_WIN_BASE)
+		return -EINVAL;
+	olen = page_up(olen);
+	nlen = page_up(nlen);
+	struct vma *v = old >= MMAP_BASE && old <= USER_WIN_END - olen ? holding(old, old + olen) : NULL;
+	if (!v || (v->flags & VMA_GROWS) || (v->resv != v->start && v->resv != v->end))
+		return -EFAULT;
+	if (nlen <= olen) {
+		long r = nlen < olen ? munmap_locked(old + nlen, olen - nlen) : 0;
+		return r ? r : (long)old;
+	}
+	struct vma same = *v;
+	bool promise = same.resv == same.start;
+	size_t grow = promise ? npages(olen, nlen) : 0;
+	uint64_t end = old + olen;
+	if (end == same.end && old <= USER_WIN_END - nlen && !overlaps(end, old + nlen)) {
+		if (nvmas == MAX_VMAS || commit(end, old + nlen, grow))
+			return -ENOMEM;
+		insert(end, old + nlen, same.prot, promise ? end : old + nlen, same.flags);
+		merge();
+		return (long)old;
+	}
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	uint64_t to = find_gap(nlen);
+	if (!to || nvmas + 2 > MAX_VMAS || carve_needs_slot(old, end) + nvmas + 1 > MAX_VMAS)
+		return -ENOMEM;
+	size_t t = vmm_tables_missing(to, to + nlen);
+	if (t && (pmm_avail_pages() < kreserve + t || vmm_prepare(to, to + nlen)))
+		return -ENOMEM;
+	if (commit(to, to + nlen, grow))
+		return -ENOMEM;
+	insert(to, to + nlen, same.prot, promise ? to : to + nlen, same.flags);
+	move_pages(old, to, olen, same.prot);
+	carve(old, end); /* its pages moved: only the promise of what grew stays new */
+	merge();
+	return (long)to;
+}
+
 static uint64_t alloc_stack_locked(uint64_t size)
 {
 	if (size > USER_WIN_END || nvmas > MAX_VMAS - 2)
@@ -612,6 +679,14 @@ long uvm_mprotect(uint64_t addr, uint64_t len, int prot)
 {
 	spin_lock(&uvm_lock);
 	long r = mprotect_locked(addr, len, prot);
+	spin_unlock(&uvm_lock);
+	return r;
+}
+
+long uvm_mremap(uint64_t old, uint64_t olen, uint64_t nlen, int flags)
+{
+	spin_lock(&uvm_lock);
+	long r = mremap_locked(old, olen, nlen, flags);
 	spin_unlock(&uvm_lock);
 	return r;
 }

@@ -11,6 +11,7 @@
 #ifndef K_COMPONENT_H
 #define K_COMPONENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef long (*syscall_fn)(long, long, long, long, long, long);
@@ -27,6 +28,8 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 struct filemap_ops {
 	long (*mmap)(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 	void (*unmap)(uint64_t addr, uint64_t len);
+	/* Does a shared file mapping overlap [addr, addr + len)? */
+	bool (*shared)(uint64_t addr, uint64_t len);
 };
 
 struct syscall_opt {

@@ -33,6 +33,7 @@
 #define MAP_GROWSDOWN 0x0100
 #define MAP_STACK 0x20000
 #define MAP_FIXED_NOREPLACE 0x100000
+#define MREMAP_MAYMOVE 1
 
 #define UVM_STACK_COMMIT (128ull << 10) /* a stack's first promise */
 #define UVM_STACK_STEP (64ull << 10)    /* how far a stack's promise grows at once */
@@ -47,6 +48,11 @@ int uvm_fault(uint64_t addr, bool write, bool exec);
 long uvm_brk(uint64_t newbrk);
 long uvm_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 long uvm_munmap(uint64_t addr, uint64_t len);
+/* mremap of anonymous memory: shrink, grow in place, or with MREMAP_MAYMOVE
+ * move the pages to a new address (returned). -EINVAL for other flags,
+ * -EFAULT when [old, old + olen) is not inside one mapping (or a stack),
+ * -ENOMEM when it cannot grow. */
+long uvm_mremap(uint64_t old, uint64_t olen, uint64_t nlen, int flags);
 long uvm_mprotect(uint64_t addr, uint64_t len, int prot);
 /* Drop the pages of [addr, addr+len) inside mappings: they read back as zeros. */
 long uvm_discard(uint64_t addr, uint64_t len);
