@@ -8,8 +8,8 @@
 # What is measured and how: docs/bench.md. BENCH_FILES=0 skips it.
 
 DO_FILES=${BENCH_FILES:-1}
-FILES_RUNS=${BENCH_FILES_RUNS:-5}		# rounds of (toro, linux)
-FILES_HTTP_REPS=${BENCH_FILES_HTTP_REPS:-$HTTP_WRK_REPS}
+FILES_RUNS=${BENCH_FILES_RUNS:-$([ "$QUICK" = 1 ] && echo 1 || echo 5)}	# rounds of (toro, linux)
+FILES_HTTP_REPS=${BENCH_FILES_HTTP_REPS:-$([ "$QUICK" = 1 ] && echo 1 || echo 3)}
 FILES_MEM=128					# both systems
 FILES_SMALL_MEM=4				# the -m 4 target
 FILES_CACHE=unsafe				# QEMU's cache mode for the image, both systems

@@ -4,13 +4,19 @@
 # musl-gcc in the Linux guest, on microvm with QEMU user networking: wrk
 # requests/s and p99 on 1 and 2 vCPUs, QEMU start -> first HTTP response (with
 # the floor's boot from the same loop), stripped size, smallest -m that serves,
-# host CPU while the server idles. What is measured and how: docs/bench.md.
+# host CPU while the server idles. The requests/s figures are rounds (Toro,
+# Linux, Toro, Linux, ...) of examples/httpd and of the minimal epoll server
+# (bench/epollsrv.c) on 1 and 2 vCPUs, rows of the rounds table
+# (bench/rounds.sh). What is measured and how: docs/bench.md.
 # BENCH_HTTP=0 skips it.
 
 DO_HTTP=${BENCH_HTTP:-1}
 HTTP_RUNS=${BENCH_HTTP_RUNS:-$RUNS}		# boots per system for the first-response figure
-HTTP_WRK_REPS=${BENCH_HTTP_WRK_REPS:-3}	# wrk runs per system and vCPU count
-HTTP_WRK=(wrk -t1 -c8 -d10s --latency)
+# Rounds of wrk: each one boots (httpd, epollsrv) x (1, 2 vCPUs) x (toro, linux).
+HTTP_WRK_REPS=${BENCH_HTTP_WRK_REPS:-$([ "$QUICK" = 1 ] && echo 2 || echo 5)}
+HTTP_WRK_SECONDS=${BENCH_HTTP_WRK_SECONDS:-$([ "$QUICK" = 1 ] && echo 3 || echo 10)}
+HTTP_WRK=(wrk -t1 -c8 "-d${HTTP_WRK_SECONDS}s" --latency)
+HTTP_SERVERS=(httpd)				# build_http adds epoll (bench/epollsrv.c)
 HTTP_SETTLE=3					# s between wrk's end and the idle window
 HTTP_PORT0=${BENCH_HTTP_PORT:-18100}		# ports HTTP_PORT0 .. +49 on 127.0.0.1
 HTTP_MACHINE=microvm
@@ -63,7 +69,36 @@ http_args() {
 		      -initrd "$HTTP_LINUX_INITRD" -append "$HTTP_LINUX_APPEND") ;;
 	esac
 }
-http_timeout() { [ "$1" = linux ] && echo 90 || echo 20; }
+# HTTP_TIMEOUT, when set, replaces the default (the boots under -icount).
+http_timeout() {
+	[ -n "${HTTP_TIMEOUT:-}" ] && { echo "$HTTP_TIMEOUT"; return; }
+	[ "$1" = linux ] && echo 90 || echo 20
+}
+
+# http_use SERVER: the images and command lines of httpd or of the minimal
+# epoll server (both print "listening on port" after listen()).
+http_use() {
+	case $1 in
+	httpd) HTTP_TORO_IMG=$B/toro/httpd.elf HTTP_LINUX_INITRD=$B/linux/httpd.initrd.gz
+	       HTTP_TORO_APPEND="toro.ip=10.0.2.15/24 toro.gw=10.0.2.2 -- $HTTP_APP_ARGS" ;;
+	epoll) HTTP_TORO_IMG=$B/toro/epollsrv.elf HTTP_LINUX_INITRD=$B/linux/epollsrv.initrd.gz
+	       HTTP_TORO_APPEND="toro.ip=10.0.2.15/24 toro.gw=10.0.2.2 -- --port 80" ;;
+	esac
+}
+
+# The minimal server on both systems, or a note; success if both were built.
+build_epollsrv() {
+	if has_http_system toro && ! "$TOROCC" -O2 -o "$B/toro/epollsrv.elf" bench/epollsrv.c; then
+		note "minimal-server rows skipped: toro-cc could not build bench/epollsrv.c"
+		return 1
+	fi
+	if has_http_system linux && ! bench/linux/mkguest.sh netinitrd "$B/linux" epollsrv \
+		"--port 80" -Iinclude bench/epollsrv.c; then
+		note "minimal-server rows skipped: musl-gcc could not build bench/epollsrv.c"
+		return 1
+	fi
+	HTTP_SERVERS+=(epoll)
+}
 
 HTTP_SYSTEMS=()
 build_http() {
@@ -89,6 +124,7 @@ build_http() {
 			note "Linux HTTP rows skipped: the httpd guest could not be built ($HTTP_WWW_S, musl-gcc)"
 		fi
 	fi
+	build_epollsrv || true
 	return 0
 }
 has_http_system() { [[ " ${HTTP_SYSTEMS[*]} " == *" $1 "* ]]; }
@@ -98,10 +134,12 @@ has_http_system() { [[ " ${HTTP_SYSTEMS[*]} " == *" $1 "* ]]; }
 # first HTTP response (bench/tools/httpup); the guest keeps serving. Sets
 # HTTP_R (httpup's line), HTTP_QPID (QEMU) and HTTP_UPID (httpup, which reaps
 # QEMU); fails when nothing answered (QEMU is gone then).
-HTTP_QPID= HTTP_UPID=
+# HTTP_VM_EXTRA: more QEMU options (bench/insn.sh: -icount and its plugin).
+HTTP_QPID= HTTP_UPID= HTTP_VM_EXTRA=()
 http_start() {
 	local s=$1 n=$2 l=$3 mem=${4:-} out=$B/http/up.out
 	http_vm "$n"
+	VM+=("${HTTP_VM_EXTRA[@]+"${HTTP_VM_EXTRA[@]}"}")
 	http_args "$s" "$mem"
 	: > "$out"
 	"$B/tools/httpup" -p "$HTTP_PORT" -m "$HTTP_MARKER" -t "$(http_timeout "$s")" -o "$l" -- \
@@ -218,29 +256,55 @@ http_wrk() {
 	HTTP_RPS=$rps
 }
 
+# http_sample SERVER SYSTEM N ROUND: one boot, one wrk run (and, in round 1 of
+# httpd, the idle window); sets HTTP_RPS (empty without a figure).
+http_sample() {
+	local srv=$1 s=$2 n=$3 rep=$4 kind l
+	kind=$([ "$srv" = httpd ] && echo http || echo epoll)
+	l=$B/logs/http-wrk-$srv-$s-smp$n-$rep.log
+	HTTP_RPS=
+	load_mark "$kind-smp$n"
+	if ! http_start "$s" "$n" "$l"; then
+		note "HTTP, $srv on $s -smp $n round $rep: no response ($HTTP_R; log: $l)"
+		return 0
+	fi
+	http_wrk "$s" "$n" "$rep" / "$kind"
+	[ "$rep" = 1 ] && [ "$srv" = httpd ] && http_idle "$s" "$n"
+	http_stop
+	load_mark "$kind-smp$n"
+}
+
+# Rounds: in each, every server at 1 then 2 vCPUs, Toro then Linux, so host
+# load touches both systems alike; the same-round ratios are raw rows
+# KIND_rps_ratio toro smpN (toro/linux) and KIND_scale SYSTEM smp2 (2 vCPUs / 1).
 measure_http_load() {
-	local n rep s toro linux
-	log "HTTP: wrk -t1 -c8 -d10s, $HTTP_WRK_REPS runs x (toro linux) x -smp 1, 2; idle ${IDLE_SECONDS} s after the first"
-	for n in 1 2; do
-		for ((rep = 1; rep <= HTTP_WRK_REPS; rep++)); do
-			toro= linux=
-			# Alternating, so that host load touches both alike.
-			for s in toro linux; do
-				has_http_system $s || continue
-				if ! http_start $s $n "$B/logs/http-wrk-$s-smp$n-$rep.log"; then
-					note "HTTP, $s -smp $n run $rep: no response ($HTTP_R; log: $B/logs/http-wrk-$s-smp$n-$rep.log)"
-					continue
-				fi
-				http_wrk $s $n $rep
-				eval "$s=\$HTTP_RPS"
-				[ "$rep" = 1 ] && http_idle $s $n
-				http_stop
+	local n rep srv s kind r1_toro r1_linux
+	log "HTTP: ${HTTP_WRK[*]}, $HTTP_WRK_REPS rounds x (${HTTP_SERVERS[*]}) x -smp 1, 2 x (toro linux)"
+	for ((rep = 1; rep <= HTTP_WRK_REPS; rep++)); do
+		for srv in "${HTTP_SERVERS[@]}"; do
+			http_use "$srv"
+			kind=$([ "$srv" = httpd ] && echo http || echo epoll)
+			r1_toro= r1_linux=
+			for n in 1 2; do
+				local toro= linux=
+				for s in toro linux; do
+					has_http_system $s || continue
+					http_sample "$srv" $s $n "$rep"
+					eval "$s=\$HTTP_RPS"
+					if [ -n "$HTTP_RPS" ] && [ $n = 2 ] && [ -n "$(eval echo "\$r1_$s")" ]; then
+						printf '%s_scale\t%s\tsmp2\t%s\n' $kind $s \
+							"$(ratio "$HTTP_RPS" "$(eval echo "\$r1_$s")")" >> "$RAW"
+					fi
+					[ $n = 1 ] && eval "r1_$s=\$HTTP_RPS"
+				done
+				[ -n "$toro" ] && [ -n "$linux" ] &&
+					printf '%s_rps_ratio\ttoro\tsmp%s\t%s\n' $kind $n \
+						"$(ratio "$toro" "$linux")" >> "$RAW"
 			done
-			[ -n "$toro" ] && [ -n "$linux" ] &&
-				printf 'http_rps_ratio\ttoro\tsmp%s\t%s\n' $n \
-					"$(awk -v a="$toro" -v b="$linux" 'BEGIN { printf "%.2f", a / b }')" >> "$RAW"
 		done
+		log "  HTTP round $rep/$HTTP_WRK_REPS done (load $(cut -d' ' -f1 /proc/loadavg))"
 	done
+	http_use httpd
 	return 0
 }
 
@@ -308,7 +372,7 @@ report_http() {
 	{
 		echo
 		echo "HTTP, $HTTP_MACHINE, examples/httpd $HTTP_APP_ARGS (Linux: the same source, musl-gcc -static);"
-		echo "wrk -t1 -c8 -d10s --latency on 127.0.0.1 through hostfwd, median of $HTTP_WRK_REPS runs;"
+		echo "${HTTP_WRK[*]} on 127.0.0.1 through hostfwd, median of $HTTP_WRK_REPS rounds (requests/s: the rounds table);"
 		echo "toro and the floor: -M microvm,acpi=off -m $HTTP_TORO_MEM; linux: -M microvm -m $MEM_LINUX;"
 		echo "first response: median of $HTTP_RUNS boots, -smp 1; the floor's figure is its own line (same flags and NIC)"
 	} >> "$TXT"
@@ -328,17 +392,6 @@ report_http() {
 	done
 	row "  of it, QEMU start -> 'listening' line" - "$(ms "$linux")" "$(ms "$toro")" "" ""
 	for n in 1 2; do
-		for s in linux toro; do
-			v=$(get http_rps $s smp$n); eval "$s=\$v"
-			[ "$v" != - ] && tsv "http_rps_smp$n" $HTTP_MACHINE $s "$v" req/s
-		done
-		row "requests/s, -smp $n" - "$linux" "$toro" "" ""
-		v=$(awk -F'\t' -v n=smp$n '$1 == "http_rps_ratio" && $3 == n { print $4 }' "$RAW" |
-			median_f)
-		t=$(verdict "$v" ">=" 3)
-		[ "$v" != - ] && tsv "http_rps_ratio_smp$n" $HTTP_MACHINE toro "$v" x
-		tsv "target_http_rps_smp$n" $HTTP_MACHINE toro "$t" -
-		row "  toro / linux, same run (x)" - - "$v" "toro >= 3x linux" "$t"
 		for s in linux toro; do
 			v=$(get_f http_p99_ms $s smp$n); eval "$s=\$v"
 			[ "$v" != - ] && tsv "http_p99_ms_smp$n" $HTTP_MACHINE $s "$v" ms
@@ -380,7 +433,41 @@ report_http() {
 		v=$(count http_boot_fail $s -)
 		[ "$v" -gt 0 ] && note "HTTP: $s gave no first response in $v of $HTTP_RUNS boots (logs: $B/logs/fail-http-boot-$s-*.log)"
 	done
+	report_http_rounds
 	return 0
+}
+
+# The requests/s rows of the rounds table; issue 11's targets: httpd >= 3x
+# the Linux guest on 1 vCPU, >= 2x on 2 vCPUs, and on 2 vCPUs >= its own
+# 1-vCPU figure.
+report_http_rounds() {
+	local kind name n t v
+	rounds_header
+	for kind in http epoll; do
+		[ "$kind" = epoll ] && [[ " ${HTTP_SERVERS[*]} " != *" epoll "* ]] && continue
+		name=$([ $kind = http ] && echo httpd || echo "minimal epoll server")
+		if [ $kind = http ]; then
+			rounds_row "$name, 1 vCPU" http_rps smp1 http_rps_ratio http-smp1 req/s \
+				">=" 3 "toro >= 3x linux"
+			rounds_row "$name, 2 vCPUs" http_rps smp2 http_rps_ratio http-smp2 req/s \
+				">=" 2 "toro >= 2x linux"
+		else
+			rounds_row "$name, 1 vCPU" epoll_rps smp1 epoll_rps_ratio epoll-smp1 req/s
+			rounds_row "$name, 2 vCPUs" epoll_rps smp2 epoll_rps_ratio epoll-smp2 req/s
+		fi
+		for n in linux toro; do
+			v=$(ratio_median ${kind}_scale $n smp2)
+			[ "$v" != - ] && tsv "${kind}_scale_smp2_over_smp1" microvm $n "$v" x
+		done
+		v=$(ratio_median ${kind}_scale toro smp2) t=
+		if [ $kind = http ]; then
+			t=$(verdict "$v" ">=" 1)
+			tsv target_http_scale_smp2 microvm toro "$t" -
+		fi
+		rrow "$name, 2 vCPUs / 1 vCPU (x)" "$(cell ${kind}_scale linux smp2)" \
+			"$(cell ${kind}_scale toro smp2)" - "$(load_span $kind-smp2)" \
+			"$([ $kind = http ] && echo "toro >= 1.0x")" "$t"
+	done
 }
 
 # run.sh's get() rounds an even count's median to an integer; these keep decimals.

@@ -6,16 +6,17 @@
 # same arguments; Debian's redis-benchmark on the host,
 # `redis-benchmark -q -n 100000 -t set,get -c 50`, through QEMU's hostfwd.
 # Rounds are interleaved (toro, linux, toro, linux, ...), a fresh boot each;
-# the report gives median, min and max, and the median of the same-round
-# ratios against the issue's target (toro >= 3x linux). Both QEMUs get
+# its rows in the rounds table (bench/rounds.sh) give median, min and max, and
+# min / median / max of the same-round ratios, judged on their median against
+# the issue's target (toro >= 3x linux). Both QEMUs get
 # build/tools/listen-backlog.so (docs/network.md: hostfwd's backlog of 1 let
 # only two of the 50 clients in at once). BENCH_REDIS=0 skips it;
 # BENCH_REDIS_RUNS (rounds, default 3), BENCH_REDIS_N (requests, 100000),
 # BENCH_REDIS_PORT (the host port, default 5149) tune it. docs/bench.md.
 
 DO_REDIS=${BENCH_REDIS:-1}
-REDIS_RUNS=${BENCH_REDIS_RUNS:-3}
-REDIS_N=${BENCH_REDIS_N:-100000}
+REDIS_RUNS=${BENCH_REDIS_RUNS:-$([ "$QUICK" = 1 ] && echo 1 || echo 3)}
+REDIS_N=${BENCH_REDIS_N:-$([ "$QUICK" = 1 ] && echo 20000 || echo 100000)}
 REDIS_PORT=${BENCH_REDIS_PORT:-5149}
 REDIS_MEM=256					# both systems
 REDIS_TORO_IMG=build/apps/redis-server.elf
@@ -97,48 +98,33 @@ measure_redis() {
 	local r s
 	[ ${#REDIS_SYSTEMS[@]} -gt 0 ] || return 0
 	log "Redis: redis-benchmark -q -n $REDIS_N -t set,get -c 50, $REDIS_RUNS rounds x (${REDIS_SYSTEMS[*]}), microvm -smp 1"
-	printf 'redis_load\tstart\t-\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
+	load_mark redis
 	trap 'redis_stop' EXIT
 	for ((r = 1; r <= REDIS_RUNS; r++)); do
 		redis_last_set_toro= redis_last_set_linux= redis_last_get_toro= redis_last_get_linux=
 		for s in "${REDIS_SYSTEMS[@]}"; do redis_round "$s" "$r" || true; done
 		[ -n "$redis_last_set_toro" ] && [ -n "$redis_last_set_linux" ] &&
-			printf 'redis_ratio_set\ttoro\t-\t%s\nredis_ratio_get\ttoro\t-\t%s\n' \
+			printf 'redis_ratio_set\ttoro\tsmp1\t%s\nredis_ratio_get\ttoro\tsmp1\t%s\n' \
 				"$(awk -v a="$redis_last_set_toro" -v b="$redis_last_set_linux" 'BEGIN { printf "%.3f", a / b }')" \
 				"$(awk -v a="$redis_last_get_toro" -v b="$redis_last_get_linux" 'BEGIN { printf "%.3f", a / b }')" >> "$RAW"
 	done
 	trap - EXIT
-	printf 'redis_load\tend\t-\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
+	load_mark redis
 	return 0
 }
 
 report_redis() {
-	local op linux toro t v s
+	local op s v
 	[ ${#REDIS_SYSTEMS[@]} -gt 0 ] || return 0
-	{
-		echo
-		echo "Redis 7.0.15 (Debian's source), microvm -smp 1, -m $REDIS_MEM both; Toro: toro-cc; Linux: musl-gcc -static;"
-		echo "redis-benchmark -q -n $REDIS_N -t set,get -c 50 from the host through hostfwd;"
-		echo "median of $REDIS_RUNS rounds (toro, linux, ...), min-max under it;" \
-			"host load average (1/5/15 min) $(awk -F'\t' '$1 == "redis_load" && $2 == "start" { print $4 }' "$RAW")" \
-			"at the start, $(awk -F'\t' '$1 == "redis_load" && $2 == "end" { print $4 }' "$RAW") at the end"
-	} >> "$TXT"
-	row figure floor linux toro target verdict
+	rounds_header
 	for op in set get; do
-		linux=$(get_f "redis_${op}_rps" linux smp1); toro=$(get_f "redis_${op}_rps" toro smp1)
-		[ "$linux" != - ] && tsv "redis_${op}_rps" microvm linux "$linux" req/s
-		[ "$toro" != - ] && tsv "redis_${op}_rps" microvm toro "$toro" req/s
-		row "redis-benchmark ${op^^} (req/s)" - "$linux" "$toro" "" ""
-		row "  min-max" - "$(minmax "redis_${op}_rps" linux)" "$(minmax "redis_${op}_rps" toro)" "" ""
-		t=$(awk -F'\t' -v k="redis_ratio_$op" '$1 == k { print $4 }' "$RAW" | median_f)
-		[ "$t" != - ] && tsv "redis_ratio_$op" microvm toro "$t" x
-		v=$(verdict "$t" ">=" 3)
-		tsv "target_redis_$op" microvm toro "$v" -
-		row "  toro / linux, same round (x)" - - "$t" "toro >= 3x linux" "$v"
+		rounds_row "redis-benchmark ${op^^}, 1 vCPU" "redis_${op}_rps" smp1 "redis_ratio_$op" \
+			redis req/s ">=" 3 "toro >= 3x linux"
 	done
 	for s in toro linux; do
 		v=$(awk -F'\t' -v s=$s '$1 == "redis_fail" && $2 == s' "$RAW" | wc -l)
 		[ "$v" -gt 0 ] && note "redis: $s gave no figures in $v of $REDIS_RUNS rounds"
 	done
+	note "redis rows: 7.0.15 from Debian's source, -m $REDIS_MEM, redis-benchmark -q -n $REDIS_N -t set,get -c 50"
 	return 0
 }

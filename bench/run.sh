@@ -14,12 +14,16 @@
 # skips the file figures (bench/files.sh: bench/fsbench.c and httpd serving from
 # a FAT32 disk on Toro and on Linux; BENCH_FILES_RUNS, BENCH_FILES_HTTP_REPS),
 # BENCH_REDIS=0 skips the Redis row (bench/redis.sh: redis-benchmark against
-# Toro and the Linux guest; BENCH_REDIS_RUNS, BENCH_REDIS_N, BENCH_REDIS_PORT).
+# Toro and the Linux guest; BENCH_REDIS_RUNS, BENCH_REDIS_N, BENCH_REDIS_PORT),
+# BENCH_INSN=0 the instructions per request (bench/insn.sh), BENCH_BULK=0 the
+# bulk download (bench/bulk.sh). BENCH_QUICK=1: a smoke run (2 wall-time runs,
+# 2 HTTP rounds of 3 s wrk, 1 round elsewhere); an explicit BENCH_* wins.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 B=build/bench
-RUNS=${BENCH_RUNS:-10}
+QUICK=${BENCH_QUICK:-0}
+RUNS=${BENCH_RUNS:-$([ "$QUICK" = 1 ] && echo 2 || echo 10)}
 MACHINES=${BENCH_MACHINES:-microvm q35}
 ICOUNT_RUNS=${BENCH_ICOUNT_RUNS:-1}
 DO_MINMEM=${BENCH_MINMEM:-1}
@@ -32,7 +36,10 @@ TORO_IMG=$B/toro/hello.elf	# a copy: a rebuild during the bench cannot change it
 TOROCC=bin/toro-cc
 MEM_SMALL=16			# floor and Toro
 MEM_LINUX=128			# Debian's kernel needs at least 96 here
-LINUX_APPEND="console=ttyS0 quiet tsc_early_khz=2000000 panic=-1"
+# tsc=reliable: without it Debian's kernel finds nothing on microvm to check
+# its TSC against, falls back to the refined-jiffies clock, and its idle host
+# CPU triples (docs/bench.md).
+LINUX_APPEND="console=ttyS0 quiet tsc_early_khz=2000000 tsc=reliable panic=-1"
 QEMU_BASE=(qemu-system-x86_64 -cpu max -nographic -no-reboot -nodefaults -serial stdio
 	   -device isa-debug-exit,iobase=0xf4,iosize=0x04)
 QEMU=("${QEMU_BASE[@]}" -accel tcg -smp 1,maxcpus=2)
@@ -270,7 +277,7 @@ verdict() {	# VALUE OP LIMIT -> PASS, MISS or n/a
 }
 
 report() {
-	local m s f e v fl li to t tgt floor linux toro
+	local m s f e v fl li to t tgt floor linux toro p
 	: > "$TXT"
 	printf 'metric\tmachine\tsystem\tvalue\tunit\n' > "$TSV"
 	{
@@ -347,10 +354,7 @@ report() {
 			[ "$f" -gt 0 ] && note "$s on $m: $f of $RUNS wall-time runs failed (logs: $B/logs/fail-wall-$s-$m-*.log)"
 		done
 	done
-	report_smp
-	report_http
-	report_files
-	report_redis
+	for p in "${PARTS[@]}"; do "report_$p"; done
 	{
 		echo
 		echo "sizes: floor and toro are 'strip -o' copies of the ELF; linux is bzImage+initramfs (gzip)."
@@ -361,10 +365,14 @@ report() {
 	echo "bench: written to $TXT and $TSV" >&2
 }
 
-source bench/smp.sh
-source bench/http.sh
-source bench/files.sh
-source bench/redis.sh
+# The parts after the first table, in the order of their tables: each
+# bench/NAME.sh defines build_NAME (0: it has something to measure),
+# measure_NAME and report_NAME. http, insn, bulk and redis add rows to the
+# rounds table (bench/rounds.sh), which the first of them to report opens.
+# A new part: its file, and its name here.
+PARTS=(smp http insn bulk redis files)
+source bench/rounds.sh
+for p in "${PARTS[@]}"; do source "bench/$p.sh"; done
 
 main() {
 	ensure_packages
@@ -372,20 +380,14 @@ main() {
 	SYSTEMS=(floor)
 	if build_linux; then SYSTEMS+=(linux); fi
 	if build_toro; then SYSTEMS+=(toro); fi
-	build_smp || true
-	build_http || true
-	build_files || true
-	build_redis || true
+	for p in "${PARTS[@]}"; do "build_$p" || true; done
 	rm -f "$B"/logs/*.log
 	: > "$RAW"
 	measure_sizes
 	measure_wall
 	measure_icount
 	measure_minmem
-	measure_smp
-	measure_http
-	measure_files
-	measure_redis
+	for p in "${PARTS[@]}"; do "measure_$p"; done
 	report
 }
 

@@ -7,9 +7,9 @@
 
 IDLE_SECONDS=${BENCH_IDLE_SECONDS:-10}
 SCALE_ROUNDS=${BENCH_SCALE_ROUNDS:-1000000000}	# xorshift rounds per run, split over the threads
-SCALE_REPS=${BENCH_SCALE_REPS:-5}
+SCALE_REPS=${BENCH_SCALE_REPS:-$([ "$QUICK" = 1 ] && echo 1 || echo 5)}
 PP_ROUNDS=10000					# ping-pong round trips
-QUIET_WAIT=${BENCH_QUIET_WAIT:-60}		# seconds to wait for an idle host before scaling
+QUIET_WAIT=${BENCH_QUIET_WAIT:-$([ "$QUICK" = 1 ] && echo 5 || echo 60)}		# seconds to wait for an idle host before scaling
 SMP_MACHINE=microvm
 
 # vm_cmd N [icount]: VM=(QEMU with N vCPUs). One vCPU keeps -smp 1,maxcpus=2 (see

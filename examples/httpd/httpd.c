@@ -62,11 +62,34 @@ static const struct embed_file *lookup(const char *path)
 }
 
 static const char *root; /* --root DIR, or NULL: the linked-in files */
+static char *bulk;        /* --bulk MIB: /bulk, generated in memory (make bench) */
+static size_t bulk_len;
+
+/* The body of /bulk: bytes that vary (no run of one byte a link could shrink). */
+static int make_bulk(const char *mib)
+{
+	char *end;
+	unsigned long n = strtoul(mib, &end, 10);
+	if (*end || n < 1 || n > 1024 || !(bulk = malloc(n << 20)))
+		return -1;
+	bulk_len = n << 20;
+	for (size_t i = 0; i < bulk_len; i++)
+		bulk[i] = (char)('a' + (i * 7 + i / 4096) % 26);
+	return 0;
+}
 
 static int option(int argc, char **argv, int i)
 {
 	if (!strcmp(argv[i], "--root") && i + 1 < argc) {
 		root = argv[i + 1];
+		return 2;
+	}
+	if (!strcmp(argv[i], "--bulk") && i + 1 < argc) {
+		if (make_bulk(argv[i + 1])) {
+			fprintf(stderr, "httpd: --bulk %s: 1 to 1024 MiB that fit in memory\n",
+				argv[i + 1]);
+			exit(2);
+		}
 		return 2;
 	}
 	return 0;
@@ -142,6 +165,11 @@ static void handle(struct srv_conn *c, const struct http_request *r, const char 
 		srv_respond_text(c, -n, -n == 414 ? "414 URI Too Long\n" : "400 Bad Request\n");
 		return;
 	}
+	if (bulk && !strcmp(path, "/bulk")) {
+		srv_respond(c, &(struct srv_reply){ .status = 200, .body = bulk, .len = bulk_len,
+			    .type = "application/octet-stream" });
+		return;
+	}
 	if (root) {
 		from_disk(c, path);
 		return;
@@ -166,7 +194,8 @@ int main(int argc, char **argv)
 	struct srv_config cfg = { .name = "httpd", .port = 80, .max_body = 64 * 1024,
 				  .handler = handle, .option = option };
 	srv_args(&cfg, argc, argv,
-		 "  --root DIR   serve the files under DIR (default: those linked into the image)\n");
+		 "  --root DIR   serve the files under DIR (default: those linked into the image)\n"
+		 "  --bulk MIB   also serve /bulk, MIB MiB made in memory (for make bench)\n");
 	if (root) {
 		struct stat st;
 		errno = 0;
