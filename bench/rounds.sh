@@ -59,7 +59,7 @@ rounds_header() {
 	rrow figure linux toro "toro/linux" load target verdict
 }
 rrow() {	# FIGURE LINUX TORO RATIO LOAD TARGET VERDICT
-	printf '%-36s %22s %22s %17s %12s   %-24s %s\n' "$@" >> "$TXT"
+	printf '%-44s %20s %20s %15s %12s   %-18s %s\n' "$@" >> "$TXT"
 }
 
 # rounds_row LABEL KIND MACHINE RATIO-KIND LOAD-KEY UNIT [OP LIMIT TARGET-TEXT]:
