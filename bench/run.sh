@@ -17,16 +17,17 @@
 # Toro and the Linux guest; BENCH_REDIS_RUNS, BENCH_REDIS_N, BENCH_REDIS_PORT),
 # BENCH_INSN=0 the instructions per request (bench/insn.sh), BENCH_BULK=0 the
 # bulk download (bench/bulk.sh). BENCH_QUICK=1: a smoke run (2 wall-time runs,
-# 2 HTTP rounds of 3 s wrk, 1 round elsewhere); an explicit BENCH_* wins.
+# microvm only, no memory search, 2 HTTP rounds of 3 s wrk, 1 round elsewhere);
+# an explicit BENCH_* wins.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 B=build/bench
 QUICK=${BENCH_QUICK:-0}
 RUNS=${BENCH_RUNS:-$([ "$QUICK" = 1 ] && echo 2 || echo 10)}
-MACHINES=${BENCH_MACHINES:-microvm q35}
+MACHINES=${BENCH_MACHINES:-$([ "$QUICK" = 1 ] && echo microvm || echo microvm q35)}
 ICOUNT_RUNS=${BENCH_ICOUNT_RUNS:-1}
-DO_MINMEM=${BENCH_MINMEM:-1}
+DO_MINMEM=${BENCH_MINMEM:-$([ "$QUICK" = 1 ] && echo 0 || echo 1)}
 DO_LINUX=${BENCH_LINUX:-1}
 DO_SMP=${BENCH_SMP:-1}
 HELLO_ARGS=world		# what `make run` passes to hello
