@@ -7,7 +7,8 @@
  * gets the same 200 reply with a BODY-byte body (default 927: the size of
  * httpd's index.html); keep-alive and pipelining, "Connection: close" honoured.
  * No timers, no access log, no request parsing beyond that.
- *   epollsrv [--port N] [--body BYTES]      (prints "listening on port N")
+ *   epollsrv [--port N] [--body BYTES]      (prints "listening on port N";
+ *                                             --port 0: a free port, the one printed)
  * Threads are placed with toro_thread_create_on and pinned with
  * sched_setaffinity, so the one source places them under both kernels. */
 #define _GNU_SOURCE
@@ -175,14 +176,16 @@ int main(int argc, char **argv)
 	long port = 80, body = 927;
 	int one = 1;
 
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--port"))
+	for (int i = 1; i < argc; i += 2) {
+		if (i + 1 < argc && !strcmp(argv[i], "--port"))
 			port = strtol(argv[i + 1], NULL, 10);
-		else if (!strcmp(argv[i], "--body"))
+		else if (i + 1 < argc && !strcmp(argv[i], "--body"))
 			body = strtol(argv[i + 1], NULL, 10);
+		else
+			port = -1; /* the usage below */
 	}
-	if (port < 1 || port > 65535 || body < 0 || body > (1 << 20) || make_reply(body)) {
-		fprintf(stderr, "usage: epollsrv [--port 1-65535] [--body 0-1048576]\n");
+	if (port < 0 || port > 65535 || body < 0 || body > (1 << 20) || make_reply(body)) {
+		fprintf(stderr, "usage: epollsrv [--port 0-65535] [--body 0-1048576]\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -194,6 +197,9 @@ int main(int argc, char **argv)
 		perror("epollsrv: listen");
 		return 1;
 	}
+	socklen_t alen = sizeof(a);
+	if (getsockname(listen_fd, (struct sockaddr *)&a, &alen) == 0)
+		port = ntohs(a.sin_port);
 	int ncpus = toro_cpu_count();
 	ncpus = ncpus < 1 ? 1 : ncpus > MAX_CPUS ? MAX_CPUS : ncpus;
 	for (int i = 1; i < ncpus; i++) {

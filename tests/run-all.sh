@@ -9,7 +9,8 @@
 # exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
 # checksum offload test over a tap (tests/net/offload.sh, root only), the
 # power-cut test (tests/fs/crash.sh), toro-cc's flags (tests/tools/toro-cc.sh),
-# the fetch scripts' archive address (tests/tools/debian-src.sh), the SQLite
+# the fetch scripts' archive address (tests/tools/debian-src.sh), make bench's
+# tools (tests/bench/tools.sh), the SQLite
 # shell, nginx, Redis, GNU hello and Lua built from Debian's source
 # (tests/apps/sqlite.sh, nginx.sh, redis.sh, hello.sh, lua.sh), unmodified static
 # programs under toro run --app (tests/apps/static.sh), the system call fuzzer's short fixed-seed runs
@@ -145,6 +146,8 @@ section "toro-cc as a build system's CC (tests/tools/toro-cc.sh)"
 counted "toro-cc tests" '^(PASS|FAIL|toro-cc:|    )' tests/tools/toro-cc.sh
 section "the fetch scripts' Debian archive from apt's sources (tests/tools/debian-src.sh)"
 counted "debian-src tests" "^" tests/tools/debian-src.sh
+section "make bench's tools: minimal server, httpload, insncount, httpd --bulk (tests/bench/tools.sh)"
+counted "bench tools tests" "^" tests/bench/tools.sh
 
 # ---- third-party programs built with toro-cc (tests/apps/) ----
 section "third-party programs: Debian's SQLite shell on a FAT disk (tests/apps/sqlite.sh)"
