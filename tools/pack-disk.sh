@@ -18,11 +18,15 @@ need_grub() {
 
 # grub_cfg FILE: boot /boot/toro.elf at once with the command line. GRUB's
 # console stays on the screen: the serial port is the program's alone.
+# GRUB's multiboot hands the kernel the words after the file name only, while
+# QEMU's -kernel puts the file name first and the kernel skips that first
+# word (kernel/main.c): the file name is written again as that word. GRUB
+# puts a word with a space in double quotes, as the kernel reads them, but
+# writes ' and \ as \' and \\, which it does not: pack_check_grub refuses them.
 grub_cfg() {
-	local w q line="multiboot /boot/toro.elf"
+	local w line="multiboot /boot/toro.elf /boot/toro.elf"
 	for w in "${cmd_words[@]+"${cmd_words[@]}"}"; do
-		q=${w//\'/\'\\\'\'} # GRUB script quoting as sh's: 'it'\''s'
-		line+=" '$q'"
+		line+=" '$w'"
 	done
 	{
 		echo "# written by toro pack: boots the Toro image at once"
@@ -35,7 +39,17 @@ grub_cfg() {
 	} > "$1"
 }
 
+pack_check_grub() {
+	local w
+	for w in "${cmd_words[@]+"${cmd_words[@]}"}"; do
+		[[ "$w" == *[\'\\]* ]] &&
+			die "GRUB's command line cannot carry ' or \\ (it adds a backslash), in $(printf %q "$w")"
+	done
+	return 0
+}
+
 pack_iso() { # OUT
+	pack_check_grub
 	need_grub
 	need grub-mkrescue grub-common
 	need xorriso xorriso
@@ -63,6 +77,7 @@ chs() { # LBA: the 3-byte CHS of an MBR entry (255 heads, 63 sectors), or the
 # sectors 1-2047 core.img (boot.img reads its first sector from LBA 1, and that
 # one the rest, as grub-mkimage lays it out), then one FAT partition at 1 MiB.
 pack_raw() { # OUT
+	pack_check_grub
 	need_grub
 	need mformat mtools
 	local part_start=2048 img_kib part_mib part_sec type fs
