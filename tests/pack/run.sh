@@ -3,7 +3,8 @@
 # tests/pack/run.sh: toro pack --format (docs/deploy.md), checked as a user would:
 # the GRUB ISO and the raw disk boot hello (its arguments through GRUB's command
 # line, its exit status) and httpd (curl gets index.html through hostfwd) on pc
-# and q35 through SeaBIOS; the qcow2 boots hello; the libvirt XML validates
+# and q35 through SeaBIOS; the qcow2 boots hello; a toro pack --app image of a
+# musl program boots from the ISO with its argument and exit status 3; the libvirt XML validates
 # (virt-xml-validate) and, where a libvirtd answers on qemu:///system, runs
 # hello to its exit; skopeo inspect reads the OCI layout and its one layer
 # holds /disk/disk.qcow2 owned 107:107, a qcow2 that qemu-img reads; the
@@ -174,6 +175,24 @@ for m in pc q35; do
 	boot_httpd httpd.img $m $((port + 1))
 	port=$((port + 2))
 done
+
+# ---- an unmodified static program (toro pack --app) through GRUB, status 3 ----
+printf '#include <stdio.h>\nint main(int c, char **v) { printf("static %%s\\n", c > 1 ? v[1] : "-"); return 3; }\n' > s.c
+if musl-gcc -static -O2 -o s s.c > cc.out 2>&1 && pack_ok "--app" --app ./s -o s.img &&
+	pack_ok "iso of an --app image" --format iso -o s.iso s.img -- -- there; then
+	timeout 120 bash -c 'qemu "$@"' _ q35 -drive file=s.iso,media=cdrom,format=raw,readonly=on \
+		< /dev/null > s.out 2>&1
+	rc=$?
+	if [ "$rc" = 7 ] && grep -qxF 'static there' <(tr -d '\r' < s.out) &&
+		grep -qxF 'toro: exit status 3' <(tr -d '\r' < s.out); then
+		pass "a toro pack --app image through the GRUB ISO on q35: its argument, exit status 3"
+	else
+		fail "the --app image through the GRUB ISO (QEMU exit $rc)"
+		tr -d '\r' < s.out | tail -n 8 | sed 's/^/    /'
+	fi
+else
+	fail "musl-gcc or toro pack --app failed: $(head -n 2 cc.out pack.out)"
+fi
 
 # ---- libvirt ----
 pack_ok libvirt --format libvirt --name "toro-pack-test-$$" --net none \
