@@ -19,6 +19,8 @@
 # bulk download (bench/bulk.sh). BENCH_QUICK=1: a smoke run (2 wall-time runs,
 # microvm only, no memory search, 2 HTTP rounds of 3 s wrk, 1 round elsewhere);
 # an explicit BENCH_* wins.
+# BENCH_GRUB=0 skips the GRUB row (bench/grub.sh: hello from toro pack's ISO
+# against -kernel on pc; BENCH_GRUB_RUNS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -371,7 +373,7 @@ report() {
 # measure_NAME and report_NAME. http, insn, bulk and redis add rows to the
 # rounds table (bench/rounds.sh), which the first of them to report opens.
 # A new part: its file, and its name here.
-PARTS=(smp http insn bulk redis files)
+PARTS=(smp http insn bulk redis files grub)
 source bench/rounds.sh
 for p in "${PARTS[@]}"; do source "bench/$p.sh"; done
 
