@@ -9,6 +9,7 @@
  * Try: bin/toro run --net user app.elf (QEMU: virtio-net-pci, or
  * virtio-net-device on microvm; legacy MMIO unless force-legacy=false).
  */
+#include <k/component.h>
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/fmt.h>
@@ -499,4 +500,10 @@ const struct virtio_driver vnet_driver = {
 	.name = "net",
 	.type = VIRTIO_ID_NET,
 	.attach = vnet_attach,
+};
+
+/* The virtio-net component: linked with the network (tools/components.tab)
+ * unless `toro-cc --without=virtio-net` leaves the stack on loopback only. */
+SYSGROUP(virtio_net) = {
+	SYSOPT_HOOK(SYSOPT_VIRTIO, &vnet_driver),
 };
