@@ -45,7 +45,7 @@ function hex2num(h,   v, i) {
 	return v
 }
 function add(sec, hex, file,   size, s, who, part) {
-	if (out ~ /^\.debug|^\.comment|bss$/ || out == "/DISCARD/" || out == "") return
+	if (out ~ /^\.debug|^\.comment|bss$|^\.toro\.manifest$/ || out == "/DISCARD/" || out == "") return
 	size = hex2num(hex)
 	if (size == 0) return
 	if (file ~ /\/toro(-net)?\.o$/) {
