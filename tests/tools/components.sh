@@ -98,6 +98,22 @@ refuse "--no-net: no net in a socket program" nonet.out '^components .*net'
 "$TORO" inspect pvh.elf > pvh.out 2>&1
 expect "inspect a --pvh-only image: no Multiboot header" pvh.out 'no Multiboot header'
 
+# ---- a program packed by toro pack --app: its built-in words ----
+if command -v musl-gcc > /dev/null && [ -f "$B/toro-app.elf" ]; then
+	printf '#include <stdio.h>\nint main(void) { return puts("x") < 0; }\n' > st.c
+	musl-gcc -static -O2 -o st st.c && "$TORO" pack --app st -o st.img -- GREETING=hi -- one 'two words' \
+		> pack.err 2>&1
+	"$TORO" inspect st.img > st.out 2>&1
+	expect "inspect a packed program: its name and word counts" st.out \
+		"^cmdline +packed by toro pack --app: argv\[0\] 'st', 1 variable\(s\), 2 argument\(s\)"
+	expect "inspect a packed program: its variable" st.out '^ +env  GREETING=hi$'
+	expect "inspect a packed program: an argument with a blank" st.out '^ +arg  two words$'
+	expect "inspect a packed program: the loader's and the program's bytes" st.out \
+		'^sizes +the loader .* [1-9][0-9]* \+ program [1-9][0-9]* bytes'
+else
+	fail "musl-gcc or $B/toro-app.elf missing: no packed image to inspect"
+fi
+
 # ---- one-line errors ----
 err() { # DESCRIPTION REGEX ARGS...: exit 2 and one line matching REGEX
 	local what=$1 re=$2 rc; shift 2
