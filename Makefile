@@ -27,7 +27,7 @@ GUEST_ELF   := $(foreach t,$(GUEST_TESTS),$(B)/tests/guest/$(t).elf $(B)/tests/g
 
 TOROCC := bin/toro-cc
 
-.PHONY: all kernel examples guest-tests net-tests unit-tests run test bench deps clean fuzz sysfuzz soak
+.PHONY: all kernel examples guest-tests net-tests unit-tests run test bench bench-serve deps clean fuzz sysfuzz soak
 .PHONY: deps-build deps-run deps-test deps-bench deps-fuzz
 all: deps-build kernel examples guest-tests net-tests sysfuzz-image
 
@@ -240,6 +240,10 @@ test: deps-test all unit-tests
 
 bench: deps-bench all
 	@bench/run.sh
+
+# Only the toro serve rows of make bench (bench/serve.sh, docs/deploy.md).
+bench-serve: all
+	@bench/serve.sh
 
 # The libFuzzer harnesses, then long runs of the system call fuzzer with fresh
 # seeds (SYSFUZZ_RUNS runs of SYSFUZZ_SECONDS each, over q35, microvm and pc,

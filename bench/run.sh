@@ -365,6 +365,7 @@ source bench/smp.sh
 source bench/http.sh
 source bench/files.sh
 source bench/redis.sh
+source bench/serve.sh
 
 main() {
 	ensure_packages
@@ -376,6 +377,7 @@ main() {
 	build_http || true
 	build_files || true
 	build_redis || true
+	build_serve || true
 	rm -f "$B"/logs/*.log
 	: > "$RAW"
 	measure_sizes
@@ -386,7 +388,9 @@ main() {
 	measure_http
 	measure_files
 	measure_redis
+	measure_serve
 	report
+	report_serve
 }
 
 main "$@"

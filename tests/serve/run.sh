@@ -39,9 +39,11 @@ T=${TORO_SERVE_TIMEOUT:-600} # bound on each serve instance
 serve_start() {
 	slog=$LOGDIR/serve.$1.log
 	shift
-	setsid timeout -k 5 "$T" bin/toro serve "$@" > "$slog" 2>&1 &
+	: > "$slog" # now: a line of the last run's log must not be read as this one's
+	setsid timeout -k 5 "$T" bin/toro serve "$@" >> "$slog" 2>&1 &
 	spid=$!
 	echo "$spid" >> "$work/pids"
+	wait_log "toro serve: listening on" 30 > /dev/null
 }
 # serve_stop: SIGTERM, then wait for its exit (it powers its VMs off first).
 serve_stop() {
@@ -65,6 +67,12 @@ wait_log() { # PATTERN SECONDS
 	tail -n 20 "$slog"
 	return 1
 }
+
+# TORO_SERVE_TIMES=1: each check's seconds on stderr.
+if [ -n "${TORO_SERVE_TIMES:-}" ]; then
+	eval "orig_$(declare -f check)"
+	check() { local t0=$SECONDS; orig_check "$@"; echo "  [$(($SECONDS - t0)) s] $1" >&2; }
+fi
 
 # ---- one-line errors, no VM ----
 one_line_error() { # EXPECTED-SUBSTRING ENV/ARGS...
@@ -119,7 +127,7 @@ sequential() {
 	echo "100 of 100 bodies equal to $WWW/index.html"
 }
 big_file() {
-	curl -sS -m 300 -o "$work/big" "$(url /big/big.bin)" || return 1
+	curl -sS -m 300 -o "$work/big" "$(url /big.bin)" || return 1
 	cmp "$work/big" "$BIG" || return 1
 	echo "$(stat -c %s "$work/big") bytes byte-exact"
 }
@@ -131,11 +139,12 @@ half_closed() { # the request, then the client's FIN: the whole answer comes bac
 	echo "body whole after a half-close"
 }
 parallel() {
-	local i bad=0
+	local i bad=0 pids=()
 	for i in $(seq 50); do
 		(get_same /index.html "$WWW/index.html" "$work/par.$i" && echo ok > "$work/par.$i.ok") &
+		pids+=($!)
 	done
-	wait
+	wait "${pids[@]}" # not serve, also a child of this shell
 	for i in $(seq 50); do [ -f "$work/par.$i.ok" ] || bad=$((bad + 1)); done
 	[ "$bad" = 0 ] || { echo "$bad of 50 answers wrong or missing"; tail -n 5 "$slog"; return 1; }
 	echo "50 of 50 bodies equal"
@@ -198,12 +207,15 @@ check "never listens: serve stops on SIGTERM" serve_stop
 P=21356
 activated() {
 	slog=$LOGDIR/serve.systemd.log
+	: > "$slog"
 	setsid timeout -k 5 "$T" systemd-socket-activate -l 127.0.0.1:$P \
-		bin/toro serve --idle 30 "$HTTPD" > "$slog" 2>&1 &
+		bin/toro serve --idle 30 "$HTTPD" >> "$slog" 2>&1 &
 	spid=$!
 	echo "$spid" >> "$work/pids"
-	wait_log "socket from systemd" 30 || return 1
+	wait_log "Listening on 127.0.0.1:$P" 30 || return 1
+	# systemd-socket-activate starts serve at the first connection.
 	get_same /index.html "$WWW/index.html" "$work/sd.body" || { echo "wrong answer"; return 1; }
+	grep -q "toro serve: socket from systemd" "$slog" || { echo "serve did not take the socket"; return 1; }
 	echo "answered through the socket systemd-socket-activate passed"
 }
 if command -v systemd-socket-activate > /dev/null; then

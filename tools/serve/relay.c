@@ -116,11 +116,12 @@ static int drain(int fd, struct buf *b)
 static void first_answer(struct conn *c)
 {
 	struct vm *vm = c->vm;
-	if (!c->cold || !vm || vm->answered)
+	if (!c->cold || !vm || vm->answered || !vm->first_client)
 		return;
 	vm->answered = true;
-	serve_log("vm %d: first answer byte %.1f ms after its client connected (boot %u)",
-		  vm->id, (serve_now() - c->accepted) * 1e3, vm->boot_no);
+	serve_log("vm %d: first answer byte %.1f ms after the connection that booted it "
+		  "was accepted (boot %u)", vm->id, (serve_now() - vm->first_client) * 1e3,
+		  vm->boot_no);
 }
 
 /* Interest in each fd from the buffers' state; an fd with nothing to wait
@@ -214,6 +215,8 @@ static void attach(struct conn *c, struct vm *vm)
 	c->vm = vm;
 	vm->conns++;
 	c->cold = vm->state == VM_BOOTING;
+	if (c->cold && !vm->first_client)
+		vm->first_client = c->accepted;
 	list_add(&active, c);
 	if (vm->state == VM_READY)
 		connect_upstream(c);
@@ -271,6 +274,14 @@ void conn_vm_ready(struct vm *vm)
 		if (c->vm == vm && c->state == C_WAIT)
 			connect_upstream(c);
 	}
+}
+
+int conn_vm_waiting(const struct vm *vm)
+{
+	int n = 0;
+	for (struct conn *c = active; c; c = c->next)
+		n += c->vm == vm && c->state == C_WAIT;
+	return n;
 }
 
 int conn_vm_gone(struct vm *vm)

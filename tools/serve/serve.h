@@ -55,6 +55,7 @@ struct vm {
 	unsigned boot_no;        /* boots of any VM so far, this one's number */
 	unsigned conns;          /* connections attached */
 	double started, ready_at, idle_since, stop_deadline;
+	double first_client;     /* accept time of the connection that booted it, 0 none */
 	bool answered;           /* the first byte of this boot reached a client */
 	bool failed;             /* its failure is said: stay quiet when reaped */
 	bool killed;             /* SIGKILL sent */
@@ -109,6 +110,8 @@ void conn_new(int fd);
 void conn_event(struct ev_src *s, unsigned events);
 /* The VM is listening: connect its waiting clients. */
 void conn_vm_ready(struct vm *vm);
+/* How many connections wait for the VM (conn_vm_gone would close them). */
+int conn_vm_waiting(const struct vm *vm);
 /* The VM is gone (failed boot or exit): close its connections not yet open;
  * returns how many. */
 int conn_vm_gone(struct vm *vm);

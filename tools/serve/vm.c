@@ -114,6 +114,7 @@ static int vm_boot(struct vm *vm)
 	vm->line_len = 0;
 	vm->conns = 0;
 	vm->started = serve_now();
+	vm->first_client = 0;
 	vm->answered = vm->failed = vm->killed = false;
 	vm->boot_no = ++boots;
 	serve_watch(&vm->console, EPOLLIN);
@@ -249,10 +250,12 @@ static void vm_gone(struct vm *vm, int st)
 	if (vm->failed) {
 		/* said when it failed */
 	} else if (vm->state == VM_BOOTING) {
-		int n = conn_vm_gone(vm);
+		/* Said before the clients see their connection close. */
+		int n = conn_vm_waiting(vm);
 		serve_log("vm %d: failed to boot: toro run exited (%s) before the guest listened "
 			  "on port %d; %d waiting connection%s closed", vm->id, how, cfg.guest_port,
 			  n, n == 1 ? "" : "s");
+		conn_vm_gone(vm);
 	} else if (vm->state == VM_READY) {
 		conn_vm_gone(vm);
 		serve_log("vm %d: exited (%s) while serving; the next connection boots it again",
@@ -290,10 +293,11 @@ static void vm_stop(struct vm *vm, double now)
 
 static void boot_timeout(struct vm *vm)
 {
-	int n = conn_vm_gone(vm);
+	int n = conn_vm_waiting(vm);
 	serve_log("vm %d: failed to boot: the guest did not listen on port %d within %g s; "
 		  "%d waiting connection%s closed", vm->id, cfg.guest_port, cfg.boot_s, n,
 		  n == 1 ? "" : "s");
+	conn_vm_gone(vm);
 	vm->failed = vm->killed = true;
 	vm->state = VM_STOPPING;
 	vm->stop_deadline = serve_now() + STOP_GRACE_S;
