@@ -95,6 +95,8 @@ check "no --listen and no systemd socket" one_line_error "--listen HOST:PORT is 
 	bin/toro serve "$HTTPD"
 check "a missing image" one_line_error "image 'no/such.elf' not found" \
 	bin/toro serve --listen 127.0.0.1:21350 no/such.elf
+check "words toro run refuses, at start" one_line_error "toro run refused the VM: toro: the kernel command line cannot carry a double quote" \
+	bin/toro serve --listen 127.0.0.1:21350 "$HTTPD" -- 'toro.x="'
 check "no QEMU on PATH" one_line_error "qemu-system-x86_64 missing" \
 	env PATH=/nonexistent TORO_BIN="$ROOT/bin/toro" "$SERVE" --listen 127.0.0.1:21350 "$HTTPD"
 port_taken() {

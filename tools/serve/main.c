@@ -27,6 +27,7 @@
 
 struct serve_config cfg = {
 	.guest_port = 80, .idle_s = 60, .boot_s = 30, .max_vms = 1, .conns_per_vm = 32,
+	.linger_s = 5,
 };
 int serve_epfd = -1;
 static struct ev_src listeners[MAX_LISTEN];
@@ -38,7 +39,7 @@ static const char usage_text[] =
 	"usage: toro serve --listen HOST:PORT [--idle S] [--max-vms N] [--port GUESTPORT]\n"
 	"                  [--conns-per-vm C] [--boot-timeout S] [--machine M] [--mem MIB]\n"
 	"                  [--smp N] IMAGE [-- WORDS...]\n"
-	"Boots IMAGE (toro run) for the first connection to HOST:PORT, relays every\n"
+	"Boots IMAGE (as toro run) for the first connection to HOST:PORT, relays every\n"
 	"connection to the guest's GUESTPORT (80), powers the VM off after S seconds\n"
 	"(60) without a connection and boots it again on the next. --max-vms N (1):\n"
 	"another VM boots when every running one holds C (32) connections. Without\n"
@@ -153,6 +154,8 @@ static void parse_args(int argc, char **argv, const char **listen_at)
 				if (cfg.nwords >= SERVE_MAX_WORDS - 1)
 					die("more than %d words after --", SERVE_MAX_WORDS - 1);
 				cfg.words[cfg.nwords++] = argv[i];
+				if (!strncmp(argv[i], "toro.linger=", 12) && is_uint(argv[i] + 12))
+					cfg.linger_s = atof(argv[i] + 12);
 			}
 			break;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -324,6 +327,7 @@ static void setup(int argc, char **argv)
 	check_qemu();
 	if (!from_systemd)
 		listen_on(listen_at);
+	qemu_prepare();
 	serve_epfd = epoll_create1(EPOLL_CLOEXEC);
 	sigset_t set;
 	sigemptyset(&set);
@@ -367,6 +371,7 @@ int main(int argc, char **argv)
 		}
 		conn_free_closed();
 	}
+	qemu_cleanup();
 	serve_log("stopped");
 	return 0;
 }

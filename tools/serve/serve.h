@@ -22,7 +22,7 @@
 
 struct serve_config {
 	const char *image;
-	const char *toro;              /* bin/toro, which `run`s the image */
+	const char *toro;              /* bin/toro, whose run --print-qemu gives QEMU's command */
 	const char *machine, *mem, *smp; /* passed to toro run when set */
 	int guest_port;                /* the port the program listens on (80) */
 	double idle_s;                 /* power off after this long without a connection */
@@ -31,6 +31,7 @@ struct serve_config {
 	int conns_per_vm;              /* a VM with this many is busy: boot another */
 	char *words[SERVE_MAX_WORDS];  /* after --: toro run's words */
 	int nwords;
+	double linger_s;               /* toro.linger= in the words (5) */
 };
 
 /* What an epoll event points at. */
@@ -47,7 +48,9 @@ enum vm_state { VM_OFF, VM_BOOTING, VM_READY, VM_STOPPING };
 struct vm {
 	int id;                  /* 1..max_vms, in the log */
 	enum vm_state state;
-	pid_t pid;               /* the `toro run` process */
+	pid_t pid;               /* QEMU */
+	int mon_fd;              /* its monitor, once the power-off was asked; -1 */
+	int exit_status;         /* from the console's `toro: exit status N`, -1 */
 	struct ev_src console;   /* its stdout and stderr (fd -1 once closed) */
 	char line[1024];
 	size_t line_len;
@@ -55,10 +58,14 @@ struct vm {
 	unsigned boot_no;        /* boots of any VM so far, this one's number */
 	unsigned conns;          /* connections attached */
 	double started, ready_at, idle_since, stop_deadline;
+	double first_line;       /* its first console line came, 0 none yet */
 	double first_client;     /* accept time of the connection that booted it, 0 none */
 	bool answered;           /* the first byte of this boot reached a client */
 	bool failed;             /* its failure is said: stay quiet when reaped */
 	bool killed;             /* SIGKILL sent */
+	bool took_request;       /* the guest said it took the power-off request */
+	bool term_sent;          /* SIGTERM sent to QEMU */
+	double asked_at;         /* the power-off request last made */
 };
 
 struct buf {
@@ -88,6 +95,18 @@ double serve_now(void);            /* CLOCK_MONOTONIC seconds */
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Register, change or drop (events 0) an fd's interest in epoll. */
 void serve_watch(struct ev_src *s, unsigned events);
+
+/* qemu.c */
+/* Once at start: QEMU's command from `toro run --print-qemu` (exits with one
+ * line when toro run refuses the options or words). */
+void qemu_prepare(void);
+void qemu_cleanup(void);
+/* Fork QEMU for vm (its host_port and id set), console and stderr on out. */
+pid_t qemu_spawn(struct vm *vm, int out);
+/* Ask the guest to power off through the monitor. 0 or -errno. */
+int qemu_request(struct vm *vm);
+/* QEMU has exited: its monitor closed. */
+void qemu_closed(struct vm *vm);
 
 /* vm.c */
 extern struct vm vms[SERVE_MAX_VMS];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* toro-serve's VMs: each is a `toro run IMAGE --net user:H:G -- toro.net.announce
- * WORDS` child whose console (stdout and stderr) comes back through a pipe.
+/* toro-serve's VMs: each is QEMU started with `toro run`'s command for the
+ * image (qemu.c), its console (stdout and stderr) on a pipe to serve.
  *
  * Readiness: with QEMU's user networking a connect to the hostfwd port H
  * succeeds as soon as QEMU runs, whether or not the guest listens (slirp
@@ -9,9 +9,11 @@
  * tcp port G` once listen() has succeeded; from that line on a connection to H
  * reaches the program's listener. Until then clients wait in serve.
  *
- * Power-off: SIGTERM to `toro run`, whose signal path asks the guest to shut
- * down (the program gets SIGTERM, its exit drains its connections,
- * docs/reliability.md) and stops QEMU itself if the guest does not. */
+ * Power-off: as `toro run` does on SIGTERM: the request through QEMU's
+ * monitor, made again each second until the guest says it took it (the
+ * program gets SIGTERM, its exit drains its connections, docs/reliability.md);
+ * QEMU gets SIGTERM if the guest has not stopped toro.linger + 5 s later,
+ * SIGKILL 5 s after that. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +30,9 @@
 
 #include "serve.h"
 
-#define STOP_GRACE_S 60.0   /* toro run's own bound is toro.linger + 5 s */
+#define KILL_AFTER_S 5.0    /* SIGTERM unanswered: SIGKILL */
+#define TOOK_WORD "toro: shutdown requested by the host"
+#define STATUS_WORD "toro: exit status "
 #define READY_WORD "toro: listening on tcp port "
 
 struct vm vms[SERVE_MAX_VMS];
@@ -50,45 +54,6 @@ static int free_port(void)
 	return port;
 }
 
-static void child_exec(struct vm *vm, int out)
-{
-	char net[64];
-	const char *argv[SERVE_MAX_WORDS + 20];
-	int n = 0;
-	snprintf(net, sizeof(net), "user:%d:%d", vm->host_port, cfg.guest_port);
-	argv[n++] = cfg.toro;
-	argv[n++] = "run";
-	argv[n++] = "--net";
-	argv[n++] = net;
-	if (cfg.machine)
-		argv[n++] = "--machine", argv[n++] = cfg.machine;
-	if (cfg.mem)
-		argv[n++] = "--mem", argv[n++] = cfg.mem;
-	if (cfg.smp)
-		argv[n++] = "--smp", argv[n++] = cfg.smp;
-	argv[n++] = cfg.image;
-	argv[n++] = "--";
-	argv[n++] = "toro.net.announce";
-	for (int i = 0; i < cfg.nwords; i++)
-		argv[n++] = cfg.words[i];
-	argv[n] = NULL;
-
-	/* Its own process group: a Ctrl-C at serve's terminal reaches serve,
-	 * which stops the VMs once. If serve dies, toro run gets SIGTERM. */
-	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	int null = open("/dev/null", O_RDONLY);
-	dup2(null, 0);
-	dup2(out, 1);
-	dup2(out, 2);
-	execv(cfg.toro, (char **)argv);
-	fprintf(stderr, "toro serve: cannot run %s: %s\n", cfg.toro, strerror(errno));
-	_exit(127);
-}
-
 static int vm_boot(struct vm *vm)
 {
 	int p[2];
@@ -97,15 +62,14 @@ static int vm_boot(struct vm *vm)
 		serve_log("vm %d: cannot boot: %s", vm->id, strerror(errno));
 		return -1;
 	}
-	pid_t pid = fork();
+	vm->mon_fd = -1;
+	pid_t pid = qemu_spawn(vm, p[1]);
 	if (pid < 0) {
 		serve_log("vm %d: cannot boot: fork: %s", vm->id, strerror(errno));
 		close(p[0]);
 		close(p[1]);
 		return -1;
 	}
-	if (pid == 0)
-		child_exec(vm, p[1]);
 	close(p[1]);
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	vm->pid = pid;
@@ -114,8 +78,9 @@ static int vm_boot(struct vm *vm)
 	vm->line_len = 0;
 	vm->conns = 0;
 	vm->started = serve_now();
-	vm->first_client = 0;
-	vm->answered = vm->failed = vm->killed = false;
+	vm->first_client = vm->first_line = 0;
+	vm->answered = vm->failed = vm->killed = vm->took_request = vm->term_sent = false;
+	vm->exit_status = -1;
 	vm->boot_no = ++boots;
 	serve_watch(&vm->console, EPOLLIN);
 	serve_log("vm %d: booting (boot %u; 127.0.0.1:%d -> guest port %d)", vm->id, vm->boot_no,
@@ -173,8 +138,9 @@ static void vm_ready(struct vm *vm)
 	vm->state = VM_READY;
 	vm->ready_at = serve_now();
 	vm->idle_since = vm->ready_at;
-	serve_log("vm %d: guest listening %.1f ms after the boot began (boot %u)", vm->id,
-		  (vm->ready_at - vm->started) * 1e3, vm->boot_no);
+	serve_log("vm %d: guest listening %.1f ms after the boot began, its first console line "
+		  "at %.1f ms (boot %u)", vm->id, (vm->ready_at - vm->started) * 1e3,
+		  (vm->first_line - vm->started) * 1e3, vm->boot_no);
 	conn_vm_ready(vm);
 }
 
@@ -183,10 +149,16 @@ static void console_line(struct vm *vm, char *line)
 	size_t n = strlen(line);
 	while (n && (line[n - 1] == '\r' || line[n - 1] == '\n'))
 		line[--n] = 0;
+	if (!vm->first_line)
+		vm->first_line = serve_now();
 	fprintf(stderr, "vm %d| %s\n", vm->id, line);
 	if (vm->state == VM_BOOTING && !strncmp(line, READY_WORD, strlen(READY_WORD)) &&
 	    atoi(line + strlen(READY_WORD)) == cfg.guest_port)
 		vm_ready(vm);
+	else if (!strncmp(line, TOOK_WORD, strlen(TOOK_WORD)))
+		vm->took_request = true;
+	else if (!strncmp(line, STATUS_WORD, strlen(STATUS_WORD)))
+		vm->exit_status = atoi(line + strlen(STATUS_WORD));
 }
 
 static void console_close(struct vm *vm)
@@ -232,27 +204,34 @@ void vm_console_event(struct vm *vm)
 	}
 }
 
-static void describe(int st, char *buf, size_t n)
+/* The program's status as toro run gives it: the kernel's last line when
+ * there is one, else QEMU's code with isa-debug-exit's (v << 1) | 1 undone. */
+static void describe(const struct vm *vm, int st, char *buf, size_t n)
 {
-	if (WIFEXITED(st))
-		snprintf(buf, n, "status %d", WEXITSTATUS(st));
+	if (vm->exit_status >= 0)
+		snprintf(buf, n, "status %d", vm->exit_status);
+	else if (WIFEXITED(st) && (WEXITSTATUS(st) & 1))
+		snprintf(buf, n, "status %d", WEXITSTATUS(st) >> 1);
+	else if (WIFEXITED(st))
+		snprintf(buf, n, "QEMU status %d", WEXITSTATUS(st));
 	else
-		snprintf(buf, n, "signal %d", WTERMSIG(st));
+		snprintf(buf, n, "QEMU killed by signal %d", WTERMSIG(st));
 }
 
 static void vm_gone(struct vm *vm, int st)
 {
-	char how[32];
-	describe(st, how, sizeof(how));
+	char how[48];
 	if (vm->console.fd >= 0)
 		vm_console_event(vm); /* the lines it wrote last, the ready line among them */
 	console_close(vm);
+	qemu_closed(vm);
+	describe(vm, st, how, sizeof(how));
 	if (vm->failed) {
 		/* said when it failed */
 	} else if (vm->state == VM_BOOTING) {
 		/* Said before the clients see their connection close. */
 		int n = conn_vm_waiting(vm);
-		serve_log("vm %d: failed to boot: toro run exited (%s) before the guest listened "
+		serve_log("vm %d: failed to boot: QEMU exited (%s) before the guest listened "
 			  "on port %d; %d waiting connection%s closed", vm->id, how, cfg.guest_port,
 			  n, n == 1 ? "" : "s");
 		conn_vm_gone(vm);
@@ -280,15 +259,60 @@ void vm_reap(void)
 	conn_assign_queued();
 }
 
+/* The milliseconds from now until t, for epoll_wait (at least 1). */
+static int ms_until(double now, double t, int cur)
+{
+	double ms = (t - now) * 1e3 + 1;
+	int m = ms < 1 ? 1 : ms > 60000 ? 60000 : (int)ms;
+	return cur < 0 || m < cur ? m : cur;
+}
+
+static void ask(struct vm *vm, double now)
+{
+	vm->asked_at = now;
+	int e = qemu_request(vm);
+	if (e && e != -ENOENT && e != -ECONNREFUSED)
+		serve_log("vm %d: power-off request: %s", vm->id, strerror(-e));
+}
+
 static void vm_stop(struct vm *vm, double now)
 {
 	if (vm->state == VM_STOPPING) {
-		kill(vm->pid, SIGTERM); /* again: toro run stops QEMU at once */
+		vm->term_sent = true; /* again: stop QEMU at once */
+		kill(vm->pid, SIGTERM);
 		return;
 	}
 	vm->state = VM_STOPPING;
-	vm->stop_deadline = now + STOP_GRACE_S;
-	kill(vm->pid, SIGTERM);
+	vm->stop_deadline = now + cfg.linger_s + 5;
+	ask(vm, now);
+}
+
+/* A stopping VM: the request again each second until the guest took it;
+ * SIGTERM to QEMU at the deadline, SIGKILL KILL_AFTER_S later. */
+static int stopping_tick(struct vm *vm, double now, int next)
+{
+	if (vm->killed)
+		return next;
+	if (now >= vm->stop_deadline) {
+		if (!vm->term_sent) {
+			serve_log("vm %d: the guest did not stop within %g s: stopping QEMU", vm->id,
+				  cfg.linger_s + 5);
+			vm->term_sent = true;
+			kill(vm->pid, SIGTERM);
+		} else {
+			serve_log("vm %d: QEMU still running: killed", vm->id);
+			vm->killed = true;
+			kill(vm->pid, SIGKILL);
+			return next;
+		}
+		vm->stop_deadline = now + KILL_AFTER_S;
+	}
+	if (!vm->took_request && !vm->term_sent) {
+		if (now - vm->asked_at >= 1)
+			ask(vm, now);
+		next = ms_until(now, vm->asked_at + 1, next);
+	}
+	return ms_until(now, vm->stop_deadline, next);
 }
 
 static void boot_timeout(struct vm *vm)
@@ -300,17 +324,7 @@ static void boot_timeout(struct vm *vm)
 	conn_vm_gone(vm);
 	vm->failed = vm->killed = true;
 	vm->state = VM_STOPPING;
-	vm->stop_deadline = serve_now() + STOP_GRACE_S;
-	/* toro run dies; setpriv's parent-death signal stops QEMU. */
 	kill(vm->pid, SIGKILL);
-}
-
-/* The milliseconds from now until t, for epoll_wait (at least 1). */
-static int ms_until(double now, double t, int cur)
-{
-	double ms = (t - now) * 1e3 + 1;
-	int m = ms < 1 ? 1 : ms > 60000 ? 60000 : (int)ms;
-	return cur < 0 || m < cur ? m : cur;
 }
 
 int vm_tick(double now)
@@ -332,16 +346,8 @@ int vm_tick(double now)
 				next = ms_until(now, vm->idle_since + cfg.idle_s, next);
 			}
 		}
-		if (vm->state == VM_STOPPING && !vm->killed) {
-			if (now >= vm->stop_deadline) {
-				serve_log("vm %d: still running %g s after the power-off request: killed",
-					  vm->id, STOP_GRACE_S);
-				vm->killed = true;
-				kill(vm->pid, SIGKILL);
-			} else {
-				next = ms_until(now, vm->stop_deadline, next);
-			}
-		}
+		if (vm->state == VM_STOPPING)
+			next = stopping_tick(vm, now, next);
 	}
 	return next;
 }
