@@ -178,6 +178,27 @@ check "httpd: booted again, once" boots_are 2
 check "httpd: serve stops on SIGTERM" serve_stop
 check "httpd: no QEMU left" bash -c "! pgrep -f 'hostfwd=tcp:127.0.0.1:[0-9]*-:80' -a | grep -F -- '$HTTPD' && echo none"
 
+# ---- --max-vms 2 --conns-per-vm 1: a second VM for a second open connection ----
+P=21357
+two_vms() {
+	exec 5<> /dev/tcp/127.0.0.1/$P || return 1
+	wait_log "vm 1: guest listening" 60 > /dev/null || { echo "vm 1 did not boot"; return 1; }
+	exec 6<> /dev/tcp/127.0.0.1/$P || return 1
+	wait_log "vm 2: guest listening" 60 > /dev/null || { echo "no second VM"; return 1; }
+	local r=$'GET /index.html HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n' a b
+	printf '%s' "$r" >&5
+	printf '%s' "$r" >&6
+	a=$(timeout 60 cat <&5 | tr -d '\r' | sed '1,/^$/d')
+	b=$(timeout 60 cat <&6 | tr -d '\r' | sed '1,/^$/d')
+	exec 5>&- 6>&-
+	[ "$a" = "$(cat "$WWW/index.html")" ] && [ "$b" = "$a" ] || { echo "bodies differ"; return 1; }
+	echo "two connections held open, two VMs, both answers whole"
+}
+serve_start maxvms --listen 127.0.0.1:$P --max-vms 2 --conns-per-vm 1 --idle 30 "$HTTPD"
+check "--max-vms 2: a second VM boots for a second held connection" two_vms
+check "--max-vms 2: serve stops on SIGTERM, both VMs off" serve_stop
+check "--max-vms 2: both powered off" bash -c "[ \$(grep -c 'powered off' '$slog') = 2 ] && echo 2"
+
 # ---- echo: bytes both ways, end of file passed on ----
 P=21353
 serve_start echo --listen 127.0.0.1:$P --port 7 --idle 30 "$ECHO"

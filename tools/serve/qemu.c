@@ -161,7 +161,12 @@ static void __attribute__((noreturn)) child(struct vm *vm, int out)
 		 cfg.guest_port);
 	snprintf(dev, sizeof(dev), "%s,netdev=net0", mmio ? "virtio-net-device" : "virtio-net-pci");
 	snprintf(mon, sizeof(mon), "socket,id=serve_mon,path=%s,server=on,wait=off", path);
-	for (int i = 0; i < nbase; i++)
+	int i = 0;
+	/* toro run's `env VAR=VALUE... qemu`: set here, one exec fewer. */
+	if (nbase && !strcmp(base[0], "env"))
+		for (i = 1; i < nbase && strchr(base[i], '='); i++)
+			putenv(base[i]);
+	for (; i < nbase; i++)
 		argv[n++] = base[i];
 	argv[n++] = "-netdev", argv[n++] = net, argv[n++] = "-device", argv[n++] = dev;
 	argv[n++] = "-chardev", argv[n++] = mon;
