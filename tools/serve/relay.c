@@ -306,14 +306,19 @@ int conn_vm_gone(struct vm *vm)
 void conn_assign_queued(void)
 {
 	struct conn *c, *next;
+	int n = 0;
 	for (c = active; c; c = next) {
 		next = c->next;
 		if (c->vm || c->closed || c->state != C_WAIT)
 			continue;
 		struct vm *vm = vm_pick();
 		if (!vm)
-			return;
+			break;
 		list_del(&active, c);
 		attach(c, vm);
+		n++;
 	}
+	if (n)
+		serve_log("%d connection%s held while the VMs powered off: given a VM now", n,
+			  n == 1 ? "" : "s");
 }
