@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: MIT
 # The toro serve part of `make bench` (docs/deploy.md, "On demand: toro
 # serve"): the cold first response through `toro serve` next to the floor
-# kernel's boot on microvm, in the same run, rounds interleaved (floor, serve,
-# floor, serve, ...). Each serve round starts a fresh serve (no VM), sends one
-# HTTP request to examples/httpd through it and takes curl's time from the
-# connection accepted to the first byte of the answer (time_starttransfer -
-# time_connect); serve's own log gives the same span as it saw it and the time
-# until the guest said it listens. The floor: bench/floor (QEMU's own start-up,
+# kernel's boot on microvm, in the same run, rounds interleaved (floor,
+# direct, serve, floor, ...). Each serve round starts a fresh serve (no VM),
+# sends one HTTP request to examples/httpd through it and takes curl's time
+# from the connection accepted to the first byte of the answer
+# (time_starttransfer - time_connect); serve's log gives the same span as it
+# saw it and the time until the guest said it listens. "direct" runs the same
+# QEMU command without serve (QEMU start -> the guest's listening line): what
+# serve adds is the difference. The floor: bench/floor (QEMU's own start-up,
 # QEMU start -> its line, bench/tools/qtime). Target (issue 12): the serve
 # figure within 15 ms of the floor's boot.
 # Runs alone (bench/serve.sh; make bench-serve) or sourced by bench/run.sh,
@@ -56,6 +58,24 @@ sv_floor() {
 		awk -v u="$first" 'BEGIN { printf "floor_ms\t%.1f\n", u / 1000 }' >> "$SERVE_RAW"
 }
 
+# The VM serve boots, without serve: the QEMU command toro run gives for it
+# (as serve asks it), run directly; QEMU start -> the guest's listening line.
+# Serve's cold figure minus this one is what serve itself adds.
+sv_direct() {
+	local d r first
+	d=$(mktemp -d "${TMPDIR:-/tmp}/bench-serve.XXXXXX")
+	if bin/toro run --print-qemu "$d" --net user:$((SERVE_PORT + 1)):80 "$SERVE_IMG" -- \
+		toro.net.announce toro.ip=10.0.2.15/24 toro.gw=10.0.2.2 toro.dns=10.0.2.3 --quiet; then
+		mapfile -d '' -t cmd < "$d/qemu.argv"
+		r=$("$SERVE_B/tools/qtime" -t 20 -c 0.01 -m "toro: listening on tcp port 80" \
+			-o "$SERVE_B/logs/serve-direct.log" -- "${cmd[@]}") || true
+		first=$(sed -n 's/.*first_us=\([-0-9]*\).*/\1/p' <<<"$r")
+		[ -n "$first" ] && [ "$first" != -1 ] &&
+			awk -v u="$first" 'BEGIN { printf "direct_ms\t%.1f\n", u / 1000 }' >> "$SERVE_RAW"
+	fi
+	rm -rf "$d"
+}
+
 sv_serve() { # ROUND
 	local slog=$SERVE_B/logs/serve-$1.log spid i t
 	: > "$slog" # before serve starts: the last run's line must not be taken for its own
@@ -83,10 +103,11 @@ sv_serve() { # ROUND
 measure_serve() {
 	[ "$SERVE_OK" = 1 ] || return 0
 	: > "$SERVE_RAW"
-	sv_log "toro serve: $SERVE_RUNS rounds of (floor boot, cold first response through serve), microvm"
+	sv_log "toro serve: $SERVE_RUNS rounds of (floor boot, the VM without serve, cold first response through serve), microvm"
 	local i
 	for ((i = 1; i <= SERVE_RUNS; i++)); do
 		sv_floor
+		sv_direct
 		sv_serve "$i"
 	done
 }
@@ -96,7 +117,7 @@ report_serve() {
 	local fl sc sl li verdict fails
 	fl=($(sv_stats floor_ms)); sc=($(sv_stats serve_client_ms))
 	sl=($(sv_stats serve_log_ms)); li=($(sv_stats serve_listen_ms))
-	local co=($(sv_stats serve_console_ms)) df=($(sv_stats diff_ms))
+	local co=($(sv_stats serve_console_ms)) df=($(sv_stats diff_ms)) di=($(sv_stats direct_ms))
 	fails=$(grep -c '^serve_fail' "$SERVE_RAW")
 	verdict=n/a
 	[ "${sc[1]}" != - ] && [ "${fl[1]}" != - ] &&
@@ -105,6 +126,7 @@ report_serve() {
 		echo "toro serve, $(date -u '+%Y-%m-%d %H:%M UTC'), microvm, TCG, $SERVE_RUNS rounds interleaved; host load: $(cut -d' ' -f1-3 /proc/loadavg)"
 		printf '%-58s %8s %8s %8s\n' "figure (ms)" min median max
 		printf '%-58s %8s %8s %8s\n' "floor kernel: QEMU start -> its line" "${fl[@]}"
+		printf '%-58s %8s %8s %8s\n' "the same QEMU without serve: start -> guest listening" "${di[@]}"
 		printf '%-58s %8s %8s %8s\n' "serve cold: connection accepted -> first byte (curl)" "${sc[@]}"
 		printf '%-58s %8s %8s %8s\n' "serve cold: the same, serve's log" "${sl[@]}"
 		printf '%-58s %8s %8s %8s\n' "serve cold: boot began -> first console line (serve's log)" "${co[@]}"
