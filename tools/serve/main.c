@@ -122,7 +122,7 @@ static bool opt_is(const char *a, const char *name)
 	return !strncmp(a, name, n) && (a[n] == 0 || a[n] == '=');
 }
 
-static void check_values(const char *listen_at)
+static void check_values(void)
 {
 	if (!cfg.image)
 		die("no image given (toro serve --listen HOST:PORT IMAGE)");
@@ -142,7 +142,6 @@ static void check_values(const char *listen_at)
 		if (!is_uint(digits))
 			die("bad --mem '%s' (MiB, or with an M/G suffix)", cfg.mem);
 	}
-	(void)listen_at;
 }
 
 static void parse_args(int argc, char **argv, const char **listen_at)
@@ -187,7 +186,7 @@ static void parse_args(int argc, char **argv, const char **listen_at)
 			cfg.image = a;
 		}
 	}
-	check_values(*listen_at);
+	check_values();
 }
 
 /* systemd's sockets: LISTEN_PID is ours, LISTEN_FDS of them from fd 3. The

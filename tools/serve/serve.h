@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * toro-serve (`toro serve`, docs/deploy.md "On demand: toro serve"): one
- * epoll loop that accepts clients on a host socket, boots a VM with `toro run`
- * for the first of them, relays every byte both ways once the guest listens,
- * and powers the VM off after --idle seconds without a connection.
+ * epoll loop that accepts clients on a host socket, boots a VM (the QEMU
+ * command of `toro run`) for the first of them, relays every byte both ways
+ * once the guest listens, and powers the VM off after --idle seconds without
+ * a connection.
  *
  * Files: main.c (options, the listening sockets, systemd's LISTEN_FDS, the
- * loop), vm.c (starting, watching and stopping `toro run`), relay.c (one
- * client and its upstream connection). Single-threaded: no locks.
+ * loop), qemu.c (QEMU's command from `toro run --print-qemu`, starting it,
+ * its monitor), vm.c (each VM's life: boot, readiness, idle, power-off),
+ * relay.c (one client and its upstream connection). Single-threaded: no
+ * locks.
  */
 #ifndef TORO_SERVE_H
 #define TORO_SERVE_H
