@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # tests/serve/run.sh: toro serve (tools/serve/, docs/deploy.md "On demand:
-# toro serve") driven from the host, on microvm:
+# toro serve") driven from the host, on microvm (one case on q35):
 #  - one-line errors: bad options, a port in use, a missing image, no QEMU;
 #  - the test httpd (build/tests/net/httpd.elf) cold: 100 sequential requests
 #    (the first boots the VM), bodies compared, a 10 MiB file byte-exact, a
@@ -12,11 +12,12 @@
 #  - a crashing image (examples/crash) and one that never listens on the
 #    port: the waiting clients get a closed connection, one log line each,
 #    serve keeps running and boots again for the next client;
+#  - --max-vms 2; q35 (the power-off through the ACPI power button);
 #  - systemd socket activation (systemd-socket-activate -l);
 #  - SIGTERM to serve: the VM powered off, no QEMU left.
 # One PASS/FAIL line per check, "serve: N passed, N failed" last.
 #   tests/serve/run.sh [--counts FILE]
-# Ports 21350-21399.
+# Ports 21350-21358.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
@@ -237,6 +238,21 @@ check "--max-vms 2: a second VM boots for a second held connection" two_vms
 check "--max-vms 2: serve stops on SIGTERM, both VMs off" serve_stop
 check "--max-vms 2: both powered off" bash -c "[ \$(grep -c 'powered off' '$slog') = 2 ] && echo 2"
 check "--max-vms 2: no QEMU left" no_qemu_left
+
+# ---- q35: the power-off through the ACPI power button ----
+P=21358
+acpi_off() {
+	get_same /index.html "$WWW/index.html" "$work/q35.body" || { echo "wrong answer"; return 1; }
+	wait_log "vm 1: powered off" 60 > /dev/null || return 1
+	grep -q "vm 1| toro: shutdown requested by the host (ACPI power button)" "$slog" ||
+		{ echo "no ACPI shutdown line"; return 1; }
+	grep "powered off" "$slog" | sed 's/^toro serve: //'
+}
+cfg=q35
+serve_start q35 --listen 127.0.0.1:$P --machine q35 --idle 1 "$HTTPD"
+check "httpd: answered, powered off through the ACPI power button after 1 s idle" acpi_off
+check "httpd: serve stops on SIGTERM" serve_stop
+cfg=microvm
 
 # ---- echo: bytes both ways, end of file passed on ----
 P=21353

@@ -5,7 +5,8 @@
  * TCP flow control) and sent once the upstream is connected. Each direction's
  * end of file is passed on with shutdown(SHUT_WR) after its last byte, so
  * half-closed connections work both ways; the pair is closed when both
- * directions are done, or at once on an error (a reset) on either side. */
+ * directions are done, or at once, with a reset to both, on an error (a
+ * reset) on either side. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
@@ -46,6 +47,15 @@ static void detach(struct conn *c)
 	c->vm = NULL;
 	if (vm->conns && --vm->conns == 0)
 		vm->idle_since = serve_now();
+}
+
+/* A reset on one side is passed on as a reset (SO_LINGER 0 makes close send
+ * RST), so a client learns the VM's side broke rather than seeing a clean end. */
+static void reset_on_close(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }
 
 static void conn_close(struct conn *c)
@@ -183,6 +193,8 @@ static void pump(struct conn *c)
 	rewatch(c);
 	return;
 fail:
+	reset_on_close(c->client.fd);
+	reset_on_close(c->upstream.fd);
 	conn_close(c);
 }
 
