@@ -357,7 +357,9 @@ report() {
 			[ "$f" -gt 0 ] && note "$s on $m: $f of $RUNS wall-time runs failed (logs: $B/logs/fail-wall-$s-$m-*.log)"
 		done
 	done
-	for p in "${PARTS[@]}"; do "report_$p"; done
+	# A part's table goes to $TXT (printed whole below); serve's also prints
+	# its own, which would show twice.
+	for p in "${RUN_PARTS[@]}"; do "report_$p" > /dev/null; done
 	{
 		echo
 		echo "sizes: floor and toro are 'strip -o' copies of the ELF; linux is bzImage+initramfs (gzip)."
@@ -373,7 +375,8 @@ report() {
 # measure_NAME and report_NAME. http, insn, bulk and redis add rows to the
 # rounds table (bench/rounds.sh), which the first of them to report opens.
 # A new part: its file, and its name here.
-PARTS=(smp http insn bulk redis files grub)
+PARTS=(smp http insn bulk redis files grub serve)
+RUN_PARTS=()
 source bench/rounds.sh
 for p in "${PARTS[@]}"; do source "bench/$p.sh"; done
 
@@ -383,14 +386,19 @@ main() {
 	SYSTEMS=(floor)
 	if build_linux; then SYSTEMS+=(linux); fi
 	if build_toro; then SYSTEMS+=(toro); fi
-	for p in "${PARTS[@]}"; do "build_$p" || true; done
+	# BENCH_NAME=0 skips part NAME (BENCH_SMP=0, BENCH_SERVE=0, ...).
+	for p in "${PARTS[@]}"; do
+		v=BENCH_${p^^}
+		if [ "${!v:-1}" = 0 ]; then note "$p rows skipped ($v=0)"; else RUN_PARTS+=("$p"); fi
+	done
+	for p in "${RUN_PARTS[@]}"; do "build_$p" || true; done
 	rm -f "$B"/logs/*.log
 	: > "$RAW"
 	measure_sizes
 	measure_wall
 	measure_icount
 	measure_minmem
-	for p in "${PARTS[@]}"; do "measure_$p"; done
+	for p in "${RUN_PARTS[@]}"; do "measure_$p"; done
 	report
 }
 
