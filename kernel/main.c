@@ -126,16 +126,16 @@ void kmain(uint32_t magic, uint32_t info)
 	uint64_t entry_tsc = arch_rdtsc();
 
 	uart_init();
+	if (magic == LINUX64_MAGIC) { /* Firecracker: see docs/deploy.md */
+		extern bool smp_no_fw_cfg, power_reset_first;
+		smp_no_fw_cfg = power_reset_first = time_no_cmos = true;
+	}
 	if (bootinfo_parse(&bi, magic, info, map_boot) && bi.error[0])
 		panic("%s", bi.error); /* a known protocol with unusable information */
 	if (bi.proto == BOOT_NONE)
 		panic("unknown boot protocol (eax %#x): boot with PVH, Multiboot or the "
 		      "Linux 64-bit entry", magic);
 	boot_rsdp = bi.rsdp;
-	if (bi.proto == BOOT_LINUX64) { /* Firecracker: see docs/deploy.md */
-		extern bool smp_no_fw_cfg, power_reset_first;
-		smp_no_fw_cfg = power_reset_first = time_no_cmos = true;
-	}
 	/* Multiboot loaders put the kernel's file name first. */
 	char *words = bi.cmdline;
 	if (bi.proto == BOOT_MULTIBOOT) {
