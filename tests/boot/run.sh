@@ -31,7 +31,8 @@ mkdir -p "$LOGDIR"
 passed=0 failed=0
 
 for f in "$LOADER" "$B/examples/hello.elf" "$GUEST/smp_cores.elf" "$GUEST/abort.elf" \
-	"$GUEST/virtio_rng_mmio_modern.elf" "$GUEST/hello_args.pvh.elf"; do
+	"$GUEST/virtio_rng_mmio_modern.elf" "$GUEST/hello_args.pvh.elf" \
+	"$GUEST/net_mmio_modern.elf" "$GUEST/blk_mmio_modern.elf"; do
 	[ -f "$f" ] || { echo "boot: $f missing: run make all first" >&2; exit 2; }
 done
 
@@ -123,6 +124,30 @@ if wanted virtio_mmio_microvm; then
 	loader virtio_mmio_microvm microvm,acpi=off 1 "$GUEST/virtio_rng_mmio_modern.elf" fc.mp -- toro.debug
 	extra=()
 	check virtio_mmio_microvm 0 "$ENTRY" 'toro: virtio-rng at mmio 0x[0-9a-f]+ irq [0-9]+' '^SUCCESS$'
+fi
+if wanted virtio_net_microvm; then
+	extra=(-global virtio-mmio.force-legacy=false -netdev user,id=n0 -device virtio-net-device,netdev=n0)
+	loader virtio_net_microvm microvm,acpi=off 2 "$GUEST/net_mmio_modern.elf" fc.mp -- \
+		toro.debug toro.net.ping=10.0.2.2
+	extra=()
+	check virtio_net_microvm 0 "$ENTRY" 'toro: virtio-net eth0 [0-9a-f:]+ at mmio' \
+		'toro: ping 10.0.2.2 ok' '^SUCCESS$'
+fi
+if wanted virtio_blk_microvm; then
+	disk=$LOGDIR/virtio_blk_microvm.img
+	blk=(1050112 9 1:1 4095:4098 70001:65543 1050109:3)
+	perl "$ROOT/tests/guest/blkimg.pl" make "$disk" 1050112 9
+	extra=(-global virtio-mmio.force-legacy=false -drive "file=$disk,format=raw,if=none,id=d0"
+		-device virtio-blk-device,drive=d0)
+	loader virtio_blk_microvm microvm,acpi=off 1 "$GUEST/blk_mmio_modern.elf" fc.mp -- \
+		toro.debug -- /dev/vda "${blk[@]}"
+	extra=()
+	# What the guest wrote must be on the disk when QEMU has gone.
+	if perl "$ROOT/tests/guest/blkimg.pl" check "$disk" "${blk[@]}" >> "$LOGDIR/virtio_blk_microvm.log" 2>&1; then
+		echo "host: disk check ok" >> "$LOGDIR/virtio_blk_microvm.log"
+	fi
+	check virtio_blk_microvm 0 "$ENTRY" 'toro: virtio-blk vda at mmio' '^SUCCESS$' '^host: disk check ok$'
+	rm -f "$disk"
 fi
 # Malformed boot_params: a console sentence and status 255, not a hang.
 if wanted bad_e820; then
