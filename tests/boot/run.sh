@@ -96,8 +96,9 @@ if wanted hello_microvm; then
 	loader hello_microvm microvm 1 "$B/examples/hello.elf" "" -- toro.debug -- world
 	check hello_microvm 0 "$ENTRY" '^argv\[1\] = world$'
 fi
-# No CMOS RTC under this entry: kvmclock, which QEMU TCG lacks, so the note.
-if wanted realtime_note; then # (timers.c: its "5 s in the past" goes below 0 there)
+# No CMOS RTC under this entry: kvmclock, which QEMU TCG lacks, so the note
+# (not timers.c: its absolute time "5 s in the past" is below 0 there, EINVAL).
+if wanted realtime_note; then
 	loader realtime_note microvm 1 "$GUEST/thread_sleep.elf" "" -- toro.debug
 	check realtime_note 0 "$ENTRY" '^toro: no kvmclock and no CMOS clock \(Linux 64-bit entry\), CLOCK_REALTIME starts at 0$'
 fi
