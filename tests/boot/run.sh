@@ -155,6 +155,16 @@ if wanted virtio_blk_microvm; then
 	check virtio_blk_microvm 0 "$ENTRY" 'toro: virtio-blk vda at mmio' '^SUCCESS$' '^host: disk check ok$'
 	rm -f "$disk"
 fi
+# Firecracker's PVH boot (its versions with PVH support take the note, not e_entry).
+if wanted fc_pvh_pc; then
+	loader fc_pvh_pc pc 1 "$B/examples/hello.elf" fc.pvh -- toro.debug -- world
+	check fc_pvh_pc 0 'loader: entering the PVH entry at 0x' '^toro: booted by PVH$' '^argv\[1\] = world$'
+fi
+if wanted fc_pvh_microvm; then
+	loader fc_pvh_microvm microvm 2 "$GUEST/smp_cores.elf" fc.pvh -- toro.debug -- 2
+	check fc_pvh_microvm 0 'loader: entering the PVH entry at 0x' '^toro: booted by PVH$' '^SUCCESS$' \
+		'cores seen 0x3'
+fi
 # Malformed boot_params: a console sentence and status 255, not a hang.
 if wanted bad_e820; then
 	loader bad_e820 pc 1 "$B/examples/hello.elf" fc.bad=e820 -- world
@@ -183,7 +193,7 @@ kernel_run() {
 for m in pc q35 microvm; do
 	kernel_run "kernel_$m" "$m" "$B/examples/hello.elf" Multiboot -- world
 done
-for m in pc microvm; do
+for m in pc q35 microvm; do
 	kernel_run "kernel_pvh_$m" "$m" "$GUEST/hello_args.pvh.elf" PVH \
 		GREETING=hi "MOTTO=small is fast" EMPTY= -- world "an argument with spaces" --x
 done

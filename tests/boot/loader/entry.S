@@ -105,7 +105,50 @@ enter64:
 	xor %r15d, %r15d
 	ret				/* to e_entry; RSP back at 0x8ff0 */
 
+	/* enter_pvh(entry): the PVH entry as Firecracker starts it: 32-bit
+	 * protected mode, paging off, GDT at 0x500 (null, flat 32-bit code 0x08,
+	 * flat data 0x10, TSS 0x18), EBX = start_info at 0x6000, the rest 0. */
+	.code32
+	.globl enter_pvh
+enter_pvh:
+	mov 4(%esp), %eax
+	mov %eax, target
+	lgdt pvh_gdtr
+	ljmp $0x08, $1f
+1:	mov $0x10, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	mov %ax, %fs
+	mov %ax, %gs
+	mov %ax, %ss
+	mov $0x18, %ax
+	ltr %ax
+	lidt fc_idtr32
+	mov $0x11, %eax			/* PE | ET */
+	mov %eax, %cr0
+	push target
+	push $2
+	popf
+	mov $0x6000, %ebx
+	xor %eax, %eax
+	xor %ecx, %ecx
+	xor %edx, %edx
+	xor %esi, %esi
+	xor %edi, %edi
+	xor %ebp, %ebp
+	ret				/* leaves ESP at stack_top */
+
 	.data
+	.align 4
+	.word 0
+pvh_gdtr:
+	.word 31
+	.long 0x500
+	.align 4
+	.word 0
+fc_idtr32:
+	.word 7
+	.long 0x520
 	.align 16
 own_gdt:
 	.quad 0

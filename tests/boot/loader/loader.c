@@ -15,6 +15,10 @@
  *   (default)   the MP table and the firmware's ACPI tables, their RSDP in
  *               boot_params.acpi_rsdp_addr, as Firecracker >= 1.8 (passed
  *               through: QEMU's tables, not Firecracker's)
+ *   fc.pvh      Firecracker's PVH boot instead (its versions with PVH support):
+ *               hvm_start_info at 0x6000, its memory map at 0x7000, the command
+ *               line at 0x20000, the ELF's PVH note entry in 32-bit protected
+ *               mode with EBX = 0x6000 (the MP table as well; no RSDP address)
  *   fc.bad=e820|cmdline|header  a malformed boot_params (tests/boot/run.sh)
  * Errors print "loader: ..." on the serial port and stop the VM.
  */
@@ -38,6 +42,7 @@
 #define MB_MAGIC 0x2badb002u
 
 void enter64(uint32_t lo, uint32_t hi) __attribute__((noreturn));
+void enter_pvh(uint32_t entry) __attribute__((noreturn));
 static void say(const char *s);
 void loader_main(uint32_t eax, uint32_t ebx);
 
@@ -321,6 +326,56 @@ static void zero_page(const struct given *g, const char *opts, size_t nopts)
 		wr32(ZERO_PAGE + 0x202, 0);
 }
 
+/* The ELF's PVH entry (XEN_ELFNOTE_PHYS32_ENTRY, type 18, name "Xen"), or 0. */
+static uint32_t pvh_entry(const struct given *g)
+{
+	const uint8_t *f = (const uint8_t *)g->mod;
+	uint64_t phoff = rd64(f + 32);
+	uint16_t phnum = *(const uint16_t *)(f + 56);
+	for (unsigned i = 0; i < phnum; i++) {
+		const uint8_t *ph = f + phoff + i * 56;
+		uint64_t off = rd64(ph + 8), sz = rd64(ph + 32);
+		if (rd32(ph) != 4 || off + sz > g->mod_size)
+			continue;
+		for (uint64_t o = 0; o + 12 <= sz;) {
+			const uint8_t *n = f + off + o;
+			uint32_t nsz = rd32(n), dsz = rd32(n + 4), type = rd32(n + 8);
+			uint64_t d = o + 12 + ((nsz + 3) & ~3u);
+			if (type == 18 && nsz == 4 && rd32(n + 12) == 0x006e6558 && d + 4 <= sz)
+				return rd32(f + off + d);
+			o = d + ((dsz + 3) & ~3u);
+		}
+	}
+	return 0;
+}
+
+/* Firecracker's PVH layout: start_info, memory map, GDT; then the entry. */
+static void boot_pvh(const struct given *g, uint32_t entry)
+{
+	uint32_t n = e820(g); /* written at 0x72d0: copied to the PVH map below */
+	uint8_t tmp[128 * 20];
+	mmove(tmp, (void *)(ZERO_PAGE + 0x2d0), n * 20);
+	mset((void *)0x6000, 0, 0x2000);
+	for (uint32_t i = 0; i < n; i++) {
+		mmove((void *)(0x7000 + i * 24), tmp + i * 20, 20);
+		wr32(0x7000 + i * 24 + 20, 0);
+	}
+	wr32(0x6000, 0x336ec578);   /* magic */
+	wr32(0x6004, 1);            /* version */
+	wr64(0x6018, CMDLINE);      /* cmdline_paddr */
+	wr64(0x6028, 0x7000);       /* memmap_paddr */
+	wr32(0x6030, n);            /* memmap_entries */
+	wr64(GDT, 0);
+	wr64(GDT + 8, 0x00cf9b000000ffffull);  /* 32-bit code */
+	wr64(GDT + 16, 0x00cf93000000ffffull); /* data */
+	wr64(GDT + 24, 0x0000890000000067ull); /* TSS (ltr marks it busy) */
+	wr64(IDT, 0);
+	say("loader: entering the PVH entry at ");
+	say_hex(entry);
+	say("\n");
+	enter_pvh(entry);
+}
+
 void loader_main(uint32_t eax, uint32_t ebx)
 {
 	static struct given g;
@@ -337,6 +392,12 @@ void loader_main(uint32_t eax, uint32_t ebx)
 	zero_page(&g, g.cmdline, nopts);
 	mp_write(EBDA, ncpus);
 	wr16(0x40e, 0); /* no BIOS data area under Firecracker: no EBDA pointer */
+	if (has_word(g.cmdline, nopts, "fc.pvh")) {
+		uint32_t pe = pvh_entry(&g);
+		if (!pe)
+			stop("fc.pvh: the ELF has no PVH note");
+		boot_pvh(&g, pe);
+	}
 	page_tables();
 	gdt_idt();
 	say("loader: entering the ELF at ");
