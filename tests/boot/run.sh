@@ -165,6 +165,23 @@ if wanted fc_pvh_microvm; then
 	check fc_pvh_microvm 0 'loader: entering the PVH entry at 0x' '^toro: booted by PVH$' '^SUCCESS$' \
 		'cores seen 0x3'
 fi
+# toro pack --format firecracker's directory: its toro.elf with its boot_args and
+# vcpu_count through the loader (the memory stays 256 MiB: the loader sits at 96 MiB).
+if wanted pack_firecracker; then
+	dir=$LOGDIR/pack_firecracker.d
+	rm -rf "$dir"
+	if "$ROOT/bin/toro" pack --format firecracker --smp 2 -o "$dir" "$B/examples/hello.elf" -- world \
+		> "$LOGDIR/pack_firecracker.log" 2>&1; then
+		cfg=$dir/vm_config.json
+		loader pack_firecracker microvm "$(jq -r '.["machine-config"].vcpu_count' "$cfg")" \
+			"$dir/$(jq -r '.["boot-source"].kernel_image_path' "$cfg")" "" -- \
+			toro.debug "$(jq -r '.["boot-source"].boot_args' "$cfg")"
+	else
+		echo 1 > "$LOGDIR/pack_firecracker.rc"
+	fi
+	check pack_firecracker 0 "$ENTRY" 'loader: .*0x2 CPUs' '^argv\[1\] = world$'
+	rm -rf "$dir"
+fi
 # Malformed boot_params: a console sentence and status 255, not a hang.
 if wanted bad_e820; then
 	loader bad_e820 pc 1 "$B/examples/hello.elf" fc.bad=e820 -- world
