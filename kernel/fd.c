@@ -4,7 +4,8 @@
  * read, write, readv, writev, close, lseek, fstat, ioctl, fcntl (record
  * locks too), dup/dup2/dup3, fsync/fdatasync. open and the calls on paths
  * are the files component's (fs/). Data moves through a bounce buffer in
- * chunks, so no device ever sees a user pointer.
+ * chunks, so no device ever sees a user pointer; a file with read_user/
+ * write_user (sockets) takes the user range itself and copies it once.
  */
 #include <stdbool.h>
 #include <k/console.h>
@@ -201,6 +202,8 @@ static long do_read(struct file *f, uint64_t ubuf, size_t n)
 		return -EFAULT;
 	if ((f->flags & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
+	if (f->ops->read_user)
+		return f->ops->read_user(f, ubuf, n);
 	if (!f->ops->read)
 		return -EINVAL;
 	return chunked(f, ubuf, n, -1, false);
@@ -212,6 +215,8 @@ static long do_write(struct file *f, uint64_t ubuf, size_t n)
 		return -EFAULT;
 	if ((f->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
+	if (f->ops->write_user)
+		return f->ops->write_user(f, ubuf, n);
 	if (!f->ops->write)
 		return -EINVAL;
 	return chunked(f, ubuf, n, -1, true);

@@ -57,7 +57,6 @@ struct sock {
 	struct pbuf *rx_pbuf;
 	uint16_t rx_off;
 	struct netbuf *rx_nbuf;
-	uint8_t *tx_buf;          /* bounce buffer for TCP sends, under tx */
 	uint64_t rcvtimeo, sndtimeo; /* ns (k/utime.h): UTIME_FOREVER none, 0 no wait */
 	int linger_on, linger_s;  /* SO_LINGER as set (accepted, not acted on) */
 	bool cork;                /* TCP_CORK as set (net/sockopt.c) */
