@@ -82,7 +82,7 @@ static void test_line(void **state)
 		assert_int_equal(sscanf(w, "%39[a-z_]=%lu", key, &v), 2);
 		count++;
 	}
-	assert_int_equal(count, 14);
+	assert_int_equal(count, 16);
 }
 
 /* A source that fills all the room: the line is cut, still ends in '\n',
