@@ -7,7 +7,9 @@
  * datagram; a close on one core while a thread on another is blocked in read
  * on the same socket (the read ends when data comes, the descriptor is gone);
  * threads reading, dup2-ing and closing one descriptor number at once; eight
- * epoll instances watching one socket all see it readable. */
+ * epoll instances watching one socket all see it readable; a thread asleep in
+ * epoll_wait on another core wakes for its socket, directly and through an
+ * instance inside another. */
 // expect-output: SUCCESS
 // reject-output: toro: eth
 // machines: microvm
@@ -253,6 +255,53 @@ static void test_epoll_many(void)
 	close(b);
 }
 
+struct ep_waiter {
+	int ep;
+	int n;
+	uint32_t data;
+};
+
+static void *ep_blocked(void *arg)
+{
+	struct ep_waiter *w = arg;
+	struct epoll_event out;
+	w->n = epoll_wait(w->ep, &out, 1, 20000);
+	w->data = out.data.u32;
+	return NULL;
+}
+
+/* A thread on another core asleep in epoll_wait wakes for its socket: on an
+ * instance watching it, and on one holding an instance that watches it. */
+static void test_epoll_blocked(int nested)
+{
+	int a, b;
+	if (tcp_pair(7306 + nested, &a, &b)) {
+		CHECK(0, "tcp pair");
+		return;
+	}
+	int inner = epoll_create1(0), outer = nested ? epoll_create1(0) : -1;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 7 };
+	CHECK(epoll_ctl(inner, EPOLL_CTL_ADD, b, &ev) == 0, "watch the socket");
+	if (nested) {
+		ev.data.u32 = 9;
+		CHECK(epoll_ctl(outer, EPOLL_CTL_ADD, inner, &ev) == 0, "an instance in an instance");
+	}
+	struct ep_waiter w = { .ep = nested ? outer : inner, .n = -2 };
+	pthread_t t;
+	int cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0;
+	CHECK(toro_thread_create_on(&t, cpu, ep_blocked, &w) == 0, "waiter on core %d", cpu);
+	usleep(50000); /* most likely asleep by now; either way is correct */
+	CHECK(write(a, "w", 1) == 1, "the peer writes");
+	pthread_join(t, NULL);
+	CHECK(w.n == 1 && w.data == (nested ? 9u : 7u), "%s epoll_wait wakes with its event (%d)",
+	      nested ? "nested" : "blocked", w.n);
+	if (nested)
+		close(outer);
+	close(inner);
+	close(a);
+	close(b);
+}
+
 int main(void)
 {
 	test_fault_mid_write();
@@ -260,6 +309,8 @@ int main(void)
 	test_close_during_read();
 	test_close_race();
 	test_epoll_many();
+	test_epoll_blocked(0);
+	test_epoll_blocked(1);
 	if (failures) {
 		printf("%d FAILED\n", failures);
 		return 1;
