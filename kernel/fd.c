@@ -312,6 +312,11 @@ static long iov_file(struct file *f, long uiov, long cnt, bool wr)
 	long total = 0;
 	if (cnt < 0 || cnt > IOV_MAX)
 		return -EINVAL;
+	if (f->ops->iov_user) {
+		if ((f->flags & O_ACCMODE) == (wr ? O_RDONLY : O_WRONLY))
+			return -EBADF;
+		return f->ops->iov_user(f, (uint64_t)uiov, (int)cnt, wr);
+	}
 	/* Check every buffer before moving a byte, so a bad one fails the call
 	 * whole (as Linux does) instead of after a partial transfer. */
 	uint64_t sum = 0;

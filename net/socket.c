@@ -746,5 +746,5 @@ static int sock_close(struct file *f)
 static const struct file_ops sock_ops = {
 	.read = sock_read, .write = sock_write, .ioctl = sock_ioctl, .stat = sock_stat,
 	.close = sock_close, .poll = sock_poll, .read_user = sock_read_user,
-	.write_user = sock_write_user,
+	.write_user = sock_write_user, .iov_user = sock_iov_user,
 };

@@ -104,6 +104,9 @@ long sock_recv(struct sock *sk, struct sock_uio *u, int flags, uint8_t *addr, bo
 long sock_send(struct sock *sk, struct sock_uio *u, int flags, const uint32_t *to_addr,
 	       uint16_t to_port);
 long sock_fionread(struct sock *sk);
+/* readv/writev on a socket (file_ops.iov_user): the whole vector in one
+ * sock_recv or sock_send, as recvmsg and sendmsg. */
+long sock_iov_user(struct file *f, uint64_t uiov, int cnt, bool wr);
 #endif
 
 #endif

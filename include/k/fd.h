@@ -83,6 +83,10 @@ struct file_ops {
 	 * before any byte moved, otherwise the count up to it. */
 	long (*read_user)(struct file *f, uint64_t ubuf, size_t n);
 	long (*write_user)(struct file *f, uint64_t ubuf, size_t n);
+	/* readv/writev (wr) of the whole vector of cnt iovecs at user address
+	 * uiov in one call (0 <= cnt <= 1024; may be NULL: fd.c moves one
+	 * buffer at a time): a socket sends a header and a body together. */
+	long (*iov_user)(struct file *f, uint64_t uiov, int cnt, bool wr);
 	/* read/write move whole messages (datagram sockets): one call per
 	 * read(2)/write(2), even of 0 bytes, with at most one page (4 KiB):
 	 * a longer write is EMSGSIZE. */

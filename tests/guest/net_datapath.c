@@ -115,6 +115,31 @@ static void test_fault_mid_write(void)
 	char eight[9] = { 0 };
 	r = read_all(b, (unsigned char *)eight, 8);
 	CHECK(r == 8 && !strcmp(eight, "abcdefgh"), "arrives as 'abcdefgh'");
+	/* writev and readv: the whole vector in one call, across buffers. */
+	CHECK(writev(a, iov, 3) == 8, "writev of 3+0+5 bytes");
+	usleep(20000);
+	char p1[3], p2[10] = { 0 };
+	struct iovec rv[2] = { { p1, 3 }, { p2, sizeof(p2) } };
+	ssize_t got = 0;
+	while (got < 8) {
+		ssize_t n = readv(b, rv, 2);
+		if (n <= 0)
+			break;
+		got += n;
+		if (got < 8) { /* the rest: into p2 after what came */
+			rv[0].iov_len = 0;
+			rv[1].iov_base = p2 + (got - 3);
+			rv[1].iov_len = sizeof(p2) - (size_t)(got - 3);
+		}
+	}
+	CHECK(got == 8 && !memcmp(p1, "abc", 3) && !strcmp(p2, "defgh"),
+	      "readv gets 'abc' then 'defgh' (%zd bytes)", got);
+	errno = 0;
+	struct iovec bad[2] = { { "ok", 2 }, { m + 4096, 10 } };
+	got = writev(a, bad, 2);
+	CHECK(got == 2, "writev whose second buffer is unmapped: the first's 2 bytes (%zd)", got);
+	char two[3] = { 0 };
+	CHECK(read_all(b, (unsigned char *)two, 2) == 2 && !strcmp(two, "ok"), "they arrive");
 	munmap(m, 4096);
 	close(a);
 	close(b);
