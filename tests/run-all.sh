@@ -6,8 +6,8 @@
 # the examples' network tests (tests/net/run.sh), the
 # memory tests driven from the host (tests/net/mem.sh), the overload tests
 # (tests/net/overload.sh: slow clients, held connections, link flaps), the
-# exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
-# checksum offload test over a tap (tests/net/offload.sh, root only), the
+# exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine),
+# toro serve (tests/serve/run.sh), the checksum offload test over a tap (tests/net/offload.sh, root only), the
 # power-cut test (tests/fs/crash.sh), toro-cc's flags (tests/tools/toro-cc.sh),
 # the fetch scripts' archive address (tests/tools/debian-src.sh), toro pack's
 # formats (tests/pack/run.sh), the SQLite
@@ -109,6 +109,10 @@ counted "memory tests" '' tests/net/mem.sh
 # ---- exit loses nothing: answers closed just before main returns arrive whole ----
 section "exit drain: a server that answers, closes and returns from main (tests/net/exitdrain.sh)"
 counted "exit drain" '' tests/net/exitdrain.sh
+
+# ---- toro serve: VMs booted for the first connection, powered off when idle ----
+section "toro serve (tests/serve/run.sh: cold first connections, idle power-off, failed boots, systemd sockets)"
+counted "toro serve tests" '' tests/serve/run.sh
 
 # ---- overload: slow clients, held connections, the link down and up ----
 section "overload (tests/net/overload.sh: header deadline, 2,000 held connections, set_link)"
