@@ -5,6 +5,7 @@
 #include <k/time.h>
 
 bool time_debug;
+bool time_no_cmos; /* set at boot by the Linux 64-bit entry: kvmclock instead */
 static uint64_t tsc0, tsc_hz, mult; /* ns = (delta * mult) >> 32 */
 static uint64_t wall_base_ns;
 static bool wall_known;
@@ -42,10 +43,19 @@ uint64_t time_monotonic_ns(void)
 uint64_t time_realtime_ns(void)
 {
 	if (!wall_known) {
-		uint64_t secs;
+		uint64_t secs, ns;
 		uint64_t now = time_monotonic_ns();
-		if (arch_rtc_read(&secs)) {
+		/* Under the Linux 64-bit entry (Firecracker) ports 0x70/0x71 are no
+		 * RTC; elsewhere a CMOS that reads back nonsense (a VMM without one)
+		 * falls through to kvmclock too. */
+		if (!time_no_cmos && arch_rtc_read(&secs)) {
 			wall_base_ns = secs * NSEC_PER_SEC - now;
+		} else if (arch_kvmclock_wall(&ns)) {
+			wall_base_ns = ns - now;
+		} else if (time_no_cmos) {
+			kprintf("toro: no kvmclock and no CMOS clock (Linux 64-bit entry), "
+				"CLOCK_REALTIME starts at 0\n");
+			wall_base_ns = 0;
 		} else {
 			kprintf("toro: no real-time clock, CLOCK_REALTIME starts at 0\n");
 			wall_base_ns = 0;
