@@ -151,6 +151,8 @@ static int rx_one(struct net_if *ni)
 	return 1;
 }
 
+unsigned long net_rx_frames;
+
 int net_if_poll(struct net_if *ni, int budget)
 {
 	int n = 0;
@@ -158,6 +160,7 @@ int net_if_poll(struct net_if *ni, int budget)
 	link_check(ni);
 	while (n < budget && rx_one(ni))
 		n++;
+	net_rx_frames += (unsigned)n;
 	net_tcp_tw_bound((unsigned)n);
 	UNLOCK_TCPIP_CORE();
 	return n;

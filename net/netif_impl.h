@@ -34,6 +34,8 @@ int net_if_start(struct net_if *ni, int cpu);
 /* Hand up to `budget` waiting frames to the stack (takes the core lock);
  * the number taken. The receiver thread's loop; tests call it directly. */
 int net_if_poll(struct net_if *ni, int budget);
+/* Frames taken from the devices, counted under the core lock (stats line). */
+extern unsigned long net_rx_frames;
 /* net/tcptw.c: keep lwIP's TIME_WAIT list bounded; `frames` were received
  * since the last call. With the core lock held. */
 void net_tcp_tw_bound(unsigned frames);

@@ -35,6 +35,7 @@
 #include "lwip/udp.h"
 
 #include "net_impl.h"
+#include "netif_impl.h"
 #include "socket_impl.h"
 
 #define SOCK_STREAM 1
@@ -198,9 +199,11 @@ static void sock_free(struct sock *sk)
 
 size_t net_stats(char *buf, size_t n)
 {
-	int r = fmt_snprintf(buf, n, " sockets=%d netmem_kib=%lu",
+	int r = fmt_snprintf(buf, n, " sockets=%d netmem_kib=%lu core_locks=%lu "
+			     "core_lock_waits=%lu rx_frames=%lu",
 			     __atomic_load_n(&nsocks, __ATOMIC_RELAXED),
-			     (unsigned long)(net_mem_used() / 1024));
+			     (unsigned long)(net_mem_used() / 1024), lock_tcpip_core.acquired,
+			     lock_tcpip_core.contended, net_rx_frames);
 	return r <= 0 ? 0 : (size_t)r < n ? (size_t)r : n - 1;
 }
 
