@@ -141,6 +141,10 @@ static long setopt(struct sock *sk, int level, int name, uint64_t uval, long len
 		case SO_KEEPALIVE: pcb_option(sk, SOF_KEEPALIVE, v); return 0;
 		case SO_BROADCAST: pcb_option(sk, SOF_BROADCAST, v); return 0;
 		case SO_REUSEPORT:
+			spin_lock(&sk->lock);
+			sk->reuseport = v != 0; /* acts at bind, as on Linux */
+			spin_unlock(&sk->lock);
+			return 0;
 		case SO_SNDBUF:
 		case SO_RCVBUF:
 			return 0; /* accepted; lwIP's sizes are fixed */
@@ -202,7 +206,7 @@ static long getopt(struct sock *sk, int level, int name, int64_t out[2], int *le
 		case SO_REUSEADDR: out[0] = pcb_has(sk, SOF_REUSEADDR); return 0;
 		case SO_KEEPALIVE: out[0] = pcb_has(sk, SOF_KEEPALIVE); return 0;
 		case SO_BROADCAST: out[0] = pcb_has(sk, SOF_BROADCAST); return 0;
-		case SO_REUSEPORT: return 0;
+		case SO_REUSEPORT: out[0] = sk->reuseport; return 0;
 		case SO_LINGER:
 			*len = 8;
 			out[0] = (int64_t)((uint64_t)(uint32_t)sk->linger_s << 32 | (uint32_t)sk->linger_on);
