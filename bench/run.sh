@@ -14,7 +14,9 @@
 # skips the file figures (bench/files.sh: bench/fsbench.c and httpd serving from
 # a FAT32 disk on Toro and on Linux; BENCH_FILES_RUNS, BENCH_FILES_HTTP_REPS),
 # BENCH_REDIS=0 skips the Redis row (bench/redis.sh: redis-benchmark against
-# Toro and the Linux guest; BENCH_REDIS_RUNS, BENCH_REDIS_N, BENCH_REDIS_PORT).
+# Toro and the Linux guest; BENCH_REDIS_RUNS, BENCH_REDIS_N, BENCH_REDIS_PORT),
+# BENCH_GRUB=0 skips the GRUB row (bench/grub.sh: hello from toro pack's ISO
+# against -kernel on pc; BENCH_GRUB_RUNS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -351,6 +353,7 @@ report() {
 	report_http
 	report_files
 	report_redis
+	report_grub
 	{
 		echo
 		echo "sizes: floor and toro are 'strip -o' copies of the ELF; linux is bzImage+initramfs (gzip)."
@@ -365,6 +368,7 @@ source bench/smp.sh
 source bench/http.sh
 source bench/files.sh
 source bench/redis.sh
+source bench/grub.sh
 
 main() {
 	ensure_packages
@@ -376,6 +380,7 @@ main() {
 	build_http || true
 	build_files || true
 	build_redis || true
+	build_grub || true
 	rm -f "$B"/logs/*.log
 	: > "$RAW"
 	measure_sizes
@@ -386,6 +391,7 @@ main() {
 	measure_http
 	measure_files
 	measure_redis
+	measure_grub
 	report
 }
 
