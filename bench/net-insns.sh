@@ -9,6 +9,8 @@
 # them, and the kernel's stats line (ipis, remote_wakes, core lock) likewise.
 # An idle window of the same host time is measured first and printed alone.
 #   bench/net-insns.sh SMP PORT [CONNS] [REQS] [keepalive|close]
+# NET_INSNS_APPEND: more kernel options (toro.net.steer=0); NET_INSNS_IMG: the image;
+# NET_INSNS_SLEEP=off: -icount sleep=off (idle timers then run back to back).
 # PORT and PORT+1 (the stats channel) on 127.0.0.1. docs/network.md, "Cores".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +29,7 @@ TORO_ACCEL=tcg,thread=single bin/toro run "$img" --smp "$smp" --mem 64 --timeout
 	--net "user:$port:80" --stats $((port + 1)) \
 	--qemu-arg -icount --qemu-arg "shift=0,sleep=${NET_INSNS_SLEEP:-on}" \
 	--qemu-arg -plugin --qemu-arg "$(pwd)/$so,out=$counts" \
-	-- toro.ip=10.0.2.15/24 toro.gw=10.0.2.2 -- --quiet --port 80 > "$tmp/console" 2>&1 &
+	-- toro.ip=10.0.2.15/24 toro.gw=10.0.2.2 ${NET_INSNS_APPEND:-} -- --quiet --port 80 > "$tmp/console" 2>&1 &
 qpid=$!
 for _ in $(seq 600); do
 	grep -q "listening on port" "$tmp/console" 2>/dev/null && break

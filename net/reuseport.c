@@ -22,6 +22,7 @@
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 
+#include "netif_impl.h"
 #include "socket_impl.h"
 
 #define GROUP_MAX 64        /* members of one group */
@@ -58,7 +59,8 @@ static void member_add(struct sock_group *g, struct sock *sk, struct sock_queue 
 	g->members[g->n++] = sk;
 	sk->group = g;
 	sk->accq = q;
-	sk->owner_cpu = this_cpu()->id;
+	if (!sk->cpu_pinned)
+		sk->owner_cpu = this_cpu()->id;
 }
 
 int sock_group_bind(struct sock *sk, const ip_addr_t *ip, uint16_t port)
@@ -110,7 +112,8 @@ int sock_group_listen(struct sock *sk, int backlog)
 		r = net_err_errno(netconn_listen_with_backlog(g->lconn, (u8_t)backlog));
 	if (r == 0) {
 		LOCK_TCPIP_CORE();
-		sk->owner_cpu = this_cpu()->id;
+		if (!sk->cpu_pinned)
+			sk->owner_cpu = this_cpu()->id;
 		sk->group_listening = true;
 		UNLOCK_TCPIP_CORE();
 	}
@@ -119,26 +122,41 @@ int sock_group_listen(struct sock *sk, int backlog)
 
 static uint32_t pair_hash(const struct tcp_pcb *pcb)
 {
-	uint32_t h = ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)) ^
-		     ((uint32_t)pcb->remote_port << 16 | pcb->local_port);
-	h ^= ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip)) * 0x85ebca6bu;
-	/* Mixed so that every input bit reaches the low bits taken below. */
-	h ^= h >> 16;
-	h *= 0x7feb352du;
+	/* Another mix than net_flow_cpu's: members on one core still spread. */
+	uint32_t h = ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)) * 0x9e3779b1u ^
+		     ((uint32_t)pcb->local_port << 16 | pcb->remote_port);
 	h ^= h >> 15;
-	h *= 0x846ca68bu;
-	return h ^ (h >> 16);
+	h *= 0x2c1b3c6du;
+	h ^= h >> 12;
+	h *= 0x297a2d39u;
+	return h ^ (h >> 15);
 }
 
-/* The listening member a new connection goes to: NULL when none listens. */
+/* The listening member a new connection goes to, NULL when none listens:
+ * one whose owner runs on the core the connection's frames are steered to
+ * (net_flow_cpu, the core this runs on when steering is on), else any; among
+ * several, by the hash of the connection's addresses and ports. */
 static struct sock *member_pick(struct sock_group *g, const struct tcp_pcb *pcb)
 {
 	struct sock *cand[GROUP_MAX];
-	int n = 0;
-	for (int i = 0; i < g->n; i++)
-		if (g->members[i]->group_listening)
-			cand[n++] = g->members[i];
-	return n ? cand[pair_hash(pcb) % (unsigned)n] : NULL;
+	int n = 0, local = 0;
+	int cpu = net_flow_cpu(ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)), pcb->remote_port,
+			       ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip)), pcb->local_port);
+	for (int i = 0; i < g->n; i++) {
+		struct sock *m = g->members[i];
+		if (!m->group_listening)
+			continue;
+		if (m->owner_cpu == cpu) {
+			cand[n++] = cand[local];
+			cand[local++] = m;
+		} else {
+			cand[n++] = m;
+		}
+	}
+	if (!n)
+		return NULL;
+	uint32_t h = pair_hash(pcb);
+	return local ? cand[h % (unsigned)local] : cand[h % (unsigned)n];
 }
 
 static void member_give(struct sock *sk, struct netconn *nc)
@@ -187,7 +205,8 @@ err_t sock_group_accept(struct sock *sk, struct netconn **nc)
 	struct sock_queue *q = sk->accq;
 	err_t e = ERR_WOULDBLOCK;
 	LOCK_TCPIP_CORE();
-	sk->owner_cpu = this_cpu()->id;
+	if (!sk->cpu_pinned)
+		sk->owner_cpu = this_cpu()->id;
 	if (q->count) {
 		*nc = q->q[q->head];
 		q->head = (q->head + 1) % QUEUE_LEN;

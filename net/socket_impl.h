@@ -64,7 +64,8 @@ struct sock {
 	/* SO_REUSEPORT (net/reuseport.c): the group is under the core lock. */
 	bool reuseport;           /* as set; acts at bind */
 	bool group_listening;     /* listen() succeeded on a group member */
-	int owner_cpu;            /* core of the last listen or accept */
+	int owner_cpu;            /* core of the last listen or accept, or SO_INCOMING_CPU */
+	bool cpu_pinned;          /* owner_cpu set by SO_INCOMING_CPU: kept */
 	struct sock_group *group;
 	struct sock_queue *accq;  /* connections handed to this member */
 };

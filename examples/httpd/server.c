@@ -798,9 +798,13 @@ static int budget(void)
 static bool make_listeners(void)
 {
 	int i;
-	for (i = 0; ncpus > 1 && i < ncpus; i++)
+	for (i = 0; ncpus > 1 && i < ncpus; i++) {
 		if ((loops[i].lfd = listen_on(cfg->port, true)) < 0)
 			break;
+		/* Connections received on core i go to core i's listener
+		 * (where the kernel steers by core; else nothing changes). */
+		(void)setsockopt(loops[i].lfd, SOL_SOCKET, SO_INCOMING_CPU, &i, sizeof(i));
+	}
 	if (ncpus > 1 && i == ncpus)
 		return true;
 	while (ncpus > 1 && i-- > 0)
