@@ -33,6 +33,7 @@
 struct sock_queue {
 	unsigned head, count;
 	struct netconn *q[QUEUE_LEN];
+	int16_t cpu[QUEUE_LEN];  /* the core that received each connection */
 };
 
 struct sock_group {
@@ -163,6 +164,7 @@ static void member_give(struct sock *sk, struct netconn *nc)
 {
 	struct sock_queue *q = sk->accq;
 	q->q[(q->head + q->count) % QUEUE_LEN] = nc;
+	q->cpu[(q->head + q->count) % QUEUE_LEN] = (int16_t)this_cpu()->id;
 	q->count++;
 	spin_lock(&sk->lock);
 	sk->rcvevent++;
@@ -200,7 +202,7 @@ bool sock_group_deal(struct netconn *conn)
 	return true;
 }
 
-err_t sock_group_accept(struct sock *sk, struct netconn **nc)
+err_t sock_group_accept(struct sock *sk, struct netconn **nc, int *cpu)
 {
 	struct sock_queue *q = sk->accq;
 	err_t e = ERR_WOULDBLOCK;
@@ -209,6 +211,7 @@ err_t sock_group_accept(struct sock *sk, struct netconn **nc)
 		sk->owner_cpu = this_cpu()->id;
 	if (q->count) {
 		*nc = q->q[q->head];
+		*cpu = q->cpu[q->head];
 		q->head = (q->head + 1) % QUEUE_LEN;
 		q->count--;
 		if ((*nc)->pcb.tcp)

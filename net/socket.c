@@ -190,6 +190,7 @@ static struct sock *sock_alloc(struct netconn *conn, int type)
 	sk->sendevent = type == SOCK_DGRAM;
 	sk->rcvtimeo = sk->sndtimeo = UTIME_FOREVER;
 	sk->linger_s = 0;
+	sk->owner_cpu = -1;
 	netconn_set_nonblocking(conn, 1);
 	__atomic_add_fetch(&nsocks, 1, __ATOMIC_RELAXED);
 	return sk;
@@ -446,6 +447,7 @@ static long do_accept(long fd, uint64_t uaddr, uint64_t ulen, int flags)
 	struct file *f;
 	long r;
 	struct netconn *nc = NULL;
+	int cpu = -1;
 	struct sock *sk = sock_get(fd, &f, &r);
 	if (!sk)
 		return r;
@@ -472,7 +474,7 @@ static long do_accept(long fd, uint64_t uaddr, uint64_t ulen, int flags)
 	}
 	uint64_t until = utime_until(sk->rcvtimeo);
 	for (;;) {
-		err_t e = sk->group ? sock_group_accept(sk, &nc) : netconn_accept(sk->conn, &nc);
+		err_t e = sk->group ? sock_group_accept(sk, &nc, &cpu) : netconn_accept(sk->conn, &nc);
 		if (e == ERR_OK)
 			break;
 		if (e != ERR_WOULDBLOCK) {
@@ -497,6 +499,7 @@ static long do_accept(long fd, uint64_t uaddr, uint64_t ulen, int flags)
 		r = -ENOMEM;
 		goto out;
 	}
+	nsk->owner_cpu = cpu; /* SO_INCOMING_CPU */
 	ip_addr_t peer;
 	uint16_t port = 0;
 	ip_addr_set_zero(&peer);

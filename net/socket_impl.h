@@ -64,7 +64,10 @@ struct sock {
 	/* SO_REUSEPORT (net/reuseport.c): the group is under the core lock. */
 	bool reuseport;           /* as set; acts at bind */
 	bool group_listening;     /* listen() succeeded on a group member */
-	int owner_cpu;            /* core of the last listen or accept, or SO_INCOMING_CPU */
+	/* A listener: the core of the last listen or accept, or SO_INCOMING_CPU;
+	 * a connection from a SO_REUSEPORT group: the core that received it;
+	 * else -1. */
+	int owner_cpu;
 	bool cpu_pinned;          /* owner_cpu set by SO_INCOMING_CPU: kept */
 	struct sock_group *group;
 	struct sock_queue *accq;  /* connections handed to this member */
@@ -123,8 +126,9 @@ int sock_group_listen(struct sock *sk, int backlog);
 /* From the event callback (core lock held) on RCVPLUS: true when conn is a
  * group's listener, whose new connections were then handed out. */
 bool sock_group_deal(struct netconn *conn);
-/* The next connection handed to member sk: ERR_OK or ERR_WOULDBLOCK. */
-err_t sock_group_accept(struct sock *sk, struct netconn **nc);
+/* The next connection handed to member sk and the core that received it:
+ * ERR_OK or ERR_WOULDBLOCK. */
+err_t sock_group_accept(struct sock *sk, struct netconn **nc, int *cpu);
 /* The group's address for getsockname: false when sk is in none. */
 bool sock_group_name(struct sock *sk, ip_addr_t *ip, uint16_t *port);
 /* At close: leave the group, closing the connections handed to sk and not
