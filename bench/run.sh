@@ -369,6 +369,7 @@ source bench/http.sh
 source bench/files.sh
 source bench/redis.sh
 source bench/grub.sh
+source bench/serve.sh
 
 main() {
 	ensure_packages
@@ -381,6 +382,7 @@ main() {
 	build_files || true
 	build_redis || true
 	build_grub || true
+	build_serve || true
 	rm -f "$B"/logs/*.log
 	: > "$RAW"
 	measure_sizes
@@ -392,7 +394,9 @@ main() {
 	measure_files
 	measure_redis
 	measure_grub
+	measure_serve
 	report
+	report_serve
 }
 
 main "$@"

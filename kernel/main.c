@@ -16,9 +16,6 @@
 #include <k/fmt.h>
 #include <k/fd.h>
 #include <k/kstats.h>
-#ifdef TORO_NET
-#include <k/net.h> /* the kernel variant with the network (build/toro-net.o) */
-#endif
 #include <k/pmm.h>
 #include <k/proc.h>
 #include <k/sched.h>
@@ -165,9 +162,7 @@ void kmain(uint32_t magic, uint32_t info)
 	drivers_init(&cl);
 	component_init(&cl); /* the file systems mount here, when linked */
 	kstats_init(); /* the stats channel, when the VM has its port */
-#ifdef TORO_NET
-	net_init(&cl); /* after the drivers: it takes every network device */
-#endif
+	component_start(&cl); /* the network, when linked: it takes every network device */
 	struct bootargs_vec args;
 	bootargs_load(&cl, &args); /* fw_cfg's file, else the command line's words */
 	proc_start(args.argv, args.argc, args.envp, args.envc);

@@ -6,9 +6,10 @@
 # the examples' network tests (tests/net/run.sh), the
 # memory tests driven from the host (tests/net/mem.sh), the overload tests
 # (tests/net/overload.sh: slow clients, held connections, link flaps), the
-# exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
-# checksum offload test over a tap (tests/net/offload.sh, root only), the
+# exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine),
+# toro serve (tests/serve/run.sh), the checksum offload test over a tap (tests/net/offload.sh, root only), the
 # power-cut test (tests/fs/crash.sh), toro-cc's flags (tests/tools/toro-cc.sh),
+# the kernel components and toro inspect (tests/tools/components.sh),
 # the fetch scripts' archive address (tests/tools/debian-src.sh), toro pack's
 # formats (tests/pack/run.sh), the SQLite
 # shell, nginx, Redis, GNU hello and Lua built from Debian's source
@@ -110,6 +111,10 @@ counted "memory tests" '' tests/net/mem.sh
 section "exit drain: a server that answers, closes and returns from main (tests/net/exitdrain.sh)"
 counted "exit drain" '' tests/net/exitdrain.sh
 
+# ---- toro serve: VMs booted for the first connection, powered off when idle ----
+section "toro serve (tests/serve/run.sh: cold first connections, idle power-off, failed boots, systemd sockets)"
+counted "toro serve tests" '' tests/serve/run.sh
+
 # ---- overload: slow clients, held connections, the link down and up ----
 section "overload (tests/net/overload.sh: header deadline, 2,000 held connections, set_link)"
 counted "overload tests" '' tests/net/overload.sh
@@ -144,6 +149,8 @@ done
 # ---- toro-cc as a drop-in CC, and where the fetch scripts download from ----
 section "toro-cc as a build system's CC (tests/tools/toro-cc.sh)"
 counted "toro-cc tests" '^(PASS|FAIL|toro-cc:|    )' tests/tools/toro-cc.sh
+section "kernel components and toro inspect (tests/tools/components.sh)"
+counted "components tests" '^(PASS|FAIL|components:|    )' tests/tools/components.sh
 section "the fetch scripts' Debian archive from apt's sources (tests/tools/debian-src.sh)"
 counted "debian-src tests" "^" tests/tools/debian-src.sh
 

@@ -5,7 +5,8 @@
 #   tools/deps.sh run     what `make run` needs besides (QEMU)
 #   tools/deps.sh test    what `make test` needs: build, run and the host tools the
 #                         tests check with (cmocka, curl, FAT tools, the reference
-#                         programs the app tests compare with, ...)
+#                         programs the app tests compare with, systemd for
+#                         systemd-socket-activate in tests/serve, ...)
 #   tools/deps.sh pack    what `toro pack --format` needs
 #   tools/deps.sh bench   what `make bench` needs
 #   tools/deps.sh fuzz    what `make fuzz` needs (clang and its libFuzzer runtime)
@@ -20,7 +21,7 @@ run="qemu-system-x86"
 # the OCI layout and its inspection, libvirt's schema check.
 pack="grub-pc-bin grub-common xorriso mtools qemu-utils jq umoci skopeo libvirt-clients"
 test="$build $run libcmocka-dev curl wrk file dosfstools mtools tcl sqlite3 lua5.4 hello python3 \
-      redis-tools golang-go $pack"
+      redis-tools golang-go systemd $pack"
 bench="$build $run wrk curl cpio gzip dosfstools mtools grub-pc-bin grub-common xorriso"
 fuzz="$build clang libclang-rt-14-dev dosfstools mtools"
 case "${1:-all}" in
