@@ -166,18 +166,20 @@ int main(void)
 	round_of(100, seen, "three listeners");
 	if (seen[0] != before0)
 		printf("FAIL: the closed listener answered\n"), failures++;
-	int after = 0, served = 0;
-	for (int i = 0; i < NL; i++) {
-		after += seen[i];
-		served += __atomic_load_n(&got[i], __ATOMIC_RELAXED);
-	}
-	printf("after closing listener 0: %d %d %d more\n", seen[1], seen[2], seen[3]);
-	if (after != 300 || served != 300)
-		printf("FAIL: %d answers, %d accepted, expected 300\n", after, served), failures++;
+	printf("after closing listener 0, listeners 1-3 have %d %d %d\n", seen[1], seen[2], seen[3]);
 	for (int i = 1; i < NL; i++) {
 		__atomic_store_n(&quit[i], 1, __ATOMIC_RELEASE);
 		pthread_join(t[i], NULL);
 	}
+	/* Counted after the joins: a listener counts a connection after its
+	 * answer, which the client may have read already. */
+	int after = 0, served = 0;
+	for (int i = 0; i < NL; i++) {
+		after += seen[i];
+		served += got[i];
+	}
+	if (after != 300 || served != 300)
+		printf("FAIL: %d answers, %d accepted, expected 300\n", after, served), failures++;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	a = loop_addr();
 	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 || errno != ECONNREFUSED)
