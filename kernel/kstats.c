@@ -10,6 +10,7 @@
 #include <k/fd.h>
 #include <k/fmt.h>
 #include <k/kheap.h>
+#include <k/arch.h>
 #include <k/kstats.h>
 #include <k/pmm.h>
 #include <k/sched.h>
@@ -68,6 +69,8 @@ size_t kstats_line(char *buf, size_t n)
 	add(buf, n, &len, fmt_snprintf(buf + len, n - len,
 		" kheap_kib=%lu pagetables_kib=%lu threads=%d fds=%d", kib(kheap_pages()),
 		kib(vmm_table_pages()), thread_count(), fd_count()));
+	add(buf, n, &len, fmt_snprintf(buf + len, n - len, " tsc=%lu idle_tsc=%lu",
+		(unsigned long)arch_rdtsc(), (unsigned long)sched_idle_tsc()));
 	add(buf, n, &len, fmt_snprintf(buf + len, n - len, " remote_wakes=%lu ipis=%lu",
 				       per_cpu_sum(sched_remote_wakes), per_cpu_sum(sched_ipis)));
 	int ns = __atomic_load_n(&nsources, __ATOMIC_ACQUIRE);

@@ -57,7 +57,6 @@ struct sock {
 	struct pbuf *rx_pbuf;
 	uint16_t rx_off;
 	struct netbuf *rx_nbuf;
-	uint8_t *tx_buf;          /* bounce buffer for TCP sends, under tx */
 	uint64_t rcvtimeo, sndtimeo; /* ns (k/utime.h): UTIME_FOREVER none, 0 no wait */
 	int linger_on, linger_s;  /* SO_LINGER as set (accepted, not acted on) */
 	bool cork;                /* TCP_CORK as set (net/sockopt.c) */
@@ -135,6 +134,9 @@ bool sock_group_name(struct sock *sk, ip_addr_t *ip, uint16_t *port);
  * accepted. True when sk->conn is the listener others still use: the caller
  * must not delete it (the group does, with its last member). */
 bool sock_group_leave(struct sock *sk);
+/* readv/writev on a socket (file_ops.iov_user): the whole vector in one
+ * sock_recv or sock_send, as recvmsg and sendmsg. */
+long sock_iov_user(struct file *f, uint64_t uiov, int cnt, bool wr);
 #endif
 
 #endif
