@@ -43,6 +43,15 @@ static void add(char *buf, size_t n, size_t *len, int wrote)
 
 static unsigned long kib(size_t pages) { return (unsigned long)(pages * (PAGE_SIZE / 1024)); }
 
+/* The sum over the cores online of a per-core counter. */
+static unsigned long per_cpu_sum(const uint64_t *v)
+{
+	uint64_t sum = 0;
+	for (int i = 0; i < ncpus; i++)
+		sum += __atomic_load_n(&v[i], __ATOMIC_RELAXED);
+	return (unsigned long)sum;
+}
+
 size_t kstats_line(char *buf, size_t n)
 {
 	struct uvm_stats st;
@@ -62,6 +71,8 @@ size_t kstats_line(char *buf, size_t n)
 		kib(vmm_table_pages()), thread_count(), fd_count()));
 	add(buf, n, &len, fmt_snprintf(buf + len, n - len, " tsc=%lu idle_tsc=%lu",
 		(unsigned long)arch_rdtsc(), (unsigned long)sched_idle_tsc()));
+	add(buf, n, &len, fmt_snprintf(buf + len, n - len, " remote_wakes=%lu ipis=%lu",
+				       per_cpu_sum(sched_remote_wakes), per_cpu_sum(sched_ipis)));
 	int ns = __atomic_load_n(&nsources, __ATOMIC_ACQUIRE);
 	for (int i = 0; i < ns; i++) {
 		kstats_fn fn = __atomic_load_n(&sources[i], __ATOMIC_ACQUIRE);

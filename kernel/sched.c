@@ -15,6 +15,9 @@
 #include <k/wait.h>
 
 struct cpu cpus[MAX_CPUS];
+/* By waking core (each core writes its own slot): threads handed to another
+ * core, and the IPIs that took (kstats: remote_wakes= ipis=). */
+uint64_t sched_remote_wakes[MAX_CPUS], sched_ipis[MAX_CPUS];
 int ncpus = 1;
 
 void thread_reap(struct thread *t);
@@ -71,8 +74,14 @@ static void send_to(struct thread *t, int to)
 	if (!__atomic_compare_exchange_n(&t->wake_queued, &expected, 1, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_RELAXED))
 		return; /* already on its way */
-	if (mailbox_push(&cpus[to].mbox, &t->mnode))
+	int me = this_cpu()->id;
+	if (to != me)
+		sched_remote_wakes[me]++;
+	if (mailbox_push(&cpus[to].mbox, &t->mnode)) {
+		if (to != me)
+			sched_ipis[me]++;
 		arch_wake_cpu(to);
+	}
 }
 
 /* A woken, new or moving thread reaches its owner core c. */

@@ -329,6 +329,8 @@ void net_init(const struct cmdline *cl)
 	net_drain_config(cl);
 	net_announce_listen = cmdline_opt(cl, "toro.net.announce") != NULL;
 	kstats_register(net_stats);
+	const char *steer = cmdline_opt(cl, "toro.net.steer");
+	net_steer_on = !steer || strcmp(steer, "0") != 0;
 	const char *ping = cmdline_opt(cl, "toro.net.ping");
 	if (ping && (net_parse_ipv4(ping, &ping_to) || ping_to == 0)) {
 		kprintf("toro: toro.net.ping=%s is not an IPv4 address, ignored\n", ping);

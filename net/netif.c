@@ -102,7 +102,7 @@ bounce:
 
 /* ---- receiving ---- */
 
-static void link_check(struct net_if *ni)
+void net_if_link_check(struct net_if *ni)
 {
 	bool up = netdev_link_up(ni->nd);
 	if (up && !netif_is_link_up(&ni->nif))
@@ -111,12 +111,15 @@ static void link_check(struct net_if *ni)
 		netif_set_link_down(&ni->nif);
 }
 
-/* Take one frame off the device: 1 taken, 0 none waiting. */
-static int rx_one(struct net_if *ni)
+/* Take one frame off the device into *out (NULL: dropped, or no buffer):
+ * 1 taken, 0 none waiting. A frame the device checked carries
+ * NET_PBUF_CSUM_OK until net_if_input. */
+int net_if_take(struct net_if *ni, struct pbuf **out)
 {
 	unsigned flags;
 	pbuf_type type = ni->frame_max <= PBUF_POOL_BUFSIZE ? PBUF_POOL : PBUF_RAM;
 	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)ni->frame_max, type);
+	*out = NULL;
 	if (!p) {
 		/* Out of buffers: drop the frame, but keep the device's ring
 		 * moving (its next interrupt only comes for new frames). */
@@ -133,31 +136,52 @@ static int rx_one(struct net_if *ni)
 		return len != 0;
 	}
 	pbuf_realloc(p, (u16_t)len);
+	if (flags & NETDEV_RX_CSUM_OK)
+		p->flags |= NET_PBUF_CSUM_OK;
+	*out = p;
+	return 1;
+}
+
+void net_if_input(struct net_if *ni, struct pbuf *p)
+{
 	/* A frame from the device is checked unless the device says it did;
 	 * in between, the flags stay as the stack's own loopback needs them. */
 	bool switch_flags = ni->rx_csum || ni->tx_csum;
 	if (switch_flags) {
 		u16_t f = ni->idle_flags | CHECK_L4;
-		if (ni->rx_csum && (flags & NETDEV_RX_CSUM_OK))
+		if (ni->rx_csum && (p->flags & NET_PBUF_CSUM_OK))
 			f &= (u16_t)~CHECK_L4;
 		NETIF_SET_CHECKSUM_CTRL(&ni->nif, f);
 	}
+	p->flags &= (u8_t)~NET_PBUF_CSUM_OK;
 	if (ni->nif.input(p, &ni->nif) != ERR_OK) {
 		pbuf_free(p);
 		ni->rx_drops++;
 	}
 	if (switch_flags)
 		NETIF_SET_CHECKSUM_CTRL(&ni->nif, ni->idle_flags);
-	return 1;
 }
+
+/* Take one frame off the device and hand it up: 1 taken, 0 none waiting. */
+static int rx_one(struct net_if *ni)
+{
+	struct pbuf *p;
+	int r = net_if_take(ni, &p);
+	if (p)
+		net_if_input(ni, p);
+	return r;
+}
+
+unsigned long net_rx_frames;
 
 int net_if_poll(struct net_if *ni, int budget)
 {
 	int n = 0;
 	LOCK_TCPIP_CORE();
-	link_check(ni);
+	net_if_link_check(ni);
 	while (n < budget && rx_one(ni))
 		n++;
+	net_rx_frames += (unsigned)n;
 	net_tcp_tw_bound((unsigned)n);
 	UNLOCK_TCPIP_CORE();
 	return n;
@@ -171,7 +195,7 @@ static void rx_thread(void *arg)
 	struct net_if *ni = arg;
 	for (;;) {
 		netdev_rx_wait(ni->nd, 0);
-		while (net_if_poll(ni, RX_BUDGET) == RX_BUDGET)
+		while (net_steer_poll(ni, RX_BUDGET) == RX_BUDGET)
 			schedule();
 	}
 }

@@ -35,6 +35,7 @@
 #include "lwip/udp.h"
 
 #include "net_impl.h"
+#include "netif_impl.h"
 #include "socket_impl.h"
 
 #define SOCK_STREAM 1
@@ -55,6 +56,7 @@
 struct spinlock sock_map_lock = SPINLOCK_INIT;
 static struct sock *map[MAP_BUCKETS];
 static int nsocks; /* sockets alive (the stats channel); atomic */
+static bool reuseport_used; /* a group was ever made: events look for one */
 static const struct file_ops sock_ops;
 
 static unsigned map_bucket(const struct netconn *c)
@@ -100,6 +102,9 @@ static int connect_errno(err_t err)
 static void sock_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 {
 	struct file *f = NULL;
+	if (evt == NETCONN_EVT_RCVPLUS && __atomic_load_n(&reuseport_used, __ATOMIC_RELAXED) &&
+	    sock_group_deal(conn))
+		return;
 	spin_lock(&sock_map_lock);
 	struct sock *sk = map[map_bucket(conn)];
 	while (sk && sk->conn != conn)
@@ -185,6 +190,7 @@ static struct sock *sock_alloc(struct netconn *conn, int type)
 	sk->sendevent = type == SOCK_DGRAM;
 	sk->rcvtimeo = sk->sndtimeo = UTIME_FOREVER;
 	sk->linger_s = 0;
+	sk->owner_cpu = -1;
 	netconn_set_nonblocking(conn, 1);
 	__atomic_add_fetch(&nsocks, 1, __ATOMIC_RELAXED);
 	return sk;
@@ -198,9 +204,11 @@ static void sock_free(struct sock *sk)
 
 size_t net_stats(char *buf, size_t n)
 {
-	int r = fmt_snprintf(buf, n, " sockets=%d netmem_kib=%lu",
+	int r = fmt_snprintf(buf, n, " sockets=%d netmem_kib=%lu core_locks=%lu "
+			     "core_lock_waits=%lu rx_frames=%lu",
 			     __atomic_load_n(&nsocks, __ATOMIC_RELAXED),
-			     (unsigned long)(net_mem_used() / 1024));
+			     (unsigned long)(net_mem_used() / 1024), lock_tcpip_core.acquired,
+			     lock_tcpip_core.contended, net_rx_frames);
 	return r <= 0 ? 0 : (size_t)r < n ? (size_t)r : n - 1;
 }
 
@@ -356,10 +364,15 @@ long sys_bind(SYSARGS)
 		r = -EAFNOSUPPORT;
 	if (r == 0 && !local_address(&ip))
 		r = -EADDRNOTAVAIL;
-	if (r == 0 && !claim_bind(sk, true))
+	if (r == 0 && !claim_bind(sk, true)) {
 		r = -EINVAL;
-	else if (r == 0 && (r = net_err_errno(netconn_bind(sk->conn, &ip, port))) != 0)
+	} else if (r == 0 && sk->reuseport && sk->type == SOCK_STREAM) {
+		__atomic_store_n(&reuseport_used, true, __ATOMIC_RELAXED);
+		if ((r = sock_group_bind(sk, &ip, port)) != 0)
+			claim_bind(sk, false);
+	} else if (r == 0 && (r = net_err_errno(netconn_bind(sk->conn, &ip, port))) != 0) {
 		claim_bind(sk, false);
+	}
 	file_put(f);
 	return r;
 }
@@ -388,6 +401,8 @@ long sys_listen(SYSARGS)
 		r = -EOPNOTSUPP;
 	else if (sk->connected || sk->connecting)
 		r = -EINVAL;
+	else if (sk->group)
+		r = sock_group_listen(sk, backlog);
 	else
 		r = net_err_errno(netconn_listen_with_backlog(sk->conn, (u8_t)backlog));
 	if (r == 0) {
@@ -444,6 +459,7 @@ static long do_accept(long fd, uint64_t uaddr, uint64_t ulen, int flags)
 	struct file *f;
 	long r;
 	struct netconn *nc = NULL;
+	int cpu = -1;
 	struct sock *sk = sock_get(fd, &f, &r);
 	if (!sk)
 		return r;
@@ -470,7 +486,7 @@ static long do_accept(long fd, uint64_t uaddr, uint64_t ulen, int flags)
 	}
 	uint64_t until = utime_until(sk->rcvtimeo);
 	for (;;) {
-		err_t e = netconn_accept(sk->conn, &nc);
+		err_t e = sk->group ? sock_group_accept(sk, &nc, &cpu) : netconn_accept(sk->conn, &nc);
 		if (e == ERR_OK)
 			break;
 		if (e != ERR_WOULDBLOCK) {
@@ -495,6 +511,7 @@ static long do_accept(long fd, uint64_t uaddr, uint64_t ulen, int flags)
 		r = -ENOMEM;
 		goto out;
 	}
+	nsk->owner_cpu = cpu; /* SO_INCOMING_CPU */
 	ip_addr_t peer;
 	uint16_t port = 0;
 	ip_addr_set_zero(&peer);
@@ -601,7 +618,10 @@ static long name_of(long fd, uint64_t uaddr, uint64_t ulen, bool local)
 	if (!sk)
 		return r;
 	ip_addr_set_zero(&ip);
-	r = net_err_errno(netconn_getaddr(sk->conn, &ip, &port, local));
+	if (local && sock_group_name(sk, &ip, &port))
+		r = 0; /* a member of a SO_REUSEPORT group has no pcb of its own */
+	else
+		r = net_err_errno(netconn_getaddr(sk->conn, &ip, &port, local));
 	if (!local && (r || (sk->type == SOCK_STREAM && !sk->connected)))
 		r = -ENOTCONN;
 	if (local && r)
@@ -748,7 +768,8 @@ static int sock_close(struct file *f)
 		pbuf_free(sk->rx_pbuf);
 	if (sk->rx_nbuf)
 		netbuf_delete(sk->rx_nbuf);
-	netconn_delete(sk->conn);
+	if (!sk->group || !sock_group_leave(sk))
+		netconn_delete(sk->conn);
 	sys_mutex_free(&sk->rx);
 	sys_mutex_free(&sk->tx);
 	sock_free(sk);

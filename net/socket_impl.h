@@ -60,6 +60,16 @@ struct sock {
 	uint64_t rcvtimeo, sndtimeo; /* ns (k/utime.h): UTIME_FOREVER none, 0 no wait */
 	int linger_on, linger_s;  /* SO_LINGER as set (accepted, not acted on) */
 	bool cork;                /* TCP_CORK as set (net/sockopt.c) */
+	/* SO_REUSEPORT (net/reuseport.c): the group is under the core lock. */
+	bool reuseport;           /* as set; acts at bind */
+	bool group_listening;     /* listen() succeeded on a group member */
+	/* A listener: the core of the last listen or accept, or SO_INCOMING_CPU;
+	 * a connection from a SO_REUSEPORT group: the core that received it;
+	 * else -1. */
+	int owner_cpu;
+	bool cpu_pinned;          /* owner_cpu set by SO_INCOMING_CPU: kept */
+	struct sock_group *group;
+	struct sock_queue *accq;  /* connections handed to this member */
 };
 
 /* A transfer's memory: the program's buffers as segments of user addresses
@@ -104,6 +114,26 @@ long sock_recv(struct sock *sk, struct sock_uio *u, int flags, uint8_t *addr, bo
 long sock_send(struct sock *sk, struct sock_uio *u, int flags, const uint32_t *to_addr,
 	       uint16_t to_port);
 long sock_fionread(struct sock *sk);
+
+/* net/reuseport.c: TCP listeners sharing a port with SO_REUSEPORT.
+ * sock_group_bind: bind sk (claimed, SO_REUSEPORT set) to ip:port, joining
+ * the group already there or founding one: 0 or -errno (-EADDRINUSE, the
+ * port is someone else's; -ENOMEM). Core lock not held by the caller. */
+int sock_group_bind(struct sock *sk, const ip_addr_t *ip, uint16_t port);
+/* listen on a member: the group's netconn listens from the first: 0/-errno. */
+int sock_group_listen(struct sock *sk, int backlog);
+/* From the event callback (core lock held) on RCVPLUS: true when conn is a
+ * group's listener, whose new connections were then handed out. */
+bool sock_group_deal(struct netconn *conn);
+/* The next connection handed to member sk and the core that received it:
+ * ERR_OK or ERR_WOULDBLOCK. */
+err_t sock_group_accept(struct sock *sk, struct netconn **nc, int *cpu);
+/* The group's address for getsockname: false when sk is in none. */
+bool sock_group_name(struct sock *sk, ip_addr_t *ip, uint16_t *port);
+/* At close: leave the group, closing the connections handed to sk and not
+ * accepted. True when sk->conn is the listener others still use: the caller
+ * must not delete it (the group does, with its last member). */
+bool sock_group_leave(struct sock *sk);
 /* readv/writev on a socket (file_ops.iov_user): the whole vector in one
  * sock_recv or sock_send, as recvmsg and sendmsg. */
 long sock_iov_user(struct file *f, uint64_t uiov, int cnt, bool wr);

@@ -11,6 +11,7 @@
  */
 #include <stdbool.h>
 #include <k/errno.h>
+#include <k/sched.h>
 #include <k/fd.h>
 #include <k/string.h>
 #include <k/syscall.h>
@@ -41,6 +42,7 @@
 #define SO_RCVTIMEO 20
 #define SO_SNDTIMEO 21
 #define SO_ACCEPTCONN 30
+#define SO_INCOMING_CPU 49
 #define SO_PROTOCOL 38
 #define SO_DOMAIN 39
 #define TCP_NODELAY 1
@@ -141,6 +143,19 @@ static long setopt(struct sock *sk, int level, int name, uint64_t uval, long len
 		case SO_KEEPALIVE: pcb_option(sk, SOF_KEEPALIVE, v); return 0;
 		case SO_BROADCAST: pcb_option(sk, SOF_BROADCAST, v); return 0;
 		case SO_REUSEPORT:
+			spin_lock(&sk->lock);
+			sk->reuseport = v != 0; /* acts at bind, as on Linux */
+			spin_unlock(&sk->lock);
+			return 0;
+		case SO_INCOMING_CPU:
+			/* A SO_REUSEPORT listener takes the connections steered
+			 * to this core (net/reuseport.c); -1 lets it follow its
+			 * accepting thread again. */
+			if (v < -1 || v >= MAX_CPUS)
+				return -EINVAL;
+			__atomic_store_n(&sk->owner_cpu, v < 0 ? this_cpu()->id : v, __ATOMIC_RELAXED);
+			__atomic_store_n(&sk->cpu_pinned, v >= 0, __ATOMIC_RELAXED);
+			return 0;
 		case SO_SNDBUF:
 		case SO_RCVBUF:
 			return 0; /* accepted; lwIP's sizes are fixed */
@@ -191,6 +206,7 @@ static long getopt(struct sock *sk, int level, int name, int64_t out[2], int *le
 		case SO_DOMAIN: out[0] = NET_AF_INET; return 0;
 		case SO_PROTOCOL: out[0] = sk->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP; return 0;
 		case SO_ACCEPTCONN: out[0] = sk->listening; return 0;
+		case SO_INCOMING_CPU: out[0] = __atomic_load_n(&sk->owner_cpu, __ATOMIC_RELAXED); return 0;
 		case SO_ERROR:
 			spin_lock(&sk->lock);
 			out[0] = -sk->so_error;
@@ -202,7 +218,7 @@ static long getopt(struct sock *sk, int level, int name, int64_t out[2], int *le
 		case SO_REUSEADDR: out[0] = pcb_has(sk, SOF_REUSEADDR); return 0;
 		case SO_KEEPALIVE: out[0] = pcb_has(sk, SOF_KEEPALIVE); return 0;
 		case SO_BROADCAST: out[0] = pcb_has(sk, SOF_BROADCAST); return 0;
-		case SO_REUSEPORT: return 0;
+		case SO_REUSEPORT: out[0] = sk->reuseport; return 0;
 		case SO_LINGER:
 			*len = 8;
 			out[0] = (int64_t)((uint64_t)(uint32_t)sk->linger_s << 32 | (uint32_t)sk->linger_on);

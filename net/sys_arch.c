@@ -76,6 +76,7 @@ err_t sys_mutex_new(sys_mutex_t *m)
 	m->held = false;
 	m->waiters = 0;
 	m->owner = NULL;
+	m->acquired = m->contended = 0;
 	m->valid = true;
 	return ERR_OK;
 }
@@ -83,6 +84,9 @@ err_t sys_mutex_new(sys_mutex_t *m)
 void sys_mutex_lock(sys_mutex_t *m)
 {
 	spin_lock(&m->lock);
+	m->acquired++;
+	if (m->held)
+		m->contended++;
 	while (m->held) {
 		m->waiters++;
 		kwait((const void *)&m->held, &m->lock, 0);

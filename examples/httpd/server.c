@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The server core of httpd and kv (see server.h). One listening socket is in
- * every core's epoll set (EPOLLEXCLUSIVE where the kernel honours it): the
- * core whose thread accepts a connection keeps it, so a connection's state is
- * only ever touched by one thread and needs no lock. Plain POSIX plus epoll
+ * The server core of httpd and kv (see server.h). Each core's thread has a
+ * listening socket of its own on the port (SO_REUSEPORT: the kernel hands
+ * each new connection to one of them and wakes only that core); where
+ * SO_REUSEPORT is refused, one listening socket is in every core's epoll set
+ * (EPOLLEXCLUSIVE where the kernel honours it). The core whose thread accepts
+ * a connection keeps it, so a connection's state is only ever touched by one
+ * thread and needs no lock. Plain POSIX plus epoll
  * and eventfd: the same file builds for Linux with musl-gcc.
  * Overload (docs/examples.md): a request head has a deadline, and when
  * descriptors or memory run short the oldest idle connections make room.
@@ -83,6 +86,7 @@ struct srv_conn {
 
 struct srv_loop {
 	int cpu, ep;
+	int lfd;                 /* this core's listener, or the one shared by all */
 	struct srv_conn *conns;  /* most recently active first */
 	struct srv_conn *tail;   /* least recently active */
 	int kick;                /* eventfd: another core asks this one to make room */
@@ -98,7 +102,7 @@ struct srv_loop {
 } __attribute__((aligned(64)));
 
 static const struct srv_config *cfg;
-static int listen_fd, ncpus;
+static int ncpus;
 static struct srv_loop loops[SRV_MAX_CPUS];
 static uint64_t header_ns, idle_ns;
 static int conn_max;     /* connections at once, all cores together */
@@ -531,7 +535,7 @@ dead:
 static void listener_watch(struct srv_loop *l, bool on)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = NULL };
-	epoll_ctl(l->ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, listen_fd, on ? &ev : NULL);
+	epoll_ctl(l->ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, l->lfd, on ? &ev : NULL);
 }
 
 /* No accepting on this core for a moment: until a connection closes here, or
@@ -651,13 +655,13 @@ static void accept_some(struct srv_loop *l)
 	for (int i = 0; i < SRV_ACCEPT_BATCH && !l->paused_until; i++) {
 		if (at_budget()) {
 			/* Room is made only for a connection that is waiting. */
-			struct pollfd p = { listen_fd, POLLIN, 0 };
+			struct pollfd p = { l->lfd, POLLIN, 0 };
 			if (poll(&p, 1, 0) != 1 || !make_room(l))
 				return;
 		}
 		struct sockaddr_in a;
 		socklen_t alen = sizeof(a);
-		int fd = accept4(listen_fd, (struct sockaddr *)&a, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(l->lfd, (struct sockaddr *)&a, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS && errno != ENOMEM)
 				return; /* EAGAIN: another core took it; ECONNABORTED and the like */
@@ -751,7 +755,9 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
-static int listen_on(int port)
+/* A listener on port; with reuseport, one of several (SO_REUSEPORT), and a
+ * failure is quiet: the caller falls back to one shared listener. */
+static int listen_on(int port, bool reuseport)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
 	if (fd < 0) {
@@ -759,10 +765,15 @@ static int listen_on(int port)
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one))) {
+		close(fd);
+		return -1;
+	}
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 				 .sin_addr.s_addr = htonl(INADDR_ANY) };
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 255)) {
-		fprintf(stderr, "%s: port %d: %s\n", cfg->name, port, strerror(errno));
+		if (!reuseport)
+			fprintf(stderr, "%s: port %d: %s\n", cfg->name, port, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -780,6 +791,28 @@ static int budget(void)
 	if (n > 1 << 20)
 		n = 1 << 20; /* RLIM_INFINITY, or so many that they are not the limit */
 	return n > 2 * SRV_FD_MARGIN ? (int)n - SRV_FD_MARGIN : (int)n / 2;
+}
+
+/* Each core's listener: its own (SO_REUSEPORT) when the kernel lets every
+ * core have one, else one for all. False when there is none. */
+static bool make_listeners(void)
+{
+	int i;
+	for (i = 0; ncpus > 1 && i < ncpus; i++) {
+		if ((loops[i].lfd = listen_on(cfg->port, true)) < 0)
+			break;
+		/* Connections received on core i go to core i's listener
+		 * (where the kernel steers by core; else nothing changes). */
+		(void)setsockopt(loops[i].lfd, SOL_SOCKET, SO_INCOMING_CPU, &i, sizeof(i));
+	}
+	if (ncpus > 1 && i == ncpus)
+		return true;
+	while (ncpus > 1 && i-- > 0)
+		close(loops[i].lfd);
+	int fd = listen_on(cfg->port, false);
+	for (i = 0; i < ncpus; i++)
+		loops[i].lfd = fd;
+	return fd >= 0;
 }
 
 /* Each core's epoll set, with the listener and the core's eventfd in it. */
@@ -809,14 +842,13 @@ int srv_run(const struct srv_config *config)
 	header_ns = (cfg->header_timeout ? cfg->header_timeout : SRV_HEADER_TIMEOUT) * SRV_NS;
 	idle_ns = (cfg->idle ? cfg->idle : SRV_IDLE) * SRV_NS;
 	conn_max = budget();
-	listen_fd = listen_on(cfg->port);
-	if (listen_fd < 0)
-		return 1;
 	ncpus = toro_cpu_count();
 	if (ncpus < 1)
 		ncpus = 1;
 	if (ncpus > SRV_MAX_CPUS)
 		ncpus = SRV_MAX_CPUS;
+	if (!make_listeners())
+		return 1;
 	if (make_loops())
 		return 1;
 	for (int i = 1; i < ncpus; i++) {
@@ -827,8 +859,9 @@ int srv_run(const struct srv_config *config)
 			return 1;
 		}
 	}
-	printf("%s: listening on port %d, %d thread%s (one per core), at most %d connections\n",
-	       cfg->name, cfg->port, ncpus, ncpus > 1 ? "s" : "", conn_max);
+	printf("%s: listening on port %d, %d thread%s (one per core%s), at most %d connections\n",
+	       cfg->name, cfg->port, ncpus, ncpus > 1 ? "s" : "",
+	       ncpus > 1 && loops[0].lfd != loops[1].lfd ? ", a listener each" : "", conn_max);
 	loop_main(&loops[0]);
 	return 0;
 }

@@ -7,11 +7,13 @@
  *   toro-stats uptime_ms=.. mem_total_kib=.. mem_free_kib=.. user_free_kib=..
  *     user_committed_kib=.. user_resident_kib=.. user_mappings=..
  *     kernel_reserve_kib=.. kheap_kib=.. pagetables_kib=.. threads=.. fds=..
+ *     remote_wakes=.. ipis=..
  *     [sources' words]
  *
  * mem_free_kib: free pages; user_free_kib: what the program could still be
  * promised, that is what malloc can get (sysinfo's freeram); the rest as in
- * k/uvm.h and k/kheap.h. Components add words of their own with a source (the
+ * k/uvm.h and k/kheap.h; remote_wakes: threads woken onto another core than the
+ * waker's, ipis: the interrupts that took (both since boot, all cores). Components add words of their own with a source (the
  * network kernel: sockets= netmem_kib=; a block cache would add bcache_kib=).
  *
  * Served on a virtio-console port named org.toro.stats when the VM has one

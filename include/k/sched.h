@@ -88,6 +88,8 @@ struct cpu {
 
 extern struct cpu cpus[MAX_CPUS];
 extern int ncpus;            /* cores online */
+/* Counters by waking core: wake-ups sent to another core's mailbox, IPIs. */
+extern uint64_t sched_remote_wakes[MAX_CPUS], sched_ipis[MAX_CPUS];
 
 struct cpu *this_cpu(void);
 static inline struct thread *thread_current(void) { return this_cpu()->current; }

@@ -23,6 +23,7 @@ struct net_mutex {
 	bool valid;
 	int waiters;
 	const void *owner;       /* the holder's thread, for the core-lock check */
+	unsigned long acquired, contended; /* locks taken, of them found held (stats) */
 };
 
 /* Bounded ring of messages; getters wait on `slots`, putters on `size`. */

@@ -4,7 +4,8 @@
 # status and console markers (Solo5 style). Expectations live in each
 # tests/guest/NAME.c as header comments; see docs/testing.md for the list.
 #   tests/guest/run.sh [-j N] [--counts FILE] [--timeout S] [NAME...]
-# A test with "// smp: N..." runs once per vCPU count; "{smp}" in its args is N.
+# A test with "// smp: N..." runs once per vCPU count; "{smp}" in its args and
+# qemu-args is N.
 # "// qemu-args: ARGS" (or "// qemu-args-MACHINE: ARGS" for one machine) are
 # extra QEMU arguments, e.g. devices, passed through toro run --qemu-arg.
 # "// host-setup: CMD" and "// host-check: CMD" run under bash in a scratch
@@ -46,7 +47,7 @@ run_one() {
 	fi
 	start=$(date +%s.%N)
 	local qa=() a tpid dpid
-	for a in "${qargs[@]+"${qargs[@]}"}"; do qa+=(--qemu-arg "${a//\{tmp\}/$tmp}"); done
+	for a in "${qargs[@]+"${qargs[@]}"}"; do a=${a//\{tmp\}/$tmp}; qa+=(--qemu-arg "${a//\{smp\}/$smp}"); done
 	: > "$out"
 	"$TORO" run --timeout "$timeout_s" --machine "$machine" --mem "$mem" --smp "$smp" \
 		"${qa[@]+"${qa[@]}"}" "$image" -- toro.debug "${args[@]+"${args[@]}"}" > "$out" 2>&1 &

@@ -4,6 +4,7 @@
 # the guest runs (QEMU user networking, hostfwd). For each of pc, q35,
 # microvm (legacy virtio-mmio) and microvm-modern it boots the test httpd
 # (build/tests/net/httpd.elf: the example with a 10 MiB file), echo and kv,
+# on 1 (pc, microvm-modern), 2 (q35, microvm) and 4 vCPUs (microvm-smp4),
 # and checks them with curl and tests/net/netclient. One PASS/FAIL line per
 # check, "net: N passed, N failed" last.
 #   tests/net/run.sh [-j N] [--counts FILE] [MACHINE...]
@@ -17,7 +18,7 @@ NETC=build/tests/net/netclient
 HTTPD=build/tests/net/httpd.elf
 ECHO=build/examples/echo.elf
 KV=build/examples/kv.elf
-ALL="pc q35 microvm microvm-modern"
+ALL="pc q35 microvm microvm-modern microvm-smp4"
 . tests/net/lib.sh
 hosttest_init net "$ALL" "$@"
 
@@ -189,10 +190,16 @@ run_machine() {
 	: > "$report"
 	: > "$results"
 	machine=${cfg%-modern}
+	machine=${machine%-smp4}
 	# q35 and microvm run with two vCPUs (httpd and kv then serve from two
-	# threads on two cores), pc and microvm-modern with one; TORO_NET_SMP=N
-	# sets the count of the first two.
-	case "$cfg" in pc|microvm-modern) smp=1 ;; *) smp=${TORO_NET_SMP:-2} ;; esac
+	# threads on two cores, each with its own SO_REUSEPORT listener), pc and
+	# microvm-modern with one, microvm-smp4 with four; TORO_NET_SMP=N sets
+	# the count of q35 and microvm.
+	case "$cfg" in
+	pc|microvm-modern) smp=1 ;;
+	microvm-smp4) smp=4 ;;
+	*) smp=${TORO_NET_SMP:-2} ;;
+	esac
 	BOOT_ARGS=
 	[ "$cfg" = microvm-modern ] && BOOT_ARGS="--qemu-arg -global --qemu-arg virtio-mmio.force-legacy=false"
 	# Ports 18400-18783: one per machine and image, and a block per run

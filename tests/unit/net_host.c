@@ -145,3 +145,4 @@ void random_fill(void *buf, size_t n)
 		b[i] = (unsigned char)x;
 	}
 }
+int ncpus = 1; /* net/steer.c: one core, nothing steered */

@@ -34,6 +34,8 @@ void uvm_stats(struct uvm_stats *st) { *st = ust; }
 size_t kheap_pages(void) { return heap; }
 size_t vmm_table_pages(void) { return tables; }
 int thread_count(void) { return 2; }
+int ncpus = 2;
+uint64_t sched_remote_wakes[64] = { 5, 6 }, sched_ipis[64] = { 3, 1, 9 };
 int fd_count(void) { return 7; }
 uint64_t arch_rdtsc(void) { return 1000; }
 uint64_t sched_idle_tsc(void) { return 400; }
@@ -67,11 +69,12 @@ static void test_line(void **state)
 		"toro-stats uptime_ms=1234 mem_total_kib=4000 mem_free_kib=3200 user_free_kib=2800 "
 		"user_committed_kib=160 user_resident_kib=120 user_mappings=3 kernel_reserve_kib=256 "
 		"kheap_kib=48 "
-		"pagetables_kib=20 threads=2 fds=7 tsc=1000 idle_tsc=400\n");
+		"pagetables_kib=20 threads=2 fds=7 tsc=1000 idle_tsc=400 "
+		"remote_wakes=11 ipis=4\n");
 	assert_int_equal(kstats_register(words), 0);
 	n = kstats_line(buf, sizeof(buf));
 	assert_int_equal(n, strlen(buf));
-	assert_non_null(strstr(buf, " idle_tsc=400 sockets=3 netmem_kib=17\n"));
+	assert_non_null(strstr(buf, " ipis=4 sockets=3 netmem_kib=17\n"));
 	/* every word KEY=NUMBER, as scripts split them */
 	char *save, *w = strtok_r(buf, " \n", &save);
 	assert_string_equal(w, "toro-stats");
@@ -82,7 +85,7 @@ static void test_line(void **state)
 		assert_int_equal(sscanf(w, "%39[a-z_]=%lu", key, &v), 2);
 		count++;
 	}
-	assert_int_equal(count, 16);
+	assert_int_equal(count, 18);
 }
 
 /* A source that fills all the room: the line is cut, still ends in '\n',
