@@ -29,7 +29,6 @@ sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$/\2 \1/p' "$UNISTD" | sort -n 
 # Toro: "nr where" for every handler.
 awk '
 	/^#define CORE_CALLS/ { w = "core" }
-	/^#define NET_CALLS\(X\) *\\/ { w = "net" }
 	/^#else|^#endif|^#define ALL_CALLS/ { w = "" }
 	w != "" {
 		s = $0
@@ -51,10 +50,12 @@ for f in $(grep -l 'SYSGROUP(' "$ROOT"/kernel/*.c "$ROOT"/fs/*.c "$ROOT"/net/*.c
 			}
 		}' "$f" >> "$tmp/toro"
 done
-# A number in the core (or network) table and in a component too (shutdown:
-# the unix component serves it in a kernel without the network) shows the
-# table's: the dispatcher looks there first.
-awk '!seen[$1]++' "$tmp/toro" | sort -n > "$tmp/toro.s"
+# A number in the core table and in a component, or in two components
+# (shutdown: net and unix), shows the one the dispatcher finds first: the core
+# table, then the components' tables in the order the link sorts them (by
+# name, tools/toro.ld).
+awk '{ print $1, ($2 == "core" ? 0 : 1), $2 }' "$tmp/toro" | LC_ALL=C sort -k1,1n -k2,2n -k3,3 |
+	awk '!seen[$1]++ { print $1, $3 }' > "$tmp/toro.s"
 
 # The expected rows' first three columns.
 awk 'NR == FNR { w[$1] = $2; next } { print $1 "|" $2 "|" ($1 in w ? w[$1] : "-") }' \
