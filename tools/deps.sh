@@ -21,7 +21,7 @@ run="qemu-system-x86"
 # the OCI layout and its inspection, libvirt's schema check.
 pack="grub-pc-bin grub-common xorriso mtools qemu-utils jq umoci skopeo libvirt-clients"
 test="$build $run libcmocka-dev curl wrk file dosfstools mtools tcl sqlite3 lua5.4 hello python3 \
-      redis-tools golang-go systemd $pack"
+      redis-tools golang-go systemd tcpdump iproute2 $pack"
 bench="$build $run wrk curl cpio gzip dosfstools mtools grub-pc-bin grub-common xorriso"
 fuzz="$build clang libclang-rt-14-dev dosfstools mtools"
 case "${1:-all}" in
