@@ -9,6 +9,7 @@
  * addresses are up and prints each round trip (docs/network.md).
  */
 #include <k/arch.h>
+#include <k/bootstats.h>
 #include <k/cmdline.h>
 #include <k/console.h>
 #include <k/errno.h>
@@ -270,6 +271,7 @@ static void net_start(void *arg)
 		netif_set_default(&ifs[0].nif);
 	apply_dns();
 	UNLOCK_TCPIP_CORE();
+	bootstats_stamp("net: interfaces");
 	for (int i = 0; i < nifs; i++)
 		if (net_if_start(&ifs[i], rx_cpu(ifs[i].nd)))
 			kprintf("toro: %s: no receiver thread\n", netdev_name(ifs[i].nd));
@@ -292,6 +294,7 @@ static void net_start(void *arg)
 	}
 	booted = true;
 	UNLOCK_TCPIP_CORE();
+	bootstats_stamp("net: addresses");
 	if (ping_to)
 		ping_run();
 	__atomic_store_n(&started, true, __ATOMIC_RELEASE);
@@ -332,9 +335,11 @@ void net_init(const struct cmdline *cl)
 		kprintf("toro: toro.net.ping=%s is not an IPv4 address, ignored\n", ping);
 		ping_to = 0;
 	}
-	/* lwIP's clock needs the TSC's frequency (10 ms of PIT counting under
+	/* lwIP's clock needs the TSC's frequency (0.5 ms of PIT counting under
 	 * TCG): measured now, so that the first request does not wait for it. */
 	time_tsc_hz();
+	time_refine_start();
+	bootstats_stamp("net: TSC frequency");
 	if (!kthread_create(net_start, NULL, 0)) {
 		kprintf("toro: out of memory for the network start-up\n");
 		return;
