@@ -14,7 +14,10 @@
 # skips the file figures (bench/files.sh: bench/fsbench.c and httpd serving from
 # a FAT32 disk on Toro and on Linux; BENCH_FILES_RUNS, BENCH_FILES_HTTP_REPS),
 # BENCH_REDIS=0 skips the Redis row (bench/redis.sh: redis-benchmark against
-# Toro and the Linux guest; BENCH_REDIS_RUNS, BENCH_REDIS_N, BENCH_REDIS_PORT).
+# Toro and the Linux guest; BENCH_REDIS_RUNS, BENCH_REDIS_N, BENCH_REDIS_PORT),
+# BENCH_BOOT=0 the boot rows (bench/boot.sh: instructions to main and listen(),
+# first response and first line next to the floor, -smp 2 / -smp 1;
+# BENCH_BOOT_ROUNDS, BENCH_BOOT_PORT; bench/boot.sh alone runs only them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -351,6 +354,7 @@ report() {
 	report_http
 	report_files
 	report_redis
+	report_boot
 	{
 		echo
 		echo "sizes: floor and toro are 'strip -o' copies of the ELF; linux is bzImage+initramfs (gzip)."
@@ -365,6 +369,7 @@ source bench/smp.sh
 source bench/http.sh
 source bench/files.sh
 source bench/redis.sh
+source bench/boot.sh
 
 main() {
 	ensure_packages
@@ -376,6 +381,7 @@ main() {
 	build_http || true
 	build_files || true
 	build_redis || true
+	build_boot || true
 	rm -f "$B"/logs/*.log
 	: > "$RAW"
 	measure_sizes
@@ -386,7 +392,9 @@ main() {
 	measure_http
 	measure_files
 	measure_redis
+	measure_boot
 	report
 }
 
-main "$@"
+# BENCH_SOURCE_ONLY=1: the functions only (bench/boot.sh run alone uses them).
+[ -n "${BENCH_SOURCE_ONLY:-}" ] || main "$@"
