@@ -174,6 +174,8 @@ void kmain(uint32_t magic, uint32_t info)
 	component_init(&cl); /* the file systems mount here, when linked */
 	kstats_init(); /* the stats channel, when the VM has its port */
 	bootstats_stamp("components");
+	smp_wait(); /* the other cores started while the drivers came up */
+	bootstats_stamp("smp: cores up");
 #ifdef TORO_NET
 	net_init(&cl); /* after the drivers: it takes every network device */
 	bootstats_stamp("net");
