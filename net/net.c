@@ -276,9 +276,13 @@ static void net_start(void *arg)
 		if (net_if_start(&ifs[i], rx_cpu(ifs[i].nd)))
 			kprintf("toro: %s: no receiver thread\n", netdev_name(ifs[i].nd));
 
+	/* With toro.ip the boot waits for nothing: eth0 has its address now, and
+	 * other interfaces' DHCP goes on behind the program (their address is
+	 * printed when it comes). Without it, a bounded wait for every lease. */
+	int want = cfg.static_ip && nifs ? 1 : nifs;
 	until = time_monotonic_ns() + ADDRESS_WAIT_NS;
 	LOCK_TCPIP_CORE();
-	while (addressed() < nifs) {
+	while (addressed() < want) {
 		UNLOCK_TCPIP_CORE();
 		int r = ksem_down(&addr_sem, until);
 		LOCK_TCPIP_CORE();
@@ -286,6 +290,8 @@ static void net_start(void *arg)
 			break;
 	}
 	for (int i = 0; i < nifs; i++) {
+		if (ip4_addr_isany(netif_ip4_addr(&ifs[i].nif)) && want < nifs)
+			continue; /* DHCP in the background: report() when it answers */
 		if (ip4_addr_isany(netif_ip4_addr(&ifs[i].nif)))
 			kprintf("toro: %s has no address after %llu s (DHCP goes on)\n",
 				netdev_name(ifs[i].nd), ADDRESS_WAIT_NS / NSEC_PER_SEC);
