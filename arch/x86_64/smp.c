@@ -12,6 +12,7 @@
  */
 #include <k/acpi.h>
 #include <k/arch.h>
+#include <k/bootstats.h>
 #include <k/console.h>
 #include <k/mptable.h>
 #include <k/pmm.h>
@@ -145,6 +146,7 @@ static void ap_entry(uint64_t unused)
 	lapic_init_ap();
 	sched_init_cpu(c);
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+	bootstats_stamp("smp: a core online");
 	sched_run_idle();
 }
 
@@ -224,6 +226,7 @@ void smp_init(int want)
 	uint32_t self = lapic_id();
 	cpus[0].apic_id = self;
 	int n = discover(todo, MAX_CPUS - 2, self);
+	bootstats_stamp("smp: cores found");
 	if (smp_extra_apic >= 0 && smp_extra_apic < 255 && (uint32_t)smp_extra_apic != self)
 		todo[n++] = (uint32_t)smp_extra_apic;
 	if (want > 0 && n > want - 1)
