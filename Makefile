@@ -27,7 +27,7 @@ GUEST_ELF   := $(foreach t,$(GUEST_TESTS),$(B)/tests/guest/$(t).elf $(B)/tests/g
 
 TOROCC := bin/toro-cc
 
-.PHONY: all kernel examples guest-tests net-tests unit-tests run test bench deps clean fuzz sysfuzz soak
+.PHONY: all kernel examples guest-tests net-tests unit-tests run test bench bench-serve deps clean fuzz sysfuzz soak
 .PHONY: deps-build deps-run deps-test deps-bench deps-fuzz
 all: deps-build kernel examples guest-tests net-tests sysfuzz-image
 
@@ -39,7 +39,7 @@ deps-build deps-run deps-test deps-bench deps-fuzz:
 	@tools/deps.sh $(@:deps-%=%)
 
 kernel: $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack $(B)/toro-app.elf \
-	$(B)/tools/toroapp $(B)/tools/listen-backlog.so
+	$(B)/tools/toroapp $(B)/tools/listen-backlog.so $(B)/tools/toro-serve
 
 $(B)/k/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -126,6 +126,11 @@ $(B)/toro-app.elf: tools/apploader.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksy
 $(B)/tools/listen-backlog.so: tools/listen-backlog.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -shared -fPIC -o $@ $< -ldl
+
+# toro serve (tools/serve/, docs/deploy.md): bin/toro serve execs it.
+$(B)/tools/toro-serve: $(wildcard tools/serve/*.c tools/serve/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -o $@ $(filter %.c,$^)
 
 examples: $(EXAMPLE_ELF)
 # toro-cc arguments of an example beyond its own examples/NAME/*.c: sources it
@@ -235,6 +240,10 @@ test: deps-test all unit-tests
 
 bench: deps-bench all
 	@bench/run.sh
+
+# Only the toro serve rows of make bench (bench/serve.sh, docs/deploy.md).
+bench-serve: all
+	@bench/serve.sh
 
 # The libFuzzer harnesses, then long runs of the system call fuzzer with fresh
 # seeds (SYSFUZZ_RUNS runs of SYSFUZZ_SECONDS each, over q35, microvm and pc,

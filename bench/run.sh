@@ -15,6 +15,8 @@
 # a FAT32 disk on Toro and on Linux; BENCH_FILES_RUNS, BENCH_FILES_HTTP_REPS),
 # BENCH_REDIS=0 skips the Redis row (bench/redis.sh: redis-benchmark against
 # Toro and the Linux guest; BENCH_REDIS_RUNS, BENCH_REDIS_N, BENCH_REDIS_PORT),
+# BENCH_GRUB=0 skips the GRUB row (bench/grub.sh: hello from toro pack's ISO
+# against -kernel on pc; BENCH_GRUB_RUNS).
 # BENCH_BOOT=0 the boot rows (bench/boot.sh: instructions to main and listen(),
 # first response and first line next to the floor, -smp 2 / -smp 1;
 # BENCH_BOOT_ROUNDS, BENCH_BOOT_PORT; bench/boot.sh alone runs only them).
@@ -354,6 +356,7 @@ report() {
 	report_http
 	report_files
 	report_redis
+	report_grub
 	report_boot
 	{
 		echo
@@ -369,6 +372,8 @@ source bench/smp.sh
 source bench/http.sh
 source bench/files.sh
 source bench/redis.sh
+source bench/grub.sh
+source bench/serve.sh
 source bench/boot.sh
 
 main() {
@@ -381,6 +386,8 @@ main() {
 	build_http || true
 	build_files || true
 	build_redis || true
+	build_grub || true
+	build_serve || true
 	build_boot || true
 	rm -f "$B"/logs/*.log
 	: > "$RAW"
@@ -392,8 +399,11 @@ main() {
 	measure_http
 	measure_files
 	measure_redis
+	measure_grub
+	measure_serve
 	measure_boot
 	report
+	report_serve
 }
 
 # BENCH_SOURCE_ONLY=1: the functions only (bench/boot.sh run alone uses them).

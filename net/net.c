@@ -50,6 +50,7 @@ static bool booted;                  /* the start-up summary has been printed */
 static volatile bool started;        /* net_start has finished */
 static bool core_checks;             /* the tcpip thread runs: check the core lock */
 static uint32_t ping_to;             /* toro.net.ping=, 0 none */
+bool net_announce_listen;
 static struct ksem ping_sem;         /* up: an echo reply came */
 static volatile uint16_t ping_seq;   /* the sequence number of the last reply */
 
@@ -335,6 +336,7 @@ void net_init(const struct cmdline *cl)
 	net_config_parse(cl, &cfg);
 	net_resolv_init(cl);
 	net_drain_config(cl);
+	net_announce_listen = cmdline_opt(cl, "toro.net.announce") != NULL;
 	kstats_register(net_stats);
 	const char *ping = cmdline_opt(cl, "toro.net.ping");
 	if (ping && (net_parse_ipv4(ping, &ping_to) || ping_to == 0)) {

@@ -48,6 +48,10 @@ void net_resolv_init(const struct cmdline *cl);
  * toro.linger=SECONDS (0-3600, 5 by default) bounds it; a bad value is said on
  * the console and the default kept. */
 void net_drain_config(const struct cmdline *cl);
+/* toro.net.announce (net.c): every successful listen() prints
+ * `toro: listening on tcp port N` on the console, the signal `toro serve`
+ * waits for before it forwards a client (docs/deploy.md). */
+extern bool net_announce_listen;
 /* True once lwIP runs (net.c): the drain has nothing to do before. */
 bool net_running(void);
 struct net_drain_left {

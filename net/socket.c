@@ -365,6 +365,16 @@ long sys_bind(SYSARGS)
 	return r;
 }
 
+/* toro.net.announce: printed after the listener exists, so that a host
+ * waiting for this line (toro serve) can connect at once. */
+static void announce_listen(struct sock *sk)
+{
+	ip_addr_t ip;
+	u16_t port;
+	if (netconn_getaddr(sk->conn, &ip, &port, 1) == ERR_OK)
+		kprintf("toro: listening on tcp port %u\n", (unsigned)port);
+}
+
 long sys_listen(SYSARGS)
 {
 	struct file *f;
@@ -388,6 +398,8 @@ long sys_listen(SYSARGS)
 		sk->sendevent = false;
 		spin_unlock(&sk->lock);
 	}
+	if (r == 0 && net_announce_listen)
+		announce_listen(sk);
 	file_put(f);
 	return r;
 }

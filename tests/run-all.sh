@@ -6,10 +6,11 @@
 # the examples' network tests (tests/net/run.sh), the
 # memory tests driven from the host (tests/net/mem.sh), the overload tests
 # (tests/net/overload.sh: slow clients, held connections, link flaps), the
-# exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine), the
-# checksum offload test over a tap (tests/net/offload.sh, root only), the
+# exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine),
+# toro serve (tests/serve/run.sh), the checksum offload test over a tap (tests/net/offload.sh, root only), the
 # power-cut test (tests/fs/crash.sh), toro-cc's flags (tests/tools/toro-cc.sh),
-# the fetch scripts' archive address (tests/tools/debian-src.sh), the SQLite
+# the fetch scripts' archive address (tests/tools/debian-src.sh), toro pack's
+# formats (tests/pack/run.sh), the SQLite
 # shell, nginx, Redis, GNU hello and Lua built from Debian's source
 # (tests/apps/sqlite.sh, nginx.sh, redis.sh, hello.sh, lua.sh), unmodified static
 # programs under toro run --app (tests/apps/static.sh), the system call fuzzer's short fixed-seed runs
@@ -109,6 +110,10 @@ counted "memory tests" '' tests/net/mem.sh
 section "exit drain: a server that answers, closes and returns from main (tests/net/exitdrain.sh)"
 counted "exit drain" '' tests/net/exitdrain.sh
 
+# ---- toro serve: VMs booted for the first connection, powered off when idle ----
+section "toro serve (tests/serve/run.sh: cold first connections, idle power-off, failed boots, systemd sockets)"
+counted "toro serve tests" '' tests/serve/run.sh
+
 # ---- overload: slow clients, held connections, the link down and up ----
 section "overload (tests/net/overload.sh: header deadline, 2,000 held connections, set_link)"
 counted "overload tests" '' tests/net/overload.sh
@@ -145,6 +150,10 @@ section "toro-cc as a build system's CC (tests/tools/toro-cc.sh)"
 counted "toro-cc tests" '^(PASS|FAIL|toro-cc:|    )' tests/tools/toro-cc.sh
 section "the fetch scripts' Debian archive from apt's sources (tests/tools/debian-src.sh)"
 counted "debian-src tests" "^" tests/tools/debian-src.sh
+
+# ---- toro pack --format: GRUB ISO and disk, qcow2, libvirt, OCI, Firecracker ----
+section "toro pack --format (tests/pack/run.sh: GRUB boots on pc and q35, libvirt, OCI, Firecracker)"
+counted "pack tests" '^(PASS|FAIL|SKIP|pack:|    )' tests/pack/run.sh
 
 # ---- third-party programs built with toro-cc (tests/apps/) ----
 section "third-party programs: Debian's SQLite shell on a FAT disk (tests/apps/sqlite.sh)"

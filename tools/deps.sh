@@ -5,7 +5,9 @@
 #   tools/deps.sh run     what `make run` needs besides (QEMU)
 #   tools/deps.sh test    what `make test` needs: build, run and the host tools the
 #                         tests check with (cmocka, curl, FAT tools, the reference
-#                         programs the app tests compare with, ...)
+#                         programs the app tests compare with, systemd for
+#                         systemd-socket-activate in tests/serve, ...)
+#   tools/deps.sh pack    what `toro pack --format` needs
 #   tools/deps.sh bench   what `make bench` needs
 #   tools/deps.sh fuzz    what `make fuzz` needs (clang and its libFuzzer runtime)
 #   tools/deps.sh all     all of them (no argument: the same)
@@ -15,18 +17,22 @@
 set -e
 build="gcc make binutils musl-dev musl-tools patch xz-utils debian-archive-keyring"
 run="qemu-system-x86"
+# toro pack --format (tools/pack.sh): GRUB for BIOS, the ISO, qcow2, JSON,
+# the OCI layout and its inspection, libvirt's schema check.
+pack="grub-pc-bin grub-common xorriso mtools qemu-utils jq umoci skopeo libvirt-clients"
 test="$build $run libcmocka-dev curl wrk file dosfstools mtools tcl sqlite3 lua5.4 hello python3 \
-      redis-tools golang-go"
-bench="$build $run wrk curl cpio gzip dosfstools mtools"
+      redis-tools golang-go systemd $pack"
+bench="$build $run wrk curl cpio gzip dosfstools mtools grub-pc-bin grub-common xorriso"
 fuzz="$build clang libclang-rt-14-dev dosfstools mtools"
 case "${1:-all}" in
 build) want=$build ;;
 run) want="$build $run" ;;
+pack) want=$pack ;;
 test) want=$test ;;
 bench) want=$bench ;;
 fuzz) want=$fuzz ;;
 all) want="$test $bench $fuzz" ;;
-*) echo "usage: tools/deps.sh [build|run|test|bench|fuzz|all]" >&2; exit 2 ;;
+*) echo "usage: tools/deps.sh [build|run|test|pack|bench|fuzz|all]" >&2; exit 2 ;;
 esac
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }

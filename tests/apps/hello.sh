@@ -17,29 +17,12 @@ ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$ROOT" || exit 2
 counts=
 [ "${1:-}" = --counts ] && counts=$2
-LOGS=build/tests/apps
 A=build/apps
-passed=0 failed=0
-mkdir -p "$LOGS"
-work=$(mktemp -d "${TMPDIR:-/tmp}/toro-hello.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. tests/apps/lib.sh
+app_init hello
 
-finish() {
-	echo "hello: $passed passed, $failed failed"
-	[ -n "$counts" ] && echo "$passed $failed" > "$counts"
-	[ "$failed" = 0 ]
-	exit
-}
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-
-t=$SECONDS
-if ! make -s -j2 hello > "$LOGS/hello-build.log" 2>&1; then
-	fail "build: make hello (last lines of $LOGS/hello-build.log:)"
-	tail -n 20 "$LOGS/hello-build.log" | sed 's/^/    /'
-	finish
-fi
-pass "build: configure --host and TORO_CC_HOST=1 configure, make ($(( SECONDS - t )) s)"
+app_build "$LOGS/hello-build.log" hello
+pass "build: configure --host and TORO_CC_HOST=1 configure, make ($build_s s)"
 if grep -qx 'checking whether we are cross compiling... yes' $A/hello-build/configure.log &&
    grep -qx 'checking whether we are cross compiling... no' $A/hello-native/configure.log &&
    grep -q "^gl_cv_func_getopt_posix=no$" $A/hello-native/config.log; then

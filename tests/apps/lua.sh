@@ -19,31 +19,14 @@ ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$ROOT" || exit 2
 counts=
 [ "${1:-}" = --counts ] && counts=$2
-LOGS=build/tests/apps
 ELF=build/apps/lua5.4.elf
 DIR=tests/apps/lua
-passed=0 failed=0
-mkdir -p "$LOGS"
-work=$(mktemp -d "${TMPDIR:-/tmp}/toro-lua.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. tests/apps/lib.sh
+app_init lua
 
-finish() {
-	echo "lua: $passed passed, $failed failed"
-	[ -n "$counts" ] && echo "$passed $failed" > "$counts"
-	[ "$failed" = 0 ]
-	exit
-}
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-
-t=$SECONDS
-if ! make -s -j2 lua > "$LOGS/lua-build.log" 2>&1; then
-	fail "build: make lua (last lines of $LOGS/lua-build.log:)"
-	tail -n 20 "$LOGS/lua-build.log" | sed 's/^/    /'
-	finish
-fi
+app_build "$LOGS/lua-build.log" lua
 if grep -qE 'toro-cc -std=gnu99 -o lua .* -lm -Wl,-E -ldl' build/apps/lua-build/make.log; then
-	pass "build: upstream's 'make linux' with CC=toro-cc, linked with -lm -Wl,-E -ldl ($(( SECONDS - t )) s)"
+	pass "build: upstream's 'make linux' with CC=toro-cc, linked with -lm -Wl,-E -ldl ($build_s s)"
 else
 	fail "build: no 'toro-cc ... -o lua ... -lm -Wl,-E -ldl' line in build/apps/lua-build/make.log"
 fi

@@ -40,39 +40,17 @@ done
 ELF=${TORO_NGINX_ELF:-build/apps/nginx.elf}  # another build of nginx to test
 STATIC=build/apps/nginx-static               # musl-gcc -static, for toro run --app
 PORT=${TORO_NGINX_PORT:-5150}                # host ports PORT, PORT+1, ...
-LOGS=build/tests/apps
 NETCLIENT=build/tests/net/netclient
 TIMEOUT=${TORO_NGINX_TIMEOUT:-240}
-passed=0 failed=0
-mkdir -p "$LOGS"
-work=$(mktemp -d "${TMPDIR:-/tmp}/toro-nginx.XXXXXX")
+. tests/apps/lib.sh
+app_init nginx
 gpid=
-cleanup() {
-	[ -n "$gpid" ] && kill -KILL -- "-$gpid" 2>/dev/null
-	[ $keep = 1 ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-finish() {
-	echo "nginx: $passed passed, $failed failed"
-	[ -n "$counts" ] && echo "$passed $failed" > "$counts"
-	[ "$failed" = 0 ]
-	exit
-}
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+app_cleanup() { [ -n "$gpid" ] && kill -KILL -- "-$gpid" 2>/dev/null; }
 
 # ---- the build (cached in build/: about a minute the first time) ----
-t=$SECONDS
-if ! make -s -j2 nginx "$NETCLIENT" > "$LOGS/nginx-build.log" 2>&1; then
-	fail "build: make nginx (last lines of $LOGS/nginx-build.log:)"
-	tail -n 20 "$LOGS/nginx-build.log" | sed 's/^/    /'
-	finish
-fi
-pass "build: $ELF ($(( SECONDS - t )) s)"
-for tool in curl wrk fsck.fat mcopy; do
-	command -v "$tool" > /dev/null || { fail "host tool $tool missing (tools/deps.sh)"; finish; }
-done
+app_build "$LOGS/nginx-build.log" nginx "$NETCLIENT"
+pass "build: $ELF ($build_s s)"
+app_need curl wrk fsck.fat mcopy
 
 # ---- the disk: configuration, docroot, an empty logs/ ----
 NONASCII='héllo wörld.txt'

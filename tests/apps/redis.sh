@@ -41,39 +41,17 @@ done
 ELF=${TORO_REDIS_ELF:-build/apps/redis-server.elf}
 STATIC=build/apps/redis-server.linux # musl-gcc -static: run unmodified (--app)
 RUN_IMG=("$ELF")
-LOGS=build/tests/apps
 PORT=${TORO_REDIS_PORT:-5148}   # the host's end of the hostfwd
 TIMEOUT=${TORO_REDIS_TIMEOUT:-300}
-passed=0 failed=0
-mkdir -p "$LOGS"
-work=$(mktemp -d "${TMPDIR:-/tmp}/toro-redis.XXXXXX")
+. tests/apps/lib.sh
+app_init redis
 guest=
-cleanup() {
-	[ -n "$guest" ] && kill "$guest" 2>/dev/null && wait "$guest" 2>/dev/null
-	[ $keep = 1 ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-finish() {
-	echo "redis: $passed passed, $failed failed"
-	[ -n "$counts" ] && echo "$passed $failed" > "$counts"
-	[ "$failed" = 0 ]
-	exit
-}
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+app_cleanup() { [ -n "$guest" ] && kill "$guest" 2>/dev/null && wait "$guest" 2>/dev/null; }
 
 # ---- the build (cached in build/: a few minutes the first time) ----
-t=$SECONDS
-if ! make -s -j2 redis > "$LOGS/redis-build.log" 2>&1; then
-	fail "build: make redis (last lines of $LOGS/redis-build.log:)"
-	tail -n 20 "$LOGS/redis-build.log" | sed 's/^/    /'
-	finish
-fi
-pass "build: $ELF ($(( SECONDS - t )) s)"
-for tool in redis-cli redis-benchmark redis-check-rdb fsck.fat mcopy; do
-	command -v "$tool" > /dev/null || { fail "host tool $tool missing (tools/deps.sh)"; finish; }
-done
+app_build "$LOGS/redis-build.log" redis
+pass "build: $ELF ($build_s s)"
+app_need redis-cli redis-benchmark redis-check-rdb fsck.fat mcopy
 
 # ---- the disk: redis.conf and an empty data directory ----
 mkdir -p "$work/disk/data"

@@ -46,34 +46,15 @@ while [ $# -gt 0 ]; do
 done
 [ ${#modes[@]} = 0 ] && modes=(delete wal walx)
 ELF=${TORO_SQLITE_ELF:-build/apps/sqlite3.elf}  # another build of the shell to test
-LOGS=build/tests/apps
 NA=2000 NE=8000 NE2=1000      # accounts, entries in boot 1, entries added in boot 2
 TIMEOUT=${TORO_SQLITE_TIMEOUT:-300}
-passed=0 failed=0
-mkdir -p "$LOGS"
-work=$(mktemp -d "${TMPDIR:-/tmp}/toro-sqlite.XXXXXX")
-[ $keep = 1 ] || trap 'rm -rf "$work"' EXIT
-
-finish() {
-	echo "sqlite: $passed passed, $failed failed"
-	[ -n "$counts" ] && echo "$passed $failed" > "$counts"
-	[ "$failed" = 0 ]
-	exit
-}
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+. tests/apps/lib.sh
+app_init sqlite
 
 # ---- the build (cached in build/: about a minute the first time) ----
-t=$SECONDS
-if ! make -s -j2 sqlite > "$LOGS/build.log" 2>&1; then
-	fail "build: make sqlite (last lines of $LOGS/build.log:)"
-	tail -n 20 "$LOGS/build.log" | sed 's/^/    /'
-	finish
-fi
-pass "build: $ELF ($(( SECONDS - t )) s)"
-for tool in sqlite3 fsck.fat mcopy mdir; do
-	command -v "$tool" > /dev/null || { fail "host tool $tool missing (tools/deps.sh)"; finish; }
-done
+app_build "$LOGS/build.log" sqlite
+pass "build: $ELF ($build_s s)"
+app_need sqlite3 fsck.fat mcopy mdir
 
 # ---- the workload ----
 # The guest and the host run the same files from a directory that holds

@@ -38,19 +38,9 @@ done
 OUT=build/tests/apps/static
 PORT=${TORO_STATIC_PORT:-5120}
 TIMEOUT=${TORO_STATIC_TIMEOUT:-240}
-passed=0 failed=0
 mkdir -p "$OUT"
-work=$(mktemp -d "${TMPDIR:-/tmp}/toro-static.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-finish() {
-	echo "static: $passed passed, $failed failed"
-	[ -n "$counts" ] && echo "$passed $failed" > "$counts"
-	[ "$failed" = 0 ]
-	exit
-}
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+. tests/apps/lib.sh
+app_init static
 show() { sed 's/^/    /' "$@" | tail -n 25; }
 
 # build NAME CMD...: run CMD (which writes $OUT/NAME) unless NAME is newer than its sources.
