@@ -17,7 +17,7 @@
 # Toro and the Linux guest; BENCH_REDIS_RUNS, BENCH_REDIS_N, BENCH_REDIS_PORT),
 # BENCH_GRUB=0 skips the GRUB row (bench/grub.sh: hello from toro pack's ISO
 # against -kernel on pc; BENCH_GRUB_RUNS).
-# BENCH_BOOT=0 the boot rows (bench/boot.sh: instructions to main and listen(),
+# BENCH_BOOT=0 skips the boot rows (bench/boot.sh: instructions to main and listen(),
 # first response and first line next to the floor, -smp 2 / -smp 1;
 # BENCH_BOOT_ROUNDS, BENCH_BOOT_PORT; bench/boot.sh alone runs only them).
 set -euo pipefail
