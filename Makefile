@@ -15,9 +15,7 @@ KCFLAGS  := -std=gnu11 -Os -g -ffreestanding -fno-pie -fno-stack-protector \
             -Iinclude -MMD -MP
 KASFLAGS := -Iinclude -MMD -MP
 
-# drivers/virtio/net.c is only in the network variant (below).
-KSRCS := $(filter-out drivers/virtio/net.c,\
-           $(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c drivers/*.c drivers/virtio/*.c lib/*.c fs/*.c))
+KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c drivers/*.c drivers/virtio/*.c lib/*.c fs/*.c)
 KOBJS := $(patsubst %,$(B)/k/%.o,$(KSRCS))
 
 EXAMPLES    := $(notdir $(wildcard examples/*))
@@ -38,7 +36,7 @@ deps:
 deps-build deps-run deps-test deps-bench deps-fuzz:
 	@tools/deps.sh $(@:deps-%=%)
 
-kernel: $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack $(B)/toro-app.elf \
+kernel: $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack $(B)/toro-app.elf \
 	$(B)/tools/toroapp $(B)/tools/listen-backlog.so $(B)/tools/toro-serve
 
 $(B)/k/%.c.o: %.c
@@ -49,20 +47,7 @@ $(B)/k/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(KASFLAGS) -c $< -o $@
 
-# One relocatable object whose only global symbols are its entry points, so the
-# kernel's memcpy & co. never meet musl's. Allocated sections get a .toro prefix
-# so the linker script can give kernel pages their own (supervisor) protections.
-$(B)/toro.o: $(KOBJS) tools/toro.syms
-	$(LD) -r --unique -o $(B)/toro-full.o $(KOBJS)
-	tools/check-undef.sh $(B)/toro-full.o
-	$(OBJCOPY) --keep-global-symbols=tools/toro.syms --prefix-alloc-sections=.toro \
-	    $(B)/toro-full.o $@
-
 # ---- network: lwIP (Debian's source package, fetched into build/lwip) + net/ ----
-# A second kernel variant, build/toro-net.o: the same kernel objects (kmain
-# and the driver table built with -DTORO_NET, so kmain calls net_init and
-# virtio-net attaches) plus the virtio-net driver, net/ and lwIP, hidden by
-# the same objcopy. toro-cc links it into programs that use sockets.
 LWIP      := $(B)/lwip/src
 LWIP_STAMP := $(B)/lwip/.unpacked
 LWIP_SRCS := $(addprefix core/,def.c dns.c inet_chksum.c init.c ip.c mem.c memp.c netif.c \
@@ -72,11 +57,6 @@ LWIP_SRCS := $(addprefix core/,def.c dns.c inet_chksum.c init.c ip.c mem.c memp.
 LWIP_OBJS := $(patsubst %.c,$(B)/net/lwip/%.c.o,$(LWIP_SRCS))
 NET_SRCS  := $(wildcard net/*.c net/arch/*.c)
 NET_OBJS  := $(patsubst %,$(B)/net/%.o,$(NET_SRCS))
-# Built a second time with -DTORO_NET: main.c (kmain starts the network),
-# drivers.c (network drivers), systab.c (the socket system calls).
-NET_TWICE := kernel/main.c drivers/drivers.c kernel/systab.c
-KOBJS_NET := $(filter-out $(patsubst %,$(B)/k/%.o,$(NET_TWICE)),$(KOBJS)) \
-             $(patsubst %,$(B)/net/%.o,$(NET_TWICE)) $(B)/k/drivers/virtio/net.c.o
 # lwIP and net/ see only the compiler's freestanding headers, net/libc/ (the
 # few C library headers lwIP includes) and the kernel's.
 NCFLAGS   := $(KCFLAGS) -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
@@ -93,18 +73,22 @@ $(B)/net/net/%.c.o: net/%.c $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(NCFLAGS) -c $< -o $@
 
-$(patsubst %,$(B)/net/%.o,$(NET_TWICE)): $(B)/net/%.c.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -DTORO_NET -c $< -o $@
-
 # Explicit targets (a pattern rule would make them intermediate: deleted after use).
 $(addprefix $(LWIP)/,$(LWIP_SRCS)): $(LWIP_STAMP) ;
 
-$(B)/toro-net.o: $(KOBJS_NET) $(NET_OBJS) $(LWIP_OBJS) tools/toro.syms
-	$(LD) -r --unique -o $(B)/toro-net-full.o $(KOBJS_NET) $(NET_OBJS) $(LWIP_OBJS)
-	tools/check-undef.sh $(B)/toro-net-full.o
+# The kernel, compiled once: one relocatable object whose only global symbols
+# are its entry points and its components' tables (tools/toro.syms), so the
+# kernel's memcpy & co. never meet musl's. Every component (the network with
+# lwIP, the files, each optional driver and system call group) is in it; the
+# final link keeps those toro-cc names (--require-defined=toro_sysgroup_X,
+# tools/components.tab) and --gc-sections drops the rest (docs/kernel.md,
+# "Components"). Allocated sections get a .toro prefix so the linker script can
+# give kernel pages their own (supervisor) protections.
+$(B)/toro.o: $(KOBJS) $(NET_OBJS) $(LWIP_OBJS) tools/toro.syms
+	$(LD) -r --unique -o $(B)/toro-full.o $(KOBJS) $(NET_OBJS) $(LWIP_OBJS)
+	tools/check-undef.sh $(B)/toro-full.o
 	$(OBJCOPY) --keep-global-symbols=tools/toro.syms --prefix-alloc-sections=.toro \
-	    $(B)/toro-net-full.o $@
+	    $(B)/toro-full.o $@
 
 $(B)/tools/mksyms: tools/mksyms.c
 	@mkdir -p $(dir $@)
@@ -118,7 +102,7 @@ $(B)/tools/toropack: tools/toropack.c
 $(B)/tools/toroapp: tools/toroapp.c lib/appelf.c include/k/appelf.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -DTORO_HOST -Iinclude -o $@ tools/toroapp.c lib/appelf.c
-$(B)/toro-app.elf: tools/apploader.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms \
+$(B)/toro-app.elf: tools/apploader.c $(B)/toro.o $(B)/tools/mksyms \
 		   $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	$(TOROCC) -O2 --net --with=all --app-loader -o $@ tools/apploader.c
 # Preloaded into QEMU by bin/toro: hostfwd's listen backlog of 1 raised
@@ -144,7 +128,7 @@ example_deps = $(filter-out -%,$(EXAMPLE_ARGS_$(1))) \
                $(wildcard $(addsuffix *.h,$(sort $(dir $(filter %.c,$(EXAMPLE_ARGS_$(1)))))))
 .SECONDEXPANSION:
 $(B)/examples/%.elf: $$(wildcard examples/$$*/*.[ch]) $$(call example_deps,$$*) \
-		     $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
+		     $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
 	$(TOROCC) -O2 -o $@ $(wildcard examples/$*/*.c) $(EXAMPLE_ARGS_$*)
 
@@ -175,10 +159,10 @@ $(NET_T)/big/big.bin: $(B)/tools/mkembed
 $(NET_T)/www.S: $(B)/tools/mkembed $(HTTPD_WWW) $(B)/examples/httpd/gen/logo.png $(NET_T)/big/big.bin
 	$(B)/tools/mkembed -o $@ examples/httpd/www $(B)/examples/httpd/gen $(NET_T)/big
 $(NET_T)/httpd.elf: $(wildcard examples/httpd/*.c examples/httpd/*.h) $(NET_T)/www.S \
-		    $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
+		    $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	$(TOROCC) -O2 -o $@ $(wildcard examples/httpd/*.c) $(NET_T)/www.S
 # exitsrv: the server of tests/net/exitdrain.sh (answers, closes, returns from main).
-$(NET_T)/exitsrv.elf: tests/net/exitsrv.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms \
+$(NET_T)/exitsrv.elf: tests/net/exitsrv.c $(B)/toro.o $(B)/tools/mksyms \
 		      $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	$(TOROCC) -O2 -o $@ $<
 $(NET_T)/netclient: tests/net/netclient.c
@@ -188,16 +172,16 @@ $(NET_T)/overload: tests/net/overload.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -pthread -o $@ $<
 # The guest half of tests/net/mem.sh's stats test.
-$(NET_T)/memprobe.elf: tests/net/memprobe.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms 		       $(B)/tools/toropack tools/toro.ld $(TOROCC)
+$(NET_T)/memprobe.elf: tests/net/memprobe.c $(B)/toro.o $(B)/tools/mksyms 		       $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
 	$(TOROCC) -O2 -o $@ $<
 
 guest-tests: $(GUEST_ELF)
-$(B)/tests/guest/%.elf: tests/guest/%.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
+$(B)/tests/guest/%.elf: tests/guest/%.c $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
 	$(TOROCC) -O2 -o $@ $<
 # PVH-only variant: no Multiboot header, so QEMU takes the PVH note.
-$(B)/tests/guest/%.pvh.elf: tests/guest/%.c $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
+$(B)/tests/guest/%.pvh.elf: tests/guest/%.c $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
 	$(TOROCC) --pvh-only -O2 -o $@ $<
 
@@ -206,7 +190,7 @@ $(B)/tests/guest/%.pvh.elf: tests/guest/%.c $(B)/toro.o $(B)/toro-net.o $(B)/too
 SYSFUZZ := $(B)/tests/sysfuzz/sysfuzz.elf
 .PHONY: sysfuzz-image
 sysfuzz-image: $(SYSFUZZ)
-$(SYSFUZZ): $(wildcard tests/sysfuzz/*.[ch]) $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms \
+$(SYSFUZZ): $(wildcard tests/sysfuzz/*.[ch]) $(B)/toro.o $(B)/tools/mksyms \
 	    $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
 	$(TOROCC) -O2 --net --with=all -o $@ $(wildcard tests/sysfuzz/*.c)

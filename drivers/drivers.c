@@ -4,8 +4,8 @@
  * windows from the command line (Firecracker, microvm), each handed to its
  * transport, which attaches the driver for the device type. On machines
  * without either (microvm with no devices) this costs a few port accesses.
- * Built twice: with -DTORO_NET for the network kernel (build/toro-net.o), the
- * only one whose table has virtio-net, as only it has a stack for the frames.
+ * Drivers of optional components (virtio-net, virtio-blk) are not in this
+ * table: their components list them (SYSOPT_VIRTIO, k/component.h).
  */
 #include <k/cmdline.h>
 #include <k/drivers.h>
@@ -13,16 +13,10 @@
 
 #include "virtio/console_impl.h"
 #include "virtio/virtio.h"
-#ifdef TORO_NET
-#include "virtio/net_impl.h"
-#endif
 
 const struct virtio_driver *const virtio_drivers[] = {
 	&vrng_driver,
 	&vcon_driver,
-#ifdef TORO_NET
-	&vnet_driver,
-#endif
 };
 const unsigned virtio_ndrivers = sizeof(virtio_drivers) / sizeof(virtio_drivers[0]);
 

@@ -18,9 +18,6 @@
 #include <k/fmt.h>
 #include <k/fd.h>
 #include <k/kstats.h>
-#ifdef TORO_NET
-#include <k/net.h> /* the kernel variant with the network (build/toro-net.o) */
-#endif
 #include <k/pmm.h>
 #include <k/proc.h>
 #include <k/sched.h>
@@ -176,10 +173,8 @@ void kmain(uint32_t magic, uint32_t info)
 	bootstats_stamp("components");
 	smp_wait(); /* the other cores started while the drivers came up */
 	bootstats_stamp("smp: cores up");
-#ifdef TORO_NET
-	net_init(&cl); /* after the drivers: it takes every network device */
-	bootstats_stamp("net");
-#endif
+	component_start(&cl); /* the network, when linked: it takes every network device */
+	bootstats_stamp("started components (network)");
 	struct bootargs_vec args;
 	bootargs_load(&cl, &args); /* fw_cfg's file, else the command line's words */
 	time_refine_start(); /* when something measured the TSC's rate already */

@@ -85,7 +85,7 @@ long sys_pipe2(SYSARGS);
 long sys_eventfd(SYSARGS);
 long sys_eventfd2(SYSARGS);
 
-/* net/socket.c (the network kernel only: systab.c is built twice) */
+/* net/socket.c (the net component: net/component.c) */
 long sys_socket(SYSARGS);
 long sys_connect(SYSARGS);
 long sys_accept(SYSARGS);

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The system call table: Linux x86-64 numbers. Handlers up to the highest one Toro has;
  * names (two bytes of number, then the name) only for the log line of
- * an unsupported call, so the table stays small. Built twice, like main.c: the
- * network kernel (-DTORO_NET, build/toro-net.o) adds the socket calls, which
- * the plain kernel does not have (ENOSYS), so toro.o never names net/.
- * Optional groups (poll, epoll, pipe, eventfd) are linked per program: see
- * below and docs/kernel.md, "Image size". */
+ * an unsupported call, so the table stays small. The calls of optional
+ * components (poll, epoll, pipe, eventfd, files, the network's sockets, ...)
+ * are in their components' tables, linked per program: see below and
+ * docs/kernel.md, "Components". */
 #include <k/component.h>
 #include <k/syscall.h>
 #include "sys.h"
@@ -27,15 +26,7 @@
 	X(228, clock_gettime) X(229, clock_getres) X(230, clock_nanosleep) X(231, exit_group) \
 	X(234, tgkill) X(273, set_robust_list) X(160, setrlimit) X(292, dup3) X(302, prlimit64) \
 	X(309, getcpu) X(318, getrandom)
-#ifdef TORO_NET
-#define NET_CALLS(X) \
-	X(41, socket) X(42, connect) X(43, accept) X(44, sendto) X(45, recvfrom) X(46, sendmsg) \
-	X(47, recvmsg) X(48, shutdown) X(49, bind) X(50, listen) X(51, getsockname) \
-	X(52, getpeername) X(54, setsockopt) X(55, getsockopt) X(288, accept4)
-#else
-#define NET_CALLS(X)
-#endif
-#define ALL_CALLS(X) CORE_CALLS(X) NET_CALLS(X)
+#define ALL_CALLS(X) CORE_CALLS(X)
 
 /* A byte per number (slot + 1; 0: none) and a pointer per handler, instead
  * of a pointer per number: 335 + 8 * ~70 bytes rather than 8 * 335. */
@@ -91,11 +82,27 @@ static const struct {
 	{ 224, "timer" }, { 225, "timer" }, { 226, "timer" }, { 283, "timer" }, { 286, "timer" },
 	{ 287, "timer" }, { 100, "procctl" }, { 157, "procctl" }, { 324, "procctl" },
 	{ 127, "sigwait" }, { 128, "sigwait" }, { 130, "sigwait" }, { 282, "sigwait" }, { 289, "sigwait" },
-	{ 53, "unix" }, { 48, "unix" },
+	{ 53, "unix" }, { 48, "unix" }, { 41, "net" }, { 42, "net" }, { 43, "net" }, { 44, "net" },
+	{ 45, "net" }, { 46, "net" }, { 47, "net" }, { 49, "net" }, { 50, "net" }, { 51, "net" },
+	{ 52, "net" }, { 54, "net" }, { 55, "net" }, { 288, "net" },
 	{ SYS_TORO_SELFCHECK, "selfcheck" },
 };
 
 extern const struct syscall_opt __toro_sysopt_start[], __toro_sysopt_end[];
+
+/* The linked components' calls by number (entry index + 1; 0: none), filled
+ * once at boot (component_init) so that a socket call does not search the
+ * tables. The first linked entry of a number wins, as in sysopt_next. */
+static uint16_t sysopt_slot[SYSCALL_HANDLERS];
+static bool sysopt_indexed;
+
+static void sysopt_index(void)
+{
+	for (const struct syscall_opt *o = __toro_sysopt_start; o < __toro_sysopt_end; o++)
+		if (o->nr >= 0 && o->nr < SYSCALL_HANDLERS && !sysopt_slot[o->nr])
+			sysopt_slot[o->nr] = (uint16_t)(o - __toro_sysopt_start + 1);
+	sysopt_indexed = true;
+}
 
 syscall_fn syscall_handler(long nr, const char **group)
 {
@@ -104,6 +111,8 @@ syscall_fn syscall_handler(long nr, const char **group)
 		return NULL;
 	if (nr < SYSCALL_HANDLERS && syscall_slot[nr])
 		return syscall_fns[syscall_slot[nr] - 1];
+	if (nr < SYSCALL_HANDLERS && sysopt_indexed && sysopt_slot[nr])
+		return __toro_sysopt_start[sysopt_slot[nr] - 1].fn;
 	const struct syscall_opt *o = sysopt_next(NULL, nr);
 	if (o)
 		return o->fn;
@@ -129,7 +138,14 @@ typedef void (*exit_hook_fn)(int);
 
 void component_init(const struct cmdline *cl)
 {
+	sysopt_index();
 	for (const struct syscall_opt *o = NULL; (o = sysopt_next(o, SYSOPT_INIT)) != NULL;)
+		((init_hook_fn)o->p)(cl);
+}
+
+void component_start(const struct cmdline *cl)
+{
+	for (const struct syscall_opt *o = NULL; (o = sysopt_next(o, SYSOPT_START)) != NULL;)
 		((init_hook_fn)o->p)(cl);
 }
 

@@ -13,7 +13,6 @@
  * last frames (the ACK of a peer's FIN, the resets).
  */
 #include <k/cmdline.h>
-#include <k/component.h>
 #include <k/console.h>
 #include <k/netdev.h>
 #include <k/sched.h>
@@ -110,8 +109,8 @@ static void wait_devices(void)
 			sched_block(time_monotonic_ns() + POLL_NS / 5);
 }
 
-/* SYSOPT_EXIT hook: every descriptor is closed already. */
-static void net_drain(int status)
+/* SYSOPT_EXIT hook (net/component.c): every descriptor is closed already. */
+void net_drain(int status)
 {
 	(void)status;
 	if (!net_running())
@@ -143,8 +142,3 @@ static void net_drain(int status)
 			first.conns, first.conns == 1 ? "" : "s", first.bytes,
 			(unsigned long long)(time_monotonic_ns() - start) / 1000000);
 }
-
-/* Linked whenever the network kernel is (toro-cc names toro_sysgroup_net). */
-SYSGROUP(net) = {
-	SYSOPT_HOOK(SYSOPT_EXIT, net_drain),
-};

@@ -62,5 +62,7 @@ struct net_drain_left {
 void net_drain_count(struct net_drain_left *left);
 /* Reset every connection net_drain_count counts (core lock held). */
 void net_drain_cut(void);
+/* The exit hook: wait up to toro.linger for the connections still sending. */
+void net_drain(int status);
 
 #endif

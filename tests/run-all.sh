@@ -9,6 +9,7 @@
 # exit drain (tests/net/exitdrain.sh: TORO_DRAIN_RUNS=N runs per machine),
 # toro serve (tests/serve/run.sh), the checksum offload test over a tap (tests/net/offload.sh, root only), the
 # power-cut test (tests/fs/crash.sh), toro-cc's flags (tests/tools/toro-cc.sh),
+# the kernel components and toro inspect (tests/tools/components.sh),
 # the fetch scripts' archive address (tests/tools/debian-src.sh), toro pack's
 # formats (tests/pack/run.sh), the SQLite
 # shell, nginx, Redis, GNU hello and Lua built from Debian's source
@@ -148,6 +149,8 @@ done
 # ---- toro-cc as a drop-in CC, and where the fetch scripts download from ----
 section "toro-cc as a build system's CC (tests/tools/toro-cc.sh)"
 counted "toro-cc tests" '^(PASS|FAIL|toro-cc:|    )' tests/tools/toro-cc.sh
+section "kernel components and toro inspect (tests/tools/components.sh)"
+counted "components tests" '^(PASS|FAIL|components:|    )' tests/tools/components.sh
 section "the fetch scripts' Debian archive from apt's sources (tests/tools/debian-src.sh)"
 counted "debian-src tests" "^" tests/tools/debian-src.sh
 

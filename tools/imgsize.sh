@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # imgsize: where the bytes of a Toro image come from, from the map of its final
-# link (`toro-cc --map FILE ...`). Prints, per loaded section, the bytes of the
+# link (`toro-cc --map=FILE ...`). Prints, per loaded section, the bytes of the
 # kernel, lwIP, net/, musl, the program and the symbol table, then the largest
 # contributors: kernel and lwIP functions are charged to their source files
 # (their sections are looked up in the build's objects), musl to its members.
@@ -11,7 +11,7 @@ ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 B=${TORO_BUILD:-$ROOT/build}
 top=25
 if [ "${1:-}" = -n ]; then top=$2; shift 2; fi
-[ $# -eq 1 ] && [ -f "$1" ] || { echo "usage: $0 [-n TOP] MAP (from toro-cc --map MAP)" >&2; exit 2; }
+[ $# -eq 1 ] && [ -f "$1" ] || { echo "usage: $0 [-n TOP] MAP (from toro-cc --map=MAP)" >&2; exit 2; }
 map=$1
 
 # "section object" for every allocated section of the kernel's objects.
@@ -45,7 +45,7 @@ function hex2num(h,   v, i) {
 	return v
 }
 function add(sec, hex, file,   size, s, who, part) {
-	if (out ~ /^\.debug|^\.comment|bss$/ || out == "/DISCARD/" || out == "") return
+	if (out ~ /^\.debug|^\.comment|bss$|^\.toro\.manifest$/ || out == "/DISCARD/" || out == "") return
 	size = hex2num(hex)
 	if (size == 0) return
 	if (file ~ /\/toro(-net)?\.o$/) {

@@ -9,6 +9,7 @@
  * Try: bin/toro run --net user app.elf (QEMU: virtio-net-pci, or
  * virtio-net-device on microvm; legacy MMIO unless force-legacy=false).
  */
+#include <k/component.h>
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/fmt.h>
@@ -500,3 +501,12 @@ const struct virtio_driver vnet_driver = {
 	.type = VIRTIO_ID_NET,
 	.attach = vnet_attach,
 };
+
+/* The virtio-net component: linked with the network (tools/components.tab)
+ * unless `toro-cc --without=virtio-net` leaves the stack on loopback only.
+ * (Not in the host's unit tests: they hand the driver over themselves.) */
+#ifndef TORO_HOST
+SYSGROUP(virtio_net) = {
+	SYSOPT_HOOK(SYSOPT_VIRTIO, &vnet_driver),
+};
+#endif

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Link-time components. A component (a group of system calls, a file system,
- * a driver) is a table of entries in a section of its own
+ * Link-time components. A component (a group of system calls, the network,
+ * a file system, a driver) is a table of entries in a section of its own
  * (`.rodata.sysopt.NAME`, kernel/systab.c); toro-cc links the table only when
- * the program needs it (--require-defined=toro_sysgroup_NAME), and
- * --gc-sections drops it, with everything only it reaches, otherwise. An
- * entry is a system call (number >= 0 and its handler) or a hook of one of
- * the kinds below, so the kernel finds what was linked without naming it.
+ * the program needs it (--require-defined=toro_sysgroup_NAME, chosen from
+ * tools/components.tab), and --gc-sections drops it, with everything only it
+ * reaches, otherwise. An entry is a system call (number >= 0 and its handler)
+ * or a hook of one of the kinds below, so the kernel finds what was linked
+ * without naming it. The linker script sorts the tables by section name, so
+ * hooks of one kind run in the order of their components' names.
  */
 #ifndef K_COMPONENT_H
 #define K_COMPONENT_H
@@ -22,6 +24,8 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 #define SYSOPT_VIRTIO (-3) /* p: a const struct virtio_driver * */
 #define SYSOPT_EXIT   (-4) /* void fn(int status): at exit, after the SYNC hooks */
 #define SYSOPT_FILEMAP (-5) /* p: a const struct filemap_ops *: mmap of files */
+#define SYSOPT_START  (-6) /* void fn(const struct cmdline *): boot, after every
+			    * INIT hook and the stats channel: the network */
 
 /* mmap of a file (the files component): mmap is everything mmap(2) gets
  * when MAP_ANONYMOUS is not set; unmap runs before munmap(2) unmaps. */
@@ -55,6 +59,8 @@ const struct syscall_opt *sysopt_next(const struct syscall_opt *prev, long kind)
 struct cmdline;
 /* Run every SYSOPT_INIT hook (kmain, after drivers_init). */
 void component_init(const struct cmdline *cl);
+/* Run every SYSOPT_START hook (kmain, last before the program). */
+void component_start(const struct cmdline *cl);
 /* Run every SYSOPT_SYNC hook: 0 or the first error. */
 int component_sync(void);
 /* Run every SYSOPT_EXIT hook with the exit status. */

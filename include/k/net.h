@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The network stack (net/, lwIP), present only in the kernel variant that
- * toro-cc links into programs that use sockets (build/toro-net.o).
+ * The network stack (net/, lwIP): the net component (net/component.c), which
+ * toro-cc links into programs that use sockets (tools/components.tab).
  */
 #ifndef K_NET_H
 #define K_NET_H

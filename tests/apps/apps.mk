@@ -19,7 +19,7 @@
 
 APPS_OUT    := $(B)/apps
 TOROCC_ABS  := $(abspath $(TOROCC))
-APP_KERNEL  := $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
+APP_KERNEL  := $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 
 .PHONY: hello lua
 hello: deps-test $(APPS_OUT)/hello.elf $(APPS_OUT)/hello-native.elf $(APPS_OUT)/hello-host

@@ -64,7 +64,7 @@ $(NGINX_OBJ)/Makefile: $(NGINX_STAMP) $(NGINX_SHIM)/crypt.h tests/apps/nginx.mk
 
 # nginx's own Makefile compiles (each object once) and links with $(CC):
 # toro-cc links the kernel in. The link is redone when the kernel changed.
-$(B)/apps/nginx.elf: $(NGINX_OBJ)/Makefile $(B)/toro.o $(B)/toro-net.o $(B)/tools/mksyms \
+$(B)/apps/nginx.elf: $(NGINX_OBJ)/Makefile $(B)/toro.o $(B)/tools/mksyms \
 		$(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
 	rm -f $(NGINX_OBJ)/nginx

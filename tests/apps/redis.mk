@@ -62,7 +62,7 @@ endef
 # Redis's Makefile keeps its objects; the link is made again whenever the
 # kernel objects change (its own rule would not see them).
 $(REDIS_OUT)/redis-server.elf: $(B)/redis-toro/.copied tests/apps/redis.mk $(B)/toro.o \
-		$(B)/toro-net.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
+		$(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
 	rm -f $(B)/redis-toro/src/redis-server
 	$(call redis_build,toro,$(abspath $(TOROCC)),-g)

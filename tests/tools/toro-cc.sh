@@ -115,7 +115,7 @@ check "-print-libgcc-file-name is the compiler's" test "$("$TCC" -print-libgcc-f
 check "-dumpversion is gcc's" test "$("$TCC" -dumpversion)" = "$(gcc -dumpversion)"
 
 # ---- -l: every POSIX library name resolves inside musl ----
-if "$TCC" -O2 -o math.elf --map math.map math.c lib.c -lm -lpthread -lrt -ldl -lcrypt -lutil \
+if "$TCC" -O2 -o math.elf --map=math.map math.c lib.c -lm -lpthread -lrt -ldl -lcrypt -lutil \
 		> link.err 2>&1; then
 	if grep -q 'x86_64-linux-gnu/lib[a-z]*\.a' math.map; then
 		fail "-lm -lpthread -lrt -ldl -lcrypt -lutil: the map names a glibc archive"
