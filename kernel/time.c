@@ -207,7 +207,9 @@ static struct ktimer refine_timer = { .fire = refine_fire };
 
 void time_refine_start(void)
 {
+	/* On every clock read: plain loads first, the exchange once. */
 	if (__atomic_load_n(&hz_state, __ATOMIC_ACQUIRE) != 2 || !refine_wanted ||
+	    __atomic_load_n(&refine_armed, __ATOMIC_RELAXED) ||
 	    __atomic_exchange_n(&refine_armed, 1, __ATOMIC_ACQ_REL))
 		return;
 	refine_started_ns = time_monotonic_ns();
