@@ -196,6 +196,7 @@ $(SYSFUZZ): $(wildcard tests/sysfuzz/*.[ch]) $(B)/toro.o $(B)/tools/mksyms \
 	$(TOROCC) -O2 --net --with=all -o $@ $(wildcard tests/sysfuzz/*.c)
 
 # ---- host unit tests (cmocka, sanitizers) ----
+include tests/boot/boot.mk
 include tests/unit/unit.mk
 UNIT_TESTS := $(basename $(notdir $(wildcard tests/unit/test_*.c)))
 UNIT_BINS  := $(foreach t,$(UNIT_TESTS),$(B)/unit/$(t))

@@ -12,7 +12,7 @@
 static uint32_t rd32(const void *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static uint64_t rd64(const void *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
-static void add_mem(struct boot_info *bi, uint64_t base, uint64_t len, uint32_t type)
+void bootinfo_add_mem(struct boot_info *bi, uint64_t base, uint64_t len, uint32_t type)
 {
 	if (base + len < base)
 		len = ~0ull - base;
@@ -25,16 +25,17 @@ static void add_mem(struct boot_info *bi, uint64_t base, uint64_t len, uint32_t 
 	bi->mem[bi->nmem++] = (struct boot_mem){ base, len, type };
 }
 
-static void copy_cmdline(struct boot_info *bi, uint64_t pa, boot_map_fn map)
+void bootinfo_copy_cmdline(struct boot_info *bi, uint64_t pa, size_t max, boot_map_fn map)
 {
 	bi->cmdline[0] = 0;
 	if (pa == 0)
 		return;
+	if (max == 0 || max > BOOT_CMDLINE_MAX)
+		max = BOOT_CMDLINE_MAX;
 	/* Map byte by byte growing windows would be slow; the command line sits in
 	 * RAM the loader wrote, so ask for the whole maximum and fall back. */
-	const char *s = map(pa, BOOT_CMDLINE_MAX);
-	size_t max = BOOT_CMDLINE_MAX;
-	if (!s) {
+	const char *s = map(pa, max);
+	if (!s && max > 256) {
 		s = map(pa, 256);
 		max = 256;
 	}
@@ -52,7 +53,7 @@ static int parse_pvh(struct boot_info *bi, uint64_t info, boot_map_fn map)
 		return -EINVAL;
 	uint32_t version = rd32(si + 4);
 	bi->proto = BOOT_PVH;
-	copy_cmdline(bi, rd64(si + 24), map);
+	bootinfo_copy_cmdline(bi, rd64(si + 24), BOOT_CMDLINE_MAX, map);
 	bi->rsdp = rd64(si + 32);
 	if (version < 1)
 		return 0;
@@ -62,7 +63,7 @@ static int parse_pvh(struct boot_info *bi, uint64_t info, boot_map_fn map)
 		n = 4096;
 	const uint8_t *e = mm ? map(mm, (size_t)n * 24) : NULL;
 	for (uint32_t i = 0; e && i < n; i++)
-		add_mem(bi, rd64(e + i * 24), rd64(e + i * 24 + 8), rd32(e + i * 24 + 16));
+		bootinfo_add_mem(bi, rd64(e + i * 24), rd64(e + i * 24 + 8), rd32(e + i * 24 + 16));
 	return 0;
 }
 
@@ -74,7 +75,7 @@ static int parse_multiboot(struct boot_info *bi, uint64_t info, boot_map_fn map)
 	uint32_t flags = rd32(mb);
 	bi->proto = BOOT_MULTIBOOT;
 	if (flags & (1u << 2))
-		copy_cmdline(bi, rd32(mb + 16), map);
+		bootinfo_copy_cmdline(bi, rd32(mb + 16), BOOT_CMDLINE_MAX, map);
 	if (flags & (1u << 6)) {
 		uint32_t len = rd32(mb + 44);
 		if (len > 64 * 1024)
@@ -86,13 +87,13 @@ static int parse_multiboot(struct boot_info *bi, uint64_t info, boot_map_fn map)
 			uint32_t size = rd32(m + off);
 			if (size < 20)
 				break;
-			add_mem(bi, rd64(m + off + 4), rd64(m + off + 12), rd32(m + off + 20));
+			bootinfo_add_mem(bi, rd64(m + off + 4), rd64(m + off + 12), rd32(m + off + 20));
 			off += (uint64_t)size + 4;
 		}
 	}
 	if (bi->nmem == 0 && (flags & 1)) {
-		add_mem(bi, 0, (uint64_t)rd32(mb + 4) * 1024, BOOT_MEM_RAM);
-		add_mem(bi, 0x100000, (uint64_t)rd32(mb + 8) * 1024, BOOT_MEM_RAM);
+		bootinfo_add_mem(bi, 0, (uint64_t)rd32(mb + 4) * 1024, BOOT_MEM_RAM);
+		bootinfo_add_mem(bi, 0x100000, (uint64_t)rd32(mb + 8) * 1024, BOOT_MEM_RAM);
 	}
 	return 0;
 }
@@ -105,6 +106,8 @@ int bootinfo_parse(struct boot_info *bi, uint32_t eax, uint64_t ebx, boot_map_fn
 		return parse_pvh(bi, ebx, map);
 	if (eax == MULTIBOOT_MAGIC)
 		return parse_multiboot(bi, ebx, map);
+	if (eax == LINUX64_MAGIC)
+		return bootinfo_parse_linux(bi, ebx, map);
 	return -EINVAL;
 }
 

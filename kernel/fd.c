@@ -4,7 +4,8 @@
  * read, write, readv, writev, close, lseek, fstat, ioctl, fcntl (record
  * locks too), dup/dup2/dup3, fsync/fdatasync. open and the calls on paths
  * are the files component's (fs/). Data moves through a bounce buffer in
- * chunks, so no device ever sees a user pointer.
+ * chunks, so no device ever sees a user pointer; a file with read_user/
+ * write_user (sockets) takes the user range itself and copies it once.
  */
 #include <stdbool.h>
 #include <k/console.h>
@@ -47,12 +48,20 @@ static char *bounce(char *fallback, size_t *cap)
 	return t->bounce ? t->bounce : fallback;
 }
 
-/* The table is shared by all threads: its lock covers the slots and the
- * reference counts; a call works on a reference it took (fd_get), so a close
- * on another core cannot free the file under it. */
+/*
+ * The table is shared by all threads. Its lock orders the changes of slots
+ * (install, close, dup); a call works on a reference it took (fd_get), so a
+ * close on another core cannot free the file under it. fd_get takes no lock:
+ * it reads the slot, publishes the file in its core's hazard slot, checks
+ * the slot still holds it and counts a reference unless the count already
+ * fell to zero (a close in flight). The last file_put waits, before it frees
+ * the file, until no core's hazard slot names it. The kernel does not preempt
+ * itself, so a hazard lives a few instructions on its core.
+ */
 static struct file *fds[FD_MAX];
 static uint8_t cloexec[FD_MAX];
 static struct spinlock lock = SPINLOCK_INIT;
+static struct file *hazard[MAX_CPUS];
 /* RLIMIT_NOFILE's soft limit: new descriptors are below it (kernel/rlimit.c). */
 static int limit = FD_MAX;
 
@@ -72,8 +81,8 @@ int fd_install_cloexec(struct file *f, bool cx)
 	spin_lock(&lock);
 	for (int i = 0; i < limit; i++) {
 		if (!fds[i]) {
-			fds[i] = f;
 			cloexec[i] = cx;
+			__atomic_store_n(&fds[i], f, __ATOMIC_RELEASE);
 			r = i;
 			break;
 		}
@@ -87,33 +96,63 @@ int fd_install(struct file *f)
 	return fd_install_cloexec(f, false);
 }
 
+/* A reference to f unless its count is already zero (being released). */
+static bool ref_unless_zero(struct file *f)
+{
+	int n = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+	while (n > 0) {
+		if (__atomic_compare_exchange_n(&f->refs, &n, n + 1, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
+}
+
 struct file *fd_get(int fd)
 {
-	struct file *f = NULL;
+	struct file *f;
 	if (fd < 0 || fd >= FD_MAX)
 		return NULL;
-	spin_lock(&lock);
-	f = fds[fd];
-	if (f)
-		f->refs++;
-	spin_unlock(&lock);
+	struct file **h = &hazard[this_cpu()->id];
+	for (;;) {
+		f = __atomic_load_n(&fds[fd], __ATOMIC_ACQUIRE);
+		if (!f)
+			break;
+		/* Published before the check: a releaser that frees f after the
+		 * check succeeded sees it and waits (hazard_wait). */
+		__atomic_store_n(h, f, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&fds[fd], __ATOMIC_SEQ_CST) != f)
+			continue;
+		if (!ref_unless_zero(f))
+			f = NULL; /* closed meanwhile: the descriptor is gone */
+		break;
+	}
+	__atomic_store_n(h, NULL, __ATOMIC_RELEASE);
 	return f;
+}
+
+/* Until no core is between reading f from a slot and taking its reference. */
+static void hazard_wait(struct file *f)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (int i = 0; i < MAX_CPUS; i++) {
+		while (__atomic_load_n(&hazard[i], __ATOMIC_SEQ_CST) == f) {
+			smp_poll();
+			arch_pause();
+		}
+	}
 }
 
 void file_ref(struct file *f)
 {
-	spin_lock(&lock);
-	f->refs++;
-	spin_unlock(&lock);
+	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
 }
 
 void file_put(struct file *f)
 {
-	spin_lock(&lock);
-	int left = --f->refs;
-	spin_unlock(&lock);
-	if (left > 0)
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
+	hazard_wait(f);
 	poll_file_release(f);
 	if (f->ops->close)
 		f->ops->close(f);
@@ -201,6 +240,8 @@ static long do_read(struct file *f, uint64_t ubuf, size_t n)
 		return -EFAULT;
 	if ((f->flags & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
+	if (f->ops->read_user)
+		return f->ops->read_user(f, ubuf, n);
 	if (!f->ops->read)
 		return -EINVAL;
 	return chunked(f, ubuf, n, -1, false);
@@ -212,6 +253,8 @@ static long do_write(struct file *f, uint64_t ubuf, size_t n)
 		return -EFAULT;
 	if ((f->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
+	if (f->ops->write_user)
+		return f->ops->write_user(f, ubuf, n);
 	if (!f->ops->write)
 		return -EINVAL;
 	return chunked(f, ubuf, n, -1, true);
@@ -269,6 +312,11 @@ static long iov_file(struct file *f, long uiov, long cnt, bool wr)
 	long total = 0;
 	if (cnt < 0 || cnt > IOV_MAX)
 		return -EINVAL;
+	if (f->ops->iov_user) {
+		if ((f->flags & O_ACCMODE) == (wr ? O_RDONLY : O_WRONLY))
+			return -EBADF;
+		return f->ops->iov_user(f, (uint64_t)uiov, (int)cnt, wr);
+	}
 	/* Check every buffer before moving a byte, so a bad one fails the call
 	 * whole (as Linux does) instead of after a partial transfer. */
 	uint64_t sum = 0;
@@ -324,7 +372,7 @@ long sys_close(long fd, long a1, long a2, long a3, long a4, long a5)
 		return -EBADF;
 	spin_lock(&lock);
 	f = fds[fd];
-	fds[fd] = NULL;
+	__atomic_store_n(&fds[fd], NULL, __ATOMIC_RELEASE);
 	spin_unlock(&lock);
 	if (!f)
 		return -EBADF;
@@ -377,9 +425,9 @@ static long dup_to(struct file *f, int min, bool cx)
 	spin_lock(&lock);
 	for (int i = min; i < limit; i++) {
 		if (!fds[i]) {
-			fds[i] = f;
-			f->refs++;
+			file_ref(f);
 			cloexec[i] = cx;
+			__atomic_store_n(&fds[i], f, __ATOMIC_RELEASE);
 			r = i;
 			break;
 		}
@@ -469,8 +517,8 @@ long sys_dup3(long oldfd, long newfd, long flags, long a3, long a4, long a5)
 	}
 	spin_lock(&lock);
 	old = fds[newfd];
-	fds[newfd] = f; /* keeps the reference fd_get took */
 	cloexec[newfd] = (flags & O_CLOEXEC) != 0;
+	__atomic_store_n(&fds[newfd], f, __ATOMIC_RELEASE); /* keeps fd_get's reference */
 	spin_unlock(&lock);
 	if (old)
 		file_put(old);

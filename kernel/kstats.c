@@ -10,6 +10,7 @@
 #include <k/fd.h>
 #include <k/fmt.h>
 #include <k/kheap.h>
+#include <k/arch.h>
 #include <k/kstats.h>
 #include <k/pmm.h>
 #include <k/sched.h>
@@ -59,6 +60,8 @@ size_t kstats_line(char *buf, size_t n)
 	add(buf, n, &len, fmt_snprintf(buf + len, n - len,
 		" kheap_kib=%lu pagetables_kib=%lu threads=%d fds=%d", kib(kheap_pages()),
 		kib(vmm_table_pages()), thread_count(), fd_count()));
+	add(buf, n, &len, fmt_snprintf(buf + len, n - len, " tsc=%lu idle_tsc=%lu",
+		(unsigned long)arch_rdtsc(), (unsigned long)sched_idle_tsc()));
 	int ns = __atomic_load_n(&nsources, __ATOMIC_ACQUIRE);
 	for (int i = 0; i < ns; i++) {
 		kstats_fn fn = __atomic_load_n(&sources[i], __ATOMIC_ACQUIRE);

@@ -92,7 +92,8 @@ static void memory_init(void)
 
 static void print_boot_info(void)
 {
-	kprintf("toro: booted by %s\n", bi.proto == BOOT_PVH ? "PVH" : "Multiboot");
+	kprintf("toro: booted by %s\n", bi.proto == BOOT_PVH ? "PVH"
+				       : bi.proto == BOOT_LINUX64 ? "the Linux 64-bit entry" : "Multiboot");
 	for (int i = 0; i < bi.nmem; i++)
 		kprintf("toro: memory %#014lx-%#014lx %s\n", bi.mem[i].base,
 			bi.mem[i].base + bi.mem[i].len - 1, bootinfo_type_name(bi.mem[i].type));
@@ -124,8 +125,15 @@ void kmain(uint32_t magic, uint32_t info)
 	uint64_t entry_tsc = arch_rdtsc();
 
 	uart_init();
-	if (bootinfo_parse(&bi, magic, info, map_boot))
-		panic("unknown boot protocol (eax %#x): boot with PVH or Multiboot", magic);
+	if (magic == LINUX64_MAGIC) { /* Firecracker: see docs/deploy.md */
+		extern bool smp_no_fw_cfg, power_reset_first;
+		smp_no_fw_cfg = power_reset_first = time_no_cmos = true;
+	}
+	if (bootinfo_parse(&bi, magic, info, map_boot) && bi.error[0])
+		panic("%s", bi.error); /* a known protocol with unusable information */
+	if (bi.proto == BOOT_NONE)
+		panic("unknown boot protocol (eax %#x): boot with PVH, Multiboot or the "
+		      "Linux 64-bit entry", magic);
 	boot_rsdp = bi.rsdp;
 	/* Multiboot loaders put the kernel's file name first. */
 	char *words = bi.cmdline;

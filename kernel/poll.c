@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Readiness waiting: poll, ppoll, select, pselect6, and epoll (create,
- * create1, ctl, wait, pwait). Every file_notify bumps one global generation
- * and wakes every waiter, which re-checks its files. Simple and free of lost
- * wake-ups; the cost is a thundering herd: with many threads in poll, each
- * change wakes all of them. Per-file wait queues would fix that when a
- * program needs it. epoll keeps its interest lists (kernel/epoll_set.c)
- * under one lock, which also orders nested instances (one level deep).
+ * create1, ctl, wait, pwait). A file_notify wakes the epoll instances that
+ * watch that file and no others: each instance has its own generation, which
+ * its waiters sleep on (the scheduler runs a woken thread on its own core).
+ * poll, select and an epoll_wait on an instance that holds other instances
+ * sleep on one global generation instead, which every file_notify bumps:
+ * simple and free of lost wake-ups, at the cost of waking all of those
+ * waiters on every change. epoll keeps its interest lists
+ * (kernel/epoll_set.c) under one lock, which also orders nested instances
+ * (one level deep).
  */
 #include <stdbool.h>
 #include <k/console.h>
@@ -47,9 +50,11 @@ static int poll_waiters;
 /* ---- epoll state: every set and the index, under one lock ---- */
 
 struct epoll {
-	struct ep_set set;
+	struct ep_set set;  /* first: an item's set is its instance */
 	int nested_in;      /* items naming this instance in other instances */
 	int epoll_items;    /* items of this instance that name an instance */
+	uint64_t gen;       /* bumped when an item's file notifies, under ep_lock */
+	int waiters;        /* threads asleep on gen */
 };
 
 static struct spinlock ep_lock = SPINLOCK_INIT;
@@ -67,11 +72,24 @@ unsigned file_poll(struct file *f)
 	return r;
 }
 
+/* Under ep_lock: the instance changed; wake its own waiters. */
+static void ep_changed(struct epoll *ep)
+{
+	ep->gen++;
+	if (ep->waiters)
+		kwake(&ep->gen, KWAKE_ALL);
+}
+
 void file_notify(struct file *f)
 {
 	if (__atomic_load_n(&ep_items, __ATOMIC_SEQ_CST)) {
 		spin_lock(&ep_lock);
-		ep_index_mark(&ep_index, f);
+		for (struct ep_item *it = ep_index_first(&ep_index, f); it; it = it->hnext) {
+			if (it->file != f)
+				continue;
+			it->dirty = true; /* edge-triggered items may report again */
+			ep_changed((struct epoll *)it->set);
+		}
 		spin_unlock(&ep_lock);
 	}
 	/* A waiter counts itself before it reads the generation, and reads it
@@ -87,10 +105,12 @@ void file_notify(struct file *f)
 
 struct waiter {
 	uint64_t seen;
+	bool counted; /* in poll_waiters (wait_begin) */
 };
 
 static void wait_begin(struct waiter *w)
 {
+	w->counted = true;
 	__atomic_add_fetch(&poll_waiters, 1, __ATOMIC_SEQ_CST);
 	w->seen = __atomic_load_n(&poll_gen, __ATOMIC_SEQ_CST);
 }
@@ -606,6 +626,8 @@ long sys_epoll_ctl(SYSARGS)
 	}
 	spin_lock(&ep_lock);
 	r = ctl_locked(epf->priv, op, fd, f, &ev, &spare);
+	if (r == 0 && op != EPOLL_CTL_DEL)
+		ep_changed(epf->priv);
 	spin_unlock(&ep_lock);
 	if (r == 0 && op != EPOLL_CTL_DEL)
 		file_notify(epf); /* a waiter may have a new ready item */
@@ -617,23 +639,50 @@ out:
 	return r;
 }
 
+/*
+ * Called with ep_lock held, nothing ready: sleep until the instance changes
+ * (a file of its items notified, or epoll_ctl changed it), `until` or a
+ * signal, and release the lock: 0, -ETIMEDOUT or -EINTR. Its readiness was
+ * checked under the same hold of the lock a notifier takes, so no change is
+ * lost. An instance holding other instances sleeps on the global generation:
+ * a change deep inside does not notify the inner instance's file.
+ */
+static int ep_sleep(struct epoll *ep, struct waiter *w, uint64_t until)
+{
+	if (ep->epoll_items) {
+		spin_unlock(&ep_lock);
+		if (!w->counted) {
+			wait_begin(w); /* counted now: check again before sleeping */
+			return 0;
+		}
+		return wait_change(w, until);
+	}
+	ep->waiters++;
+	int r = kwait_intr(&ep->gen, &ep_lock, until);
+	ep->waiters--;
+	spin_unlock(&ep_lock);
+	if (r == 0 && until && time_monotonic_ns() >= until)
+		r = -ETIMEDOUT;
+	return r;
+}
+
 static long epoll_wait_file(struct file *epf, uint64_t uev, int max, uint64_t until, bool zero)
 {
 	struct epoll *ep = epf->priv;
 	int batch = max < EPOLL_BATCH ? max : EPOLL_BATCH;
 	struct ep_event *out = kmalloc((size_t)batch * sizeof(*out));
-	struct waiter w;
+	struct waiter w = { 0, false };
 	long r;
 	if (!out)
 		return -ENOMEM;
-	wait_begin(&w);
 	for (;;) {
 		spin_lock(&ep_lock);
 		r = ep_set_collect(&ep->set, item_ready, NULL, out, batch);
-		spin_unlock(&ep_lock);
-		if (r || zero)
+		if (r || zero) {
+			spin_unlock(&ep_lock);
 			break;
-		int e = wait_change(&w, until);
+		}
+		int e = ep_sleep(ep, &w, until);
 		if (e == -EINTR) {
 			r = -EINTR;
 			break;
@@ -645,7 +694,8 @@ static long epoll_wait_file(struct file *epf, uint64_t uev, int max, uint64_t un
 			break;
 		}
 	}
-	wait_end();
+	if (w.counted)
+		wait_end();
 	/* The range was checked before waiting; a copy that faults now loses
 	 * these events, as Linux would. */
 	if (r > 0 && user_copy_out(uev, out, (size_t)r * sizeof(*out)))

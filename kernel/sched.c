@@ -302,13 +302,29 @@ void sched_interrupt(bool from_user, bool timer)
 	arm_timer(c, now);
 }
 
+/* TSC ticks each core spent halted: under -icount shift=0,sleep=off the TSC
+ * counts guest instructions plus the time skipped over halts, so the busy
+ * instructions of a stretch are its TSC ticks less these (kstats: idle_tsc). */
+static uint64_t idle_ticks[MAX_CPUS];
+
+uint64_t sched_idle_tsc(void)
+{
+	uint64_t sum = 0;
+	for (int i = 0; i < MAX_CPUS; i++)
+		sum += __atomic_load_n(&idle_ticks[i], __ATOMIC_RELAXED);
+	return sum;
+}
+
 void sched_run_idle(void)
 {
 	struct cpu *c = this_cpu();
 	for (;;) {
 		schedule();
-		if (c->rq_len == 0 && mailbox_empty(&c->mbox))
+		if (c->rq_len == 0 && mailbox_empty(&c->mbox)) {
+			uint64_t t0 = arch_rdtsc();
 			arch_wait_for_interrupt();
+			__atomic_add_fetch(&idle_ticks[c->id], arch_rdtsc() - t0, __ATOMIC_RELAXED);
+		}
 	}
 }
 

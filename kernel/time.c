@@ -14,6 +14,7 @@
 #include <k/time.h>
 
 bool time_debug;
+bool time_no_cmos; /* set at boot by the Linux 64-bit entry: kvmclock instead */
 
 /* ns(t) = base_ns + ((t - base_tsc) * mult >> 32) for t >= base_tsc; before
  * base_tsc the other slot's rate applies. Two slots, the current one
@@ -140,10 +141,19 @@ static void time_set_hz(uint64_t hz)
 uint64_t time_realtime_ns(void)
 {
 	if (!wall_known) {
-		uint64_t secs;
+		uint64_t secs, ns;
 		uint64_t now = time_monotonic_ns();
-		if (arch_rtc_read(&secs)) {
+		/* Under the Linux 64-bit entry (Firecracker) ports 0x70/0x71 are no
+		 * RTC; elsewhere a CMOS that reads back nonsense (a VMM without one)
+		 * falls through to kvmclock too. */
+		if (!time_no_cmos && arch_rtc_read(&secs)) {
 			wall_base_ns = secs * NSEC_PER_SEC - now;
+		} else if (arch_kvmclock_wall(&ns)) {
+			wall_base_ns = ns - now;
+		} else if (time_no_cmos) {
+			kprintf("toro: no kvmclock and no CMOS clock (Linux 64-bit entry), "
+				"CLOCK_REALTIME starts at 0\n");
+			wall_base_ns = 0;
 		} else {
 			kprintf("toro: no real-time clock, CLOCK_REALTIME starts at 0\n");
 			wall_base_ns = 0;

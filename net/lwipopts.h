@@ -123,6 +123,10 @@ int net_ip4_input_hook(struct pbuf *p, struct netif *inp);
 #define CHECKSUM_CHECK_TCP              1
 #define CHECKSUM_CHECK_ICMP             1
 #define LWIP_CHECKSUM_ON_COPY           1
+/* TCP data is copied (and summed) by net/sockio.c: a source may be the
+ * program's memory, read only through user_copy_in. */
+unsigned short net_chksum_copy(void *dst, const void *src, unsigned short len);
+#define LWIP_CHKSUM_COPY(dst, src, len) net_chksum_copy(dst, src, len)
 
 /* ---- the kernel's random generator ---- */
 #define LWIP_RAND()                     net_rand()

@@ -674,6 +674,22 @@ static long sock_write(struct file *f, const void *buf, size_t n)
 	return sock_send(f->priv, &u, 0, NULL, 0);
 }
 
+/* read(2)/write(2) of a socket: the program's buffer goes to sock_recv and
+ * sock_send as it is, with no bounce page (fd.c has checked the range). */
+static long sock_read_user(struct file *f, uint64_t ubuf, size_t n)
+{
+	struct sock_seg seg = { ubuf, n };
+	struct sock_uio u = { .seg = &seg, .nseg = 1, .resid = n };
+	return sock_recv(f->priv, &u, 0, NULL, NULL);
+}
+
+static long sock_write_user(struct file *f, uint64_t ubuf, size_t n)
+{
+	struct sock_seg seg = { ubuf, n };
+	struct sock_uio u = { .seg = &seg, .nseg = 1, .resid = n };
+	return sock_send(f->priv, &u, 0, NULL, 0);
+}
+
 static unsigned sock_poll(struct file *f)
 {
 	struct sock *sk = f->priv;
@@ -737,12 +753,12 @@ static int sock_close(struct file *f)
 	netconn_delete(sk->conn);
 	sys_mutex_free(&sk->rx);
 	sys_mutex_free(&sk->tx);
-	kfree(sk->tx_buf);
 	sock_free(sk);
 	return 0;
 }
 
 static const struct file_ops sock_ops = {
 	.read = sock_read, .write = sock_write, .ioctl = sock_ioctl, .stat = sock_stat,
-	.close = sock_close, .poll = sock_poll,
+	.close = sock_close, .poll = sock_poll, .read_user = sock_read_user,
+	.write_user = sock_write_user, .iov_user = sock_iov_user,
 };

@@ -57,7 +57,6 @@ struct sock {
 	struct pbuf *rx_pbuf;
 	uint16_t rx_off;
 	struct netbuf *rx_nbuf;
-	uint8_t *tx_buf;          /* bounce buffer for TCP sends, under tx */
 	uint64_t rcvtimeo, sndtimeo; /* ns (k/utime.h): UTIME_FOREVER none, 0 no wait */
 	int linger_on, linger_s;  /* SO_LINGER as set (accepted, not acted on) */
 	bool cork;                /* TCP_CORK as set (net/sockopt.c) */
@@ -105,6 +104,9 @@ long sock_recv(struct sock *sk, struct sock_uio *u, int flags, uint8_t *addr, bo
 long sock_send(struct sock *sk, struct sock_uio *u, int flags, const uint32_t *to_addr,
 	       uint16_t to_port);
 long sock_fionread(struct sock *sk);
+/* readv/writev on a socket (file_ops.iov_user): the whole vector in one
+ * sock_recv or sock_send, as recvmsg and sendmsg. */
+long sock_iov_user(struct file *f, uint64_t uiov, int cnt, bool wr);
 #endif
 
 #endif

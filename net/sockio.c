@@ -2,9 +2,8 @@
 /*
  * Socket data (net/socket_impl.h): receiving keeps the current pbuf (TCP) or
  * a peeked datagram (UDP) between calls and copies straight from lwIP's
- * buffers into the program's memory; sending copies the program's bytes into
- * a bounce buffer (TCP, lwIP copies it again into its segments) or a fresh
- * pbuf (UDP). Blocking calls wait on the socket for lwIP's events.
+ * buffers into the program's memory; sending copies the program's bytes once:
+ * into lwIP's segments (TCP, net_chksum_copy) or a fresh pbuf (UDP). Blocking calls wait on the socket for lwIP's events.
  */
 #include <stdbool.h>
 #include <k/errno.h>
@@ -17,6 +16,7 @@
 #include <k/utime.h>
 
 #include "lwip/api.h"
+#include "lwip/inet_chksum.h"
 #include "lwip/pbuf.h"
 
 #include "socket_impl.h"
@@ -28,7 +28,8 @@
 #define MSG_WAITALL 0x100
 #define MSG_NOSIGNAL 0x4000
 #define SIGPIPE 13
-#define TX_BOUNCE (8192 - KHEAP_HDR) /* two pages with the heap's header, not three */
+#define TX_RUN 65535 /* bytes per lwIP write */
+#define TX_VECS 8     /* runs per lwIP write */
 #define UDP_MAX 65507
 
 /* Move n bytes between kbuf and the transfer's memory (out: into it). */
@@ -233,9 +234,91 @@ long sock_recv(struct sock *sk, struct sock_uio *u, int flags, uint8_t *addr, bo
 	return r;
 }
 
+/* How many of n bytes at user address a can be read: every page touched
+ * through user_copy_in (mapped on demand), up to the first that is not the
+ * program's. */
+static size_t user_touch(uint64_t a, size_t n)
+{
+	for (uint64_t p = a; p < a + n; p = (p | 4095) + 1) {
+		uint8_t b;
+		if (user_copy_in(&b, p, 1))
+			return (size_t)(p - a);
+	}
+	return n;
+}
+
+/* The next bytes of the transfer for lwIP, as up to TX_VECS runs of at most
+ * TX_RUN bytes in all (one lwIP write: its segments may hold bytes of several
+ * runs, as the program's header and body in one packet), ending before a page
+ * that faults. The number of runs; the bytes in *bytes (0: the first byte
+ * faults). A user address goes to lwIP only as an opaque source: its one
+ * reader is net_chksum_copy, through user_copy_in. */
+static int tx_runs(const struct sock_uio *u, struct netvector *vec, size_t *bytes)
+{
+	size_t total = 0;
+	int n = 0;
+	if (u->kbuf) {
+		vec[0] = (struct netvector){ u->kbuf + u->off, u->resid < TX_RUN ? u->resid : TX_RUN };
+		*bytes = vec[0].len;
+		return 1;
+	}
+	for (int i = u->idx; i < u->nseg && n < TX_VECS && total < TX_RUN; i++) {
+		uint64_t off = i == u->idx ? u->off : 0, left = u->seg[i].len - off;
+		size_t want = left < TX_RUN - total ? (size_t)left : TX_RUN - total;
+		if (want == 0)
+			continue;
+		size_t ok = user_touch(u->seg[i].base + off, want);
+		if (ok)
+			vec[n++] = (struct netvector){ (const void *)(uintptr_t)(u->seg[i].base + off), ok };
+		total += ok;
+		if (ok < want)
+			break;
+	}
+	*bytes = total;
+	return n;
+}
+
+/* n bytes of the transfer were taken. */
+static void tx_taken(struct sock_uio *u, size_t n)
+{
+	u->resid -= n;
+	if (u->kbuf) {
+		u->off += n;
+		return;
+	}
+	while (n) {
+		uint64_t left = u->seg[u->idx].len - u->off;
+		if (n < left) {
+			u->off += n;
+			return;
+		}
+		n -= (size_t)left;
+		u->idx++;
+		u->off = 0;
+	}
+}
+
+/* lwIP's copy of TCP data into its segments (LWIP_CHKSUM_COPY in
+ * lwipopts.h), which also sums it: the program's bytes come through
+ * user_copy_in. The run's pages were touched just before (tx_run); if the
+ * program unmapped one since, from another thread, zeros go instead. */
+unsigned short net_chksum_copy(void *dst, const void *src, unsigned short len)
+{
+	uint64_t a = (uintptr_t)src;
+	if (user_access_ok(a, len)) {
+		if (user_copy_in(dst, a, len))
+			memset(dst, 0, len);
+	} else {
+		memcpy(dst, src, len);
+	}
+	return (unsigned short)~inet_chksum(dst, len); /* the plain sum, as lwIP wants it */
+}
+
+/* Data goes from the program's memory (or the kernel buffer) straight into
+ * lwIP's segments: one copy. */
 static long send_stream(struct sock *sk, struct sock_uio *u, int flags)
 {
-	size_t total = 0, pending = 0, poff = 0;
+	size_t total = 0;
 	uint64_t until = utime_until(sk->sndtimeo);
 	if (sk->connecting) {
 		int w = wait_for(sk, connect_done, flags, until);
@@ -246,32 +329,23 @@ static long send_stream(struct sock *sk, struct sock_uio *u, int flags)
 		return -EPIPE;
 	if (!sk->connected)
 		return sk->errevent ? -EPIPE : -ENOTCONN;
-	if (!sk->tx_buf && !(sk->tx_buf = kmalloc(TX_BOUNCE)))
-		return -ENOMEM;
-	while (u->resid || pending) {
-		if (!pending) {
-			size_t c = u->resid < TX_BOUNCE ? u->resid : TX_BOUNCE;
-			if (uio_copy(u, sk->tx_buf, c, false))
-				return total ? (long)total : -EFAULT;
-			pending = c;
-			poff = 0;
-		}
-		size_t written = 0;
-		err_t e = netconn_write_partly(sk->conn, sk->tx_buf + poff, pending,
-					       NETCONN_COPY | NETCONN_DONTBLOCK, &written);
-		if (e == ERR_OK) {
-			total += written;
-			poff += written;
-			pending -= written;
-			if (!pending)
-				continue;
-		} else if (e != ERR_WOULDBLOCK) {
+	while (u->resid) {
+		struct netvector vec[TX_VECS];
+		size_t c, written = 0;
+		int nv = tx_runs(u, vec, &c);
+		if (!c)
+			return total ? (long)total : -EFAULT;
+		err_t e = netconn_write_vectors_partly(sk->conn, vec, (u16_t)nv,
+						       NETCONN_COPY | NETCONN_DONTBLOCK, &written);
+		tx_taken(u, written);
+		total += written;
+		if (e == ERR_OK && written == c)
+			continue;
+		if (e != ERR_OK && e != ERR_WOULDBLOCK) {
 			if (total)
 				break;
 			return e == ERR_RST ? -ECONNRESET : e == ERR_MEM ? -ENOBUFS : -EPIPE;
 		}
-		/* Bytes taken from the program but not queued are not counted:
-		 * the call returns what lwIP took. */
 		int w = wait_for(sk, writable, flags, until);
 		if (w)
 			return total ? (long)total : w;

@@ -73,6 +73,16 @@ static long uio_one(struct sock_uio *u, struct sock_seg *seg, uint64_t base, uin
 	return 0;
 }
 
+long sock_iov_user(struct file *f, uint64_t uiov, int cnt, bool wr)
+{
+	struct sock_uio u = { 0 };
+	long r = uio_user(&u, uiov, (uint64_t)cnt);
+	if (r == 0)
+		r = wr ? sock_send(f->priv, &u, 0, NULL, 0) : sock_recv(f->priv, &u, 0, NULL, NULL);
+	kfree(u.seg);
+	return r;
+}
+
 static long do_send(long fd, struct sock_uio *u, int flags, uint64_t uaddr, long alen)
 {
 	struct file *f;

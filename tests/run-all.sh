@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # tests/run-all.sh: what `make test` runs once everything is built: the host
 # unit tests (cmocka; each test case counts), the QEMU guest tests
-# (tests/guest/run.sh), the arguments through toro run (tests/guest/args.sh),
+# (tests/guest/run.sh), the image's entries (tests/boot/run.sh), the arguments
+# through toro run (tests/guest/args.sh),
 # the examples' network tests (tests/net/run.sh), the
 # memory tests driven from the host (tests/net/mem.sh), the overload tests
 # (tests/net/overload.sh: slow clients, held connections, link flaps), the
@@ -96,6 +97,9 @@ section "guest tests (QEMU)"
 counted "guest tests" '' tests/guest/run.sh -j "$JOBS"
 
 # ---- arguments and environment through toro run, byte-exact ----
+section "the image's entries (tests/boot/run.sh: Firecracker's Linux 64-bit boot through the loader image, QEMU's Multiboot and PVH)"
+counted "boot tests" '^(PASS|FAIL|boot:|    )' tests/boot/run.sh
+
 section "arguments and environment (tests/guest/args.sh: fw_cfg, the command line, refusals)"
 counted "argument tests" '' tests/guest/args.sh
 

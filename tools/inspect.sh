@@ -85,14 +85,14 @@ pname=$(field name)
 [ -n "$info_off" ] && [ "$pname" = "?" ] &&
 	pname=$(dd if="$img" bs=1 skip=$((info_off + 40)) count=64 2>/dev/null | tr -d '\0')
 echo "image       $img: $(group "$(stat -c %s "$img")") bytes, program '$pname'"
-echo "entries     ELF entry $entry (32-bit protected mode: toro_entry32)"
+echo "entries     ELF entry $entry (64-bit, Linux boot protocol: toro_entry64; Firecracker before PVH)"
 if [ -n "$mb" ]; then
-	echo "            Multiboot 1 header at file offset $mb (QEMU -kernel on pc/q35 and GRUB take it)"
+	echo "            Multiboot 1 header at file offset $mb (QEMU -kernel on pc, q35 and microvm, and GRUB take it)"
 else
 	echo "            no Multiboot header (linked --pvh-only)"
 fi
 if [ -n "$pvh" ]; then
-	echo "            PVH note (XEN_ELFNOTE_PHYS32_ENTRY) to $pvh (QEMU microvm, Firecracker, Cloud Hypervisor)"
+	echo "            PVH note (XEN_ELFNOTE_PHYS32_ENTRY) to $pvh (QEMU --pvh-only images, Firecracker with PVH, Cloud Hypervisor)"
 else
 	echo "            no PVH note"
 fi

@@ -5,7 +5,17 @@
  * note PHYS32_ENTRY). PVH is recognised by the start_info magic at [EBX], not by
  * EAX: QEMU's microvm firmware enters PVH kernels with EAX=0x2badb002.
  * Maps the first 1 GiB with 2 MiB pages, enters long mode and calls kmain.
+ *
+ * A second, 64-bit entry is the ELF's e_entry: the Linux 64-bit boot protocol
+ * as Firecracker (before its PVH support) uses it. The VMM has loaded each
+ * PT_LOAD segment at p_paddr, set up long mode with its own identity map of
+ * the first 1 GiB and its own GDT, and passes the boot_params ("zero page")
+ * in RSI. toro_entry64 zeroes the bss (the protocol does not promise zeroed
+ * memory), moves the segments as the 32-bit entry does, switches to the
+ * kernel's own tables and GDT, and calls kmain(LINUX64_MAGIC, boot_params).
+ * See docs/deploy.md "## Firecracker" and tests/boot/.
  */
+#define LINUX64_MAGIC 0x53726448	/* k/bootinfo.h */
 #define MB_MAGIC 0x1badb002
 #define MB_FLAGS ((1 << 1) | (1 << 16))
 
@@ -130,6 +140,79 @@ entry64:
 2:	hlt
 	jmp 2b
 
+	/* Linux 64-bit boot: long mode, paging on (the VMM's tables map the first
+	 * 1 GiB, where the kernel lives), interrupts off, RSI = boot_params. No
+	 * stack is used until the bss, which holds it, is zeroed. */
+	.globl toro_entry64
+toro_entry64:
+	cli
+	cld
+	mov %rsi, %r12
+	mov $__toro_load_end, %edi
+	mov $__toro_bss_end, %ecx
+	sub %edi, %ecx
+	xor %eax, %eax
+	rep stosb
+	mov $boot_stack_top, %esp
+	/* The segments: as above, last first, each copied backwards. */
+	mov $__toro_load_start, %ebx
+	movzwl 56(%rbx), %ecx		/* e_phnum */
+	mov 32(%rbx), %rdx		/* e_phoff */
+	add %rbx, %rdx
+	imul $56, %ecx, %eax
+	add %rax, %rdx
+3:	test %ecx, %ecx
+	jz 5f
+	sub $56, %rdx
+	dec %ecx
+	cmpl $1, (%rdx)			/* PT_LOAD */
+	jne 3b
+	mov 16(%rdx), %rdi		/* p_vaddr */
+	mov 24(%rdx), %rsi		/* p_paddr */
+	mov 32(%rdx), %rax		/* p_filesz */
+	cmp %rsi, %rdi
+	je 3b
+	test %rax, %rax
+	jz 3b
+	mov %rcx, %r8
+	mov %rax, %rcx
+	lea -1(%rsi, %rcx), %rsi
+	lea -1(%rdi, %rcx), %rdi
+	std
+	rep movsb
+	cld
+	mov %r8, %rcx
+	jmp 3b
+	/* The kernel's own 1 GiB identity map, as the 32-bit entry builds it:
+	 * the VMM's tables (at 0x9000 under Firecracker) are memory the kernel
+	 * will hand out. */
+5:	mov $boot_pd, %edx
+	xor %ecx, %ecx
+1:	mov %rcx, %rax
+	shl $21, %rax
+	or $0x83, %rax
+	mov %rax, (%rdx, %rcx, 8)
+	inc %ecx
+	cmp $512, %ecx
+	jb 1b
+	mov $boot_pdpt, %eax
+	or $3, %eax
+	mov %rax, boot_pml4
+	mov $boot_pd, %eax
+	or $3, %eax
+	mov %rax, boot_pdpt
+	mov $boot_pml4, %eax
+	mov %rax, %cr3
+	mov %cr0, %rax
+	and $~0x60000000, %eax		/* caches on: KVM's reset CR0 has CD, NW */
+	mov %rax, %cr0
+	lgdt boot_gdtr64
+	mov $LINUX64_MAGIC, %edi
+	mov %r12d, %esi
+	push $0x08
+	push $entry64
+	lretq
+
 	.section .boot.rodata, "a"
 	.align 4
 	.align 16
@@ -143,6 +226,11 @@ boot_gdt_end:
 boot_gdtr:
 	.word boot_gdt_end - boot_gdt - 1
 	.long boot_gdt
+	.align 4
+	.word 0
+boot_gdtr64:
+	.word boot_gdt_end - boot_gdt - 1
+	.quad boot_gdt
 
 	.section .bss.boot, "aw", @nobits
 	.align 4096

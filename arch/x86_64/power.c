@@ -2,7 +2,8 @@
 /*
  * Power off with a status: isa-debug-exit (QEMU exits with (v << 1) | 1), then
  * ACPI S5 (PM1 control or the hardware-reduced sleep control register), then
- * the i8042 reset line, then a triple fault. The exact status is printed first
+ * the i8042 reset line, then a triple fault (the reset first under the
+ * Linux 64-bit entry: power_reset_first). The exact status is printed first
  * because isa-debug-exit carries only 7 bits of it.
  */
 #include <k/arch.h>
@@ -101,14 +102,25 @@ static void acpi_off(void)
 		reg_write(&w.w[i]);
 }
 
-void arch_poweroff(int status)
+/* Set at boot by the Linux 64-bit entry: Firecracker ends the VM on the
+ * i8042 reset and has no ACPI S5, so the reset comes first there. */
+bool power_reset_first;
+
+static void i8042_reset(void)
 {
-	arch_irq_disable();
-	arch_outl(0xf4, (uint32_t)status);
-	acpi_off();
 	for (int i = 0; i < 100000 && (arch_inb(0x64) & 2); i++)
 		arch_pause();
 	arch_outb(0x64, 0xfe);
+}
+
+void arch_poweroff(int status)
+{
+	arch_irq_disable();
+	if (power_reset_first)
+		i8042_reset();
+	arch_outl(0xf4, (uint32_t)status);
+	acpi_off();
+	i8042_reset();
 	/* Triple fault: an empty IDT and an exception. */
 	struct {
 		uint16_t limit;

@@ -54,6 +54,9 @@ static int fw_cfg_cpus(void)
 }
 
 
+/* Set at boot by the Linux 64-bit entry: Firecracker has no fw_cfg, the
+ * count comes from the MADT or the MP table (tests/boot/ checks that). */
+bool smp_no_fw_cfg;
 /* toro.smp.no_acpi (a test hook): ignore the MADT, so that the MP table is read. */
 bool smp_no_acpi;
 /* toro.debug: say how many CPUs the MP table lists. */
@@ -90,7 +93,7 @@ static int mp_discover(uint32_t *ids, int max, uint32_t self, int fw)
 /* APIC ids of the other cores, in MADT (or MP table) order; their count. */
 static int discover(uint32_t *ids, int max, uint32_t self)
 {
-	int n = 0, fw = fw_cfg_cpus();
+	int n = 0, fw = smp_no_fw_cfg ? 0 : fw_cfg_cpus();
 	if (fw == 1)
 		return 0; /* QEMU says one CPU: no tables to read */
 	const struct acpi_info *ai = smp_no_acpi ? NULL : arch_acpi();

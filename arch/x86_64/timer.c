@@ -246,6 +246,11 @@ bool arch_rtc_read(uint64_t *epoch)
 	unsigned hour = v[2];
 	if (!(b & 0x02))
 		hour = (hour % 12) + (pm ? 12 : 0);
+	/* A port with no RTC behind it (Firecracker's PVH boot) reads whatever the
+	 * VMM leaves there: a date out of range is no clock. */
+	if (v[0] > 59 || v[1] > 59 || hour > 23 || v[3] < 1 || v[3] > 31 || v[4] < 1 ||
+	    v[4] > 12 || v[5] > 99)
+		return false;
 	uint64_t days = days_from_civil(2000 + v[5], v[4], v[3]);
 	*epoch = days * 86400 + hour * 3600 + v[1] * 60 + v[0];
 	return true;

@@ -76,6 +76,17 @@ struct file_ops {
 	/* shutdown(2) (SHUT_RD/WR/RDWR) of a socket that is not the network's
 	 * (AF_UNIX pairs, kernel/unix.c): 0 or -EXXX. NULL: -ENOTSOCK. */
 	long (*shutdown)(struct file *f, int how);
+	/* read_user/write_user (may be NULL): read(2)/write(2) straight
+	 * between the file and user memory [ubuf, ubuf+n), which fd.c has
+	 * checked with user_access_ok; one call per read(2)/write(2), no bounce
+	 * page (sockets). The bytes moved, or -EXXX: -EFAULT when a fault came
+	 * before any byte moved, otherwise the count up to it. */
+	long (*read_user)(struct file *f, uint64_t ubuf, size_t n);
+	long (*write_user)(struct file *f, uint64_t ubuf, size_t n);
+	/* readv/writev (wr) of the whole vector of cnt iovecs at user address
+	 * uiov in one call (0 <= cnt <= 1024; may be NULL: fd.c moves one
+	 * buffer at a time): a socket sends a header and a body together. */
+	long (*iov_user)(struct file *f, uint64_t uiov, int cnt, bool wr);
 	/* read/write move whole messages (datagram sockets): one call per
 	 * read(2)/write(2), even of 0 bytes, with at most one page (4 KiB):
 	 * a longer write is EMSGSIZE. */

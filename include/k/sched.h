@@ -95,6 +95,8 @@ static inline struct thread *thread_current(void) { return this_cpu()->current; 
 /* Make the boot context of this core its idle thread and run the scheduler
  * forever. */
 __attribute__((noreturn)) void sched_run_idle(void);
+/* TSC ticks all cores spent halted since boot (kstats idle_tsc=). */
+uint64_t sched_idle_tsc(void);
 void sched_init_cpu(struct cpu *c);
 /* From now on this_cpu() works on the boot core (per-core page caches on). */
 void sched_cores_ready(void);

@@ -39,6 +39,11 @@ uint64_t arch_tsc_hz(const char **source, bool *refine);
 int arch_tsc_refine(uint64_t hz, uint64_t *out);
 /* Wall time from the RTC as seconds since the epoch; false if none. */
 bool arch_rtc_read(uint64_t *epoch_seconds);
+/* The wall clock from KVM's paravirtual clock (arch/x86_64/kvmclock.c): false
+ * when the CPU shows no kvmclock. */
+bool arch_kvmclock_wall(uint64_t *epoch_ns);
+/* Read the wall clock from kvmclock, never the CMOS RTC (the Linux 64-bit entry). */
+extern bool time_no_cmos;
 /* One-shot timer interrupt at TSC value `deadline` (0 cancels). */
 void arch_timer_arm(uint64_t deadline);
 

@@ -1,4 +1,4 @@
-// sources: kernel/bootinfo.c
+// sources: kernel/bootinfo.c kernel/bootinfo_linux.c
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness for kernel/bootinfo.c: the input is a fake physical memory
@@ -16,7 +16,8 @@
 #include <k/errno.h>
 
 /*
- * Byte 0 chooses EAX: 0 -> 0, 1 -> MULTIBOOT_MAGIC, otherwise bytes 5..8.
+ * Byte 0 chooses EAX: 0 -> 0, 1 -> MULTIBOOT_MAGIC, 2 -> LINUX64_MAGIC (the
+ * boot_params of kernel/bootinfo_linux.c), otherwise bytes 5..8.
  * Bytes 1..4 (little endian) are EBX, taken modulo the memory size plus 64 so
  * it mostly lands inside and sometimes just past the end. Bytes 9.. are the
  * physical memory from address 0.
@@ -52,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < HDR)
 		return 0;
-	uint32_t eax = data[0] == 0 ? 0 : data[0] == 1 ? MULTIBOOT_MAGIC : le32(data + 5);
+	uint32_t eax = data[0] == 0 ? 0 : data[0] == 1 ? MULTIBOOT_MAGIC
+		       : data[0] == 2 ? LINUX64_MAGIC : le32(data + 5);
 	mem = data + HDR;
 	mem_size = size - HDR;
 	uint64_t ebx = le32(data + 1) % (mem_size + 64);
@@ -69,6 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (bi.nmem_dropped > 0 && bi.nmem != BOOT_MAX_MEM)
 		abort();
 	if (memchr(bi.cmdline, 0, sizeof(bi.cmdline)) == NULL)
+		abort();
+	if (memchr(bi.error, 0, sizeof(bi.error)) == NULL || (r == 0 && bi.error[0]))
 		abort();
 	for (int i = 0; i < bi.nmem; i++) {
 		if (bi.mem[i].len == 0 || bi.mem[i].base + bi.mem[i].len < bi.mem[i].base)

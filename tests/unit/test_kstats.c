@@ -35,6 +35,8 @@ size_t kheap_pages(void) { return heap; }
 size_t vmm_table_pages(void) { return tables; }
 int thread_count(void) { return 2; }
 int fd_count(void) { return 7; }
+uint64_t arch_rdtsc(void) { return 1000; }
+uint64_t sched_idle_tsc(void) { return 400; }
 uint64_t time_monotonic_ns(void) { return 1234567890; }
 /* kstats_init's server is not run here. */
 struct file *vcon_open_kernel(const char *name) { (void)name; return NULL; }
@@ -65,11 +67,11 @@ static void test_line(void **state)
 		"toro-stats uptime_ms=1234 mem_total_kib=4000 mem_free_kib=3200 user_free_kib=2800 "
 		"user_committed_kib=160 user_resident_kib=120 user_mappings=3 kernel_reserve_kib=256 "
 		"kheap_kib=48 "
-		"pagetables_kib=20 threads=2 fds=7\n");
+		"pagetables_kib=20 threads=2 fds=7 tsc=1000 idle_tsc=400\n");
 	assert_int_equal(kstats_register(words), 0);
 	n = kstats_line(buf, sizeof(buf));
 	assert_int_equal(n, strlen(buf));
-	assert_non_null(strstr(buf, " fds=7 sockets=3 netmem_kib=17\n"));
+	assert_non_null(strstr(buf, " idle_tsc=400 sockets=3 netmem_kib=17\n"));
 	/* every word KEY=NUMBER, as scripts split them */
 	char *save, *w = strtok_r(buf, " \n", &save);
 	assert_string_equal(w, "toro-stats");
@@ -80,7 +82,7 @@ static void test_line(void **state)
 		assert_int_equal(sscanf(w, "%39[a-z_]=%lu", key, &v), 2);
 		count++;
 	}
-	assert_int_equal(count, 14);
+	assert_int_equal(count, 16);
 }
 
 /* A source that fills all the room: the line is cut, still ends in '\n',

@@ -10,7 +10,8 @@ UNIT_SRCS_test_acpi    := drivers/acpi.c
 UNIT_SRCS_test_mptable := drivers/mptable.c
 # test_symtab runs tools/mksyms on nm listings (order-only: not linked in).
 $(B)/unit/test_symtab: | $(B)/tools/mksyms
-UNIT_SRCS_test_bootinfo := kernel/bootinfo.c
+UNIT_SRCS_test_bootinfo := kernel/bootinfo.c kernel/bootinfo_linux.c
+UNIT_SRCS_test_bootinfo_linux := kernel/bootinfo.c kernel/bootinfo_linux.c
 UNIT_SRCS_test_uvm := kernel/uvm.c kernel/pmm.c
 UNIT_SRCS_test_random := kernel/random.c
 # The conversion of the program's timeouts (a fake user space and clock inside).
