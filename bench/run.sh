@@ -21,6 +21,9 @@
 # an explicit BENCH_* wins.
 # BENCH_GRUB=0 skips the GRUB row (bench/grub.sh: hello from toro pack's ISO
 # against -kernel on pc; BENCH_GRUB_RUNS).
+# BENCH_BOOT=0 skips the boot rows (bench/boot.sh: instructions to main and listen(),
+# first response and first line next to the floor, -smp 2 / -smp 1;
+# BENCH_BOOT_ROUNDS, BENCH_BOOT_PORT; bench/boot.sh alone runs only them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -375,7 +378,7 @@ report() {
 # measure_NAME and report_NAME. http, insn, bulk and redis add rows to the
 # rounds table (bench/rounds.sh), which the first of them to report opens.
 # A new part: its file, and its name here.
-PARTS=(smp http insn bulk redis files grub serve)
+PARTS=(smp http insn bulk redis files grub serve boot)
 RUN_PARTS=()
 source bench/rounds.sh
 for p in "${PARTS[@]}"; do source "bench/$p.sh"; done

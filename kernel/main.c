@@ -3,12 +3,14 @@
  * Kernel start: console, boot information, CPU, memory, time, then the
  * application. Try it: `bin/toro run build/examples/hello.elf -- world`.
  * Options: toro.debug prints the memory map and CPU features at boot;
- * toro.bench prints the TSC at kernel entry (with -icount, an instruction count).
+ * toro.bench prints the TSC at kernel entry (with -icount, an instruction count);
+ * toro.bootstats the TSC at each boot phase (k/bootstats.h).
  */
 #include <k/app.h>
 #include <k/arch.h>
 #include <k/bootargs.h>
 #include <k/bootinfo.h>
+#include <k/bootstats.h>
 #include <k/cmdline.h>
 #include <k/component.h>
 #include <k/console.h>
@@ -145,8 +147,11 @@ void kmain(uint32_t magic, uint32_t info)
 	time_debug = debug;
 	proc_debug = debug;
 	syscall_trace = cmdline_opt(&cl, "toro.strace") != NULL;
+	bootstats_init(entry_tsc, cmdline_opt(&cl, "toro.bootstats") != NULL);
 	cpu_init();
+	bootstats_stamp("cpu");
 	memory_init();
+	bootstats_stamp("memory");
 	time_init(entry_tsc);
 	timer_init();
 	sched_init_cpu(&cpus[0]);
@@ -166,13 +171,22 @@ void kmain(uint32_t magic, uint32_t info)
 		print_boot_info();
 	if (cmdline_opt(&cl, "toro.bench"))
 		kprintf("toro: entry_tsc=%lu\n", entry_tsc);
+	bootstats_stamp("timer+sched");
 	smp_init(smp_want);
+	bootstats_stamp("smp");
 	drivers_init(&cl);
+	bootstats_stamp("drivers");
 	component_init(&cl); /* the file systems mount here, when linked */
 	kstats_init(); /* the stats channel, when the VM has its port */
+	bootstats_stamp("components");
+	smp_wait(); /* the other cores started while the drivers came up */
+	bootstats_stamp("smp: cores up");
 	component_start(&cl); /* the network, when linked: it takes every network device */
+	bootstats_stamp("started components (network)");
 	struct bootargs_vec args;
 	bootargs_load(&cl, &args); /* fw_cfg's file, else the command line's words */
+	time_refine_start(); /* when something measured the TSC's rate already */
+	bootstats_main();
 	proc_start(args.argv, args.argc, args.envp, args.envc);
 }
 

@@ -9,6 +9,7 @@
  * in net/sockio.c. Try it: tests/guest/net_loop_*.c, sock_boundary.c.
  */
 #include <stdbool.h>
+#include <k/bootstats.h>
 #include <k/cmdline.h>
 #include <k/console.h>
 #include <k/errno.h>
@@ -406,6 +407,7 @@ long sys_listen(SYSARGS)
 	else
 		r = net_err_errno(netconn_listen_with_backlog(sk->conn, (u8_t)backlog));
 	if (r == 0) {
+		bootstats_listen();
 		spin_lock(&sk->lock);
 		sk->listening = true;
 		sk->sendevent = false;

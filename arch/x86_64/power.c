@@ -65,7 +65,11 @@ static void reg_write(const struct acpi_reg_write *w)
 			arch_outw((uint16_t)w->address, (uint16_t)v);
 		else
 			arch_outl((uint16_t)w->address, v);
-	} else if (w->space_id == ACPI_GAS_MEM && arch_map_firmware(NULL, w->address, 4)) {
+	} else if (w->space_id == ACPI_GAS_MEM &&
+		   vmm_map_mmio(w->address & ~0xfffull, 0x1000) == 0) {
+		/* Writable and uncached: the firmware window (arch_map_firmware)
+		 * is read-only, and the GED's page is mapped writable only once the
+		 * shutdown events are armed, which a short program may outrun. */
 		if (w->width <= 8)
 			*(volatile uint8_t *)w->address = (uint8_t)v;
 		else if (w->width <= 16)

@@ -6,9 +6,13 @@
  * before 1.8 has nothing else), else 0..n-1 as QEMU numbers them.
  * Each core gets INIT, then SIPI (twice if needed) at the trampoline, and has
  * a bounded time to report in; one that does not is reported and skipped.
+ * The first core is sent on its way early (smp_init), and the boot core goes
+ * on with the drivers while it starts; smp_wait, before the network and the
+ * program, collects it and starts the others (one trampoline: one at a time).
  */
 #include <k/acpi.h>
 #include <k/arch.h>
+#include <k/bootstats.h>
 #include <k/console.h>
 #include <k/mptable.h>
 #include <k/pmm.h>
@@ -145,10 +149,13 @@ static void ap_entry(uint64_t unused)
 	lapic_init_ap();
 	sched_init_cpu(c);
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+	bootstats_stamp("smp: a core online");
 	sched_run_idle();
 }
 
-static bool start_one(int index, uint32_t apic_id)
+/* Get a core going: its stack, per-core tables and the trampoline's
+ * arguments, then INIT and the first start-up IPI. false when out of memory. */
+static bool launch(int index, uint32_t apic_id)
 {
 	struct cpu *c = &cpus[index];
 	c->id = index;
@@ -170,8 +177,18 @@ static bool start_one(int index, uint32_t apic_id)
 
 	lapic_send(apic_id, 0x4500); /* INIT, assert */
 	spin_ticks(MTICKS / 4); /* INIT to SIPI: QEMU needs none, hardware 10 ms once */
+	lapic_send(apic_id, 0x4600 | (TRAMP_BASE >> 12)); /* start-up */
+	return true;
+}
+
+/* Wait for a launched core to report in, with a second start-up IPI if the
+ * first went unanswered; give it up after that. */
+static bool await(int index, uint32_t apic_id)
+{
+	struct cpu *c = &cpus[index];
 	for (int tries = 0; tries < 2; tries++) {
-		lapic_send(apic_id, 0x4600 | (TRAMP_BASE >> 12)); /* start-up */
+		if (tries)
+			lapic_send(apic_id, 0x4600 | (TRAMP_BASE >> 12));
 		uint64_t end = arch_rdtsc() + (tries ? 400 * MTICKS : 30 * MTICKS);
 		while (arch_rdtsc() < end) {
 			if (__atomic_load_n(&attempt_state, __ATOMIC_ACQUIRE) == CLAIMED)
@@ -189,34 +206,54 @@ claimed:
 	return true;
 }
 
+static void started(bool ok, uint32_t apic_id)
+{
+	if (ok)
+		__atomic_store_n(&ncpus, ncpus + 1, __ATOMIC_RELEASE);
+	else
+		kprintf("toro: CPU with APIC id %u did not start, going on without it\n", apic_id);
+}
+
 /* toro.smp.extra_apic=ID (a test hook): also try to start a core with that
  * APIC id, as if the MADT listed one that does not answer. */
 int smp_extra_apic = -1;
 
+/* Between smp_init and smp_wait: the cores still to start, the first of them
+ * launched already (first_launched) while the boot core goes on. */
+static uint32_t todo[MAX_CPUS];
+static int ntodo;
+static bool first_launched;
+
 void smp_init(int want)
 {
-	uint32_t ids[MAX_CPUS];
 	uint32_t self = lapic_id();
 	cpus[0].apic_id = self;
-	int n = discover(ids, MAX_CPUS - 2, self);
+	int n = discover(todo, MAX_CPUS - 2, self);
+	bootstats_stamp("smp: cores found");
 	if (smp_extra_apic >= 0 && smp_extra_apic < 255 && (uint32_t)smp_extra_apic != self)
-		ids[n++] = (uint32_t)smp_extra_apic;
+		todo[n++] = (uint32_t)smp_extra_apic;
 	if (want > 0 && n > want - 1)
 		n = want - 1;
-	if (n == 0) {
-		smp_report();
+	ntodo = n;
+	if (n == 0)
 		return;
-	}
 	/* The trampoline page is reserved at boot; make it executable for now. */
 	memcpy((void *)TRAMP_BASE, trampoline_start, (size_t)(trampoline_end - trampoline_start));
 	vmm_protect(TRAMP_BASE, VMM_W | VMM_X);
-	for (int i = 0; i < n; i++) {
-		if (start_one(ncpus, ids[i]))
-			__atomic_store_n(&ncpus, ncpus + 1, __ATOMIC_RELEASE);
-		else
-			kprintf("toro: CPU with APIC id %u did not start, going on without it\n",
-				ids[i]);
+	first_launched = launch(ncpus, todo[0]);
+}
+
+void smp_wait(void)
+{
+	if (ntodo == 0) {
+		smp_report();
+		return;
 	}
+	for (int i = 0; i < ntodo; i++) {
+		bool ok = i == 0 ? first_launched : launch(ncpus, todo[i]);
+		started(ok && await(ncpus, todo[i]), todo[i]);
+	}
+	ntodo = 0;
 	vmm_protect(TRAMP_BASE, VMM_W);
 	smp_report();
 }

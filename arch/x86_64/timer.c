@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Clock hardware: TSC frequency (CPUID 0x15/0x16, else counted against PIT
- * channel 0 read through latches), the CMOS RTC (MC146818 registers,
+ * Clock hardware: TSC frequency (CPUID 0x15, the hypervisor's leaf 0x40000010,
+ * else CPUID 0x16 or 0.5 ms of PIT channel 0 read through latches, refined
+ * later over a second), the CMOS RTC (MC146818 registers,
  * BCD or binary), the 8259 PICs (remapped and masked) and the local APIC timer
  * in one-shot mode (TSC-deadline where the CPU has it).
  */
 #include <k/arch.h>
 #include <k/console.h>
+#include <k/errno.h>
 #include <k/sched.h>
 #include <k/time.h>
 #include <k/vmm.h>
@@ -39,76 +41,92 @@ static uint16_t pit_read0(void)
 /* One read of PIT channel 0 (through a latch: port 0x61's gate and OUT2 bits
  * are not on every machine, microvm has no speaker port) with the TSC just
  * before and just after it: the count was latched somewhere in [t0, t1]. On a
- * busy host a vCPU can stop for
- * milliseconds between any two instructions (QEMU's thread preempted, or
- * waiting for QEMU's global lock to emulate a port access): a TSC read taken
- * next to a PIT read, without such a bracket, had the frequency 1-6% high in 3
- * of 16 boots under load, and 2.5 times too high in one. */
+ * busy host a vCPU can stop for milliseconds between any two instructions
+ * (QEMU's thread preempted, or waiting for QEMU's global lock to emulate a
+ * port access): a TSC read taken next to a PIT read, without such a bracket,
+ * had the frequency 1-6% high in 3 of 16 boots under load, and 2.5 times too
+ * high in one. With `lapic` the local APIC timer's count is read inside the
+ * same bracket: QEMU runs both on its virtual clock. */
 struct pit_sample {
 	uint64_t t0, t1;
+	uint32_t lapic;
 	uint16_t count;
 };
 
-static void pit_sample(struct pit_sample *s)
+static void pit_sample(struct pit_sample *s, bool with_lapic)
 {
 	s->t0 = arch_rdtsc();
 	s->count = pit_read0();
+	s->lapic = with_lapic ? lapic_rd(LAPIC_TIMER_CUR) : 0;
 	s->t1 = arch_rdtsc();
 }
 
-/* TSC ticks between the middles of two samples at least `pit` input clocks
- * apart (*counts: how many), *slack the two brackets' widths together (the
- * result is off by at most half of it). The PIT wraps every 65,536 clocks
- * (55 ms): a stop that long inside the window goes unseen here. 0 when the
- * PIT does not count. */
-static uint64_t pit_window(uint16_t pit, uint32_t *counts, uint64_t *slack)
-{
-	struct pit_sample a, b;
-	pit_sample(&a);
-	do {
-		pit_sample(&b);
-		/* About 1 s without a change (no PIT here), or 10 s in all. */
-		if (b.t1 - a.t1 > (b.count == a.count ? 2000000000ull : 20000000000ull))
-			return 0;
-	} while ((uint16_t)(a.count - b.count) < pit);
-	*counts = (uint16_t)(a.count - b.count);
-	*slack = (a.t1 - a.t0) + (b.t1 - b.t0);
-	return (b.t0 + b.t1) / 2 - (a.t0 + a.t1) / 2;
-}
+static uint64_t mid(const struct pit_sample *s) { return s->t0 / 2 + s->t1 / 2; }
 
-/* Two windows of 5 ms back to back (10 ms in all, as one used to take): each
- * with brackets under 1/1024 of it (a loaded host's TCG: about 1/5000), and
- * agreeing within 0.1% (which a PIT wrap hidden in one of them cannot).
- * Otherwise again, at most 8 times, keeping the attempt whose windows agreed
- * best. 0 when the PIT does not count. */
-static uint64_t pit_calibrate(void)
+/* The short window at boot: about 0.5 ms of PIT input clocks (QEMU's TCG
+ * under -icount: 0.5 M guest instructions), bracket widths under 1/256 of it
+ * (0.4%; 1/5000 is usual under TCG, the background refinement below
+ * corrects what is left). At most 8 tries, the tightest kept. The local APIC
+ * timer counts down through the same window when it has to be used for
+ * one-shots (no TSC-deadline mode): its rate comes out of the same
+ * measurement instead of a second 1 ms wait. 0 when the PIT does not count. */
+#define SHORT_WINDOW (PIT_HZ / 2000)
+
+static uint64_t pit_short(void)
 {
-	uint64_t best = 0, best_diff = UINT64_MAX;
-	struct pit_sample warm;
-	pit_sample(&warm); /* under TCG the first run of this code is slow: translation */
-	for (int i = 0; i < 8; i++) {
-		uint32_t c1, c2;
-		uint64_t s1, s2;
-		uint64_t t1 = pit_window(PIT_HZ / 200, &c1, &s1);
-		uint64_t t2 = t1 ? pit_window(PIT_HZ / 200, &c2, &s2) : 0;
-		if (!t2)
-			return 0;
-		uint64_t f1 = t1 * PIT_HZ / c1, f2 = t2 * PIT_HZ / c2;
-		uint64_t f = (t1 + t2) * PIT_HZ / (c1 + c2);
-		uint64_t diff = f1 > f2 ? f1 - f2 : f2 - f1;
-		if (diff <= f / 1000 && s1 <= t1 / 1024 && s2 <= t2 / 1024)
-			return f;
-		if (diff < best_diff) {
-			best_diff = diff;
-			best = f;
-		}
+	bool with_lapic = lapic && !cpu_feat.tsc_deadline;
+	uint64_t best = 0, best_slack = UINT64_MAX;
+	struct pit_sample a, b;
+	pit_sample(&a, false); /* under TCG the first run of this code is slow: translation */
+	if (with_lapic) {
+		lapic_wr(LAPIC_TIMER_DIV, 0xb); /* divide by 1 */
+		lapic_wr(LAPIC_LVT_TIMER, 1u << 16); /* masked, one-shot */
+		lapic_wr(LAPIC_TIMER_INIT, 0xffffffff);
 	}
+	for (int i = 0; i < 8; i++) {
+		pit_sample(&a, with_lapic);
+		do {
+			pit_sample(&b, with_lapic);
+			/* About 1 s without a change: no PIT here. */
+			if (b.count == a.count && b.t1 - a.t1 > 2000000000ull)
+				return 0;
+		} while ((uint16_t)(a.count - b.count) < SHORT_WINDOW);
+		uint32_t counts = (uint16_t)(a.count - b.count);
+		uint64_t span = mid(&b) - mid(&a);
+		uint64_t slack = (a.t1 - a.t0) + (b.t1 - b.t0);
+		if (slack < best_slack) {
+			best_slack = slack;
+			best = span * PIT_HZ / counts;
+			if (with_lapic)
+				lapic_hz = (uint64_t)(a.lapic - b.lapic) * PIT_HZ / counts;
+		}
+		if (slack <= span / 256)
+			break;
+	}
+	if (with_lapic)
+		lapic_wr(LAPIC_TIMER_INIT, 0);
 	return best;
 }
 
-uint64_t arch_tsc_hz(const char **source)
+/* TSC kHz from a hypervisor leaf: 0x40000010 EAX, which VMware defines and
+ * QEMU/KVM fills (vmware-cpuid-freq, on when the TSC rate is known) under any
+ * signature whose leaf 0x40000000 reaches it. 0 without. */
+static uint64_t hypervisor_khz(void)
 {
 	uint32_t r[4];
+	if (!cpu_feat.hypervisor)
+		return 0;
+	cpuid(0x40000000, 0, r);
+	if (r[0] < 0x40000010 || r[0] > 0x400000ff)
+		return 0;
+	cpuid(0x40000010, 0, r);
+	return r[0];
+}
+
+uint64_t arch_tsc_hz(const char **source, bool *refine)
+{
+	uint32_t r[4];
+	*refine = false;
 	if (cpu_feat.max_leaf >= 0x15) {
 		cpuid(0x15, 0, r);
 		if (r[0] && r[1] && r[2]) {
@@ -116,10 +134,18 @@ uint64_t arch_tsc_hz(const char **source)
 			return (uint64_t)r[2] * r[1] / r[0];
 		}
 	}
+	uint64_t khz = hypervisor_khz();
+	if (khz) {
+		*source = "CPUID 0x40000010";
+		return khz * 1000;
+	}
+	/* 0x16 is the nominal base frequency in MHz: close, not exact (the TSC
+	 * may run at another rate): a start for the refinement. */
 	if (cpu_feat.max_leaf >= 0x16) {
 		cpuid(0x16, 0, r);
 		if (r[0]) {
 			*source = "CPUID 0x16";
+			*refine = true;
 			return (uint64_t)(r[0] & 0xffff) * 1000000;
 		}
 	}
@@ -128,10 +154,55 @@ uint64_t arch_tsc_hz(const char **source)
 	arch_outb(0x43, 0x34);
 	arch_outb(0x40, 0);
 	arch_outb(0x40, 0);
-	uint64_t hz = pit_calibrate();
-	if (hz)
-		*source = "PIT";
+	uint64_t hz = pit_short();
+	if (hz) {
+		*source = "PIT (0.5 ms)";
+		*refine = true;
+	}
 	return hz;
+}
+
+/* The refinement (k/time.h): samples some 10 ms apart, PIT counts summed
+ * sample to sample. Two samples more than REFINE_GAP counts apart (a sleep
+ * that overslept, a stopped vCPU) may hide a wrap of the 16-bit counter: the
+ * sum starts again there. It ends on a sample with a tight bracket at least
+ * REFINE_SPAN counts after the first, itself tight. */
+#define REFINE_GAP (PIT_HZ / 25)	/* 40 ms of the 55 ms period */
+#define REFINE_SPAN PIT_HZ		/* 1 s: one part in 10^5 with 10 us brackets */
+
+static struct {
+	struct pit_sample first, last;
+	uint64_t counts;
+	bool started;
+} ref;
+
+int arch_tsc_refine(uint64_t hz, uint64_t *out)
+{
+	struct pit_sample s;
+	pit_sample(&s, false);
+	bool tight = s.t1 - s.t0 <= hz / 100000; /* 10 us */
+	if (ref.started) {
+		uint64_t gap = (mid(&s) - mid(&ref.last)) * PIT_HZ / hz;
+		if (gap > REFINE_GAP) {
+			ref.started = false;
+		} else {
+			ref.counts += (uint16_t)(ref.last.count - s.count);
+			ref.last = s;
+		}
+	}
+	if (!ref.started) {
+		if (tight) {
+			ref.first = ref.last = s;
+			ref.counts = 0;
+			ref.started = true;
+		}
+		return -EAGAIN;
+	}
+	if (!tight || ref.counts < REFINE_SPAN)
+		return -EAGAIN;
+	*out = (mid(&s) - mid(&ref.first)) * PIT_HZ / ref.counts;
+	ref.started = false;
+	return 0;
 }
 
 static uint8_t cmos(uint8_t reg)
@@ -280,11 +351,11 @@ void arch_timer_arm(uint64_t deadline)
 		lapic_wr(LAPIC_TIMER_INIT, 0);
 		return;
 	}
+	uint64_t hz = time_tsc_hz(); /* may measure lapic_hz on the way */
 	if (!lapic_hz)
 		lapic_calibrate();
 	uint64_t now = arch_rdtsc();
 	uint64_t ticks = deadline > now ? deadline - now : 1;
-	uint64_t hz = time_tsc_hz();
 	uint64_t count = ticks >= 4 * hz ? 0xffffffff : ticks * (lapic_hz / 1000) / (hz / 1000);
 	if (count == 0)
 		count = 1;

@@ -11,9 +11,13 @@
 
 struct cmdline;
 
-/* Find the other cores and start them (they idle until given threads).
- * `want` is toro.cpus (0: all). */
+/* Find the other cores and start the first of them (they idle until given
+ * threads). `want` is toro.cpus (0: all). The boot core goes on at once;
+ * ncpus counts the other cores only after smp_wait, which waits for the
+ * first (a bounded time) and starts the rest. Call smp_wait once, before
+ * anything places work on other cores (devices' interrupts, threads). */
 void smp_init(int want);
+void smp_wait(void);
 void tlb_shootdown(uint64_t start, uint64_t end);
 void smp_poll(void);
 
