@@ -19,6 +19,7 @@
 #include "lwip/pbuf.h"
 #include "lwip/tcpip.h"
 
+#include "flow.h"
 #include "netif_impl.h"
 
 #define STEER_BATCH 32 /* frames per core-lock hold on the steered core */
@@ -45,23 +46,13 @@ int net_flow_cpu(uint32_t remote, uint16_t rport, uint32_t local, uint16_t lport
 }
 
 /* The core of a received frame's flow; -1 for what stays here (not IPv4
- * TCP/UDP, fragments: reassembly needs them in one place, short frames). */
+ * TCP/UDP, fragments, short frames: net_frame_flow). */
 static int frame_cpu(const struct pbuf *p)
 {
-	const uint8_t *f = p->payload;
-	if (p->len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00)
+	struct net_flow fl;
+	if (!net_frame_flow(p->payload, p->len, &fl))
 		return -1;
-	const uint8_t *ip = f + 14;
-	unsigned ihl = (ip[0] & 15u) * 4;
-	if ((ip[0] >> 4) != 4 || ihl < 20 || p->len < 14 + ihl + 4 ||
-	    ((ip[6] & 0x3f) | ip[7]) != 0 || (ip[9] != 6 && ip[9] != 17))
-		return -1;
-	uint32_t src, dst;
-	__builtin_memcpy(&src, ip + 12, 4);
-	__builtin_memcpy(&dst, ip + 16, 4);
-	const uint8_t *l4 = ip + ihl;
-	return net_flow_cpu(src, (uint16_t)(l4[0] << 8 | l4[1]), dst,
-			    (uint16_t)(l4[2] << 8 | l4[3]));
+	return net_flow_cpu(fl.src, fl.sport, fl.dst, fl.dport);
 }
 
 /* The steered core's receiver: takes what was pushed, oldest first. */
