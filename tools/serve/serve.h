@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "lines.h"
+
 #define SERVE_BUF (64 * 1024)   /* bytes buffered per direction of a connection */
 #define SERVE_MAX_VMS 64
 #define SERVE_MAX_WORDS 256
@@ -55,8 +57,7 @@ struct vm {
 	int mon_fd;              /* its monitor, once the power-off was asked; -1 */
 	int exit_status;         /* from the console's `toro: exit status N`, -1 */
 	struct ev_src console;   /* its stdout and stderr (fd -1 once closed) */
-	char line[1024];
-	size_t line_len;
+	struct line_buf con;     /* the console's unfinished line */
 	int host_port;           /* 127.0.0.1:host_port forwards to guest_port */
 	unsigned boot_no;        /* boots of any VM so far, this one's number */
 	unsigned conns;          /* connections attached */

@@ -75,7 +75,7 @@ static int vm_boot(struct vm *vm)
 	vm->pid = pid;
 	vm->state = VM_BOOTING;
 	vm->console = (struct ev_src){ .kind = EV_CONSOLE, .p = vm, .fd = p[0] };
-	vm->line_len = 0;
+	vm->con.len = 0;
 	vm->conns = 0;
 	vm->started = serve_now();
 	vm->first_client = vm->first_line = 0;
@@ -161,15 +161,16 @@ static void console_line(struct vm *vm, char *line)
 		vm->exit_status = atoi(line + strlen(STATUS_WORD));
 }
 
+static void console_line_cb(void *arg, char *line)
+{
+	console_line(arg, line);
+}
+
 static void console_close(struct vm *vm)
 {
 	if (vm->console.fd < 0)
 		return;
-	if (vm->line_len) {
-		vm->line[vm->line_len] = 0;
-		console_line(vm, vm->line);
-		vm->line_len = 0;
-	}
+	line_flush(&vm->con, console_line_cb, vm);
 	serve_watch(&vm->console, 0);
 	close(vm->console.fd);
 	vm->console.fd = -1;
@@ -177,9 +178,9 @@ static void console_close(struct vm *vm)
 
 void vm_console_event(struct vm *vm)
 {
+	char buf[4096];
 	for (;;) {
-		size_t room = sizeof(vm->line) - 1 - vm->line_len;
-		ssize_t r = read(vm->console.fd, vm->line + vm->line_len, room);
+		ssize_t r = read(vm->console.fd, buf, sizeof(buf));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
@@ -187,20 +188,7 @@ void vm_console_event(struct vm *vm)
 				console_close(vm);
 			return;
 		}
-		vm->line_len += (size_t)r;
-		char *nl;
-		while ((nl = memchr(vm->line, '\n', vm->line_len))) {
-			*nl = 0;
-			console_line(vm, vm->line);
-			size_t used = (size_t)(nl + 1 - vm->line);
-			memmove(vm->line, nl + 1, vm->line_len - used);
-			vm->line_len -= used;
-		}
-		if (vm->line_len == sizeof(vm->line) - 1) { /* a line too long: cut */
-			vm->line[vm->line_len] = 0;
-			console_line(vm, vm->line);
-			vm->line_len = 0;
-		}
+		line_feed(&vm->con, buf, (size_t)r, console_line_cb, vm);
 	}
 }
 
