@@ -347,8 +347,7 @@ void net_init(const struct cmdline *cl)
 	}
 	/* lwIP's clock needs the TSC's frequency (0.5 ms of PIT counting under
 	 * TCG): measured now, so that the first request does not wait for it. */
-	time_tsc_hz();
-	time_refine_start();
+	time_tsc_hz(); /* its refinement starts with the program (kernel/main.c) */
 	bootstats_stamp("net: TSC frequency");
 	if (!kthread_create(net_start, NULL, 0)) {
 		kprintf("toro: out of memory for the network start-up\n");

@@ -29,16 +29,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 
-static int failures;
-#define CHECK(c)                                                                         \
-	do {                                                                             \
-		if (!(c)) {                                                              \
-			printf("FAIL line %d: %s (errno %d %s)\n", __LINE__, #c, errno,  \
-			       strerror(errno));                                         \
-			failures++;                                                      \
-		}                                                                        \
-	} while (0)
-#define CHECK_ERR(call, e) CHECK((call) == -1 && errno == (e))
+#include "check.h"
 
 static volatile int hits, hit_tid;
 static volatile uintptr_t hit_sp;

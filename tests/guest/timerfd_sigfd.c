@@ -31,16 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 
-static int failures;
-#define CHECK(c)                                                                         \
-	do {                                                                             \
-		if (!(c)) {                                                              \
-			printf("FAIL line %d: %s (errno %d %s)\n", __LINE__, #c, errno,  \
-			       strerror(errno));                                         \
-			failures++;                                                      \
-		}                                                                        \
-	} while (0)
-#define CHECK_ERR(call, e) CHECK((call) == -1 && errno == (e))
+#include "check.h"
 
 static long pwait2(int ep, struct epoll_event *ev, int n, const struct timespec *ts)
 {

@@ -34,16 +34,7 @@
 #define sigev_notify_thread_id _sigev_un._tid
 #endif
 
-static int failures;
-#define CHECK(c)                                                                         \
-	do {                                                                             \
-		if (!(c)) {                                                              \
-			printf("FAIL line %d: %s (errno %d %s)\n", __LINE__, #c, errno,  \
-			       strerror(errno));                                         \
-			failures++;                                                      \
-		}                                                                        \
-	} while (0)
-#define CHECK_ERR(call, e) CHECK((call) == -1 && errno == (e))
+#include "check.h"
 
 static volatile int hits[65], hit_tid[65], overrun_seen = -1;
 static timer_t ovr_timer;
