@@ -339,6 +339,7 @@ static int wait_on(const void *key, struct spinlock *held, uint64_t until, bool 
 			return -ETIMEDOUT;
 		}
 		schedule();
+		sched_flush_ipis();
 		if (c->rq_len == 0 && mailbox_empty(&c->mbox)) {
 			if (until)
 				arch_timer_arm(time_ns_to_tsc_deadline(until));

@@ -77,9 +77,26 @@ static void send_to(struct thread *t, int to)
 	int me = this_cpu()->id;
 	if (to != me)
 		sched_remote_wakes[me]++;
-	if (mailbox_push(&cpus[to].mbox, &t->mnode)) {
-		if (to != me)
-			sched_ipis[me]++;
+	if (mailbox_push(&cpus[to].mbox, &t->mnode) && to != me)
+		this_cpu()->ipi_pending |= 1ull << to;
+}
+
+/* Why later, not at once: on a virtual machine the IPI makes the host run
+ * the woken vCPU, often in place of the waker's own vCPU thread, while the
+ * waker still holds the lock the woken thread takes first; the woken vCPU
+ * then spins on that lock until the host gives the waker a core again (on
+ * QEMU's TCG with 2 vCPUs on 2 busy host cores: thousands of spins per wait). */
+void sched_flush_ipis(void)
+{
+	struct cpu *c = this_cpu();
+	uint64_t m = c->ipi_pending;
+	if (!m)
+		return;
+	c->ipi_pending = 0;
+	while (m) {
+		int to = __builtin_ctzll(m);
+		m &= m - 1;
+		sched_ipis[c->id]++;
 		arch_wake_cpu(to);
 	}
 }
@@ -187,6 +204,7 @@ void sched_finish_switch(void)
 		prev->migrate_to = -1;
 		send_to(prev, to);
 	}
+	sched_flush_ipis();
 }
 
 void schedule(void)
@@ -196,6 +214,7 @@ void schedule(void)
 	uint64_t now = arch_rdtsc();
 	bool move = false;
 
+	sched_flush_ipis();
 	drain_mailbox(c);
 	expire_sleepers(c, now);
 	if (prev->state == T_RUNNING && prev != c->idle) {
@@ -218,8 +237,10 @@ void schedule(void)
 	next->state = T_RUNNING;
 	c->current = next;
 	arm_timer(c, now);
-	if (next == prev)
+	if (next == prev) {
+		sched_flush_ipis();
 		return;
+	}
 	/* A thread handed over by another core has had its context saved
 	 * there before the hand-over, so this never waits in practice. */
 	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE)) {
@@ -309,6 +330,7 @@ void sched_interrupt(bool from_user, bool timer)
 		return;
 	}
 	arm_timer(c, now);
+	sched_flush_ipis(); /* interrupts come with no lock held */
 }
 
 /* TSC ticks each core spent halted: under -icount shift=0,sleep=off the TSC
@@ -329,6 +351,7 @@ void sched_run_idle(void)
 	struct cpu *c = this_cpu();
 	for (;;) {
 		schedule();
+		sched_flush_ipis();
 		if (c->rq_len == 0 && mailbox_empty(&c->mbox)) {
 			uint64_t t0 = arch_rdtsc();
 			arch_wait_for_interrupt();

@@ -26,6 +26,7 @@ void syscall_dispatch(struct regs *r)
 				       (long)r->r10, (long)r->r8, (long)r->r9);
 	/* A thread switched out in the call comes back on this stack, maybe on
 	 * another core: the frame is r, not the per-core pointer. */
+	sched_flush_ipis(); /* the wake-ups of the call, its locks released */
 	struct thread *t = thread_current();
 	if (t->pending)
 		signal_deliver_pending(r);

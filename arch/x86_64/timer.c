@@ -343,7 +343,13 @@ void arch_timer_arm(uint64_t deadline)
 			wrmsr(MSR_TSC_DEADLINE, 0);
 			return;
 		}
-		lapic_wr(LAPIC_LVT_TIMER, (2u << 17) | VEC_TIMER);
+		/* Each LAPIC write is an exit to the hypervisor (on QEMU's TCG
+		 * under its global lock): set the mode once per core. */
+		struct cpu *c = this_cpu();
+		if (!c->lvt_deadline) {
+			lapic_wr(LAPIC_LVT_TIMER, (2u << 17) | VEC_TIMER);
+			c->lvt_deadline = true;
+		}
 		wrmsr(MSR_TSC_DEADLINE, deadline);
 		return;
 	}

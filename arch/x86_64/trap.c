@@ -98,6 +98,7 @@ void trap_dispatch(struct regs *r)
 	}
 	if (r->vector >= IRQ_VEC_FIRST && r->vector <= IRQ_VEC_LAST) {
 		irq_dispatch((unsigned)r->vector);
+		sched_flush_ipis(); /* wake-ups its handler made */
 		/* A handler may have signalled the thread it interrupted (SIGTERM
 		 * from the host's shutdown request). */
 		if (user && (thread_current()->pending & ~thread_current()->sigmask))

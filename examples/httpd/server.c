@@ -847,6 +847,8 @@ int srv_run(const struct srv_config *config)
 		ncpus = 1;
 	if (ncpus > SRV_MAX_CPUS)
 		ncpus = SRV_MAX_CPUS;
+	if (cfg->threads && (int)cfg->threads < ncpus)
+		ncpus = (int)cfg->threads;
 	if (!make_listeners())
 		return 1;
 	if (make_loops())
@@ -898,13 +900,22 @@ void srv_args(struct srv_config *c, int argc, char **argv, const char *usage)
 			c->header_timeout = seconds_arg(c, a, argv[++i]);
 		} else if (!strcmp(a, "--idle") && i + 1 < argc) {
 			c->idle = seconds_arg(c, a, argv[++i]);
+		} else if (!strcmp(a, "--threads") && i + 1 < argc) {
+			char *end;
+			long t = strtol(argv[++i], &end, 10);
+			if (*end || end == argv[i] || t < 1 || t > SRV_MAX_CPUS) {
+				fprintf(stderr, "%s: bad --threads '%s' (1 to %d)\n", c->name, argv[i],
+					SRV_MAX_CPUS);
+				exit(2);
+			}
+			c->threads = (unsigned)t;
 		} else if (c->option && (n = c->option(argc, argv, i)) > 0) {
 			i += n - 1;
 		} else {
 			if (strcmp(a, "--help"))
 				fprintf(stderr, "%s: unknown argument '%s'\n", c->name, a);
 			fprintf(stderr, "usage: %s [--port N] [--quiet] [--debug] [--header-timeout S] "
-				"[--idle S]\n%s", c->name, usage);
+				"[--idle S] [--threads N]\n%s", c->name, usage);
 			exit(strcmp(a, "--help") ? 2 : 0);
 		}
 	}

@@ -35,6 +35,9 @@ struct srv_config {
 	 * without a byte either way. */
 	unsigned header_timeout;
 	unsigned idle;
+	/* Serving threads (--threads): 0 means one per core; more than the
+	 * cores are not used. */
+	unsigned threads;
 	srv_handler_fn handler;
 	/* The program's own options: given argv[i], the number of words it
 	 * took (0: not its option); NULL for none. `usage` lists them. */

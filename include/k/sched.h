@@ -84,6 +84,8 @@ struct cpu {
 	bool switch_move;        /* ... and it is moving to another core */
 	void *arch;              /* arch per-core state */
 	volatile uint64_t tlb_gen_done;
+	uint64_t ipi_pending;    /* cores owed a wake-up IPI (sched_flush_ipis) */
+	bool lvt_deadline;       /* arch: the LAPIC timer is in TSC-deadline mode */
 };
 
 extern struct cpu cpus[MAX_CPUS];
@@ -100,6 +102,12 @@ __attribute__((noreturn)) void sched_run_idle(void);
 /* TSC ticks all cores spent halted since boot (kstats idle_tsc=). */
 uint64_t sched_idle_tsc(void);
 void sched_init_cpu(struct cpu *c);
+/* Send the wake-up IPIs this core owes. A wake-up of a thread on another core
+ * queues it in that core's mailbox at once but sends the IPI only here:
+ * schedule() and the return to the program call it, so the IPI leaves after
+ * the waker let go of its locks (the woken thread's first act is usually to
+ * take the lock its waker held: kwait takes it again). Safe to call anywhere. */
+void sched_flush_ipis(void);
 /* From now on this_cpu() works on the boot core (per-core page caches on). */
 void sched_cores_ready(void);
 /* Give up the core; the current thread stays runnable unless its state was

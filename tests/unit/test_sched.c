@@ -423,6 +423,8 @@ static void test_futex_timeout_race(void **state)
 	assert_null(cpu(0)->sleepers);
 	cur_cpu = 1;
 	sched_wake(A);
+	assert_int_equal(ipis[0], 0); /* owed, sent when the waker lets go */
+	sched_flush_ipis();
 	assert_int_equal(ipis[0], 1);
 	cur_cpu = 0;
 	sched_interrupt(false, false);
@@ -452,13 +454,19 @@ static void test_remote_wake_mailbox_and_ipi(void **state)
 	new_thread(C, 1);
 	cur_cpu = 0;
 	sched_wake(A);
+	assert_int_equal(ipis[1], 0); /* owed until the waker lets go */
+	sched_flush_ipis();
+	assert_int_equal(ipis[1], 1);
+	sched_flush_ipis(); /* sent once */
 	assert_int_equal(ipis[1], 1);
 	assert_int_equal(A->wake_queued, 1);
 	assert_int_equal(A->state, T_NEW); /* cpu 0 never touches it */
 	sched_wake(B);
+	sched_flush_ipis();
 	assert_int_equal(ipis[1], 1); /* box was not empty: no second IPI */
 	cur_cpu = 2;
 	sched_wake(A); /* again, before core 1 drained: not pushed twice */
+	sched_flush_ipis();
 	assert_int_equal(mbox_count(1), 2);
 	assert_int_equal(ipis[1], 1);
 	assert_int_equal(cpu(1)->rq_len, 0);
@@ -481,6 +489,7 @@ static void test_remote_wake_mailbox_and_ipi(void **state)
 	/* Empty again: the next push is the next IPI. */
 	cur_cpu = 3;
 	sched_wake(C);
+	sched_flush_ipis();
 	assert_int_equal(ipis[1], 2);
 	sched_wake(A); /* spurious, A is running: dropped on arrival */
 	assert_int_equal(ipis[1], 2);
@@ -502,6 +511,7 @@ static void test_wake_before_switch_away(void **state)
 	A->state = T_BLOCKED;
 	cur_cpu = 2;
 	sched_wake(A);
+	sched_flush_ipis();
 	assert_int_equal(ipis[0], 1);
 	cur_cpu = 0;
 	int before = nsw;
@@ -578,6 +588,7 @@ static void test_migrate_blocked_thread(void **state)
 	assert_int_equal(A->cpu, 0); /* still core 0's until it wakes */
 	cur_cpu = 3;
 	sched_wake(A); /* goes to the owner, which forwards it */
+	sched_flush_ipis();
 	assert_int_equal(mbox_count(0), 1);
 	assert_int_equal(ipis[0], 2);
 	cur_cpu = 0;
