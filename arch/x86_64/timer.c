@@ -298,9 +298,10 @@ uint32_t lapic_id(void)
 
 void lapic_send(uint32_t apic_id, uint32_t icr_low)
 {
-	/* Wait for the previous IPI to leave (delivery status, bit 12). */
-	for (int i = 0; i < 1000000 && (lapic_rd(0x300) & (1u << 12)); i++)
-		arch_pause();
+	/* No wait for the previous IPI's delivery status (bit 12): the local
+	 * APICs of processors since the Pentium 4 and the hypervisors' never
+	 * report it pending, and reading it is one more exit to the
+	 * hypervisor per IPI (on QEMU's TCG one under its global lock). */
 	lapic_wr(0x310, apic_id << 24);
 	lapic_wr(0x300, icr_low);
 }

@@ -192,8 +192,10 @@ static int vnet_rx(struct netdev *nd, void *buf, size_t cap, unsigned *flags)
 		}
 	}
 	r = rx_frame(sc, b, len, &f, flags);
-	virtq_kick(sc->sc_rxq);
+	bool notify = virtq_kick_prepare(sc->sc_rxq);
 	spin_unlock(&sc->sc_rx_lock);
+	if (notify) /* outside the lock: the exit may wait on the device */
+		virtq_notify(sc->sc_rxq);
 	return r;
 }
 
@@ -303,11 +305,14 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_seg *segs, int nseg,
 	if (sc->sc_split)
 		s[0].len = hl;
 	r = virtq_add(sc->sc_txq, s, sc->sc_split ? 2 : 1, b);
+	bool notify = false;
 	if (r == 0)
-		virtq_kick(sc->sc_txq);
+		notify = virtq_kick_prepare(sc->sc_txq);
 	else
 		sc->sc_tx_free[sc->sc_ntx_free++] = b;
 	spin_unlock(&sc->sc_tx_lock);
+	if (notify) /* outside the lock: the other core may be sending too */
+		virtq_notify(sc->sc_txq);
 	return r == 0 ? 0 : r == -ENOSPC ? -EAGAIN : -EIO;
 }
 

@@ -203,13 +203,13 @@ int virtq_add(struct virtq *vq, const struct virtq_seg *segs, unsigned nsegs, vo
 	return 0;
 }
 
-void virtq_kick(struct virtq *vq)
+bool virtq_kick_prepare(struct virtq *vq)
 {
 	uint16_t old = vq->vq_kicked_idx, now = vq->vq_avail_idx;
 	bool need;
 
 	if (old == now || vq->vq_broken)
-		return;
+		return false;
 	/* Descriptors and ring entries are in memory before the index that
 	 * hands them over (a store-store order x86 keeps: compiler barrier). */
 	arch_wmb();
@@ -225,8 +225,19 @@ void virtq_kick(struct virtq *vq)
 		need = !(le16(RD(vq->vq_used->flags)) & VIRTQ_USED_F_NO_NOTIFY);
 	}
 	vq->vq_kicked_idx = now;
-	if (need && vq->vq_notify)
+	return need;
+}
+
+void virtq_notify(struct virtq *vq)
+{
+	if (vq->vq_notify && !vq->vq_broken)
 		vq->vq_notify(vq);
+}
+
+void virtq_kick(struct virtq *vq)
+{
+	if (virtq_kick_prepare(vq))
+		virtq_notify(vq);
 }
 
 static void bad_used(struct virtq *vq, const char *what, uint32_t id, uint32_t len)

@@ -127,6 +127,13 @@ int virtq_add(struct virtq *vq, const struct virtq_seg *segs, unsigned nsegs, vo
 /* Publish what virtq_add queued and notify the device unless it asked not
  * to be (VIRTQ_USED_F_NO_NOTIFY, or its event index with VIRTIO_F_EVENT_IDX). */
 void virtq_kick(struct virtq *vq);
+/* virtq_kick in two steps, for a caller that publishes under its lock and
+ * notifies after letting go of it (a notification is an exit to the device,
+ * which may wait, and another core may want the lock meanwhile):
+ * virtq_kick_prepare publishes what was added and says whether the device
+ * wants a notification; virtq_notify sends it. Notifying twice is harmless. */
+bool virtq_kick_prepare(struct virtq *vq);
+void virtq_notify(struct virtq *vq);
 /* The next buffer the device has finished with: its cookie, and in *len the
  * bytes the device wrote into it; NULL when none. */
 void *virtq_get(struct virtq *vq, uint32_t *len);

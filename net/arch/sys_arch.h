@@ -18,8 +18,8 @@ struct net_sem {
 
 /* Sleeping mutex: waiters block in kwait on `held`. */
 struct net_mutex {
-	struct spinlock lock;
-	volatile bool held;
+	struct spinlock lock;     /* orders sleepers against the releaser */
+	volatile int held;        /* taken and released with atomics */
 	bool valid;
 	int waiters;
 	const void *owner;       /* the holder's thread, for the core-lock check */
