@@ -176,16 +176,21 @@ static uint64_t slice_end(struct cpu *c)
 }
 
 /* Tickless: the timer fires for the earliest sleeper, or at the end of the
- * slice when another thread waits for the core. Times are TSC ticks. */
+ * slice when another thread waits for the core. Times are TSC ticks.
+ * Lazily: a timer armed no later than needed is left alone, and one no longer
+ * needed is not disarmed; it fires early at worst, and the interrupt arms it
+ * again for what is due then. Each arm is an exit to the hypervisor (a
+ * request that sleeps in epoll_wait with a timeout and wakes early would
+ * otherwise arm and disarm it every time). c->armed is what the timer holds. */
 static void arm_timer(struct cpu *c, uint64_t now)
 {
 	uint64_t when = c->sleepers ? c->sleepers->wake_at : 0;
 	if (c->rq_len > 0 && c->current != c->idle && (!when || slice_end(c) < when))
 		when = slice_end(c);
-	if (when == c->armed)
+	if (!when || (c->armed && c->armed <= when))
 		return;
 	c->armed = when;
-	arch_timer_arm(when ? (when > now ? when : now) : 0);
+	arch_timer_arm(when > now ? when : now);
 }
 
 void sched_finish_switch(void)

@@ -290,11 +290,21 @@ static void test_tickless_one_thread(void **state)
 	expect_switch(0, A, B);
 	assert_int_equal(cpu(0)->slice_end, TSC(now_ns + SCHED_SLICE_NS));
 	assert_int_equal(last_arm[0], TSC(now_ns + SCHED_SLICE_NS));
-	/* A alone again: the slice timer is cancelled. */
+	/* A alone again: the slice timer is left to fire (no exit to cancel
+	 * it); when it does, nothing changes and nothing is armed again. */
+	int arms_before = arms[0];
+	uint64_t slice = TSC(now_ns + SCHED_SLICE_NS);
 	sched_block(0);
 	expect_switch(0, B, A);
-	assert_int_equal(last_arm[0], 0);
+	assert_int_equal(arms[0], arms_before);
+	assert_int_equal(cpu(0)->armed, slice);
+	now_ns += SCHED_SLICE_NS;
+	int before = nsw;
+	sched_interrupt(true, true);
+	assert_int_equal(nsw, before);
+	assert_ptr_equal(running(0), A);
 	assert_int_equal(cpu(0)->armed, 0);
+	assert_int_equal(arms[0], arms_before);
 }
 
 static void test_slice_timer_and_preemption(void **state)
@@ -398,8 +408,9 @@ static void test_wake_cancels_sleep(void **state)
 	assert_int_equal(A->state, T_RUNNABLE);
 	assert_int_equal(A->wake_at, 0);
 	assert_null(cpu(0)->sleepers);
-	assert_int_equal(cpu(0)->armed, 0);
-	assert_int_equal(last_arm[0], 0); /* the timer is cancelled */
+	/* The timer is left to fire early (no exit to cancel it). */
+	assert_int_equal(cpu(0)->armed, TSC(T0 + 3 * MS));
+	assert_int_equal(last_arm[0], TSC(T0 + 3 * MS));
 	schedule();
 	expect_switch(0, cpu(0)->idle, A);
 	assert_int_equal(A->wake_reason, 0);
