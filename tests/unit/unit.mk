@@ -52,6 +52,10 @@ UNIT_SRCS_test_vnet := drivers/virtio/net.c drivers/virtio/virtio.c drivers/virt
 UNIT_SRCS_test_epoll_set := kernel/epoll_set.c
 UNIT_SRCS_test_pipe_ring := kernel/pipe_ring.c
 UNIT_SRCS_test_sockaddr := net/sockaddr.c
+# The Internet checksum's sum (net/chksum.c) against a reference.
+UNIT_SRCS_test_chksum := net/chksum.c
+$(B)/unit/test_chksum: UCFLAGS += -Inet -I$(LWIP)/include
+$(B)/unit/test_chksum: | $(LWIP_STAMP)
 $(B)/unit/test_sockaddr: UCFLAGS += -Inet
 # The HTTP request parser of examples/httpd (examples/kv uses it too).
 UNIT_SRCS_test_http := examples/httpd/http.c
