@@ -90,14 +90,19 @@ def prof(k):
     return c
 p = [prof(k) for k in (0, 1, 2)]
 fn = collections.Counter()
+calls = collections.Counter()   # executions of a function's first instruction
 for a in set(p[0]) | set(p[1]) | set(p[2]):
     d = (p[2][a] - p[1][a]) - (p[1][a] - p[0][a])
     if d:
         i = bisect.bisect_right(addrs, a) - 1
-        fn[syms[i][1] if i >= 0 else "?"] += d
+        name = syms[i][1] if i >= 0 else "?"
+        fn[name] += d
+        if i >= 0 and a == syms[i][0]:
+            calls[name] += d
 per = n2 - n1
 total = sum(fn.values()) / per
 print(f"instructions per keep-alive request: {total:.0f} (({n2} - {n1}) requests, profile)")
+print("  insns/req      %  calls/req  function")
 for name, d in fn.most_common(top):
-    print(f"  {d / per:9.1f}  {100 * d / per / total:5.1f}%  {name}")
+    print(f"  {d / per:9.1f}  {100 * d / per / total:5.1f}  {calls[name] / per:9.2f}  {name}")
 PY
