@@ -9,16 +9,19 @@
 # p2; per request = ((p2 - p1) - (p1 - p0)) / (N2 - N1), per address, so the
 # boot and each connection's set-up and close cancel out. The addresses are
 # mapped to functions with IMAGE's symbols (nm -n); prints the total per
-# request and the TOP functions.
+# request and the TOP functions, with how often each was entered.
 #   bench/insnprof.sh [-n TOP] [-p PORT] [-a 'toro.x=y ...'] [IMAGE [-- ARGS...]]
+# -L: the same httpd source on the bench's Linux guest instead (make bench's
+# build/bench/linux: its kernel, and an initrd built here with mkguest.sh);
+# the program's own functions by name, the kernel's as one "[linux kernel]".
 # N1/N2: INSNPROF_N1 (200), INSNPROF_N2 (1200). docs/bench.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-top=15 port=${INSNPROF_PORT:-22050} append=
-while getopts n:p:a: o; do
+top=15 port=${INSNPROF_PORT:-22050} append= linux=0
+while getopts n:p:a:L o; do
 	case $o in
-	n) top=$OPTARG ;; p) port=$OPTARG ;; a) append=$OPTARG ;;
-	*) echo "usage: bench/insnprof.sh [-n TOP] [-p PORT] [-a KERNEL_OPTS] [IMAGE [-- ARGS...]]" >&2; exit 2 ;;
+	n) top=$OPTARG ;; p) port=$OPTARG ;; a) append=$OPTARG ;; L) linux=1 ;;
+	*) echo "usage: bench/insnprof.sh [-n TOP] [-p PORT] [-a KERNEL_OPTS] [-L] [IMAGE [-- ARGS...]]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -29,6 +32,18 @@ args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(--quiet --port 80)
 n1=${INSNPROF_N1:-200} n2=${INSNPROF_N2:-1200}
 [ -f "$img" ] || { echo "insnprof: $img missing (make all)" >&2; exit 1; }
+lx=build/bench/linux
+if [ $linux = 1 ]; then
+	[ -s $lx/vmlinuz ] || bench/linux/mkguest.sh fetch $lx
+	bench/linux/mkguest.sh netinitrd $lx httpd-prof "${args[*]}" -Iinclude examples/httpd/*.c \
+		build/examples/httpd/www.S > /dev/null
+	img=$lx/httpd-prof	# its symbols; the kernel's addresses stay unnamed
+	machine=(-M microvm -m 128 -kernel $lx/vmlinuz -initrd $lx/httpd-prof.initrd.gz
+		 -append "console=ttyS0 quiet tsc_early_khz=2000000 tsc=reliable panic=-1")
+else
+	machine=(-M microvm,acpi=off -m 16 -kernel "$img"
+		 -append "toro.ip=10.0.2.15/24 toro.gw=10.0.2.2 $append -- ${args[*]}")
+fi
 tools=build/bench/tools
 mkdir -p "$tools"
 [ "$tools/insncount.so" -nt bench/tools/insncount.c ] ||
@@ -42,13 +57,12 @@ mkfifo "$tmp/fifo"
 log=$tmp/console
 timeout 1800 qemu-system-x86_64 -cpu max -nographic -no-reboot -nodefaults -serial stdio \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -accel tcg -smp 1,maxcpus=2 \
-	-M microvm,acpi=off -m 16 -icount shift=0,sleep=on \
+	-icount shift=0,sleep=on "${machine[@]}" \
 	-plugin "$tools/insncount.so,fifo=$tmp/fifo,profile=$tmp/prof" \
 	-netdev "user,id=net0,hostfwd=tcp:127.0.0.1:$port-:80" -device virtio-net-device,netdev=net0 \
-	-kernel "$img" -append "toro.ip=10.0.2.15/24 toro.gw=10.0.2.2 $append -- ${args[*]}" \
 	> "$log" 2>&1 < /dev/null &
 qpid=$!
-for _ in $(seq 1200); do
+for _ in $(seq 3000); do
 	grep -q "listening on port" "$log" 2>/dev/null && break
 	kill -0 "$qpid" 2>/dev/null || { cat "$log"; exit 1; }
 	sleep 0.1
@@ -95,7 +109,7 @@ for a in set(p[0]) | set(p[1]) | set(p[2]):
     d = (p[2][a] - p[1][a]) - (p[1][a] - p[0][a])
     if d:
         i = bisect.bisect_right(addrs, a) - 1
-        name = syms[i][1] if i >= 0 else "?"
+        name = "[linux kernel]" if a >= 1 << 63 else syms[i][1] if i >= 0 else "?"
         fn[name] += d
         if i >= 0 and a == syms[i][0]:
             calls[name] += d

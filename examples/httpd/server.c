@@ -94,6 +94,7 @@ struct srv_loop {
 	uint64_t paused_until;   /* accepting again after this, when nonzero */
 	uint64_t last_scan;
 	time_t date_sec;
+	uint64_t date_until;     /* monotonic ns: date[] holds until then at least */
 	char date[40];           /* Date: header, IMF-fixdate */
 	char clf[40];            /* access log time */
 	/* statistics, read by /debug/stats from any core */
@@ -119,7 +120,14 @@ static uint64_t mono_ns(void)
 static void update_time(struct srv_loop *l)
 {
 	l->now = mono_ns();
-	time_t t = time(NULL);
+	/* The wall clock only when its second may have turned: one clock read
+	 * per wake-up instead of two (a system call each on Toro). */
+	if (l->now < l->date_until && l->date[0])
+		return;
+	struct timespec rt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	time_t t = rt.tv_sec;
+	l->date_until = l->now + (uint64_t)(1000000000L - rt.tv_nsec);
 	if (t == l->date_sec && l->date[0])
 		return;
 	/* By hand rather than strftime, which would bring the time zone code. */
@@ -535,6 +543,7 @@ static int linger(struct srv_conn *c)
 
 static void conn_event(struct srv_conn *c)
 {
+	bool drained = false; /* a read came back short: the socket is empty */
 	for (;;) {
 		if (c->closing || c->ext || c->file || SRV_OUT_CAP - c->out_len < SRV_REPLY_ROOM) {
 			int f = flush(c);
@@ -562,13 +571,19 @@ static void conn_event(struct srv_conn *c)
 		}
 		if (c->eof)
 			goto dead; /* a partial request, or none: nothing to answer */
+		if (drained) {
+			/* The epoll set is level-triggered: it wakes us again for
+			 * more bytes or the peer's FIN, and a read that would only
+			 * say EAGAIN is saved. */
+			want(c, EPOLLIN);
+			return;
+		}
 		ssize_t n;
-		if (c->body)
-			n = recv(c->fd, c->body + c->body_got,
-				 (size_t)c->req.content_length - c->body_got, 0);
-		else
-			n = recv(c->fd, c->in + c->in_len, SRV_IN_CAP - c->in_len, 0);
+		size_t ask = c->body ? (size_t)c->req.content_length - c->body_got
+				     : SRV_IN_CAP - c->in_len;
+		n = recv(c->fd, c->body ? c->body + c->body_got : c->in + c->in_len, ask, 0);
 		if (n > 0) {
+			drained = (size_t)n < ask;
 			if (!c->head && !c->in_len)
 				c->head_start = c->loop->now;
 			*(c->body ? &c->body_got : &c->in_len) += (size_t)n;
