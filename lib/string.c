@@ -18,19 +18,34 @@ typedef uint64_t __attribute__((may_alias)) word_t;
 typedef uint64_t __attribute__((may_alias, aligned(1))) uword_t;
 #define WORD sizeof(word_t)
 
-/* The destination is aligned first, the source is read a word at a time at
- * whatever alignment it then has: the network copies frames at offsets such
- * as 14 (the Ethernet header) against word-aligned buffers, which a copy
- * falling back to bytes paid about five instructions a byte for. */
+/* Eight bytes or more: the first and the last word are copied whole at any
+ * alignment (overlapping the middle), the middle with the destination
+ * aligned and the source read a word at a time at whatever alignment it
+ * has. The network copies frames at offsets such as 14 (the Ethernet header)
+ * against word-aligned buffers; a copy that fell back to bytes there paid
+ * about five instructions a byte, and byte loops for the ragged ends about
+ * as many per call as the middle of a short frame. The source's last word is
+ * read before anything is written; memmove sends overlapping copies
+ * elsewhere. */
 NO_LIBCALL void *memcpy(void *d, const void *s, size_t n)
 {
 	unsigned char *dp = d;
 	const unsigned char *sp = s;
 
-	while (n > 0 && ((uintptr_t)dp & (WORD - 1)) != 0) {
-		*dp++ = *sp++;
-		n--;
+	if (n < WORD) {
+		while (n > 0) {
+			*dp++ = *sp++;
+			n--;
+		}
+		return d;
 	}
+	word_t last = *(const uword_t *)(sp + n - WORD);
+	unsigned char *end = dp + n;
+	*(uword_t *)dp = *(const uword_t *)sp;
+	size_t k = WORD - ((uintptr_t)dp & (WORD - 1)); /* 1..8: to the next aligned word */
+	dp += k;
+	sp += k;
+	n -= k;
 	/* Eight words a turn: under QEMU's TCG every turn of a loop is a
 	 * pass through translated code, and a 4 KiB block (a file read
 	 * from the block cache) took 512 of them one word at a time. */
@@ -44,10 +59,7 @@ NO_LIBCALL void *memcpy(void *d, const void *s, size_t n)
 	}
 	for (; n >= WORD; n -= WORD, dp += WORD, sp += WORD)
 		*(word_t *)dp = *(const uword_t *)sp;
-	while (n > 0) {
-		*dp++ = *sp++;
-		n--;
-	}
+	*(uword_t *)(end - WORD) = last;
 	return d;
 }
 
@@ -56,9 +68,19 @@ NO_LIBCALL void *memmove(void *d, const void *s, size_t n)
 	unsigned char *dp = d;
 	const unsigned char *sp = s;
 
-	/* A forward copy is safe unless the destination starts inside the source. */
-	if ((uintptr_t)dp - (uintptr_t)sp >= n)
-		return memcpy(d, s, n);
+	if ((uintptr_t)dp - (uintptr_t)sp >= n && (uintptr_t)sp - (uintptr_t)dp >= n)
+		return memcpy(d, s, n); /* apart */
+	if (dp < sp) {
+		/* Forward, a word at a time: each word is read before the
+		 * bytes it overlaps are written, and writes stay behind reads. */
+		for (; n >= WORD; n -= WORD, dp += WORD, sp += WORD)
+			*(uword_t *)dp = *(const uword_t *)sp;
+		while (n > 0) {
+			*dp++ = *sp++;
+			n--;
+		}
+		return d;
+	}
 	while (n > 0) {
 		n--;
 		dp[n] = sp[n];

@@ -168,9 +168,8 @@ struct head_buf {
 	bool over;
 };
 
-static void head_put(struct head_buf *h, const char *s)
+static void head_put_n(struct head_buf *h, const char *s, size_t n)
 {
-	size_t n = strlen(s);
 	if (n >= h->left) {
 		h->over = true;
 		return;
@@ -180,6 +179,10 @@ static void head_put(struct head_buf *h, const char *s)
 	h->left -= n;
 }
 
+static void head_put(struct head_buf *h, const char *s) { head_put_n(h, s, strlen(s)); }
+/* A string literal: its length known at compile time. */
+#define HEAD_LIT(h, lit) head_put_n(h, lit, sizeof(lit) - 1)
+
 static void head_num(struct head_buf *h, uint64_t v)
 {
 	char d[24];
@@ -188,7 +191,7 @@ static void head_num(struct head_buf *h, uint64_t v)
 	do
 		d[--i] = (char)('0' + v % 10);
 	while ((v /= 10) != 0);
-	head_put(h, d + i);
+	head_put_n(h, d + i, sizeof(d) - 1 - (size_t)i);
 }
 
 /* The status line and headers of rep into o (room bytes): the length, or
@@ -197,30 +200,30 @@ static int reply_head(struct srv_conn *c, const struct srv_reply *rep, bool clos
 		      char *o, size_t room)
 {
 	struct head_buf h = { o, room, false };
-	head_put(&h, "HTTP/1.1 ");
+	HEAD_LIT(&h, "HTTP/1.1 ");
 	head_num(&h, (uint64_t)(unsigned)rep->status);
-	head_put(&h, " ");
+	HEAD_LIT(&h, " ");
 	head_put(&h, http_reason(rep->status));
-	head_put(&h, "\r\nServer: toro\r\nDate: ");
+	HEAD_LIT(&h, "\r\nServer: toro\r\nDate: ");
 	head_put(&h, c->loop->date);
-	head_put(&h, "\r\n");
+	HEAD_LIT(&h, "\r\n");
 	if (rep->type) {
-		head_put(&h, "Content-Type: ");
+		HEAD_LIT(&h, "Content-Type: ");
 		head_put(&h, rep->type);
-		head_put(&h, "\r\n");
+		HEAD_LIT(&h, "\r\n");
 	}
 	if (rep->headers)
 		head_put(&h, rep->headers);
 	if (rep->status != 204) {
-		head_put(&h, "Content-Length: ");
+		HEAD_LIT(&h, "Content-Length: ");
 		head_num(&h, rep->len);
-		head_put(&h, "\r\n");
+		HEAD_LIT(&h, "\r\n");
 	}
 	if (close_after)
-		head_put(&h, "Connection: close\r\n");
+		HEAD_LIT(&h, "Connection: close\r\n");
 	else if (c->req.version_minor == 0)
-		head_put(&h, "Connection: keep-alive\r\n");
-	head_put(&h, "\r\n");
+		HEAD_LIT(&h, "Connection: keep-alive\r\n");
+	HEAD_LIT(&h, "\r\n");
 	return h.over ? -1 : (int)(room - h.left);
 }
 
