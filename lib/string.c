@@ -88,21 +88,24 @@ NO_LIBCALL void *memmove(void *d, const void *s, size_t n)
 	return d;
 }
 
+/* As memcpy: the first and last words stored whole, the middle aligned. */
 NO_LIBCALL void *memset(void *d, int c, size_t n)
 {
 	unsigned char *dp = d;
 	word_t w = (unsigned char)c * 0x0101010101010101ull;
 
-	while (n > 0 && ((uintptr_t)dp & (WORD - 1)) != 0) {
-		*dp++ = (unsigned char)c;
-		n--;
+	if (n < WORD) {
+		while (n > 0) {
+			*dp++ = (unsigned char)c;
+			n--;
+		}
+		return d;
 	}
-	for (; n >= WORD; n -= WORD, dp += WORD)
+	unsigned char *end = dp + n;
+	*(uword_t *)dp = w;
+	*(uword_t *)(end - WORD) = w;
+	for (dp += WORD - ((uintptr_t)dp & (WORD - 1)); (size_t)(end - dp) >= WORD; dp += WORD)
 		*(word_t *)dp = w;
-	while (n > 0) {
-		*dp++ = (unsigned char)c;
-		n--;
-	}
 	return d;
 }
 
