@@ -39,7 +39,7 @@ UNIT_OWN_STUBS += test_netcfg
 UNIT_SRCS_test_netcfg := net/netcfg.c lib/cmdline.c lib/fmt.c
 $(B)/unit/test_netcfg: UCFLAGS += -Inet
 # net/netif.c with lwIP's core built for the host and a fake netdev.
-UNIT_SRCS_test_netif := net/netif.c net/steer.c net/flow.c net/sys_arch.c net/loophook.c net/netmem.c net/tcptw.c \
+UNIT_SRCS_test_netif := net/netif.c net/steer.c net/flow.c net/sys_arch.c net/loophook.c net/netmem.c net/tcptw.c net/chksum.c \
                         kernel/ksem.c tests/unit/net_host.c \
                         $(addprefix $(LWIP)/,$(LWIP_SRCS))
 $(B)/unit/test_netif: UCFLAGS += $(UNIT_NET_FLAGS)
