@@ -324,12 +324,43 @@ uint64_t sched_idle_tsc(void)
 	return sum;
 }
 
+static void (*idle_fn)(void *);
+static void *idle_arg;
+static const char *idle_what;
+
+void sched_when_idle(void (*fn)(void *), void *arg, const char *what)
+{
+	idle_arg = arg;
+	idle_what = what;
+	__atomic_store_n(&idle_fn, fn, __ATOMIC_RELEASE);
+	/* Another core halts already: wake it to take the work. */
+	for (int i = 0; i < ncpus; i++)
+		if (i != this_cpu()->id) {
+			arch_wake_cpu(i);
+			break;
+		}
+}
+
+/* The idle work, started on this core: true when a thread was made. */
+static bool start_idle_work(struct cpu *c)
+{
+	void (*fn)(void *) = __atomic_exchange_n(&idle_fn, NULL, __ATOMIC_ACQ_REL);
+	if (!fn)
+		return false;
+	if (kthread_create(fn, idle_arg, c->id))
+		return true;
+	kprintf("toro: out of memory: %s\n", idle_what);
+	return false;
+}
+
 void sched_run_idle(void)
 {
 	struct cpu *c = this_cpu();
 	for (;;) {
 		schedule();
 		if (c->rq_len == 0 && mailbox_empty(&c->mbox)) {
+			if (__atomic_load_n(&idle_fn, __ATOMIC_ACQUIRE) && start_idle_work(c))
+				continue;
 			uint64_t t0 = arch_rdtsc();
 			arch_wait_for_interrupt();
 			__atomic_add_fetch(&idle_ticks[c->id], arch_rdtsc() - t0, __ATOMIC_RELAXED);

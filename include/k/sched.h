@@ -97,6 +97,13 @@ static inline struct thread *thread_current(void) { return this_cpu()->current; 
 /* Make the boot context of this core its idle thread and run the scheduler
  * forever. */
 __attribute__((noreturn)) void sched_run_idle(void);
+/* Run fn(arg) in a kernel thread on the first core that finds nothing else
+ * to run (one piece of work at a time; a second call replaces a first that
+ * has not started). Work the program does not wait for, kept off its start:
+ * on one core it runs when the program first blocks; with more cores, on
+ * another core right away. If the thread cannot be made, `what` is named on
+ * the console. */
+void sched_when_idle(void (*fn)(void *), void *arg, const char *what);
 /* TSC ticks all cores spent halted since boot (kstats idle_tsc=). */
 uint64_t sched_idle_tsc(void);
 void sched_init_cpu(struct cpu *c);
