@@ -189,6 +189,9 @@ void sched_finish_switch(void)
 	}
 }
 
+static void (*idle_fn)(void *);
+static bool start_idle_work(struct cpu *c);
+
 void schedule(void)
 {
 	struct cpu *c = this_cpu();
@@ -196,6 +199,11 @@ void schedule(void)
 	uint64_t now = arch_rdtsc();
 	bool move = false;
 
+	/* A thread that waits or ends leaves the core to others: the idle
+	 * work may start now (sched_when_idle). */
+	if (prev != c->idle && prev->state != T_RUNNING &&
+	    __atomic_load_n(&idle_fn, __ATOMIC_ACQUIRE))
+		start_idle_work(c);
 	drain_mailbox(c);
 	expire_sleepers(c, now);
 	if (prev->state == T_RUNNING && prev != c->idle) {
@@ -301,6 +309,10 @@ void sched_interrupt(bool from_user, bool timer)
 	uint64_t now = arch_rdtsc();
 	if (timer)
 		c->armed = 0;
+	/* The program was interrupted in ring 3: no kernel lock is held here,
+	 * and the core is shared from now on anyway. */
+	if (from_user && __atomic_load_n(&idle_fn, __ATOMIC_ACQUIRE))
+		start_idle_work(c);
 	drain_mailbox(c);
 	expire_sleepers(c, now);
 	if (c->current != c->idle && from_user &&
@@ -324,21 +336,27 @@ uint64_t sched_idle_tsc(void)
 	return sum;
 }
 
-static void (*idle_fn)(void *);
 static void *idle_arg;
 static const char *idle_what;
 
 void sched_when_idle(void (*fn)(void *), void *arg, const char *what)
 {
+	struct cpu *c = this_cpu();
 	idle_arg = arg;
 	idle_what = what;
 	__atomic_store_n(&idle_fn, fn, __ATOMIC_RELEASE);
 	/* Another core halts already: wake it to take the work. */
 	for (int i = 0; i < ncpus; i++)
-		if (i != this_cpu()->id) {
+		if (i != c->id) {
 			arch_wake_cpu(i);
-			break;
+			return;
 		}
+	/* One core, and a program that may never wait: an interrupt some
+	 * 0.1 s (up to a few s) from now takes the work up then. Its length
+	 * needs no calibrated clock; a timer the scheduler arms replaces it
+	 * and serves as well. */
+	if (!c->armed)
+		arch_timer_fallback();
 }
 
 /* The idle work, started on this core: true when a thread was made. */

@@ -165,5 +165,8 @@ void arch_kthread_init(struct thread *t);
 void kthread_main(struct thread *t);
 void arch_send_ipi(int cpu, int vector);
 void arch_wake_cpu(int cpu);
+/* A one-shot timer interrupt some 0.1 s to a few s from now, without the
+ * clock's rate (uncalibrated counts); replaced by the next arch_timer_arm. */
+void arch_timer_fallback(void);
 
 #endif
