@@ -148,6 +148,8 @@ void arch_timer_fallback(void) { fallbacks++; }
 
 void arch_pause(void) {}
 void arch_wait_for_interrupt(void) { fail_msg("idle loop halted in a test"); }
+bool arch_irq_on(void) { return false; }
+void panic(const char *fmt, ...) { fail_msg("panic: %s", fmt); abort(); }
 
 /* ---- helpers ---- */
 
