@@ -407,4 +407,5 @@ main() {
 	report
 }
 
-main "$@"
+# bench/boot.sh sources this file for its helpers only.
+[ -n "${BENCH_SOURCE_ONLY:-}" ] || main "$@"

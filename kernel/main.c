@@ -125,6 +125,9 @@ void kmain(uint32_t magic, uint32_t info)
 	uint64_t entry_tsc = arch_rdtsc();
 
 	uart_init();
+	/* First: its control register bits are part of what QEMU's TCG keys
+	 * translated code by, so code run before it is translated again after. */
+	cpu_init();
 	if (magic == LINUX64_MAGIC) { /* Firecracker: see docs/deploy.md */
 		extern bool smp_no_fw_cfg, power_reset_first;
 		smp_no_fw_cfg = power_reset_first = time_no_cmos = true;
@@ -148,7 +151,6 @@ void kmain(uint32_t magic, uint32_t info)
 	proc_debug = debug;
 	syscall_trace = cmdline_opt(&cl, "toro.strace") != NULL;
 	bootstats_init(entry_tsc, cmdline_opt(&cl, "toro.bootstats") != NULL);
-	cpu_init();
 	bootstats_stamp("cpu");
 	memory_init();
 	bootstats_stamp("memory");

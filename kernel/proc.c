@@ -54,8 +54,11 @@ void arch_user_regs(struct regs **r, uint64_t entry, uint64_t sp);
 struct thread *thread_alloc(bool user);
 int thread_register(struct thread *t);
 
-/* A kernel thread queued behind the main thread: the host's shutdown
- * requests are armed once the program runs, off the boot's path. */
+/* The host's shutdown requests are armed by a kernel thread on the first
+ * core with nothing to do (sched_when_idle): on one core when the program
+ * first waits, so reading the ACPI tables never delays its first steps, and
+ * no second thread in the run queue makes the boot core arm a time slice
+ * (which needs the TSC and local APIC rates: a 0.5 ms PIT measurement). */
 static void shutdown_events(void *verbose)
 {
 	arch_shutdown_events_start(verbose != NULL);
@@ -217,7 +220,7 @@ void proc_start(const char *const *argv, int argc, const char *const *envp, int 
 		panic("cannot start the main thread");
 	t->affinity = ncpus >= 64 ? ~0ull : (1ull << ncpus) - 1;
 	sched_wake(t);
-	if (!kthread_create(shutdown_events, proc_debug ? (void *)1 : NULL, 0))
-		kprintf("toro: out of memory: shutdown requests from the host are not armed\n");
+	sched_when_idle(shutdown_events, proc_debug ? (void *)1 : NULL,
+			"shutdown requests from the host are not armed");
 	sched_run_idle();
 }

@@ -212,6 +212,9 @@ void sched_finish_switch(void)
 	sched_flush_ipis();
 }
 
+static void (*idle_fn)(void *);
+static bool start_idle_work(struct cpu *c);
+
 void schedule(void)
 {
 	struct cpu *c = this_cpu();
@@ -224,6 +227,11 @@ void schedule(void)
 	if (arch_irq_on())
 		panic("interrupts on in kernel context (schedule called from %p)",
 		      __builtin_return_address(0));
+	/* A thread that waits or ends leaves the core to others: the idle
+	 * work may start now (sched_when_idle). */
+	if (prev != c->idle && prev->state != T_RUNNING &&
+	    __atomic_load_n(&idle_fn, __ATOMIC_ACQUIRE))
+		start_idle_work(c);
 	sched_flush_ipis();
 	drain_mailbox(c);
 	expire_sleepers(c, now);
@@ -332,6 +340,10 @@ void sched_interrupt(bool from_user, bool timer)
 	uint64_t now = arch_rdtsc();
 	if (timer)
 		c->armed = 0;
+	/* The program was interrupted in ring 3: no kernel lock is held here,
+	 * and the core is shared from now on anyway. */
+	if (from_user && __atomic_load_n(&idle_fn, __ATOMIC_ACQUIRE))
+		start_idle_work(c);
 	drain_mailbox(c);
 	expire_sleepers(c, now);
 	if (c->current != c->idle && from_user &&
@@ -356,6 +368,41 @@ uint64_t sched_idle_tsc(void)
 	return sum;
 }
 
+static void *idle_arg;
+static const char *idle_what;
+
+void sched_when_idle(void (*fn)(void *), void *arg, const char *what)
+{
+	struct cpu *c = this_cpu();
+	idle_arg = arg;
+	idle_what = what;
+	__atomic_store_n(&idle_fn, fn, __ATOMIC_RELEASE);
+	/* Another core halts already: wake it to take the work. */
+	for (int i = 0; i < ncpus; i++)
+		if (i != c->id) {
+			arch_wake_cpu(i);
+			return;
+		}
+	/* One core, and a program that may never wait: an interrupt some
+	 * 0.1 s (up to a few s) from now takes the work up then. Its length
+	 * needs no calibrated clock; a timer the scheduler arms replaces it
+	 * and serves as well. */
+	if (!c->armed)
+		arch_timer_fallback();
+}
+
+/* The idle work, started on this core: true when a thread was made. */
+static bool start_idle_work(struct cpu *c)
+{
+	void (*fn)(void *) = __atomic_exchange_n(&idle_fn, NULL, __ATOMIC_ACQ_REL);
+	if (!fn)
+		return false;
+	if (kthread_create(fn, idle_arg, c->id))
+		return true;
+	kprintf("toro: out of memory: %s\n", idle_what);
+	return false;
+}
+
 void sched_run_idle(void)
 {
 	struct cpu *c = this_cpu();
@@ -363,6 +410,8 @@ void sched_run_idle(void)
 		schedule();
 		sched_flush_ipis();
 		if (c->rq_len == 0 && mailbox_empty(&c->mbox)) {
+			if (__atomic_load_n(&idle_fn, __ATOMIC_ACQUIRE) && start_idle_work(c))
+				continue;
 			uint64_t t0 = arch_rdtsc();
 			arch_wait_for_interrupt();
 			__atomic_add_fetch(&idle_ticks[c->id], arch_rdtsc() - t0, __ATOMIC_RELAXED);

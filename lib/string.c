@@ -104,7 +104,16 @@ NO_LIBCALL void *memset(void *d, int c, size_t n)
 	unsigned char *end = dp + n;
 	*(uword_t *)dp = w;
 	*(uword_t *)(end - WORD) = w;
-	for (dp += WORD - ((uintptr_t)dp & (WORD - 1)); (size_t)(end - dp) >= WORD; dp += WORD)
+	dp += WORD - ((uintptr_t)dp & (WORD - 1));
+	/* Eight words a turn: a page zeroed a word at a time took 512 passes
+	 * through translated code under TCG (the page tables and fresh program
+	 * pages of every boot). */
+	for (; (size_t)(end - dp) >= 8 * WORD; dp += 8 * WORD) {
+		word_t *d8 = (word_t *)dp;
+		d8[0] = w, d8[1] = w, d8[2] = w, d8[3] = w;
+		d8[4] = w, d8[5] = w, d8[6] = w, d8[7] = w;
+	}
+	for (; (size_t)(end - dp) >= WORD; dp += WORD)
 		*(word_t *)dp = w;
 	return d;
 }

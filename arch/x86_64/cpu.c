@@ -152,8 +152,12 @@ static void gdt_init(struct cpu_arch *a, const uint64_t ist_top[3])
 
 	gdt[0] = 0;
 	gdt[1] = 0x00209a0000000000; /* kernel code, 64-bit */
-	gdt[2] = 0x0000920000000000; /* kernel data */
-	gdt[3] = 0x0000f20000000000; /* user data, DPL 3 */
+	/* Kernel data, flat with B set: what SYSCALL itself puts in SS. QEMU's
+	 * TCG keys translated code by SS's B bit too, so kernel code reached
+	 * through an interrupt and through a system call shares one
+	 * translation (intr_common loads this SS). */
+	gdt[2] = 0x00cf92000000ffff;
+	gdt[3] = 0x00cff2000000ffff; /* user data, DPL 3: B set, as SYSRET loads it */
 	gdt[4] = 0x0020fa0000000000; /* user code, 64-bit, DPL 3 */
 	gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
 		 ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);

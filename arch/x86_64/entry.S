@@ -80,6 +80,10 @@ intr_common:
 	swapgs
 1:	PUSH_REGS
 	cld
+	/* From ring 3 or through an IST the CPU leaves a null SS (iretq puts
+	 * back the frame's): the kernel's own, as a system call has it. */
+	mov $0x10, %eax
+	mov %eax, %ss
 	mov %rsp, %rdi
 	call trap_dispatch
 	.globl intr_return

@@ -335,6 +335,22 @@ static void lapic_calibrate(void)
 		lapic_hz = 1000000000;
 }
 
+/* 2*10^8 TSC ticks (0.07-0.2 s at 1-3 GHz) or 10^8 local APIC counts (0.1 s
+ * at QEMU's 1 GHz, up to 4 s at a 25 MHz bus): no rate is needed. */
+void arch_timer_fallback(void)
+{
+	if (!lapic)
+		return;
+	if (cpu_feat.tsc_deadline) {
+		lapic_wr(LAPIC_LVT_TIMER, (2u << 17) | VEC_TIMER);
+		wrmsr(MSR_TSC_DEADLINE, arch_rdtsc() + 200000000ull);
+		return;
+	}
+	lapic_wr(LAPIC_TIMER_DIV, 0xb);
+	lapic_wr(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot */
+	lapic_wr(LAPIC_TIMER_INIT, 100000000u);
+}
+
 void arch_timer_arm(uint64_t deadline)
 {
 	if (!lapic)

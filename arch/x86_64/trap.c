@@ -80,6 +80,11 @@ static void user_fault(struct regs *r, uint64_t cr2)
 void trap_dispatch(struct regs *r)
 {
 	bool user = (r->cs & 3) == 3;
+	/* An interrupt or a fault inside a user copy (stac) would run its
+	 * handler, and any thread it switches to, with SMAP off; iretq gives
+	 * the interrupted code its AC back. Under TCG it also saves translating
+	 * the fault and wake paths a second time (AC is part of a block's key). */
+	clac();
 	switch (r->vector) {
 	case VEC_TIMER:
 	case VEC_IPI_WAKE:

@@ -99,6 +99,13 @@ static inline struct thread *thread_current(void) { return this_cpu()->current; 
 /* Make the boot context of this core its idle thread and run the scheduler
  * forever. */
 __attribute__((noreturn)) void sched_run_idle(void);
+/* Run fn(arg) in a kernel thread on the first core that finds nothing else
+ * to run (one piece of work at a time; a second call replaces a first that
+ * has not started). Work the program does not wait for, kept off its start:
+ * on one core it runs when the program first blocks; with more cores, on
+ * another core right away. If the thread cannot be made, `what` is named on
+ * the console. */
+void sched_when_idle(void (*fn)(void *), void *arg, const char *what);
 /* TSC ticks all cores spent halted since boot (kstats idle_tsc=). */
 uint64_t sched_idle_tsc(void);
 void sched_init_cpu(struct cpu *c);
@@ -166,5 +173,8 @@ void arch_kthread_init(struct thread *t);
 void kthread_main(struct thread *t);
 void arch_send_ipi(int cpu, int vector);
 void arch_wake_cpu(int cpu);
+/* A one-shot timer interrupt some 0.1 s to a few s from now, without the
+ * clock's rate (uncalibrated counts); replaced by the next arch_timer_arm. */
+void arch_timer_fallback(void);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -119,6 +120,33 @@ void smp_poll(void)
 		__atomic_store_n(&poll_release->on_cpu, 0, __ATOMIC_RELEASE);
 }
 
+/* sched_when_idle's thread: the fake records it and makes D runnable on the
+ * core asked for, as kthread_create would. */
+static struct thread th[8]; /* the threads of the tests, below */
+static int kthreads, kthread_cpu, fallbacks;
+static void (*kthread_fn)(void *);
+static void idle_work(void *arg) { (void)arg; }
+struct thread *kthread_create(void (*fn)(void *), void *arg, int c);
+void kprintf(const char *fmt, ...);
+struct thread *kthread_create(void (*fn)(void *), void *arg, int c)
+{
+	(void)arg;
+	kthreads++;
+	kthread_cpu = c;
+	kthread_fn = fn;
+	memset(&th[3], 0, sizeof(th[3]));
+	th[3].tid = 103;
+	th[3].state = T_NEW;
+	th[3].cpu = c;
+	th[3].migrate_to = -1;
+	th[3].spawn_cpu = -1;
+	th[3].affinity = ~0ull;
+	sched_wake(&th[3]);
+	return &th[3];
+}
+void kprintf(const char *fmt, ...) { (void)fmt; fail_msg("unexpected console line"); }
+void arch_timer_fallback(void) { fallbacks++; }
+
 void arch_pause(void) {}
 void arch_wait_for_interrupt(void) { fail_msg("idle loop halted in a test"); }
 bool arch_irq_on(void) { return false; }
@@ -163,6 +191,8 @@ static int setup(void **state)
 	futex_timeouts = 0;
 	nreaped = 0;
 	nsw = 0;
+	kthreads = kthread_cpu = fallbacks = 0;
+	kthread_fn = NULL;
 	memset(th, 0, sizeof(th));
 	return 0;
 }
@@ -655,6 +685,55 @@ static void test_dead_thread_reaped(void **state)
 	assert_null(cpu(0)->switch_prev);
 }
 
+/* Work for an idle core: not started while the program runs alone (no second
+ * runnable thread, no slice timer), started when it waits; one core gets the
+ * fallback timer, more cores wake another one. */
+static void test_idle_work_on_one_core(void **state)
+{
+	ncpus = 1;
+	spawn_local(0, A);
+	schedule();
+	sched_when_idle(idle_work, NULL, "idle work");
+	assert_int_equal(fallbacks, 1);
+	assert_int_equal(ipis[1], 0);
+	sched_interrupt(false, false); /* from the kernel: not yet */
+	assert_int_equal(kthreads, 0);
+	assert_int_equal(cpu(0)->rq_len, 0);
+	assert_int_equal(arms[0], 0); /* A alone: no slice, no clock needed */
+	sched_block(0);
+	assert_int_equal(kthreads, 1);
+	assert_ptr_equal(kthread_fn, idle_work);
+	assert_int_equal(kthread_cpu, 0);
+	expect_switch(0, A, D);
+	/* Once only. */
+	sched_wake(A);
+	D->state = T_DEAD;
+	schedule();
+	assert_int_equal(kthreads, 1);
+}
+
+static void test_idle_work_interrupt_from_user(void **state)
+{
+	ncpus = 1;
+	spawn_local(0, A);
+	schedule();
+	sched_when_idle(idle_work, NULL, "idle work");
+	sched_interrupt(true, true); /* the fallback timer, A in ring 3 */
+	assert_int_equal(kthreads, 1);
+	assert_int_equal(cpu(0)->rq_len, 1);
+	assert_ptr_equal(running(0), A); /* A's slice goes on */
+}
+
+static void test_idle_work_wakes_another_core(void **state)
+{
+	spawn_local(0, A);
+	schedule();
+	sched_when_idle(idle_work, NULL, "idle work");
+	assert_int_equal(fallbacks, 0);
+	assert_int_equal(ipis[1], 1);
+	assert_int_equal(kthreads, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +751,9 @@ int main(void)
 		cmocka_unit_test_setup(test_migrate_blocked_thread, setup),
 		cmocka_unit_test_setup(test_handover_waits_for_saved_context, setup),
 		cmocka_unit_test_setup(test_dead_thread_reaped, setup),
+		cmocka_unit_test_setup(test_idle_work_on_one_core, setup),
+		cmocka_unit_test_setup(test_idle_work_interrupt_from_user, setup),
+		cmocka_unit_test_setup(test_idle_work_wakes_another_core, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
