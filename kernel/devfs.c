@@ -12,6 +12,7 @@
 #include <k/string.h>
 #include <k/syscall.h>
 #include <k/uart.h>
+#include <k/component.h>
 #include <k/console.h>
 
 #define TCGETS 0x5401
@@ -133,8 +134,9 @@ struct file *devfs_open(const char *path, int flags, int *err)
 {
 	if (!strncmp(path, "/etc/", 5))
 		return etcfs_open(path, flags, err);
-	if (vcon_path(path))
-		return vcon_open(path, flags, err);
+	const struct devfs_provider *prov = component_devfs(path);
+	if (prov)
+		return prov->open(path, flags, err);
 	for (int i = 0; i < __atomic_load_n(&ndyn, __ATOMIC_ACQUIRE); i++)
 		if (!strncmp(path, "/dev/", 5) && !strcmp(path + 5, dyn[i].name))
 			return dyn[i].open(dyn[i].arg, flags, err);

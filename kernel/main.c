@@ -14,10 +14,8 @@
 #include <k/cmdline.h>
 #include <k/component.h>
 #include <k/console.h>
-#include <k/drivers.h>
 #include <k/fmt.h>
 #include <k/fd.h>
-#include <k/kstats.h>
 #include <k/pmm.h>
 #include <k/proc.h>
 #include <k/sched.h>
@@ -174,10 +172,9 @@ void kmain(uint32_t magic, uint32_t info)
 	bootstats_stamp("timer+sched");
 	smp_init(smp_want);
 	bootstats_stamp("smp");
-	drivers_init(&cl);
+	component_probe(&cl); /* PCI and virtio, when a linked driver needs them */
 	bootstats_stamp("drivers");
-	component_init(&cl); /* the file systems mount here, when linked */
-	kstats_init(); /* the stats channel, when the VM has its port */
+	component_init(&cl); /* the file systems mount here, the stats channel starts */
 	bootstats_stamp("components");
 	smp_wait(); /* the other cores started while the drivers came up */
 	bootstats_stamp("smp: cores up");

@@ -136,6 +136,22 @@ typedef void (*init_hook_fn)(const struct cmdline *);
 typedef int (*sync_hook_fn)(void);
 typedef void (*exit_hook_fn)(int);
 
+void component_probe(const struct cmdline *cl)
+{
+	for (const struct syscall_opt *o = NULL; (o = sysopt_next(o, SYSOPT_PROBE)) != NULL;)
+		((init_hook_fn)o->p)(cl);
+}
+
+const struct devfs_provider *component_devfs(const char *path)
+{
+	for (const struct syscall_opt *o = NULL; (o = sysopt_next(o, SYSOPT_DEVFS)) != NULL;) {
+		const struct devfs_provider *d = o->p;
+		if (d->owns(path))
+			return d;
+	}
+	return NULL;
+}
+
 void component_init(const struct cmdline *cl)
 {
 	sysopt_index();

@@ -8,6 +8,7 @@
  * blocks anyone. Try: bin/toro run --machine q35 --qemu-arg -device
  * --qemu-arg virtio-rng-pci build/examples/hello.elf
  */
+#include <k/component.h>
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/kheap.h>
@@ -122,3 +123,7 @@ const struct virtio_driver vrng_driver = {
 	.type = VIRTIO_ID_ENTROPY,
 	.attach = vrng_attach,
 };
+
+/* The virtio-rng component (tools/components.tab): linked with getrandom,
+ * the network and the files; needs the `virtio` component's discovery. */
+SYSGROUP(virtio_rng) = { SYSOPT_HOOK(SYSOPT_VIRTIO, &vrng_driver) };
