@@ -29,6 +29,10 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 #define SYSOPT_PROBE  (-7) /* void fn(const struct cmdline *): boot, device discovery
 			    * (PCI, virtio-mmio), before the INIT hooks */
 #define SYSOPT_DEVFS  (-8) /* p: a const struct devfs_provider *: device files */
+#define SYSOPT_SIGFRAME (-10) /* p: void fn(struct regs *, int sig, int code,
+			      * uint64_t addr): run a handler (the signals component) */
+#define SYSOPT_APP    (-9) /* p: a const struct app_loader * (k/app.h): the loader
+			    * of a program packed with toro pack --app */
 
 /* Device files a component adds to /dev (virtio-console's /dev/hvc0 and
  * ports): devfs asks each linked provider in turn. */
