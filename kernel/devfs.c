@@ -4,15 +4,14 @@
  * musl line-buffers stdout on it, as on a Linux serial console. virtio-console's
  * /dev/hvc0 and ports are its driver's (drivers/virtio/console.c). */
 #include <k/arch.h>
+#include <k/component.h>
 #include <k/errno.h>
-#include <k/etcfs.h>
 #include <k/fd.h>
 #include <k/kheap.h>
 #include <k/random.h>
 #include <k/string.h>
 #include <k/syscall.h>
 #include <k/uart.h>
-#include <k/component.h>
 #include <k/console.h>
 
 #define TCGETS 0x5401
@@ -132,8 +131,6 @@ bool devfs_dyn_entry(int index, const char **name, uint32_t *mode, uint64_t *rde
 
 struct file *devfs_open(const char *path, int flags, int *err)
 {
-	if (!strncmp(path, "/etc/", 5))
-		return etcfs_open(path, flags, err);
 	const struct devfs_provider *prov = component_devfs(path);
 	if (prov)
 		return prov->open(path, flags, err);
