@@ -67,6 +67,17 @@ static int parse_pvh(struct boot_info *bi, uint64_t info, boot_map_fn map)
 	return 0;
 }
 
+/* Flag bit 9: the loader's name at offset 64. GRUB 2 names itself "GRUB 2.06"
+ * (and so on) and passes only the words after the file name; QEMU ("qemu")
+ * and loaders that give no name put the file name first. */
+static bool multiboot_by_grub(uint32_t flags, uint64_t info, boot_map_fn map)
+{
+	static const char grub[] = "GRUB";
+	const uint8_t *mb = (flags & (1u << 9)) ? map(info, 68) : NULL;
+	const char *name = mb && rd32(mb + 64) ? map(rd32(mb + 64), sizeof(grub) - 1) : NULL;
+	return name && memcmp(name, grub, sizeof(grub) - 1) == 0;
+}
+
 static int parse_multiboot(struct boot_info *bi, uint64_t info, boot_map_fn map)
 {
 	const uint8_t *mb = map(info, 52);
@@ -76,6 +87,7 @@ static int parse_multiboot(struct boot_info *bi, uint64_t info, boot_map_fn map)
 	bi->proto = BOOT_MULTIBOOT;
 	if (flags & (1u << 2))
 		bootinfo_copy_cmdline(bi, rd32(mb + 16), BOOT_CMDLINE_MAX, map);
+	bi->cmdline_has_name = !multiboot_by_grub(flags, info, map);
 	if (flags & (1u << 6)) {
 		uint32_t len = rd32(mb + 44);
 		if (len > 64 * 1024)

@@ -59,6 +59,7 @@ static int fail(struct boot_info *bi, const char *what, bool has_value, uint64_t
 	bi->error[n] = 0;
 	bi->proto = BOOT_NONE;
 	bi->nmem = 0;
+	bi->nmem_dropped = 0;
 	bi->cmdline[0] = 0;
 	return -EINVAL;
 }

@@ -141,9 +141,9 @@ void kmain(uint32_t magic, uint32_t info)
 		panic("unknown boot protocol (eax %#x): boot with PVH, Multiboot or the "
 		      "Linux 64-bit entry", magic);
 	boot_rsdp = bi.rsdp;
-	/* Multiboot loaders put the kernel's file name first. */
+	/* QEMU's Multiboot puts the kernel's file name first (GRUB's does not). */
 	char *words = bi.cmdline;
-	if (bi.proto == BOOT_MULTIBOOT) {
+	if (bi.cmdline_has_name) {
 		while (*words && *words != ' ')
 			words++;
 	}

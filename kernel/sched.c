@@ -196,6 +196,11 @@ void schedule(void)
 	uint64_t now = arch_rdtsc();
 	bool move = false;
 
+	/* A kernel path that turned interrupts on would let a device's handler
+	 * spin on a lock the interrupted thread holds: stop at the cause. */
+	if (arch_irq_on())
+		panic("interrupts on in kernel context (schedule called from %p)",
+		      __builtin_return_address(0));
 	drain_mailbox(c);
 	expire_sleepers(c, now);
 	if (prev->state == T_RUNNING && prev != c->idle) {

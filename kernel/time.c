@@ -123,9 +123,11 @@ static void time_set_hz(uint64_t hz)
 	uint64_t now;
 	/* No interrupt between reading the clock and publishing: the new rate
 	 * must be out before `at`, or a reader on another core could use the
-	 * old rate past it and then see time step back. Only a host that stops
-	 * this vCPU for CHANGE_AHEAD_NS right here can still do that. */
-	arch_irq_disable();
+	 * old rate past it and then see time step back. The kernel runs with
+	 * interrupts off, so none comes; only a host that stops this vCPU for
+	 * CHANGE_AHEAD_NS right here can still do that. (An sti here once left
+	 * the timer thread running with interrupts on: a device interrupt then
+	 * spun for good on a lock the thread held.) */
 	struct clock_rate cur = rate_at(&now);
 	uint32_t g = gen;
 	uint64_t at = now + time_ns_to_ticks(CHANGE_AHEAD_NS);
@@ -135,7 +137,6 @@ static void time_set_hz(uint64_t hz)
 	 * free. After the bump, slot g & 1 serves readers before `at`. */
 	rate_set(&rates[(g + 1) & 1], hz, at, at_ns);
 	__atomic_store_n(&gen, g + 1, __ATOMIC_RELEASE);
-	arch_irq_enable();
 }
 
 uint64_t time_realtime_ns(void)
@@ -202,11 +203,9 @@ static uint64_t refine_fire(struct ktimer *t, uint64_t when)
 	if (arch_tsc_refine(old, &hz) == 0) {
 		/* A result far off the first figure is a bad window, not a better one. */
 		if (hz > old / 2 && hz < old * 2) {
-			/* No console line here: one printed from this timer under
-			 * toro.debug hung the kernel on pc with a virtio console
-			 * (tests/guest/vcon_mirror_race, every run); why is not found
-			 * yet (docs/kernel.md, "Time"). */
 			time_set_hz(hz);
+			if (time_debug)
+				kprintf("toro: TSC %lu Hz refined (was %lu)\n", hz, old);
 		}
 		return 0;
 	}

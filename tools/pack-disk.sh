@@ -18,13 +18,14 @@ need_grub() {
 
 # grub_cfg FILE: boot /boot/toro.elf at once with the command line. GRUB's
 # console stays on the screen: the serial port is the program's alone.
-# GRUB's multiboot hands the kernel the words after the file name only, while
-# QEMU's -kernel puts the file name first and the kernel skips that first
-# word (kernel/main.c): the file name is written again as that word. GRUB
-# puts a word with a space in double quotes, as the kernel reads them, but
-# writes ' and \ as \' and \\, which it does not: pack_check_grub refuses them.
+# GRUB 2's multiboot hands the kernel the words after the file name only, and
+# names itself in the Multiboot information, so the kernel takes every word as
+# an argument (QEMU's -kernel puts the file name first and the kernel skips
+# it: kernel/bootinfo.c). GRUB puts a word with a space in double quotes, as
+# the kernel reads them, but writes ' and \ as \' and \\, which it does not:
+# pack_check_grub refuses them.
 grub_cfg() {
-	local w line="multiboot /boot/toro.elf /boot/toro.elf"
+	local w line="multiboot /boot/toro.elf"
 	for w in "${cmd_words[@]+"${cmd_words[@]}"}"; do
 		line+=" '$w'"
 	done

@@ -32,7 +32,12 @@ void arch_pause(void) { __asm__ volatile("pause"); }
  * between the two and the halt cannot miss its wake-up. */
 void arch_wait_for_interrupt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
 void arch_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
-void arch_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+bool arch_irq_on(void)
+{
+	uint64_t f;
+	__asm__ volatile("pushfq; popq %0" : "=r"(f));
+	return (f & 0x200) != 0;
+}
 
 bool arch_random64(uint64_t *out)
 {

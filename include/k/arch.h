@@ -30,7 +30,9 @@ void arch_pause(void);
 /* Halt until the next interrupt, with interrupts enabled during the halt. */
 void arch_wait_for_interrupt(void);
 void arch_irq_disable(void);
-void arch_irq_enable(void);
+/* The kernel runs with interrupts off (they are on only in ring 3 and in
+ * arch_wait_for_interrupt): true if they are on here, which is a bug. */
+bool arch_irq_on(void);
 /* Hardware random bits (RDRAND/RDSEED); false when the CPU has none. */
 bool arch_random64(uint64_t *out);
 

@@ -11,6 +11,7 @@
 #define K_BOOTINFO_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define BOOT_MAX_MEM 64
@@ -37,6 +38,9 @@ struct boot_info {
 	int nmem, nmem_dropped;
 	struct boot_mem mem[BOOT_MAX_MEM];
 	char cmdline[BOOT_CMDLINE_MAX];
+	/* The command line's first word is the kernel's file name, not an
+	 * argument: QEMU's Multiboot puts it there, GRUB 2's does not. */
+	bool cmdline_has_name;
 	uint64_t rsdp;
 	/* Why parsing failed, for the console (bootinfo_parse returned -EINVAL). */
 	char error[96];

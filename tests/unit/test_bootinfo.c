@@ -373,6 +373,36 @@ static void test_multiboot_cmdline(void **state)
 	assert_int_equal(strlen(bi.cmdline), BOOT_CMDLINE_MAX - 1);
 }
 
+/* The file name comes first on QEMU's command line, not on GRUB 2's: the
+ * loader's name (flag bit 9) says which. */
+static void test_multiboot_loader_name(void **state)
+{
+	strcpy((char *)mem + CMDLINE, "a b");
+	mb_info(1u << 2, 0, 0, CMDLINE, 0, 0);
+	assert_int_equal(bootinfo_parse(&bi, MULTIBOOT_MAGIC, INFO, fake_map), 0);
+	assert_true(bi.cmdline_has_name); /* no name given: as QEMU */
+
+	strcpy((char *)mem + CMDLINE + 256, "qemu");
+	w32(INFO + 64, CMDLINE + 256);
+	mb_info(1u << 2 | 1u << 9, 0, 0, CMDLINE, 0, 0);
+	assert_int_equal(bootinfo_parse(&bi, MULTIBOOT_MAGIC, INFO, fake_map), 0);
+	assert_true(bi.cmdline_has_name);
+
+	strcpy((char *)mem + CMDLINE + 256, "GRUB 2.06-13+deb12u1");
+	assert_int_equal(bootinfo_parse(&bi, MULTIBOOT_MAGIC, INFO, fake_map), 0);
+	assert_false(bi.cmdline_has_name);
+	assert_string_equal(bi.cmdline, "a b");
+
+	/* a name that points outside memory, or nowhere: not GRUB */
+	w32(INFO + 64, OUTSIDE);
+	assert_int_equal(bootinfo_parse(&bi, MULTIBOOT_MAGIC, INFO, fake_map), 0);
+	assert_true(bi.cmdline_has_name);
+	w32(INFO + 64, 0);
+	assert_int_equal(bootinfo_parse(&bi, MULTIBOOT_MAGIC, INFO, fake_map), 0);
+	assert_true(bi.cmdline_has_name);
+
+}
+
 static void test_multiboot_mem_fallback(void **state)
 {
 	mb_info(1u << 0, 639, 130048, 0, 0, 0);
@@ -449,6 +479,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_multiboot_mmap_huge_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiboot_too_many_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiboot_cmdline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multiboot_loader_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiboot_mem_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiboot_pointers_outside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_magic, setup, teardown),

@@ -161,6 +161,21 @@ static void test_e820_no_ram(void **state)
 	assert_non_null(strstr(bi.error, "no usable RAM"));
 }
 
+/* Found by fuzz_bootinfo: a map of more entries than are kept, none of them
+ * RAM, failed with nmem 0 and the dropped count still set. */
+static void test_e820_no_ram_dropped(void **state)
+{
+	struct boot_info bi;
+	firecracker("x");
+	for (unsigned i = 0; i < BOOT_MAX_MEM + 3; i++)
+		e820(i, 0x100000ull * (i + 1), 0x1000, BOOT_MEM_RESERVED);
+	mem[BP + 0x1e8] = BOOT_MAX_MEM + 3;
+	assert_int_equal(bootinfo_parse(&bi, LINUX64_MAGIC, BP, fake_map), -EINVAL);
+	assert_non_null(strstr(bi.error, "no usable RAM"));
+	assert_int_equal(bi.nmem, 0);
+	assert_int_equal(bi.nmem_dropped, 0);
+}
+
 static void test_cmdline_outside_ram(void **state)
 {
 	struct boot_info bi;
@@ -237,6 +252,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty_e820, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_e820_count_over_128, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_e820_no_ram, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_e820_no_ram_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cmdline_outside_ram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cmdline_unmappable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_cmdline_ptr, setup, teardown),

@@ -121,6 +121,8 @@ void smp_poll(void)
 
 void arch_pause(void) {}
 void arch_wait_for_interrupt(void) { fail_msg("idle loop halted in a test"); }
+bool arch_irq_on(void) { return false; }
+void panic(const char *fmt, ...) { fail_msg("panic: %s", fmt); abort(); }
 
 /* ---- helpers ---- */
 
