@@ -5,8 +5,9 @@
  * the kernel generator with random_add_entropy. Attach pulls 64 bytes once.
  * A request waits for the used-ring interrupt for at most RNG_TIMEOUT_NS; a
  * buffer the device never returns keeps the driver busy (-EBUSY), it never
- * blocks anyone. Try: bin/toro run --machine q35 --qemu-arg -device
- * --qemu-arg virtio-rng-pci build/examples/hello.elf
+ * blocks anyone. Try, with a program linked with toro-cc --with=virtio-rng (or
+ * one that calls getrandom): bin/toro run --machine q35 --qemu-arg -device
+ * --qemu-arg virtio-rng-pci app.elf
  */
 #include <k/component.h>
 #include <k/console.h>
