@@ -14,9 +14,9 @@
 /* The calls every kernel has, as X(number, handler name without sys_). */
 #define CORE_CALLS(X) \
 	X(0, read) X(1, write) X(3, close) X(5, fstat) X(8, lseek) X(9, mmap) \
-	X(10, mprotect) X(11, munmap) X(12, brk) X(14, rt_sigprocmask) \
+	X(11, munmap) X(12, brk) X(14, rt_sigprocmask) \
 	X(16, ioctl) X(19, readv) X(20, writev) X(24, sched_yield) \
-	X(25, mremap) X(28, madvise) X(32, dup) X(33, dup2) X(34, pause) X(35, nanosleep) \
+	X(32, dup) X(33, dup2) X(34, pause) X(35, nanosleep) \
 	X(39, getpid) X(60, exit) X(62, kill) X(63, uname) X(72, fcntl) X(74, fsync) \
 	X(75, fdatasync) \
 	X(95, umask) X(96, gettimeofday) X(97, getrlimit) X(98, getrusage) X(99, sysinfo) X(102, getuid) \
@@ -75,6 +75,11 @@ SYSGROUP(eventfd) = { SYSOPT_CALL(284, sys_eventfd), SYSOPT_CALL(290, sys_eventf
  * (tools/components.tab). The kernel's own waits (kwait) and the wake of
  * CLONE_CHILD_CLEARTID at a thread's exit stay in the core. */
 SYSGROUP(threads) = { SYSOPT_CALL(56, sys_clone), SYSOPT_CALL(202, sys_futex) };
+/* Changing mappings after the fact: musl's malloc and free (mallocng) and
+ * pthread_create use them; mmap, munmap and brk stay in the core. */
+SYSGROUP(mm) = {
+	SYSOPT_CALL(10, sys_mprotect), SYSOPT_CALL(25, sys_mremap), SYSOPT_CALL(28, sys_madvise),
+};
 
 /* Every optional call and its group, linked or not, for the ENOSYS line. */
 static const struct {
@@ -92,7 +97,7 @@ static const struct {
 	{ 45, "net" }, { 46, "net" }, { 47, "net" }, { 49, "net" }, { 50, "net" }, { 51, "net" },
 	{ 52, "net" }, { 54, "net" }, { 55, "net" }, { 288, "net" },
 	{ 56, "threads" }, { 202, "threads" }, { 13, "signals" }, { 15, "signals" },
-	{ 131, "signals" },
+	{ 131, "signals" }, { 10, "mm" }, { 25, "mm" }, { 28, "mm" },
 	{ SYS_TORO_SELFCHECK, "selfcheck" },
 };
 

@@ -63,10 +63,10 @@ refuse "hello links no byte of lwIP or net/ (tcp_input, net_init, sys_socket)" h
 refuse "hello links no PCI, no virtio transport or driver, no stats channel" hello.syms \
 	'^(pci_scan|virtio_pci_probe|virtio_mmio_probe|virtio_attach|virtq_add|vcon_open|vrng_driver|vcon_driver|kstats_line)$'
 refuse "hello links no poll, no clone/futex, no signal frames, no app loader" hello.syms \
-	'^(sys_poll|sys_select|sys_clone|sys_futex|push_frame|signal_return|sys_rt_sigaction|app_find|appelf_parse)$'
+	'^(sys_poll|sys_select|sys_clone|sys_futex|push_frame|signal_return|sys_rt_sigaction|app_find|appelf_parse|sys_mremap|uvm_mremap|sys_mprotect)$'
 expect "hello keeps the crash report" hello.syms '^(crash_report)$'
-refuse "inspect hello: no virtio, no threads, no signals" hello.out \
-	'^components .*(virtio|threads|signals|poll)'
+refuse "inspect hello: no virtio, no threads, no signals, no mm" hello.out \
+	'^components .*(virtio|threads|signals|poll|mm)'
 strip -o hello.stripped "$HELLO" && hsize=$(wc -c < hello.stripped) &&
 	pass "hello stripped: $hsize bytes (issue 11's target: 49152)" ||
 	fail "strip $HELLO"
@@ -103,6 +103,9 @@ mini rnd 'char b[8]; return getrandom(b, 8, 0) != 8;' '#include <sys/random.h>'
 expect "getrandom brings virtio-rng" rnd.map '^  virtio-rng +because the program calls getrandom'
 expect "... and virtio, needed by virtio-rng" rnd.map '^  virtio +needed by virtio-rng'
 refuse "... but no files, no virtio-console" rnd.map '^  (files|virtio-console) '
+mini mal 'char *p = malloc(100000); p = realloc(p, 1 << 20); free(p);' '#include <stdlib.h>'
+expect "malloc brings the mm component" mal.map '^  mm +because the program calls (malloc|realloc|free)'
+expect "... and with it mremap" mal.syms '^(sys_mremap)$'
 mini sig 'signal(SIGTERM, SIG_IGN);' '#include <signal.h>'
 expect "signal() brings the signals component" sig.map '^  signals +because musl.s signal.lo calls'
 expect "... and with it the handlers' frames" sig.syms '^(push_frame)$'
