@@ -127,6 +127,9 @@ int net_ip4_input_hook(struct pbuf *p, struct netif *inp);
  * program's memory, read only through user_copy_in. */
 unsigned short net_chksum_copy(void *dst, const void *src, unsigned short len);
 #define LWIP_CHKSUM_COPY(dst, src, len) net_chksum_copy(dst, src, len)
+/* The plain sum, a word at a time (net/chksum.c). */
+unsigned short net_chksum(const void *data, int len);
+#define LWIP_CHKSUM net_chksum
 
 /* ---- the kernel's random generator ---- */
 #define LWIP_RAND()                     net_rand()

@@ -12,6 +12,11 @@
  * add): a block left early by an exception counts whole, which the bench's
  * differences of large batches make negligible. The counter is not atomic:
  * use it with single-threaded TCG (as -icount requires).
+ * With profile=PREFIX, each count also writes PREFIX.N (N = 0, 1, ...: one
+ * file per count, the exit's included) with one line per guest instruction
+ * address executed so far, "ADDR_HEX COUNT": every translated block counts its
+ * executions (an inline add) and each of its instructions is charged that
+ * count, so a script can map addresses to functions (bench/insnprof.sh).
  * The declarations below are the few entry points of QEMU's plugin API (API
  * version 1, QEMU 7.2), written from its documentation: Debian ships no
  * qemu-plugin.h. */
@@ -20,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -33,15 +39,55 @@ void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, qemu_plugin_vcpu
 void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb, enum qemu_plugin_op op,
 					      void *ptr, uint64_t imm);
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
+struct qemu_plugin_insn;
+struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
+uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
 
 __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 
 static uint64_t insns; /* written by the vCPU thread, read by the FIFO thread */
 static char fifo_path[512];
+static char prof_prefix[480];
+static unsigned prof_seq;
+
+/* One per translated block (profile mode): its executions and the address of
+ * each of its instructions. Appended by the vCPU thread, walked by the FIFO
+ * thread and at exit; never freed (a retranslated block gets a new one). */
+struct tb_rec {
+	uint64_t execs;
+	struct tb_rec *next;
+	size_t n;
+	uint64_t pc[];
+};
+static struct tb_rec *tb_head;
+static pthread_mutex_t tb_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void write_profile(void)
+{
+	char path[512];
+	struct tb_rec *r;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s.%u", prof_prefix, prof_seq++);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	pthread_mutex_lock(&tb_lock);
+	r = tb_head;
+	pthread_mutex_unlock(&tb_lock);
+	for (; r; r = r->next) {
+		uint64_t c = __atomic_load_n(&r->execs, __ATOMIC_RELAXED);
+		for (size_t i = 0; c && i < r->n; i++)
+			fprintf(f, "%llx %llu\n", (unsigned long long)r->pc[i], (unsigned long long)c);
+	}
+	fclose(f);
+}
 
 static void print_count(void)
 {
+	if (prof_prefix[0])
+		write_profile();
 	char line[64];
 	int n = snprintf(line, sizeof(line), "insncount insns=%llu\n",
 			 (unsigned long long)__atomic_load_n(&insns, __ATOMIC_RELAXED));
@@ -51,9 +97,24 @@ static void print_count(void)
 
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
+	size_t n = qemu_plugin_tb_n_insns(tb);
+	struct tb_rec *r;
+
 	(void)id;
-	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &insns,
-						 qemu_plugin_tb_n_insns(tb));
+	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &insns, n);
+	if (!prof_prefix[0])
+		return;
+	r = calloc(1, sizeof(*r) + n * sizeof(r->pc[0]));
+	if (!r)
+		return;
+	r->n = n;
+	for (size_t i = 0; i < n; i++)
+		r->pc[i] = qemu_plugin_insn_vaddr(qemu_plugin_tb_get_insn(tb, i));
+	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &r->execs, 1);
+	pthread_mutex_lock(&tb_lock);
+	r->next = tb_head;
+	tb_head = r;
+	pthread_mutex_unlock(&tb_lock);
 }
 
 static void at_exit(qemu_plugin_id_t id, void *p)
@@ -87,8 +148,10 @@ int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info, int
 	for (int i = 0; i < argc; i++) {
 		if (!strncmp(argv[i], "fifo=", 5) && strlen(argv[i] + 5) < sizeof(fifo_path)) {
 			strcpy(fifo_path, argv[i] + 5);
+		} else if (!strncmp(argv[i], "profile=", 8) && strlen(argv[i] + 8) < sizeof(prof_prefix)) {
+			strcpy(prof_prefix, argv[i] + 8);
 		} else {
-			fprintf(stderr, "insncount: unknown argument %s (fifo=PATH)\n", argv[i]);
+			fprintf(stderr, "insncount: unknown argument %s (fifo=PATH, profile=PREFIX)\n", argv[i]);
 			return -1;
 		}
 	}

@@ -86,6 +86,14 @@ if [ -f build/examples/hello.elf ]; then
 	check "insncount: hello boots with the plugin and its exit count is above 0" \
 		grep -q '^insncount insns=[1-9][0-9]*$' "$work/hello.log"
 	timeout 60 "${QEMU[@]}" -icount shift=0,sleep=on -m 16 \
+		-plugin "$work/insncount.so,profile=$work/prof" -kernel build/examples/hello.elf \
+		-append "-- world" > "$work/hello-prof.log" 2>&1
+	total=$(grep -a '^insncount insns=' "$work/hello-prof.log" | tail -1 | cut -d= -f2)
+	summed=$(awk '{ s += $2 } END { print s + 0 }' "$work/prof.0" 2>/dev/null)
+	main_at=$(nm build/examples/hello.elf | awk '$3 == "main" { sub(/^0+/, "", $1); print $1 }')
+	check "insncount profile=: the exit's profile sums to the exit's count and main ran once" \
+		eval '[ -n "$total" ] && [ "$summed" = "$total" ] && grep -q "^$main_at 1\$" "$work/prof.0"'
+	timeout 60 "${QEMU[@]}" -icount shift=0,sleep=on -m 16 \
 		-plugin "$work/insncount.so,bogus=1" -kernel build/examples/hello.elf > "$work/bogus.log" 2>&1
 	rc=$?
 	check "insncount: an unknown argument stops QEMU with a message" \

@@ -39,7 +39,7 @@ UNIT_OWN_STUBS += test_netcfg
 UNIT_SRCS_test_netcfg := net/netcfg.c lib/cmdline.c lib/fmt.c
 $(B)/unit/test_netcfg: UCFLAGS += -Inet
 # net/netif.c with lwIP's core built for the host and a fake netdev.
-UNIT_SRCS_test_netif := net/netif.c net/steer.c net/flow.c net/sys_arch.c net/loophook.c net/netmem.c net/tcptw.c \
+UNIT_SRCS_test_netif := net/netif.c net/steer.c net/flow.c net/sys_arch.c net/loophook.c net/netmem.c net/tcptw.c net/chksum.c \
                         kernel/ksem.c tests/unit/net_host.c \
                         $(addprefix $(LWIP)/,$(LWIP_SRCS))
 $(B)/unit/test_netif: UCFLAGS += $(UNIT_NET_FLAGS)
@@ -52,6 +52,10 @@ UNIT_SRCS_test_vnet := drivers/virtio/net.c drivers/virtio/virtio.c drivers/virt
 UNIT_SRCS_test_epoll_set := kernel/epoll_set.c
 UNIT_SRCS_test_pipe_ring := kernel/pipe_ring.c
 UNIT_SRCS_test_sockaddr := net/sockaddr.c
+# The Internet checksum's sum (net/chksum.c) against a reference.
+UNIT_SRCS_test_chksum := net/chksum.c
+$(B)/unit/test_chksum: UCFLAGS += -Inet -I$(LWIP)/include
+$(B)/unit/test_chksum: | $(LWIP_STAMP)
 $(B)/unit/test_sockaddr: UCFLAGS += -Inet
 # The HTTP request parser of examples/httpd (examples/kv uses it too).
 UNIT_SRCS_test_http := examples/httpd/http.c
