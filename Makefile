@@ -177,13 +177,16 @@ $(NET_T)/memprobe.elf: tests/net/memprobe.c $(B)/toro.o $(B)/tools/mksyms 		    
 	$(TOROCC) -O2 -o $@ $<
 
 guest-tests: $(GUEST_ELF)
+# A test's "// toro-cc: OPTIONS" line: toro-cc options of its own (a component
+# its musl functions do not bring, e.g. --with=signals for a bare rt_sigreturn).
+guest_torocc = $(shell sed -n 's|^// toro-cc: ||p' $(1))
 $(B)/tests/guest/%.elf: tests/guest/%.c $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
-	$(TOROCC) -O2 -o $@ $<
+	$(TOROCC) -O2 $(call guest_torocc,$<) -o $@ $<
 # PVH-only variant: no Multiboot header, so QEMU takes the PVH note.
 $(B)/tests/guest/%.pvh.elf: tests/guest/%.c $(B)/toro.o $(B)/tools/mksyms $(B)/tools/toropack tools/toro.ld $(TOROCC)
 	@mkdir -p $(dir $@)
-	$(TOROCC) --pvh-only -O2 -o $@ $<
+	$(TOROCC) --pvh-only -O2 $(call guest_torocc,$<) -o $@ $<
 
 # ---- the system call fuzzer (tests/sysfuzz, docs/testing.md): every optional
 # group, the network kernel and the kernel's self-check linked in.

@@ -7,6 +7,7 @@
  * /etc/passwd and /etc/group are the kernel's (kernel/etcfs.c) wherever the
  * root file system has no file of that name: a disk's own file wins.
  */
+#include <k/component.h>
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/etcfs.h>
@@ -79,7 +80,7 @@ static bool dev_find(const char *path, const char *name, size_t len, uint32_t *m
 	for (int i = 0; devfs_dyn_entry(i, &dn, mode, rdev); i++)
 		if (strlen(dn) == len && !memcmp(dn, name, len))
 			return true;
-	if (vcon_path(path)) {
+	if (component_devfs(path)) {
 		*mode = S_IFCHR | 0600;
 		*rdev = 0;
 		return true;

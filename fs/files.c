@@ -8,6 +8,8 @@
 #include <k/component.h>
 #include <k/drivers.h>
 #include <k/errno.h>
+#include <k/etcfs.h>
+#include <k/string.h>
 #include <k/vfs.h>
 #include "fs_sys.h"
 
@@ -28,7 +30,12 @@ static void files_exit(int status)
 	vfs_shutdown();
 }
 
+/* /etc's generated files (kernel/etcfs.c): only open reaches them. */
+static bool etc_owns(const char *path) { return !strncmp(path, "/etc/", 5); }
+static const struct devfs_provider etc_devfs = { etc_owns, etcfs_open };
+
 SYSGROUP(files) = {
+	SYSOPT_HOOK(SYSOPT_DEVFS, &etc_devfs),
 	SYSOPT_HOOK(SYSOPT_INIT, files_mount),
 	SYSOPT_HOOK(SYSOPT_VIRTIO, &vblk_driver),
 	SYSOPT_HOOK(SYSOPT_SYNC, files_sync),

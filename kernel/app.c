@@ -7,6 +7,7 @@
  * the allocator and given the program's protections.
  */
 #include <k/app.h>
+#include <k/component.h>
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/pmm.h>
@@ -140,3 +141,6 @@ long app_mprotect(uint64_t addr, uint64_t len, int prot)
 	tlb_shootdown(addr, end);
 	return 0;
 }
+
+static const struct app_loader loader = { app_find, app_reserve, app_map };
+SYSGROUP(app) = { SYSOPT_HOOK(SYSOPT_APP, &loader) };

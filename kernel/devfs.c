@@ -4,8 +4,8 @@
  * musl line-buffers stdout on it, as on a Linux serial console. virtio-console's
  * /dev/hvc0 and ports are its driver's (drivers/virtio/console.c). */
 #include <k/arch.h>
+#include <k/component.h>
 #include <k/errno.h>
-#include <k/etcfs.h>
 #include <k/fd.h>
 #include <k/kheap.h>
 #include <k/random.h>
@@ -131,10 +131,9 @@ bool devfs_dyn_entry(int index, const char **name, uint32_t *mode, uint64_t *rde
 
 struct file *devfs_open(const char *path, int flags, int *err)
 {
-	if (!strncmp(path, "/etc/", 5))
-		return etcfs_open(path, flags, err);
-	if (vcon_path(path))
-		return vcon_open(path, flags, err);
+	const struct devfs_provider *prov = component_devfs(path);
+	if (prov)
+		return prov->open(path, flags, err);
 	for (int i = 0; i < __atomic_load_n(&ndyn, __ATOMIC_ACQUIRE); i++)
 		if (!strncmp(path, "/dev/", 5) && !strcmp(path + 5, dyn[i].name))
 			return dyn[i].open(dyn[i].arg, flags, err);

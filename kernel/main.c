@@ -14,10 +14,8 @@
 #include <k/cmdline.h>
 #include <k/component.h>
 #include <k/console.h>
-#include <k/drivers.h>
 #include <k/fmt.h>
 #include <k/fd.h>
-#include <k/kstats.h>
 #include <k/pmm.h>
 #include <k/proc.h>
 #include <k/sched.h>
@@ -72,8 +70,14 @@ static bool is_ram(uint64_t lo, uint64_t hi)
 
 static void memory_init(void)
 {
+	/* The loader of a program packed with toro pack --app: linked only
+	 * into its loader image (the app component). */
+	const struct syscall_opt *o = sysopt_next(NULL, SYSOPT_APP);
+	const struct app_loader *ld = o ? o->p : NULL;
+
 	check_image_fits();
-	app_find(is_ram); /* a program packed with toro pack --app */
+	if (ld)
+		ld->find(is_ram);
 	pmm_init();
 	for (int i = 0; i < bi.nmem; i++)
 		if (bi.mem[i].type == BOOT_MEM_RAM)
@@ -82,11 +86,13 @@ static void memory_init(void)
 	pmm_reserve_range(0x8000, 0x1000); /* start-up code of the other cores */
 	pmm_reserve_range((uint64_t)__toro_load_start,
 			  (uint64_t)__toro_bss_end - (uint64_t)__toro_load_start);
-	app_reserve();
+	if (ld)
+		ld->reserve();
 	if (pmm_total_pages() == 0)
 		panic("no usable memory in the firmware memory map");
 	vmm_init(&bi);
-	app_map();
+	if (ld)
+		ld->map();
 	uvm_init();
 }
 
@@ -176,10 +182,9 @@ void kmain(uint32_t magic, uint32_t info)
 	bootstats_stamp("timer+sched");
 	smp_init(smp_want);
 	bootstats_stamp("smp");
-	drivers_init(&cl);
+	component_probe(&cl); /* PCI and virtio, when a linked driver needs them */
 	bootstats_stamp("drivers");
-	component_init(&cl); /* the file systems mount here, when linked */
-	kstats_init(); /* the stats channel, when the VM has its port */
+	component_init(&cl); /* the file systems mount here, the stats channel starts */
 	bootstats_stamp("components");
 	smp_wait(); /* the other cores started while the drivers came up */
 	bootstats_stamp("smp: cores up");

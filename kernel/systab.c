@@ -14,14 +14,14 @@
 /* The calls every kernel has, as X(number, handler name without sys_). */
 #define CORE_CALLS(X) \
 	X(0, read) X(1, write) X(3, close) X(5, fstat) X(8, lseek) X(9, mmap) \
-	X(10, mprotect) X(11, munmap) X(12, brk) X(13, rt_sigaction) X(14, rt_sigprocmask) \
-	X(15, rt_sigreturn) X(16, ioctl) X(19, readv) X(20, writev) X(24, sched_yield) \
-	X(25, mremap) X(28, madvise) X(32, dup) X(33, dup2) X(34, pause) X(35, nanosleep) \
-	X(39, getpid) X(56, clone) X(60, exit) X(62, kill) X(63, uname) X(72, fcntl) X(74, fsync) \
+	X(11, munmap) X(12, brk) X(14, rt_sigprocmask) \
+	X(16, ioctl) X(19, readv) X(20, writev) X(24, sched_yield) \
+	X(32, dup) X(33, dup2) X(34, pause) X(35, nanosleep) \
+	X(39, getpid) X(60, exit) X(62, kill) X(63, uname) X(72, fcntl) X(74, fsync) \
 	X(75, fdatasync) \
 	X(95, umask) X(96, gettimeofday) X(97, getrlimit) X(98, getrusage) X(99, sysinfo) X(102, getuid) \
-	X(104, getuid) X(107, getuid) X(108, getuid) X(110, getuid) X(131, sigaltstack) \
-	X(158, arch_prctl) X(186, gettid) X(200, tkill) X(201, time) X(202, futex) \
+	X(104, getuid) X(107, getuid) X(108, getuid) X(110, getuid) \
+	X(158, arch_prctl) X(186, gettid) X(200, tkill) X(201, time) \
 	X(203, sched_setaffinity) X(204, sched_getaffinity) X(218, set_tid_address) \
 	X(228, clock_gettime) X(229, clock_getres) X(230, clock_nanosleep) X(231, exit_group) \
 	X(234, tgkill) X(273, set_robust_list) X(160, setrlimit) X(292, dup3) X(302, prlimit64) \
@@ -69,6 +69,17 @@ SYSGROUP(epoll) = {
 };
 SYSGROUP(pipe) = { SYSOPT_CALL(22, sys_pipe), SYSOPT_CALL(293, sys_pipe2) };
 SYSGROUP(eventfd) = { SYSOPT_CALL(284, sys_eventfd), SYSOPT_CALL(290, sys_eventfd2) };
+/* A second thread (clone) and waits on futexes: a single-threaded program's
+ * musl locks never wait, so only programs that start threads or wait on
+ * purpose (sem_timedwait, pthread_cond_timedwait, ...) link it
+ * (tools/components.tab). The kernel's own waits (kwait) and the wake of
+ * CLONE_CHILD_CLEARTID at a thread's exit stay in the core. */
+SYSGROUP(threads) = { SYSOPT_CALL(56, sys_clone), SYSOPT_CALL(202, sys_futex) };
+/* Changing mappings after the fact: musl's malloc and free (mallocng) and
+ * pthread_create use them; mmap, munmap and brk stay in the core. */
+SYSGROUP(mm) = {
+	SYSOPT_CALL(10, sys_mprotect), SYSOPT_CALL(25, sys_mremap), SYSOPT_CALL(28, sys_madvise),
+};
 
 /* Every optional call and its group, linked or not, for the ENOSYS line. */
 static const struct {
@@ -85,6 +96,8 @@ static const struct {
 	{ 53, "unix" }, { 48, "unix" }, { 41, "net" }, { 42, "net" }, { 43, "net" }, { 44, "net" },
 	{ 45, "net" }, { 46, "net" }, { 47, "net" }, { 49, "net" }, { 50, "net" }, { 51, "net" },
 	{ 52, "net" }, { 54, "net" }, { 55, "net" }, { 288, "net" },
+	{ 56, "threads" }, { 202, "threads" }, { 13, "signals" }, { 15, "signals" },
+	{ 131, "signals" }, { 10, "mm" }, { 25, "mm" }, { 28, "mm" },
 	{ SYS_TORO_SELFCHECK, "selfcheck" },
 };
 
@@ -135,6 +148,22 @@ const struct syscall_opt *sysopt_next(const struct syscall_opt *prev, long kind)
 typedef void (*init_hook_fn)(const struct cmdline *);
 typedef int (*sync_hook_fn)(void);
 typedef void (*exit_hook_fn)(int);
+
+void component_probe(const struct cmdline *cl)
+{
+	for (const struct syscall_opt *o = NULL; (o = sysopt_next(o, SYSOPT_PROBE)) != NULL;)
+		((init_hook_fn)o->p)(cl);
+}
+
+const struct devfs_provider *component_devfs(const char *path)
+{
+	for (const struct syscall_opt *o = NULL; (o = sysopt_next(o, SYSOPT_DEVFS)) != NULL;) {
+		const struct devfs_provider *d = o->p;
+		if (d->owns(path))
+			return d;
+	}
+	return NULL;
+}
 
 void component_init(const struct cmdline *cl)
 {

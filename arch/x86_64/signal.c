@@ -6,6 +6,7 @@
  * rt_sigreturn work unchanged. Also the crash report of an unhandled fault.
  */
 #include <k/arch.h>
+#include <k/component.h>
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/kheap.h>
@@ -17,6 +18,7 @@
 #include <k/vmm.h>
 #include "x86.h"
 #include "trap.h"
+#include "../../kernel/sys.h"
 
 struct sigcontext {
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
@@ -273,6 +275,18 @@ static void push_frame(struct regs *r, int sig, int code, uint64_t addr)
 	__asm__ volatile("ldmxcsr %0" ::"m"(mxcsr));
 }
 
+/* A handler's frame is built by the signals component (push_frame, listed
+ * in its table below): a program without it cannot have set a handler
+ * (rt_sigaction is in it too), so the fallback only guards the table. */
+typedef void (*sigframe_fn)(struct regs *r, int sig, int code, uint64_t addr);
+static void run_handler(struct regs *r, int sig, int code, uint64_t addr)
+{
+	const struct syscall_opt *o = sysopt_next(NULL, SYSOPT_SIGFRAME);
+	if (!o)
+		die(r, sig, addr);
+	((sigframe_fn)o->p)(r, sig, code, addr);
+}
+
 void signal_fault(struct regs *r, int sig, int code, uint64_t addr)
 {
 	struct thread *t = thread_current();
@@ -283,7 +297,7 @@ void signal_fault(struct regs *r, int sig, int code, uint64_t addr)
 	if (act->handler == SIG_DFL || act->handler == SIG_IGN || blocked ||
 	    !(act->flags & SA_RESTORER))
 		die(r, sig, addr);
-	push_frame(r, sig, code, addr);
+	run_handler(r, sig, code, addr);
 }
 
 static bool ignored_by_default(int sig)
@@ -319,7 +333,7 @@ void signal_deliver_pending(struct regs *r)
 			die(r, sig, 0);
 		proc_exit(128 + sig); /* TERM, INT, PIPE...: the whole way out */
 	}
-	push_frame(r, sig, SI_TKILL, 0);
+	run_handler(r, sig, SI_TKILL, 0);
 }
 
 /* A new thread's first way to ring 3 (entry.S thread_entry): a signal sent
@@ -395,3 +409,12 @@ long signal_return(struct regs *r)
 		signal_fault(r, SIGSEGV, SI_KERNEL, 0); /* as Linux after its bad iret */
 	return (long)r->rax;
 }
+
+/* The signals component (tools/components.tab): handlers, their frames and
+ * rt_sigreturn, the alternate stack. Linked when the program pulls in musl's
+ * sigaction (signal() uses it) or abort; without it every signal takes its
+ * default action (the crash report of a fault stays in the core). */
+SYSGROUP(signals) = {
+	SYSOPT_CALL(13, sys_rt_sigaction), SYSOPT_CALL(15, sys_rt_sigreturn),
+	SYSOPT_CALL(131, sys_sigaltstack), SYSOPT_HOOK(SYSOPT_SIGFRAME, push_frame),
+};

@@ -9,7 +9,9 @@
  * (virtio-serial-device on microvm). See docs/devices.md.
  */
 #include <k/arch.h>
+#include <k/component.h>
 #include <k/console.h>
+#include <k/kstats.h>
 #include <k/errno.h>
 #include <k/fd.h>
 #include <k/fmt.h>
@@ -705,7 +707,7 @@ static struct vcon_port *find_port(const char *path)
 	return p;
 }
 
-int vcon_path(const char *path)
+static bool vcon_path(const char *path)
 {
 	return !strncmp(path, "/dev/hvc", 8) || !strncmp(path, "/dev/vport", 10) ||
 	       !strncmp(path, "/dev/virtio-ports/", 18);
@@ -892,4 +894,22 @@ const struct virtio_driver vcon_driver = {
 	.name = "console",
 	.type = VIRTIO_ID_CONSOLE,
 	.attach = vcon_attach,
+};
+
+static const struct devfs_provider vcon_devfs = { vcon_path, vcon_open };
+
+static void vcon_stats_start(const struct cmdline *cl)
+{
+	(void)cl;
+	kstats_init(); /* the stats channel, when the VM has its port */
+}
+
+/* The virtio-console component (tools/components.tab): the driver, its
+ * device files for devfs, and the stats channel on its port org.toro.stats
+ * (kernel/kstats.c), started after the other components' INIT hooks that
+ * sort before it (the files). */
+SYSGROUP(virtio_console) = {
+	SYSOPT_HOOK(SYSOPT_VIRTIO, &vcon_driver),
+	SYSOPT_HOOK(SYSOPT_DEVFS, &vcon_devfs),
+	SYSOPT_HOOK(SYSOPT_INIT, vcon_stats_start),
 };

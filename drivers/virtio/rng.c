@@ -5,9 +5,11 @@
  * the kernel generator with random_add_entropy. Attach pulls 64 bytes once.
  * A request waits for the used-ring interrupt for at most RNG_TIMEOUT_NS; a
  * buffer the device never returns keeps the driver busy (-EBUSY), it never
- * blocks anyone. Try: bin/toro run --machine q35 --qemu-arg -device
- * --qemu-arg virtio-rng-pci build/examples/hello.elf
+ * blocks anyone. Try, with a program linked with toro-cc --with=virtio-rng (or
+ * one that calls getrandom): bin/toro run --machine q35 --qemu-arg -device
+ * --qemu-arg virtio-rng-pci app.elf
  */
+#include <k/component.h>
 #include <k/console.h>
 #include <k/errno.h>
 #include <k/kheap.h>
@@ -122,3 +124,7 @@ const struct virtio_driver vrng_driver = {
 	.type = VIRTIO_ID_ENTROPY,
 	.attach = vrng_attach,
 };
+
+/* The virtio-rng component (tools/components.tab): linked with getrandom,
+ * the network and the files; needs the `virtio` component's discovery. */
+SYSGROUP(virtio_rng) = { SYSOPT_HOOK(SYSOPT_VIRTIO, &vrng_driver) };

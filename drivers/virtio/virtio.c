@@ -32,10 +32,7 @@ static void add_status(struct virtio_dev *d, uint8_t bits)
 
 const struct virtio_driver *virtio_find_driver(uint16_t type)
 {
-	for (unsigned i = 0; i < virtio_ndrivers; i++)
-		if (virtio_drivers[i]->type == type)
-			return virtio_drivers[i];
-	/* Drivers of linked components (virtio-blk with the files). */
+	/* Each driver is a component of its own (drivers/drivers.c). */
 	for (const struct syscall_opt *o = NULL; (o = sysopt_next(o, SYSOPT_VIRTIO)) != NULL;) {
 		const struct virtio_driver *drv = o->p;
 		if (drv->type == type)

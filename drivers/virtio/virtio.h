@@ -75,12 +75,8 @@ struct virtio_driver {
 	int (*attach)(struct virtio_dev *d);
 };
 
-/* The drivers built in: the table is in drivers/drivers.c. */
-extern const struct virtio_driver vrng_driver;
-extern const struct virtio_driver *const virtio_drivers[];
-extern const unsigned virtio_ndrivers;
-
-/* Transports' discovery (drivers/drivers.c). */
+/* Transports' discovery (drivers/drivers.c, the `virtio` component). The
+ * drivers list themselves with SYSOPT_VIRTIO in their components' tables. */
 struct pci_dev;
 struct cmdline;
 /* A PCI function from pci_scan: attach it if it is a virtio device with a

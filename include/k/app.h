@@ -29,6 +29,16 @@ struct app_image {
 /* The packed program, or NULL when the image is an ordinary toro-cc one. */
 extern const struct app_image *app;
 
+/* The steps below, as the `app` component's SYSOPT_HOOK(SYSOPT_APP, ...)
+ * lists them: only the loader image of toro pack --app links them (toro-cc
+ * --app-loader), so an ordinary image carries no loader; kmain finds them
+ * with sysopt_next. */
+struct app_loader {
+	void (*find)(bool (*ram_ok)(uint64_t lo, uint64_t hi));
+	void (*reserve)(void);
+	void (*map)(void);
+};
+
 /* Look for a packed program and check it; panics with the reason when the
  * image carries one that is malformed. ram_ok(lo, hi) says whether [lo, hi)
  * is RAM of the memory map. */

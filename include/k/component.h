@@ -25,7 +25,24 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 #define SYSOPT_EXIT   (-4) /* void fn(int status): at exit, after the SYNC hooks */
 #define SYSOPT_FILEMAP (-5) /* p: a const struct filemap_ops *: mmap of files */
 #define SYSOPT_START  (-6) /* void fn(const struct cmdline *): boot, after every
-			    * INIT hook and the stats channel: the network */
+			    * INIT hook: the network */
+#define SYSOPT_PROBE  (-7) /* void fn(const struct cmdline *): boot, device discovery
+			    * (PCI, virtio-mmio), before the INIT hooks */
+#define SYSOPT_DEVFS  (-8) /* p: a const struct devfs_provider *: device files */
+#define SYSOPT_SIGFRAME (-10) /* p: void fn(struct regs *, int sig, int code,
+			      * uint64_t addr): run a handler (the signals component) */
+#define SYSOPT_APP    (-9) /* p: a const struct app_loader * (k/app.h): the loader
+			    * of a program packed with toro pack --app */
+
+/* Device files a component adds to /dev (virtio-console's /dev/hvc0 and
+ * ports): devfs asks each linked provider in turn. */
+struct file;
+struct devfs_provider {
+	/* Is path one of this provider's names? */
+	bool (*owns)(const char *path);
+	/* Open it: the file, or NULL with *err set (and a console line). */
+	struct file *(*open)(const char *path, int flags, int *err);
+};
 
 /* mmap of a file (the files component): mmap is everything mmap(2) gets
  * when MAP_ANONYMOUS is not set; unmap runs before munmap(2) unmaps. */
@@ -57,7 +74,12 @@ struct syscall_opt {
 const struct syscall_opt *sysopt_next(const struct syscall_opt *prev, long kind);
 
 struct cmdline;
-/* Run every SYSOPT_INIT hook (kmain, after drivers_init). */
+/* Run every SYSOPT_PROBE hook: discover and attach the devices of the
+ * linked drivers (kmain, once the cores and the timer are up). */
+void component_probe(const struct cmdline *cl);
+/* The linked device-file provider that owns path, or NULL. */
+const struct devfs_provider *component_devfs(const char *path);
+/* Run every SYSOPT_INIT hook (kmain, after component_probe). */
 void component_init(const struct cmdline *cl);
 /* Run every SYSOPT_START hook (kmain, last before the program). */
 void component_start(const struct cmdline *cl);

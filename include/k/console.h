@@ -17,12 +17,11 @@ void console_write(const char *s, size_t len);
  * print. Set once a device is up; NULL: none. */
 typedef void (*console_mirror_fn)(const char *s, size_t len);
 void console_set_mirror(console_mirror_fn fn);
-/* virtio-console's device files (drivers/virtio/console.c), for devfs: whether
- * path is one of /dev/hvc*, /dev/vport*, /dev/virtio-ports/ *, and opening it
- * (NULL with *err -ENODEV when there is no device, -ENOENT when no such port;
- * both with a console line). */
+/* virtio-console's device files (drivers/virtio/console.c; devfs reaches
+ * them through the component's SYSOPT_DEVFS provider): opening one of
+ * /dev/hvc*, /dev/vport*, /dev/virtio-ports/ * (NULL with *err -ENODEV when
+ * there is no device, -ENOENT when no such port; both with a console line). */
 struct file;
-int vcon_path(const char *path);
 struct file *vcon_open(const char *path, int flags, int *err);
 /* For a kernel service on a host channel (k/kstats.h): the port named `name`,
  * opened read-write by the kernel, or NULL, quietly, when there is none. Its

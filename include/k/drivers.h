@@ -7,12 +7,12 @@
 
 struct cmdline;
 
-/* Enumerate PCI and the command line's virtio_mmio.device= windows and
- * attach a driver to each device that has one; one console line per device
- * attached. Call once, on core 0 from its boot context, after the cores and
- * the timer are up (attach may wait for a device's interrupt, bounded).
- * cl: the kernel command line (NULL: no virtio-mmio from it). */
-void drivers_init(const struct cmdline *cl);
+/* Device discovery is the `virtio` component's SYSOPT_PROBE hook
+ * (drivers/drivers.c), run by component_probe (k/component.h): it enumerates
+ * PCI and the command line's virtio_mmio.device= windows and attaches a
+ * linked driver to each device that has one, one console line per device
+ * attached; on core 0 from its boot context, after the cores and the timer
+ * are up (attach may wait for a device's interrupt, bounded). */
 
 /* Drivers that components link (k/component.h, SYSOPT_VIRTIO): virtio-blk
  * comes with the files (fs/files.c). */

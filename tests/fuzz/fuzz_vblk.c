@@ -32,7 +32,11 @@ void panic(const char *fmt, ...) { abort(); }
 void smp_poll(void) {}
 void arch_pause(void) {}
 #include <k/component.h>
-const struct syscall_opt *sysopt_next(const struct syscall_opt *prev, long kind) { return NULL; }
+extern const struct syscall_opt host_virtio_opt; /* the simulated device's driver */
+const struct syscall_opt *sysopt_next(const struct syscall_opt *prev, long kind)
+{
+	return !prev && kind == SYSOPT_VIRTIO ? &host_virtio_opt : NULL;
+}
 
 #define SLOTS 40
 #define SLOT_BYTES (32 * 1024)

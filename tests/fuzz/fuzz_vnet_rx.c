@@ -27,9 +27,13 @@ void console_write(const char *s, size_t len) {}
 void panic(const char *fmt, ...) { abort(); }
 void smp_poll(void) {}
 void arch_pause(void) {}
-/* No link-time components on the host (virtio.c looks for their drivers). */
+/* No link-time components on the host: virtio.c finds the driver here. */
 #include <k/component.h>
-const struct syscall_opt *sysopt_next(const struct syscall_opt *prev, long kind) { return NULL; }
+extern const struct syscall_opt host_virtio_opt; /* the simulated device's driver */
+const struct syscall_opt *sysopt_next(const struct syscall_opt *prev, long kind)
+{
+	return !prev && kind == SYSOPT_VIRTIO ? &host_virtio_opt : NULL;
+}
 
 #define RXQ VIRTIO_NET_RXQ
 #define TXQ VIRTIO_NET_TXQ

@@ -8,6 +8,7 @@
  * cannot be read leaves the FPU in its initial state, as before. After each,
  * the thread is switched out and back (yields to a second thread, a sleep)
  * and SSE still computes. */
+// toro-cc: --with=signals
 // expect-output: SUCCESS
 // reject-output: FAIL
 // pvh-machines: none

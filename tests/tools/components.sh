@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: MIT
 # tests/tools/components.sh: the kernel's link-time components and toro
 # inspect (docs/kernel.md, "Components"), checked on the images a user builds:
-# hello carries no network, no lwIP and no virtio-net, httpd carries them and
-# says why; toro-cc --map names what went in and why, --with/--without
+# hello carries no network, no lwIP, no PCI, no virtio, no poll, no thread,
+# signal-handler or app-loader calls (its stripped size is printed), httpd
+# carries the network and the drivers and says why; a program that opens
+# files gets virtio-blk, one that calls getrandom virtio-rng, sigaction the
+# signals, pthread_create the threads; toro-cc --map names what went in and why, --with/--without
 # change it, a wrong name is one clear error; toro inspect shows entry
 # points, sizes and components, and gives one-line errors for a missing
 # file, a file that is not ELF and an ELF that is not a Toro image. No boot.
@@ -57,6 +60,16 @@ expect "inspect hello: its argv[0]" hello.out "argv\[0\] is 'hello'"
 funcs "$HELLO" hello.syms
 refuse "hello links no byte of lwIP or net/ (tcp_input, net_init, sys_socket)" hello.syms \
 	'^(tcp_input|net_init|sys_socket|vnet_driver|netif_add)$'
+refuse "hello links no PCI, no virtio transport or driver, no stats channel" hello.syms \
+	'^(pci_scan|virtio_pci_probe|virtio_mmio_probe|virtio_attach|virtq_add|vcon_open|vrng_driver|vcon_driver|kstats_line)$'
+refuse "hello links no poll, no clone/futex, no signal frames, no app loader" hello.syms \
+	'^(sys_poll|sys_select|sys_clone|sys_futex|push_frame|signal_return|sys_rt_sigaction|app_find|appelf_parse|sys_mremap|uvm_mremap|sys_mprotect)$'
+expect "hello keeps the crash report" hello.syms '^(crash_report)$'
+refuse "inspect hello: no virtio, no threads, no signals, no mm" hello.out \
+	'^components .*(virtio|threads|signals|poll|mm)'
+strip -o hello.stripped "$HELLO" && hsize=$(wc -c < hello.stripped) &&
+	pass "hello stripped: $hsize bytes (issue 11's target: 49152)" ||
+	fail "strip $HELLO"
 
 # ---- httpd: the network, virtio-net, the files, and why ----
 "$TORO" inspect "$HTTPD" > httpd.out 2>&1
@@ -65,8 +78,49 @@ expect "inspect httpd: net, because the program calls a socket function" httpd.o
 	'^ +net +because the program calls [a-z0-9_]+ \(musl.s [a-z0-9_]+\.lo\)'
 expect "inspect httpd: virtio-net, needed by net" httpd.out '^ +virtio-net +needed by net'
 expect "inspect httpd: files, because it opens files" httpd.out '^ +files +because '
+expect "inspect httpd: virtio (PCI, transports), needed by virtio-net" httpd.out '^ +virtio +needed by '
+expect "inspect httpd: virtio-console, needed by net" httpd.out '^ +virtio-console +needed by '
 funcs "$HTTPD" httpd.syms
 expect "httpd links lwIP (tcp_input) and the socket calls" httpd.syms '^tcp_input$'
+expect "httpd links PCI discovery and the virtio-console driver" httpd.syms '^(pci_scan|vcon_driver)$'
+strip -o httpd.stripped "$HTTPD" && pass "httpd stripped: $(wc -c < httpd.stripped) bytes (target: 163840)" ||
+	fail "strip $HTTPD"
+
+# ---- what a program's musl functions bring ----
+# mini NAME CODE: NAME.elf from a main that runs CODE, its --map on NAME.map,
+# its functions on NAME.syms.
+mini() {
+	printf '%s\nint main(void) { %s return 0; }\n' "$3" "$2" > "$1.c"
+	"$TCC" -O2 --map -o "$1.elf" "$1.c" > "$1.map" 2>&1 || fail "toro-cc $1.c: $(head -n 3 "$1.map")"
+	funcs "$1.elf" "$1.syms"
+}
+mini files 'return open("/x", 0) < 0;' '#include <fcntl.h>'
+expect "a program that opens files: files" files.map '^  files +because the program calls open'
+expect "... with virtio, virtio-console and virtio-rng, needed by files" files.map '^  virtio +needed by files'
+expect "... the virtio-blk driver and PCI discovery in it" files.syms '^(vblk_driver)$'
+expect "... and virtio-console's device files" files.syms '^(vcon_open)$'
+mini rnd 'char b[8]; return getrandom(b, 8, 0) != 8;' '#include <sys/random.h>'
+expect "getrandom brings virtio-rng" rnd.map '^  virtio-rng +because the program calls getrandom'
+expect "... and virtio, needed by virtio-rng" rnd.map '^  virtio +needed by virtio-rng'
+refuse "... but no files, no virtio-console" rnd.map '^  (files|virtio-console) '
+mini mal 'char *p = malloc(100000); p = realloc(p, 1 << 20); free(p);' '#include <stdlib.h>'
+expect "malloc brings the mm component" mal.map '^  mm +because the program calls (malloc|realloc|free)'
+expect "... and with it mremap" mal.syms '^(sys_mremap)$'
+mini sig 'signal(SIGTERM, SIG_IGN);' '#include <signal.h>'
+expect "signal() brings the signals component" sig.map '^  signals +because musl.s signal.lo calls'
+expect "... and with it the handlers' frames" sig.syms '^(push_frame)$'
+mini thr 'pthread_t t; return pthread_create(&t, 0, (void *(*)(void *))0, 0) == 0 && 0;' '#include <pthread.h>'
+expect "pthread_create brings the threads component" thr.map '^  threads +because the program calls pthread_create'
+expect "... and with it clone and futex" thr.syms '^(sys_clone)$'
+"$TCC" -O2 --map --with=virtio-console -o hvc.elf "$ROOT/examples/hello/hello.c" > hvc.map 2>&1
+expect "--with=virtio-console on hello: linked because named" hvc.map '^  virtio-console +--with=virtio-console'
+expect "... with virtio, needed by it" hvc.map '^  virtio +needed by virtio-console'
+mkdir -p q
+"$TORO" run --print-qemu q --stats 22001 "$HELLO" > stats.out 2>&1
+expect "toro run --stats on hello: warns that nothing will answer" stats.out \
+	'warning: .*hello.elf has no virtio-console component: its stats channel will not answer'
+"$TORO" run --print-qemu q --stats 22001 hvc.elf > stats2.out 2>&1
+refuse "toro run --stats on an image with virtio-console: no warning" stats2.out 'warning'
 
 # ---- toro-cc --map, --with, --without ----
 cat > sock.c <<'EOF'

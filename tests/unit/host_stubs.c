@@ -46,11 +46,13 @@ void arch_pause(void) {}
 void tlb_shootdown(unsigned long start, unsigned long end) { (void)start; (void)end; }
 void arch_tlb_flush(unsigned long start, unsigned long end) { (void)start; (void)end; }
 
-/* No link-time components on the host. */
+/* No link-time components on the host, but for the virtio driver a test
+ * hands over (host_virtio_opt: vnet_sim.c, vblk_sim.c, test_virtio.c). */
 #include <k/component.h>
+extern const struct syscall_opt host_virtio_opt __attribute__((weak));
 const struct syscall_opt *sysopt_next(const struct syscall_opt *prev, long kind)
 {
-	(void)prev;
-	(void)kind;
+	if (!prev && kind == SYSOPT_VIRTIO && &host_virtio_opt)
+		return &host_virtio_opt;
 	return NULL;
 }
