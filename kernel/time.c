@@ -110,11 +110,24 @@ uint64_t time_tsc_to_ns(uint64_t delta)
 	return scaled(delta, rate_at(&t).mult);
 }
 
+/* rate_at written out over the slot in place (no copy of it): the clock is
+ * read a few times per request. */
 uint64_t time_monotonic_ns(void)
 {
-	uint64_t t;
-	struct clock_rate r = rate_at(&t);
-	return r.base_ns + scaled(t - r.base_tsc, r.mult);
+	const struct clock_rate *r;
+	uint64_t t, ns;
+	uint32_t g;
+	if (__builtin_expect(__atomic_load_n(&hz_state, __ATOMIC_ACQUIRE) != 2, 0))
+		time_tsc_hz();
+	do {
+		g = __atomic_load_n(&gen, __ATOMIC_ACQUIRE);
+		t = arch_rdtsc();
+		r = &rates[g & 1];
+		if (t < r->base_tsc)
+			r = &rates[(g + 1) & 1];
+		ns = r->base_ns + scaled(t - r->base_tsc, r->mult);
+	} while (__atomic_load_n(&gen, __ATOMIC_ACQUIRE) != g);
+	return ns;
 }
 
 /* From here on the TSC runs at hz (called by the refinement only: one writer). */
